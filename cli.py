@@ -1,10 +1,176 @@
-"""The ``domeplan`` command."""
+"""The ``domeplan`` command: plan a shared, layered missile-defence network from a scenario file.
+
+Every command is a thin layer over the Python API in :mod:`planner`. Bad input prints one line on
+stderr naming the file, the field and the value, and exits with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(
+    name="domeplan",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    help=(
+        "Plan where to put the sensors and interceptors of a shared, layered missile-defence "
+        "network, and how its partners split the bill.\n\n"
+        "Start with: [bold]domeplan run scenarios/north_america.yaml[/bold] — then open "
+        "out/north_america/report.html. All shipped asset parameters are notional."
+    ),
+)
+console = Console(stderr=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
+                                             show_default=False)]
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Turn domeplan's typed errors into one line on stderr and an exit code.
+
+    Input errors exit with 2, a refused plan with 1; never a traceback for either.
+    """
+    from planner.errors import InputError, VerificationError
+
+    try:
+        yield
+    except InputError as err:
+        err_console.print(f"error: {err.line()}", markup=False)
+        raise typer.Exit(2) from None
+    except VerificationError as err:
+        err_console.print(f"error: {err}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Scenario, lazily imported
+    from planner.overrides import apply_cli_overrides
+    from planner.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    return apply_cli_overrides(scenario, overrides or [], file=path)
+
+
+@app.command()
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario file against the schema and the shipped geography, without solving."""
+    with guard():
+        from planner.problem import load_partners
+
+        sc = _load(scenario)
+        load_partners(sc)
+        console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
+                      f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
+                      f"hash {sc.digest()[:12]}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code)."""
+    from planner.scenario import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+
+
+def _summary_table(summary: dict) -> Table:
+    t = Table(title=f"{summary['scenario']['title']}", title_justify="left", show_edge=False)
+    t.add_column("partner")
+    t.add_column("defended", justify="right")
+    t.add_column("of", justify="right")
+    t.add_column("share", justify="right")
+    t.add_column("assets on territory (M USD)", justify="right")
+    for p in summary["per_partner"]:
+        t.add_row(p["name"], f"{p['defended_weight']:,.0f}", f"{p['total_weight']:,.0f}",
+                  f"{p['defended_share']:.1%}", f"{p['cost_musd_on_territory']:,.0f}")
+    t.add_section()
+    t.add_row("[bold]network[/bold]", f"[bold]{summary['defended_weight']:,.0f}[/bold]",
+              f"{summary['total_weight']:,.0f}", f"[bold]{summary['defended_share']:.1%}[/bold]",
+              f"{summary['cost_musd']:,.0f} of {summary['budget_musd']:,.0f}")
+    return t
+
+
+def _assets_table(summary: dict) -> Table:
+    t = Table(show_edge=False)
+    for col, just in (("asset type", "left"), ("domain", "left"), ("role", "left"),
+                      ("chosen", "right"), ("max", "right"), ("cost (M USD)", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for a in summary["per_asset_type"]:
+        t.add_row(a["asset_type"], a["domain"], a["role"], str(a["chosen"]), str(a["max_count"]),
+                  f"{a['cost_musd']:,.0f}")
+    return t
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="Output root; results go to OUT/<scenario name>/.")] = Path("out"),
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="FIELD=VALUE",
+        help="Override a scenario field, e.g. --set budget_musd=8000 "
+             "--set 'asset_types[1].max_count=10' (value read as YAML).")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Run a scenario end to end: coverage, optimisation, verification, report.
+
+    Writes plan.gpkg (open it in QGIS), plan.csv, points.csv, summary.json, map.png and a
+    self-contained report.html to OUT/<scenario name>/, atomically.
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from planner.pipeline import run_scenario, write_run
+
+    with guard():
+        overrides = list(set_ or [])
+        if time_limit is not None:
+            overrides.append(f"solver.time_limit_s={time_limit}")
+        sc = _load(scenario, overrides)
+        show = not (quiet or as_json)
+        with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
+                      TimeElapsedColumn(), console=Console(stderr=True), disable=not show,
+                      transient=False) as progress:
+            current: list[int] = []
+
+            def stage(msg: str) -> None:
+                if current:
+                    progress.update(current[-1], completed=1, total=1)
+                current.append(progress.add_task(msg, total=None))
+
+            result = run_scenario(sc, source=scenario, stage=stage)
+            stage("Writing outputs")
+            paths = write_run(result, out)
+            progress.update(current[-1], completed=1, total=1)
+        summary = result.summary()
+        if as_json:
+            sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+            return
+        console.print(_summary_table(summary))
+        console.print(_assets_table(summary))
+        gap = summary["gap"]
+        console.print(f"status [bold]{summary['status']}[/bold]"
+                      + (f", gap {gap:.2%}" if gap is not None else "")
+                      + f", verified: {'yes' if summary['verification']['ok'] else 'NO'}, "
+                      f"{summary['times']['total_s']:.1f} s")
+        console.print(f"report: [link=file://{paths['report.html'].resolve()}]"
+                      f"{paths['report.html']}[/link]")
 
 
 def main() -> None:
     """Entry point of the console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

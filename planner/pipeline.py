@@ -1,0 +1,259 @@
+"""The pipeline: scenario → coverage problem → solve → verified plan → outputs.
+
+Each step is a function with typed input and output::
+
+    Scenario ──build_problem──▶ CoverageProblem ──solve──▶ SolveResult
+             ──verify_plan──▶ Certificate ──PlanRun.bundle──▶ reports.write_outputs
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from models import SolveOptions, SolveResult, solve_layered
+from planner.problem import CoverageProblem, build_problem
+from planner.scenario import Scenario, SpaceAsset
+from planner.verify import Certificate, verify_plan
+
+Stage = Callable[[str], None]
+
+NOTIONAL_NOTE = (
+    "All asset parameters (ranges, heights, orbits, costs) are notional and illustrative, derived "
+    "from public physics and round-number costs. They are not data about any real system."
+)
+
+
+def solve_options(scenario: Scenario) -> SolveOptions:
+    """The shared solver options of a scenario."""
+    s = scenario.solver
+    return SolveOptions(time_limit_s=s.time_limit_s, mip_rel_gap=s.mip_rel_gap, threads=s.threads,
+                        seed=s.seed)
+
+
+def versions() -> dict[str, str]:
+    """Versions of domeplan, Python and the libraries that shape a result."""
+    out = {"python": platform.python_version()}
+    for dist in ("domeplan", "numpy", "scipy", "pyomo", "highspy", "ortools", "geopandas",
+                 "shapely", "pyproj", "pydantic"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:  # pragma: no cover - a source checkout without install
+            out[dist] = "unknown"
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class PlanRun:
+    """A scenario solved and verified: the value every output is made from."""
+
+    scenario: Scenario
+    problem: CoverageProblem
+    result: SolveResult
+    certificate: Certificate
+    times: dict[str, float]
+    source: str | None = None
+    versions: dict[str, str] = field(default_factory=versions)
+
+    @property
+    def x(self) -> np.ndarray:
+        """Boolean mask of the chosen sites."""
+        assert self.result.x is not None
+        return np.asarray(self.result.x, dtype=bool)
+
+    def chosen_sites(self) -> pd.DataFrame:
+        """The chosen sites (ground, sea and constellation options)."""
+        return self.problem.sites[self.x].reset_index(drop=True)
+
+    def points(self) -> pd.DataFrame:
+        """Defended points with their recomputed coverage status."""
+        d = self.problem.demand.copy()
+        cert = self.certificate
+        d["sensor_covered"] = cert.sensor_covered
+        d["interceptor_covered"] = cert.interceptor_covered
+        d["defended"] = cert.defended
+        frac = self.problem.space_fraction[:, self.x].toarray()
+        d["space_fraction"] = frac.max(axis=1) if frac.shape[1] and \
+            (self.chosen_sites()["domain"] == "space").any() else np.nan
+        return d
+
+    def per_partner(self) -> list[dict[str, Any]]:
+        """Weight, defended weight and cost on territory for each partner."""
+        pts = self.points()
+        chosen = self.chosen_sites()
+        rows = []
+        names = dict(zip(self.problem.partners["iso_a3"], self.problem.partners["name"], strict=True))
+        for code in self.scenario.partner_codes:
+            p = pts[pts["partner"] == code]
+            total = float(p["weight"].sum())
+            dw = float(p.loc[p["defended"], "weight"].sum())
+            rows.append({
+                "iso_a3": code,
+                "name": names.get(code, code),
+                "total_weight": total,
+                "defended_weight": dw,
+                "defended_share": dw / total if total else 0.0,
+                "sensor_covered_weight": float(p.loc[p["sensor_covered"], "weight"].sum()),
+                "interceptor_covered_weight": float(p.loc[p["interceptor_covered"], "weight"].sum()),
+                "cost_musd_on_territory": float(chosen.loc[chosen["partner"] == code,
+                                                           "cost_musd"].sum()),
+            })
+        return rows
+
+    def per_asset_type(self) -> list[dict[str, Any]]:
+        """How many units of each type the plan buys and what they cost."""
+        chosen = self.chosen_sites()
+        rows = []
+        for asset in self.scenario.asset_types:
+            c = chosen[chosen["asset_type"] == asset.name]
+            rows.append({
+                "asset_type": asset.name,
+                "label": asset.label or asset.name,
+                "domain": asset.domain,
+                "role": asset.role,
+                "chosen": int(len(c)) if not isinstance(asset, SpaceAsset) else
+                (", ".join(c["pattern"]) or "none"),
+                "max_count": 1 if isinstance(asset, SpaceAsset) else asset.max_count,
+                "unit_cost_musd": asset.unit_cost_musd,
+                "cost_musd": float(c["cost_musd"].sum()),
+            })
+        return rows
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready summary written to ``summary.json``."""
+        r, cert, sc = self.result, self.certificate, self.scenario
+        total = float(self.problem.demand["weight"].sum())
+        pts = self.points()
+        return {
+            "scenario": {"name": sc.name, "title": sc.display_title, "file": self.source,
+                         "hash": sc.digest()},
+            "status": r.status,
+            "termination": r.termination.value,
+            "objective": r.objective,
+            "bound": r.bound,
+            "gap": r.gap,
+            "cost_musd": cert.cost_musd,
+            "budget_musd": sc.budget_musd,
+            "defended_weight": cert.defended_weight,
+            "total_weight": total,
+            "defended_share": cert.defended_weight / total if total else 0.0,
+            "n_points": int(len(pts)),
+            "n_candidate_sites": int(len(self.problem.sites)),
+            "n_chosen_sites": int(self.x.sum()),
+            "requirement": sc.requirement,
+            "per_partner": self.per_partner(),
+            "per_layer": {
+                "sensor_covered_weight": float(pts.loc[pts["sensor_covered"], "weight"].sum()),
+                "interceptor_covered_weight": float(pts.loc[pts["interceptor_covered"],
+                                                            "weight"].sum()),
+                "defended_weight": cert.defended_weight,
+            },
+            "per_asset_type": self.per_asset_type(),
+            "times": self.times,
+            "solver": {"engine": r.engine, "solver": r.solver, "version": r.solver_version,
+                       "threads": sc.solver.threads, "time_limit_s": sc.solver.time_limit_s,
+                       "mip_rel_gap": sc.solver.mip_rel_gap, "seed": sc.solver.seed,
+                       "node_count": r.node_count, "raw_status": r.raw_status},
+            "versions": self.versions,
+            "verification": cert.summary(),
+            "notional_note": NOTIONAL_NOTE,
+        }
+
+    def sites_frame(self) -> gpd.GeoDataFrame:
+        """Ground and sea candidate sites with a ``chosen`` flag, as points."""
+        s = self.problem.sites.assign(chosen=self.x)
+        ground = s[s["domain"] != "space"].rename(columns={"sensor_reach_km": "sensor_range_km"})
+        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_range_km",
+                "engagement_range_km", "partner", "chosen"]
+        return gpd.GeoDataFrame(ground[cols].reset_index(drop=True),
+                                geometry=gpd.points_from_xy(ground["lon"], ground["lat"]),
+                                crs="EPSG:4326")
+
+    def constellations_frame(self) -> pd.DataFrame:
+        """Constellation options of the scenario's menus with a ``chosen`` flag."""
+        s = self.problem.sites.assign(chosen=self.x)
+        space = s[s["domain"] == "space"]
+        return space[["site_id", "asset_type", "pattern", "altitude_km", "n_satellites",
+                      "cost_musd", "role", "chosen"]].reset_index(drop=True)
+
+    def points_frame(self) -> gpd.GeoDataFrame:
+        """Defended points with coverage status, as points."""
+        p = self.points()
+        cols = ["demand_id", "name", "partner", "weight", "sensor_covered", "interceptor_covered",
+                "defended", "space_fraction"]
+        return gpd.GeoDataFrame(p[cols], geometry=gpd.points_from_xy(p["lon"], p["lat"]),
+                                crs="EPSG:4326")
+
+
+def solve_problem(scenario: Scenario, problem: CoverageProblem,
+                  warm_start: np.ndarray | None = None) -> SolveResult:
+    """Solve a problem with the scenario's engine and options."""
+    s = scenario.solver
+    return solve_layered(problem.to_instance(scenario), solve_options(scenario), engine=s.engine,
+                         solver=s.solver, warm_start=warm_start)
+
+
+def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
+                 stage: Stage | None = None) -> PlanRun:
+    """Run a scenario end to end and return its verified plan.
+
+    Raises
+    ------
+    planner.errors.InputError
+        For a scenario that cannot be turned into a problem (see :func:`build_problem`).
+    planner.errors.VerificationError
+        If the recomputation of the plan disagrees with the solver (the plan is refused).
+    """
+    say = stage or (lambda _msg: None)
+    t0 = time.perf_counter()
+    problem = build_problem(scenario, stage=say)
+    t1 = time.perf_counter()
+    say("Solving")
+    result = solve_problem(scenario, problem)
+    t2 = time.perf_counter()
+    if not result.has_solution:  # the empty plan is always feasible: a solver that says otherwise lies
+        raise RuntimeError(f"solver returned no plan ({result.raw_status})")
+    say("Verifying the plan")
+    cert = verify_plan(scenario, problem, result.x, result.objective)
+    cert.raise_if_failed()
+    t3 = time.perf_counter()
+    times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
+             "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
+             "total_s": round(t3 - t0, 3)}
+    return PlanRun(scenario, problem, result, cert, times,
+                   source=str(source) if source is not None else None)
+
+
+def plan_bundle(run: PlanRun) -> Any:
+    """Everything the reports draw, as a :class:`reports.PlanBundle`."""
+    from geodata import naturalearth as ne
+    from reports import PlanBundle
+
+    partners = run.problem.partners[["iso_a3", "name", "geometry"]]
+    return PlanBundle(
+        scenario_name=run.scenario.name,
+        title=run.scenario.display_title,
+        notional_note=NOTIONAL_NOTE,
+        partners=gpd.GeoDataFrame(partners, geometry="geometry", crs="EPSG:4326"),
+        sites=run.sites_frame(),
+        constellations=run.constellations_frame(),
+        points=run.points_frame(),
+        summary=run.summary(),
+        basemap=ne.land(),
+    )
+
+
+def write_run(run: PlanRun, out_root: str | Path = "out") -> dict[str, Path]:
+    """Write the plan's outputs atomically under ``out_root/<scenario name>/``."""
+    from reports import write_outputs
+
+    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name)

@@ -1,0 +1,386 @@
+"""Scenario schema v1: what a planner writes in YAML, validated strictly.
+
+Every model is a frozen pydantic v2 model with ``extra="forbid"``; attribute docstrings become field
+descriptions in the exported JSON Schema (``domeplan schema``). Units are in field names (``_km``,
+``_m``, ``_musd`` for millions of US dollars, ``_deg``, ``_s``).
+
+All asset parameters shipped with domeplan are notional and illustrative.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner.errors import InputError
+
+SCHEMA_VERSION = 1
+
+IsoA3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 country code.")]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
+Money = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Km = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+WALKER_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+)\s*/\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+class StrictModel(BaseModel):
+    """Base of every scenario model: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
+    )
+
+
+class Partner(StrictModel):
+    """A partner nation."""
+
+    iso_a3: IsoA3
+    """ISO 3166-1 alpha-3 code (Natural Earth ``ADM0_A3``), e.g. ``USA``, ``CAN``."""
+    budget_musd: Money | None = None
+    """The partner's budget cap in M USD (used by cost sharing); ``None`` for no cap."""
+
+
+class PopulatedPlaces(StrictModel):
+    """Defended points taken from Natural Earth's populated places of the partners."""
+
+    min_population: float = Field(default=0.0, ge=0)
+    """Keep places whose population (``pop_max``) is at least this; weight = population."""
+
+
+class ExplicitPoint(StrictModel):
+    """A named point to defend."""
+
+    name: str = Field(min_length=1)
+    lon: float = Field(ge=-180, le=180)
+    """Longitude, degrees WGS84."""
+    lat: float = Field(ge=-90, le=90)
+    """Latitude, degrees WGS84."""
+    weight: float = Field(gt=0, allow_inf_nan=False)
+    """Weight of the point in the objective (e.g. people, or a value score)."""
+    partner: IsoA3 | None = None
+    """Partner the point belongs to (for per-partner results); ``None``: nearest partner territory."""
+
+
+class Defended(StrictModel):
+    """What the network defends: populated places, explicit points, or both."""
+
+    populated_places: PopulatedPlaces | None = None
+    points: tuple[ExplicitPoint, ...] = ()
+
+    @model_validator(mode="after")
+    def _something(self) -> Defended:
+        if self.populated_places is None and not self.points:
+            raise ValueError("give populated_places or at least one explicit point")
+        return self
+
+
+class GridCandidates(StrictModel):
+    """Candidate land sites on a grid inside partner territory."""
+
+    spacing_km: Km
+    """Grid spacing in km (geodesic)."""
+    partners: tuple[IsoA3, ...] | None = None
+    """Restrict candidates to these partners' territory; ``None``: all partners."""
+
+
+class SeaCandidates(GridCandidates):
+    """Candidate sea stations on a grid over ocean, near a partner's coast."""
+
+    within_km: Km = 370.0
+    """Maximum geodesic distance to a partner's coast (370 km = 200 nautical miles)."""
+
+
+Role = Literal["sensor", "interceptor", "both"]
+
+
+class _AssetBase(StrictModel):
+    name: Name
+    """Unique name of the asset type, used in results."""
+    role: Role
+    """``sensor``, ``interceptor`` or ``both``."""
+    unit_cost_musd: Money
+    """Cost of one unit in M USD (notional). For space: cost per satellite."""
+    label: str | None = None
+    """Human label for reports."""
+
+
+class _GroundAsset(_AssetBase):
+    max_count: int = Field(ge=0)
+    """Maximum number of units of this type in a plan."""
+    sensor_range_km: Km | None = None
+    """Instrumented range of the sensor; the reach is min(range, radar horizon)."""
+    mast_height_m: float = Field(default=20.0, ge=0, allow_inf_nan=False)
+    """Height of the sensor above the surface, for the radar horizon."""
+    target_altitude_m: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """Altitude of the object the sensor must see, for the two-ended radar horizon."""
+    horizon_k: float = Field(default=4.0 / 3.0, gt=0)
+    """Effective Earth-radius factor for the horizon (4/3 for standard refraction)."""
+    engagement_range_km: Km | None = None
+    """Ground range within which an interceptor defends a point (terminal radius)."""
+
+    @model_validator(mode="after")
+    def _role_parameters(self) -> _GroundAsset:
+        if self.role in ("sensor", "both") and self.sensor_range_km is None:
+            raise ValueError(f"asset type '{self.name}' is a sensor: give sensor_range_km")
+        if self.role in ("interceptor", "both") and self.engagement_range_km is None:
+            raise ValueError(f"asset type '{self.name}' is an interceptor: give engagement_range_km")
+        return self
+
+
+class LandAsset(_GroundAsset):
+    """A land-based sensor or interceptor battery, placed on a grid inside partner territory."""
+
+    domain: Literal["land"]
+    candidates: GridCandidates
+
+
+class SeaAsset(_GroundAsset):
+    """A sea station (a ship on station), placed on a grid over ocean near a partner's coast."""
+
+    domain: Literal["sea"]
+    candidates: SeaCandidates
+
+
+class SpaceAsset(_AssetBase):
+    """A satellite constellation: a menu of Walker patterns, at most one of which is chosen."""
+
+    domain: Literal["space"]
+    altitude_km: Km
+    """Circular orbit altitude."""
+    min_elevation_deg: float = Field(default=10.0, ge=0, lt=90)
+    """Minimum elevation above the horizon at which a point sees a satellite."""
+    constellations: tuple[str, ...] = Field(min_length=1)
+    """Menu of Walker delta patterns ``i:t/p/f`` (inclination deg : satellites / planes / phasing)."""
+    coverage_threshold: float = Field(default=0.9, gt=0, le=1)
+    """Time-averaged fraction of an orbit with a satellite in view at which a point counts as covered."""
+    time_steps: int = Field(default=120, ge=8, le=5000)
+    """Time steps over one orbital period for the time average."""
+
+    @field_validator("constellations")
+    @classmethod
+    def _walker(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for k, pattern in enumerate(value):
+            m = WALKER_RE.match(pattern)
+            if not m:
+                raise ValueError(f"constellations[{k}] = {pattern!r} is not a Walker pattern i:t/p/f")
+            inc, t, p, f = float(m[1]), int(m[2]), int(m[3]), int(m[4])
+            if not (0 <= inc <= 180 and t > 0 and p > 0 and t % p == 0 and 0 <= f < p):
+                raise ValueError(
+                    f"constellations[{k}] = {pattern!r}: need 0<=i<=180, t>0 divisible by p, 0<=f<p"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("constellations lists a pattern twice")
+        return value
+
+
+AssetType = Annotated[LandAsset | SeaAsset | SpaceAsset, Field(discriminator="domain")]
+
+
+class SolverSettings(StrictModel):
+    """How to solve: engine, solver and shared options."""
+
+    engine: str = "pyomo"
+    """Engine from the registry (``pyomo``, ``highs``, ``cpsat``)."""
+    solver: str = "highs"
+    """For the ``pyomo`` engine: any Pyomo solver by name (``highs``, ``gurobi``, ``scip``, ``cbc``)."""
+    time_limit_s: float | None = Field(default=60.0, gt=0)
+    """Wall-clock limit; stopped early, the best plan is returned with its gap."""
+    mip_rel_gap: float = Field(default=1e-4, ge=0, lt=1)
+    """Relative optimality gap at which to stop."""
+    threads: int | None = Field(default=1, ge=1)
+    """Solver threads (``None``: solver default)."""
+    seed: int = Field(default=0, ge=0)
+    """Random seed for reproducible runs."""
+
+
+class Scenario(StrictModel):
+    """A domeplan scenario (schema v1)."""
+
+    schema_version: Literal[1] = 1
+    """Version of this schema."""
+    name: Name
+    """Short name; outputs go to ``out/<name>/``."""
+    title: str | None = None
+    """Human title for reports."""
+    description: str | None = None
+    partners: tuple[Partner, ...] = Field(min_length=1)
+    """Partner nations sharing the network."""
+    budget_musd: Money
+    """Total budget of the network in M USD."""
+    defended: Defended
+    """What the network defends."""
+    asset_types: tuple[AssetType, ...] = Field(min_length=1)
+    """The kinds of asset that may be placed."""
+    requirement: Literal["sensor_and_interceptor", "sensor", "interceptor"] = "sensor_and_interceptor"
+    """When a point counts as defended: covered by at least one chosen sensor and one chosen
+    interceptor (layered defence, the default), or by one layer alone."""
+    solver: SolverSettings = SolverSettings()
+    """Solver options."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        codes = [p.iso_a3 for p in self.partners]
+        dup = {c for c in codes if codes.count(c) > 1}
+        if dup:
+            raise ValueError(f"partner listed twice: {sorted(dup)}")
+        names = [a.name for a in self.asset_types]
+        dupn = {n for n in names if names.count(n) > 1}
+        if dupn:
+            raise ValueError(f"asset type name used twice: {sorted(dupn)}")
+        roles = {a.role for a in self.asset_types}
+        need = {"sensor_and_interceptor": ("sensor", "interceptor"), "sensor": ("sensor",),
+                "interceptor": ("interceptor",)}[self.requirement]
+        for r in need:
+            if r not in roles and "both" not in roles:
+                raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
+        return self
+
+    @property
+    def partner_codes(self) -> tuple[str, ...]:
+        """ISO A3 codes of the partners, in scenario order."""
+        return tuple(p.iso_a3 for p in self.partners)
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the name when no title is given."""
+        return self.title or self.name
+
+    def canonical_json(self) -> str:
+        """Canonical JSON of the fully resolved scenario (defaults filled), for hashing."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON: the scenario's identity in results."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def with_overrides(self, patch: dict[str, Any]) -> Scenario:
+        """Return a new scenario with ``patch`` deep-merged into this one, validated after the merge."""
+        return Scenario.model_validate(deep_merge(self.model_dump(mode="json"), patch))
+
+
+def deep_merge(base: Any, patch: Any) -> Any:
+    """Merge ``patch`` into ``base``: mappings merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for key, value in patch.items():
+            out[key] = deep_merge(base[key], value) if key in base else value
+        return out
+    return patch
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of :class:`Scenario`, for editors and validation tools."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "domeplan scenario (schema v1)"
+    return schema
+
+
+# --------------------------------------------------------------------------- loading and errors
+
+_TAGS = {"land", "sea", "space"}
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic location into ``asset_types[2].candidates.spacing_km``."""
+    out = ""
+    prev_int = False
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            prev_int = True
+            continue
+        if prev_int and part in _TAGS:  # discriminated-union tag pydantic inserts; not a field
+            prev_int = False
+            continue
+        prev_int = False
+        if str(part).startswith(("function-", "model-")):
+            continue
+        out += f".{part}" if out else str(part)
+    return out
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        elif isinstance(part, str) and part in _TAGS:
+            continue
+        else:
+            return ...
+    return data
+
+
+def validation_error(err: ValidationError, data: Any, file: str | Path | None) -> InputError:
+    """Turn the first pydantic error into one :class:`InputError` line (file, field path, value)."""
+    first = err.errors(include_url=False)[0]
+    loc = tuple(first["loc"])
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        return InputError("unknown key", file=file, field=_path(loc))
+    if first["type"] == "missing":
+        return InputError("required field is missing", file=file, field=_path(loc))
+    value = first.get("input", ...)
+    if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
+        value = ...  # a model-level rule: the whole mapping says nothing useful
+    msg = msg.removeprefix("Value error, ")
+    return InputError(msg, file=file, field=_path(loc) or None,
+                      value=value if value is not ... else _value_at(data, loc) if loc else ...)
+
+
+def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
+    """Validate a mapping (already parsed YAML) into a :class:`Scenario`.
+
+    Raises
+    ------
+    InputError
+        With the file, the field path and the bad value.
+    """
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise InputError(f"a scenario must be a YAML mapping, got {kind}", file=file)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise validation_error(err, data, file) from None
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file, turning I/O and syntax errors into :class:`InputError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read file ({err.__class__.__name__})", file=path) from None
+    if not text.strip():
+        raise InputError("file is empty", file=path)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise InputError(f"not valid YAML{where}: {problem}", file=path) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Examples
+    --------
+    >>> from planner import load_scenario
+    >>> sc = load_scenario("scenarios/north_america.yaml")  # doctest: +SKIP
+    >>> sc.with_overrides({"budget_musd": 8000}).budget_musd  # doctest: +SKIP
+    8000.0
+    """
+    return parse_scenario(read_yaml(path), file=path)
