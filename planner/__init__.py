@@ -7,13 +7,32 @@ The Python API mirrors the ``domeplan`` command::
     run = run_scenario(scenario)
     run.summary()["defended_share"], run.points_frame(), run.sites_frame()
     write_run(run, "out")
+
+Names are imported lazily, so ``import planner`` stays cheap for commands that need no solver.
 """
 
-from planner.errors import InputError, VerificationError
-from planner.pipeline import PlanRun, plan_bundle, run_scenario, write_run
-from planner.scenario import Scenario, json_schema, load_scenario, parse_scenario
+from __future__ import annotations
 
-__all__ = [
-    "InputError", "PlanRun", "Scenario", "VerificationError", "json_schema", "load_scenario",
-    "parse_scenario", "plan_bundle", "run_scenario", "write_run",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "InputError": "planner.errors",
+    "VerificationError": "planner.errors",
+    "Scenario": "planner.scenario",
+    "json_schema": "planner.scenario",
+    "load_scenario": "planner.scenario",
+    "parse_scenario": "planner.scenario",
+    "PlanRun": "planner.pipeline",
+    "plan_bundle": "planner.pipeline",
+    "run_scenario": "planner.pipeline",
+    "write_run": "planner.pipeline",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'planner' has no attribute {name!r}")
