@@ -167,6 +167,49 @@ def run(
                       f"{paths['report.html']}[/link]")
 
 
+@app.command()
+def allocate(
+    game: Annotated[Path, typer.Option("--game", help="Game file (JSON): kind, players, coalitions "
+                                       "[, benefits, weights].", show_default=False)],
+    method: Annotated[list[str], typer.Option(
+        "--method", "-m", help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; "
+        "repeat the option or give a comma-separated list.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
+) -> None:
+    """Split a game's cost (or value) by one or more rules and check each against the core."""
+    from planner.allocate import allocate_file
+
+    with guard():
+        result = allocate_file(game, method)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    methods = [m for m in result if m not in ("core", "core_by_method")]
+    players = list(result[methods[0]])
+    t = Table(title=f"allocations of {game}", title_justify="left", show_edge=False)
+    t.add_column("partner")
+    for m in methods:
+        t.add_column(m, justify="right")
+    for p in players:
+        t.add_row(p, *(f"{result[m][p]:,.4g}" for m in methods))
+    t.add_section()
+    t.add_row("[bold]total[/bold]", *(f"{sum(result[m].values()):,.4g}" for m in methods))
+    t.add_row("in core", *("yes" if result["core_by_method"][m]["in_core"] else "[red]no[/red]"
+                           for m in methods))
+    console.print(t)
+    core = result["core"]
+    eps = core["least_core_epsilon"]
+    if core["in_core"]:
+        verdict = "in the core"
+    elif core["blocking_coalition"] is None:
+        verdict = f"NOT in the core: not efficient (gap {core['efficiency_gap']:,.4g})"
+    else:
+        verdict = (f"NOT in the core: coalition {{{', '.join(core['blocking_coalition'])}}} "
+                   f"would object (violation {core['max_violation']:,.4g})")
+    console.print(f"core check ({core['method']}): {verdict}; least-core ε = "
+                  + ("n/a" if eps is None else f"{eps:,.4g}")
+                  + {True: " (core empty)", False: " (core non-empty)", None: ""}[core["core_empty"]])
+
 def main() -> None:
     """Entry point of the console script."""
     app()

@@ -1,0 +1,139 @@
+"""``domeplan allocate``: the cost-allocation rules on a game given directly in a JSON file.
+
+The file format is that of :meth:`models.costshare.Game.from_dict`. The result, ready for JSON::
+
+    {"shapley":   {"USA": 1.5, ...},          # one object per requested method, in request order
+     "nucleolus": {"USA": 1.25, ...},
+     "core": {"method": "shapley", "in_core": true, "least_core_epsilon": -0.5,
+              "blocking_coalition": null, "max_violation": -0.25, "efficiency_gap": 0.0,
+              "core_empty": false},
+     "core_by_method": {"shapley": {...}, "nucleolus": {...}}}
+
+``core`` checks the Shapley value when it was requested, otherwise the first method requested
+(its ``"method"`` says which); ``core_by_method`` checks every method. ``least_core_epsilon`` is
+a property of the game (the same in every check): ``≤ 0`` iff the core is non-empty; ``null``
+beyond 16 players (its LP has ``2^n`` rows; ``nucleolus`` is refused there too).
+``core_empty`` says whether ``least_core_epsilon`` exceeds the tolerance (``null`` when unknown).
+``blocking_coalition`` is ``null`` when no coalition objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from models.costshare import (
+    Game,
+    GameError,
+    core_check,
+    equal,
+    least_core,
+    nucleolus,
+    proportional_to_benefit,
+    proportional_to_standalone,
+    proportional_to_weights,
+    scrb,
+    shapley,
+)
+from models.costshare.core import tolerance
+from models.costshare.nucleolus import MAX_NUCLEOLUS_PLAYERS
+from planner.errors import InputError
+
+
+def _proportional(game: Game) -> dict[str, float]:
+    return proportional_to_benefit(game) if game.benefits is not None \
+        else proportional_to_standalone(game)
+
+
+def _gdp(game: Game) -> dict[str, float]:
+    if game.weights is None:
+        raise GameError('method "gdp" needs "weights" (e.g. GDP per player) in the game file',
+                        field="weights")
+    return proportional_to_weights(game)
+
+
+METHODS: dict[str, Callable[[Game], dict[str, float]]] = {
+    "equal": equal,
+    "gdp": _gdp,
+    "proportional": _proportional,
+    "shapley": shapley,
+    "nucleolus": nucleolus,
+    "scrb": scrb,
+}
+"""Method names accepted by ``--method``; ``proportional`` is benefit-proportional when the file
+has ``"benefits"``, otherwise proportional to stand-alone values."""
+
+
+def parse_methods(values: Sequence[str]) -> tuple[str, ...]:
+    """Return the requested methods: repeated options and comma-separated lists, deduplicated.
+
+    Raises
+    ------
+    InputError
+        Naming ``--method`` and the unknown value, or when no method is given.
+    """
+    out: list[str] = []
+    for value in values:
+        for name in (part.strip().lower() for part in value.split(",")):
+            if not name:
+                continue
+            if name not in METHODS:
+                raise InputError(f"unknown method (choose from {', '.join(METHODS)})",
+                                 file="command line", field="--method", value=name)
+            if name not in out:
+                out.append(name)
+    if not out:
+        raise InputError(f"give at least one method ({', '.join(METHODS)})",
+                         file="command line", field="--method")
+    return tuple(out)
+
+
+def load_game(path: str | Path) -> Game:
+    """Read and validate a game file, turning every problem into a one-line :class:`InputError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot read the game file ({err.strerror or err})", file=path) from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"invalid JSON: {err.msg}", file=path,
+                         field=f"line {err.lineno} column {err.colno}") from None
+    try:
+        return Game.from_dict(obj)
+    except GameError as err:
+        raise InputError(err.reason, file=path, field=err.field, value=err.value) from None
+
+
+def allocate_game(game: Game, methods: Sequence[str], *, file: str | Path | None = None) -> dict[str, Any]:
+    """Run ``methods`` on ``game`` and check each result against the core (format: module docstring)."""
+    methods = parse_methods(methods)
+    out: dict[str, Any] = {}
+    try:
+        for name in methods:
+            out[name] = METHODS[name](game)
+        epsilon = least_core(game)[0] if game.n <= MAX_NUCLEOLUS_PLAYERS else None
+    except GameError as err:
+        raise InputError(err.reason, file=file, field=err.field, value=err.value) from None
+    empty = None if epsilon is None else bool(epsilon > tolerance(game))
+    by_method = {name: {"method": name, **core_check(game, out[name], epsilon=epsilon).to_dict(),
+                        "core_empty": empty} for name in methods}
+    out["core"] = by_method["shapley" if "shapley" in methods else methods[0]]
+    out["core_by_method"] = by_method
+    return out
+
+
+def allocate_file(path: str | Path, methods: Sequence[str]) -> dict[str, Any]:
+    """Read the game in ``path`` and run ``methods`` on it (see :func:`allocate_game`).
+
+    Raises
+    ------
+    InputError
+        Unreadable or malformed file (naming the field and value), unknown method, or a method
+        the game cannot support (e.g. ``gdp`` without ``"weights"``).
+    """
+    methods = parse_methods(methods)
+    return allocate_game(load_game(path), methods, file=path)
