@@ -3,7 +3,17 @@
 ``models`` sees only arrays and ids (never geography): see :mod:`models.instance`.
 """
 
-from models.instance import LayeredInstance
+from models.api import solve_layered
+from models.instance import CoverInstance, LayeredInstance, PlanRules
 from models.result import SolutionStatus, SolveOptions, SolveResult, Termination
 
-__all__ = ["LayeredInstance", "SolutionStatus", "SolveOptions", "SolveResult", "Termination"]
+__all__ = [
+    "CoverInstance",
+    "LayeredInstance",
+    "PlanRules",
+    "SolutionStatus",
+    "SolveOptions",
+    "SolveResult",
+    "Termination",
+    "solve_layered",
+]

@@ -115,3 +115,189 @@ class LayeredInstance:
         x = np.asarray(x, dtype=bool)
         counts = np.bincount(self.site_type[x], minlength=self.type_max.shape[0])
         return bool(self.c[x].sum() <= self.budget + tol and (counts <= self.type_max).all())
+
+
+def _object_ids(ids: np.ndarray | None, prefix: str, k: int) -> np.ndarray:
+    if ids is None:
+        return np.array([f"{prefix}{i}" for i in range(k)], dtype=object)
+    out = np.asarray(ids, dtype=object)
+    if out.shape != (k,):
+        raise ValueError(f"ids have shape {out.shape}, expected {(k,)}")
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class CoverInstance:
+    r"""A single-layer covering instance: points, candidate sites and who covers whom.
+
+    Demand points :math:`i` with weights :math:`w_i` (and optionally *required* points that every
+    plan must cover); sites :math:`j` with costs :math:`c_j`; coverage :math:`a_{ij} \in \{0,1\}`.
+    Limits on a plan: a budget :math:`B`, a count :math:`p`, per-type maxima :math:`M_t`
+    (each optional).
+
+    Attributes
+    ----------
+    w
+        Demand weights, shape ``(m,)``, non-negative.
+    c
+        Site costs, shape ``(n,)``, non-negative.
+    a
+        ``(m, n)`` 0/1 CSR matrix, ``a[i, j] = 1`` when site ``j`` covers point ``i``.
+    required
+        Boolean mask of points that must be covered, ``None`` for none.
+    budget
+        Total budget, ``None`` for none.
+    count
+        Maximum number of sites, ``None`` for none.
+    site_type, type_max
+        Type index of each site and maximum count per type (both ``None`` for no type limits).
+    demand_ids, site_ids, type_names
+        Labels for diagnostics and outputs.
+    """
+
+    w: np.ndarray
+    c: np.ndarray
+    a: sp.csr_array
+    required: np.ndarray | None = None
+    budget: float | None = None
+    count: int | None = None
+    site_type: np.ndarray | None = None
+    type_max: np.ndarray | None = None
+    demand_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+    site_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+    type_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        w = np.asarray(self.w, dtype=float)
+        c = np.asarray(self.c, dtype=float)
+        m, n = w.shape[0], c.shape[0]
+        set_ = object.__setattr__
+        set_(self, "w", w)
+        set_(self, "c", c)
+        set_(self, "a", _as_csr(self.a, (m, n), "a"))
+        if (w < 0).any() or (c < 0).any() or not (np.isfinite(w).all() and np.isfinite(c).all()):
+            raise ValueError("weights and costs must be finite and non-negative")
+        if self.required is not None:
+            req = np.asarray(self.required, dtype=bool)
+            if req.shape != (m,):
+                raise ValueError(f"required has shape {req.shape}, expected {(m,)}")
+            set_(self, "required", req)
+        if (self.site_type is None) != (self.type_max is None):
+            raise ValueError("give both site_type and type_max, or neither")
+        if self.site_type is not None:
+            st = np.asarray(self.site_type, dtype=np.int64)
+            tm = np.asarray(self.type_max, dtype=np.int64)
+            if st.shape != (n,):
+                raise ValueError(f"site_type has shape {st.shape}, expected {(n,)}")
+            if n and (st.min() < 0 or st.max() >= tm.shape[0]):
+                raise ValueError("site_type refers to a type outside type_max")
+            set_(self, "site_type", st)
+            set_(self, "type_max", tm)
+            if not self.type_names:
+                set_(self, "type_names", tuple(f"type{t}" for t in range(tm.shape[0])))
+        if self.budget is not None and not np.isfinite(self.budget):
+            set_(self, "budget", None)
+        if self.count is not None:
+            set_(self, "count", int(self.count))
+        set_(self, "demand_ids", _object_ids(self.demand_ids, "d", m))
+        set_(self, "site_ids", _object_ids(self.site_ids, "s", n))
+
+    @property
+    def m(self) -> int:
+        """Number of demand points."""
+        return int(self.w.shape[0])
+
+    @property
+    def n(self) -> int:
+        """Number of candidate sites."""
+        return int(self.c.shape[0])
+
+    @property
+    def required_mask(self) -> np.ndarray:
+        """Boolean mask of required points (all ``False`` when none are)."""
+        return np.zeros(self.m, bool) if self.required is None else self.required
+
+    def coverage_counts(self, x: np.ndarray) -> np.ndarray:
+        """Number of chosen sites covering each point."""
+        return self.a @ np.asarray(x, dtype=np.int64)
+
+    def evaluate(self, x: np.ndarray) -> tuple[float, float]:
+        """Return ``(covered weight, cost)`` of a plan, computed from the matrix alone."""
+        x = np.asarray(x, dtype=bool)
+        return float(self.w[self.coverage_counts(x) > 0].sum()), float(self.c[x].sum())
+
+    def is_feasible(self, x: np.ndarray, tol: float = 1e-6) -> bool:
+        """Whether ``x`` covers every required point and respects budget, count and type limits."""
+        x = np.asarray(x, dtype=bool)
+        if self.budget is not None and self.c[x].sum() > self.budget + tol:
+            return False
+        if self.count is not None and x.sum() > self.count:
+            return False
+        if self.site_type is not None:
+            counts = np.bincount(self.site_type[x], minlength=self.type_max.shape[0])
+            if (counts > self.type_max).any():
+                return False
+        return not (self.required_mask & (self.coverage_counts(x) == 0)).any()
+
+
+@dataclass(frozen=True, eq=False)
+class PlanRules:
+    """Side rules a plan must respect, on top of an instance's own limits.
+
+    Attributes
+    ----------
+    existing
+        Boolean mask of sites already in place: they must stay in the plan (their cost counts).
+    exclusive
+        ``(k, 2)`` integer array of site index pairs that exclude each other.
+    type_min
+        Minimum number of sites of each type (a quota), shape ``(T,)``.
+    partner
+        Partner group of each demand point, shape ``(m,)``, ``-1`` for none.
+    min_share
+        Minimum defended (covered) share of each group's total weight, shape ``(P,)``, in [0, 1].
+    partner_names
+        Labels of the partner groups.
+    """
+
+    existing: np.ndarray | None = None
+    exclusive: np.ndarray | None = None
+    type_min: np.ndarray | None = None
+    partner: np.ndarray | None = None
+    min_share: np.ndarray | None = None
+    partner_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if self.existing is not None:
+            set_(self, "existing", np.asarray(self.existing, dtype=bool))
+        if self.exclusive is not None:
+            set_(self, "exclusive", np.asarray(self.exclusive, dtype=np.int64).reshape(-1, 2))
+        if self.type_min is not None:
+            set_(self, "type_min", np.asarray(self.type_min, dtype=np.int64))
+        if (self.partner is None) != (self.min_share is None):
+            raise ValueError("give both partner and min_share, or neither")
+        if self.partner is not None:
+            p = np.asarray(self.partner, dtype=np.int64)
+            s = np.asarray(self.min_share, dtype=float)
+            if p.size and p.max() >= s.shape[0]:
+                raise ValueError("partner refers to a group outside min_share")
+            if ((s < 0) | (s > 1)).any():
+                raise ValueError("min_share values must lie in [0, 1]")
+            set_(self, "partner", p)
+            set_(self, "min_share", s)
+            if not self.partner_names:
+                set_(self, "partner_names", tuple(f"partner{k}" for k in range(s.shape[0])))
+
+    def check_sizes(self, m: int, n: int, num_types: int) -> None:
+        """Raise ``ValueError`` when an array does not fit an instance of that size."""
+        if self.existing is not None and self.existing.shape != (n,):
+            raise ValueError(f"existing has shape {self.existing.shape}, expected {(n,)}")
+        if self.exclusive is not None and self.exclusive.size and (
+            self.exclusive.min() < 0 or self.exclusive.max() >= n
+        ):
+            raise ValueError("exclusive refers to a site index outside the instance")
+        if self.type_min is not None and self.type_min.shape != (num_types,):
+            raise ValueError(f"type_min has shape {self.type_min.shape}, expected {(num_types,)}")
+        if self.partner is not None and self.partner.shape != (m,):
+            raise ValueError(f"partner has shape {self.partner.shape}, expected {(m,)}")

@@ -1,0 +1,151 @@
+"""The solve pipeline: starting plan → engine → plan, objective recomputed, one SolveResult.
+
+Whatever the engine does, the result holds the best plan known: the solver's incumbent, or
+the starting plan (greedy + swaps, or the caller's warm start) when the solver was stopped
+without one, with the gap against the best bound the solver proved.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from models import engines
+from models.engines.base import EngineRun
+from models.formulations.base import Formulation
+from models.linear import Sense
+from models.result import SolutionStatus, SolveOptions, SolveResult, Termination, relative_gap
+
+_NO_PLAN = (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED, Termination.UNBOUNDED)
+
+
+def _better(sense: Sense, a: float, b: float) -> bool:
+    """Whether objective ``a`` is strictly better than ``b`` (beyond round-off)."""
+    tol = 1e-9 * max(1.0, abs(a), abs(b))
+    return a > b + tol if sense is Sense.MAXIMIZE else a < b - tol
+
+
+def starting_plan(
+    f: Formulation, warm_start: np.ndarray | None = None, *, use_heuristic: bool = True
+) -> tuple[np.ndarray | None, dict[str, Any]]:
+    """Return the best feasible plan among the caller's warm start and the heuristic's plan."""
+    info: dict[str, Any] = {}
+    candidates: list[tuple[str, np.ndarray]] = []
+    n = f.sites.size
+    if warm_start is not None:
+        ws = np.asarray(warm_start, dtype=bool)
+        if ws.shape != (n,):
+            raise ValueError(f"warm_start has shape {ws.shape}, expected {(n,)}")
+        ok = f.feasible(ws)
+        info["warm_start_feasible"] = ok
+        if ok:
+            candidates.append(("warm_start", ws))
+    if use_heuristic:
+        t0 = time.perf_counter()
+        h = f.heuristic()
+        info["heuristic_s"] = time.perf_counter() - t0
+        if h is not None and f.feasible(h):
+            info["heuristic_objective"] = f.value(h)
+            candidates.append(("heuristic", h))
+        else:
+            info["heuristic_objective"] = None
+    best: tuple[str, np.ndarray] | None = None
+    for name, plan in candidates:
+        if best is None or _better(f.model.sense, f.value(plan), f.value(best[1])):
+            best = (name, plan)
+    if best is None:
+        return None, info
+    info["start_source"] = best[0]
+    info["start_objective"] = f.value(best[1])
+    return best[1], info
+
+
+def solve_formulation(
+    f: Formulation,
+    options: SolveOptions | None = None,
+    engine: str = engines.DEFAULT_ENGINE,
+    *,
+    warm_start: np.ndarray | None = None,
+    engine_config: dict[str, Any] | None = None,
+    use_heuristic: bool = True,
+    build_time_s: float = 0.0,
+) -> SolveResult:
+    """Solve a built formulation on a named engine and return its normalised result.
+
+    ``result.x`` is a boolean mask over ``f.sites``; ``result.objective`` is recomputed from
+    that plan by ``f.value`` (never taken on trust from the engine).
+    """
+    options = options or SolveOptions()
+    eng = engines.get(engine, **(engine_config or {}))
+    start_plan, info = starting_plan(f, warm_start, use_heuristic=use_heuristic)
+    start = f.complete(start_plan) if start_plan is not None else None
+    run: EngineRun = eng.solve(f.model, options, start)
+    sense = f.model.sense
+
+    extra: dict[str, Any] = {**f.extra, **info, **run.extra}
+    extra["solver_objective"] = run.objective
+    plan: np.ndarray | None = None
+    source = None
+    if run.values is not None:
+        candidate = run.values[f.sites.cols] > 0.5
+        if f.feasible(candidate):
+            plan, source = candidate, "solver"
+        else:
+            # Never report a plan the instance itself rejects; keep the evidence.
+            extra["solver_plan_rejected"] = True
+    if run.termination not in _NO_PLAN and start_plan is not None:
+        if plan is None or _better(sense, f.value(start_plan), f.value(plan)):
+            plan, source = start_plan, info.get("start_source")
+
+    objective = f.value(plan) if plan is not None else None
+    bound = run.bound if run.bound is not None and math.isfinite(run.bound) else None
+    if objective is not None and bound is not None:
+        # The recomputed objective can pass the bound by round-off only; never show a negative gap.
+        bound = max(bound, objective) if sense is Sense.MAXIMIZE else min(bound, objective)
+    gap = relative_gap(objective, bound)
+    if plan is None:
+        status = SolutionStatus.NONE
+    elif run.termination is Termination.OPTIMAL and (
+        source == "solver" or (gap is not None and gap <= options.mip_rel_gap)
+    ):
+        status = SolutionStatus.OPTIMAL
+    else:
+        status = SolutionStatus.FEASIBLE
+    extra["plan_source"] = source
+    return SolveResult(
+        termination=run.termination,
+        solution_status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        wall_time_s=run.wall_time_s,
+        engine=engine,
+        solver=run.solver,
+        solver_version=run.solver_version,
+        x=plan,
+        node_count=run.node_count,
+        raw_status=run.raw_status,
+        build_time_s=build_time_s,
+        extra=extra,
+    )
+
+
+def expand_result(result: SolveResult, x_full: np.ndarray | None, objective: float | None,
+                  **extra: Any) -> SolveResult:
+    """Return ``result`` with its plan mapped back to the unreduced instance."""
+    bound = result.bound
+    if objective is not None and bound is not None and result.objective is not None:
+        # The reduced model's bound shifts with any constant the reduction removed.
+        bound = bound + (objective - result.objective)
+    return replace(
+        result,
+        x=x_full,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        extra={**result.extra, **extra},
+    )
