@@ -38,7 +38,7 @@ from models.costshare import (
     shapley,
 )
 from models.costshare.core import tolerance
-from models.costshare.nucleolus import MAX_NUCLEOLUS_PLAYERS
+from models.costshare.nucleolus_lp import MAX_NUCLEOLUS_PLAYERS
 from planner.errors import InputError
 
 

@@ -12,7 +12,7 @@ from models.costshare.coalitions import (
 )
 from models.costshare.core import CoreCheck, core_check, is_core_empty
 from models.costshare.game import Game, GameError
-from models.costshare.nucleolus import least_core
+from models.costshare.nucleolus_lp import least_core
 from models.costshare.rules import (
     SampledShapley,
     equal,

@@ -1,6 +1,6 @@
 r"""Core membership of an allocation, the coalition that would object, and the least core.
 
-Definitions (sign convention of :mod:`models.costshare.nucleolus`): for a cost game an allocation
+Definitions (sign convention of :mod:`models.costshare.nucleolus_lp`): for a cost game an allocation
 ``x`` is in the core iff it is efficient, :math:`x(N) = c(N)`, and no coalition pays more than it
 would alone, :math:`x(S) ≤ c(S)` for every ``S``; for a value game iff :math:`x(N) = v(N)` and
 :math:`x(S) ≥ v(S)`. The *violation* of ``S`` is its excess :math:`e(S, x)` (``x(S) − c(S)``, or
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.costshare.game import Game, all_masks, popcount
-from models.costshare.nucleolus import MAX_NUCLEOLUS_PLAYERS, least_core
+from models.costshare.nucleolus_lp import MAX_NUCLEOLUS_PLAYERS, least_core
 
 __all__ = ["CoreCheck", "core_check", "is_core_empty", "tolerance"]
 

@@ -5,7 +5,7 @@ value ``c(N)`` or ``v(N)`` (efficiency); its docstring carries its definition. N
 players, ``n = |N|``, ``c`` the characteristic function of a cost game, ``v`` of a value game
 (formulas written for ``c`` hold for ``v`` unless stated), ``x(S) = Σ_{i∈S} x_i``.
 
-The nucleolus (a sequence of LPs) lives in :mod:`models.costshare.nucleolus` and is re-exported
+The nucleolus (a sequence of LPs) lives in :mod:`models.costshare.nucleolus_lp` and is re-exported
 here.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.costshare.game import Game, GameError, all_masks, popcount
-from models.costshare.nucleolus import nucleolus
+from models.costshare.nucleolus_lp import nucleolus
 
 __all__ = [
     "SampledShapley",

@@ -138,3 +138,27 @@ def test_core_check_agrees_with_least_core(game):
     assert check.max_violation == pytest.approx(eps, abs=1e-6)
     assert check.in_core == (eps <= 1e-7 * max(1.0, np.abs(game.values).max()))
     assert is_core_empty(game) == (not check.in_core)
+
+
+def _lex_not_worse(game: Game, x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether x's decreasingly sorted proper excesses are lexicographically ≤ y's (within 1e-6)."""
+    ex = np.sort(excesses(game, x)[1:-1])[::-1]
+    ey = np.sort(excesses(game, y)[1:-1])[::-1]
+    diff = ey - ex
+    first = np.flatnonzero(np.abs(diff) > 1e-6)
+    return first.size == 0 or diff[first[0]] > 0
+
+
+@FAST
+@given(games(min_n=3, max_n=5), st.integers(0, 2**32 - 1))
+def test_prenucleolus_beats_every_other_efficient_allocation(game, seed):
+    # Definition check, independent of the LP sequence: nearby efficient points (where a wrong
+    # answer in a flat region would lose) and other rules' allocations never do better.
+    pre = game.as_vector(nucleolus(game, imputations=False))
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(size=(30, game.n))
+    steps -= steps.mean(axis=1, keepdims=True)  # keep x(N) fixed
+    scales = np.repeat([1e-3, 1e-1, 1.0], 10)[:, None]
+    rivals = [pre + s for s in steps * scales]
+    rivals += [game.as_vector(shapley(game)), game.as_vector(least_core(game)[1])]
+    assert all(_lex_not_worse(game, pre, y) for y in rivals)
