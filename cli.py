@@ -169,11 +169,13 @@ def run(
 
 @app.command()
 def allocate(
-    game: Annotated[Path, typer.Option("--game", help="Game file (JSON): kind, players, coalitions "
-                                       "[, benefits, weights].", show_default=False)],
+    game: Annotated[Path, typer.Option("--game", metavar="GAME.json", show_default=False,
+                                       help="Game file (JSON): kind, players, coalitions, and "
+                                       "optionally benefits and weights.")],
     method: Annotated[list[str], typer.Option(
-        "--method", "-m", help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; "
-        "repeat the option or give a comma-separated list.", show_default=False)],
+        "--method", "-m", metavar="METHOD", show_default=False,
+        help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; repeat the option or "
+        "give a comma-separated list.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
