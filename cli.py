@@ -66,10 +66,14 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file against the schema and the shipped geography, without solving."""
     with guard():
+        from planner.errors import InputError
         from planner.problem import load_partners
 
         sc = _load(scenario)
-        load_partners(sc)
+        try:
+            load_partners(sc)
+        except InputError as err:
+            raise err.with_file(scenario) from None
         console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
                       f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
                       f"hash {sc.digest()[:12]}")
@@ -137,9 +141,10 @@ def run(
         if time_limit is not None:
             overrides.append(f"solver.time_limit_s={time_limit}")
         sc = _load(scenario, overrides)
-        show = not (quiet or as_json)
+        progress_console = Console(stderr=True)
+        show = not (quiet or as_json) and progress_console.is_terminal
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
-                      TimeElapsedColumn(), console=Console(stderr=True), disable=not show,
+                      TimeElapsedColumn(), console=progress_console, disable=not show,
                       transient=False) as progress:
             current: list[int] = []
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from models import SolveOptions, SolveResult, solve_layered
+from planner.errors import InputError
 from planner.problem import CoverageProblem, build_problem
 from planner.scenario import Scenario, SpaceAsset
 from planner.verify import Certificate, verify_plan
@@ -203,8 +204,13 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
 
 
 def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
-                 stage: Stage | None = None) -> PlanRun:
+                 stage: Stage | None = None, problem: CoverageProblem | None = None,
+                 warm_start: np.ndarray | None = None) -> PlanRun:
     """Run a scenario end to end and return its verified plan.
+
+    ``problem`` skips the coverage step with a problem already built for this scenario (batches
+    reuse one across a budget or cost sweep); ``warm_start`` is a plan to start the solver from
+    (used when feasible).
 
     Raises
     ------
@@ -215,10 +221,14 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     """
     say = stage or (lambda _msg: None)
     t0 = time.perf_counter()
-    problem = build_problem(scenario, stage=say)
+    if problem is None:
+        try:
+            problem = build_problem(scenario, stage=say)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
     t1 = time.perf_counter()
     say("Solving")
-    result = solve_problem(scenario, problem)
+    result = solve_problem(scenario, problem, warm_start=warm_start)
     t2 = time.perf_counter()
     if not result.has_solution:  # the empty plan is always feasible: a solver that says otherwise lies
         raise RuntimeError(f"solver returned no plan ({result.raw_status})")
