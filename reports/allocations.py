@@ -1,0 +1,91 @@
+"""Cost-share allocations (partner x rule, M USD) as CSV and as a formatted Excel workbook."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from reports.atomic import atomic_write_bytes, atomic_write_text
+from reports.errors import MissingDependencyError
+
+MUSD_FORMAT = "#,##0.0"
+
+
+def allocations_csv(frame: pd.DataFrame) -> str:
+    """Return the allocation table as CSV text (index kept when it is not a plain range)."""
+    keep_index = not isinstance(frame.index, pd.RangeIndex)
+    return frame.to_csv(index=keep_index, lineterminator="\n")
+
+
+def allocations_xlsx(frame: pd.DataFrame, *, title: str = "", note: str = "") -> bytes:
+    """Return the allocation table as an ``.xlsx`` workbook.
+
+    Sheet ``allocations`` holds the table (bold header, frozen first row and column, numbers as
+    ``#,##0.0``); sheet ``about`` holds ``title`` and ``note`` (the notional-parameters banner).
+
+    Raises
+    ------
+    MissingDependencyError
+        If openpyxl is not installed.
+    """
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+    except ImportError as exc:
+        raise MissingDependencyError("XLSX output needs openpyxl: pip install 'openpyxl>=3.1'") from exc
+    df = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "allocations"
+    ws.append([str(c) for c in df.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    numeric = [
+        pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns
+    ]
+    for values in df.itertuples(index=False):
+        ws.append(
+            [
+                None if pd.isna(v) else (float(v) if n else str(v))
+                for v, n in zip(values, numeric, strict=True)
+            ]
+        )
+    for j, (col, n) in enumerate(zip(df.columns, numeric, strict=True), start=1):
+        letter = get_column_letter(j)
+        width = max([len(str(col))] + [len(f"{v:,.1f}" if n else str(v)) for v in df[col].dropna()])
+        ws.column_dimensions[letter].width = min(max(10, width + 2), 48)
+        if n:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = MUSD_FORMAT
+    ws.freeze_panes = "B2"
+    about = wb.create_sheet("about")
+    for line in (title, note, "Amounts in millions of US dollars (M USD)."):
+        if line:
+            about.append([line])
+    about.column_dimensions["A"].width = 100
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_allocations(
+    frame: pd.DataFrame, directory: str | Path, *, title: str = "", note: str = ""
+) -> dict[str, Path]:
+    """Write ``allocations.csv`` and ``allocations.xlsx`` into ``directory`` (atomically, each).
+
+    Returns
+    -------
+    dict
+        ``{"allocations_csv": path, "allocations_xlsx": path}``.
+    """
+    directory = Path(directory)
+    return {
+        "allocations_csv": atomic_write_text(directory / "allocations.csv", allocations_csv(frame)),
+        "allocations_xlsx": atomic_write_bytes(
+            directory / "allocations.xlsx", allocations_xlsx(frame, title=title, note=note)
+        ),
+    }

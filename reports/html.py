@@ -1,0 +1,373 @@
+"""The self-contained HTML report: one file, inline CSS, images as base64, no external resources.
+
+Python turns the bundle into a view model of already formatted strings (:class:`Table` and plain
+dicts); the jinja2 template (autoescaped) only lays them out. Missing summary keys become em dashes
+or omitted blocks, never template errors (the environment uses ``StrictUndefined`` so that a template
+typo still fails loudly in the tests).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from reports.bundle import PlanBundle, ReportSection
+from reports.fmt import MISSING, as_float, gap_pct, musd, num, pct, seconds
+
+MAX_POINT_ROWS = 200
+"""Rows of the defended-points table in the report; ``points.csv`` always has them all."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One formatted table cell; ``cls`` picks its CSS class (``num``, ``ok``, ``bad``, ...)."""
+
+    text: str
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A formatted table: headers, alignment per column (``'l'`` or ``'r'``), rows of cells."""
+
+    headers: Sequence[str]
+    align: Sequence[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    note: str = ""
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _png_data_uri(png: bytes | None) -> str | None:
+    if not png:
+        return None
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return MISSING
+    return str(value)
+
+
+def _yes(value: Any) -> Cell:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return Cell(MISSING, "c")
+    return Cell("yes", "c ok") if bool(value) else Cell("no", "c muted")
+
+
+def _rows(records: Any) -> list[dict[str, Any]]:
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+
+
+def partner_table(summary: dict[str, Any]) -> Table | None:
+    """Return the per-partner table, or ``None`` if the summary has no ``per_partner`` rows."""
+    rows = _rows(summary.get("per_partner"))
+    if not rows:
+        return None
+    table = Table(
+        ["Partner", "ISO", "Total weight", "Defended weight", "Defended share",
+         "Sensor-covered", "Interceptor-covered", "Cost on territory (M USD)"],
+        ["l", "l", "r", "r", "r", "r", "r", "r"],
+    )  # fmt: skip
+    for r in rows:
+        table.rows.append([
+            Cell(_text(r.get("name"))), Cell(_text(r.get("iso_a3")), "code"),
+            Cell(num(r.get("total_weight"))), Cell(num(r.get("defended_weight"))),
+            Cell(pct(r.get("defended_share"))), Cell(num(r.get("sensor_covered_weight"))),
+            Cell(num(r.get("interceptor_covered_weight"))),
+            Cell(musd(r.get("cost_musd_on_territory"))),
+        ])  # fmt: skip
+    return table
+
+
+def asset_type_table(summary: dict[str, Any]) -> Table | None:
+    """Return the per-asset-type table, or ``None`` without ``per_asset_type`` rows."""
+    rows = _rows(summary.get("per_asset_type"))
+    if not rows:
+        return None
+    table = Table(
+        ["Asset type", "Domain", "Role", "Chosen", "Max count", "Unit cost (M USD)", "Cost (M USD)"],
+        ["l", "l", "l", "r", "r", "r", "r"],
+    )
+    for r in rows:
+        table.rows.append([
+            Cell(_text(r.get("asset_type"))), Cell(_text(r.get("domain"))),
+            Cell(_text(r.get("role"))), Cell(num(r.get("chosen"))), Cell(num(r.get("max_count"))),
+            Cell(musd(r.get("unit_cost_musd"))), Cell(musd(r.get("cost_musd"))),
+        ])  # fmt: skip
+    return table
+
+
+def chosen_sites_table(bundle: PlanBundle) -> Table:
+    """Return the chosen land and sea sites, by asset type then site id."""
+    table = Table(
+        ["Site", "Asset type", "Domain", "Role", "Partner", "Lon", "Lat",
+         "Sensor range (km)", "Engagement range (km)", "Cost (M USD)"],
+        ["l", "l", "l", "l", "l", "r", "r", "r", "r", "r"],
+    )  # fmt: skip
+    chosen = bundle.chosen_sites
+    if len(chosen):
+        chosen = chosen.sort_values(["asset_type", "site_id"])
+    for r, g in zip(chosen.itertuples(index=False), chosen.geometry, strict=True):
+        table.rows.append([
+            Cell(_text(r.site_id), "code"), Cell(_text(r.asset_type)), Cell(_text(r.domain)),
+            Cell(_text(r.role)), Cell(_text(r.partner) or MISSING), Cell(num(g.x, 3)),
+            Cell(num(g.y, 3)), Cell(num(r.sensor_range_km)), Cell(num(r.engagement_range_km)),
+            Cell(musd(r.cost_musd)),
+        ])  # fmt: skip
+    return table
+
+
+def constellation_table(bundle: PlanBundle) -> Table | None:
+    """Return the space options with their choice, or ``None`` without a space layer."""
+    c = bundle.constellations
+    if len(c) == 0:
+        return None
+    table = Table(
+        ["Option", "Asset type", "Pattern", "Altitude (km)", "Satellites", "Role", "Chosen", "Cost (M USD)"],
+        ["l", "l", "l", "r", "r", "l", "c", "r"],
+    )
+    for r in c.sort_values("site_id").itertuples(index=False):
+        table.rows.append([
+            Cell(_text(r.site_id), "code"), Cell(_text(r.asset_type)), Cell(_text(r.pattern), "code"),
+            Cell(num(r.altitude_km)), Cell(num(r.n_satellites)), Cell(_text(r.role)),
+            _yes(r.chosen), Cell(musd(r.cost_musd)),
+        ])  # fmt: skip
+    return table
+
+
+def points_table(bundle: PlanBundle, limit: int = MAX_POINT_ROWS) -> Table | None:
+    """Return the defended points, heaviest first, at most ``limit`` rows."""
+    pts = bundle.points
+    if len(pts) == 0:
+        return None
+    order = (
+        pd.to_numeric(pts["weight"], errors="coerce")
+        .fillna(0)
+        .sort_values(ascending=False, kind="stable")
+        .index
+    )
+    shown = pts.loc[order[:limit]]
+    more = len(pts) - len(shown)
+    table = Table(
+        ["Point", "Name", "Partner", "Weight", "Sensor", "Interceptor", "Space fraction", "Defended"],
+        ["l", "l", "l", "r", "c", "c", "r", "c"],
+        note=f"Heaviest {len(shown):,} of {len(pts):,} points; all are in points.csv." if more else "",
+    )
+    for r in shown.itertuples(index=False):
+        defended = bool(r.defended)
+        table.rows.append([
+            Cell(_text(r.demand_id), "code"), Cell(_text(r.name)), Cell(_text(r.partner)),
+            Cell(num(r.weight)), _yes(r.sensor_covered), _yes(r.interceptor_covered),
+            Cell(pct(r.space_fraction)), Cell("defended", "c ok") if defended
+            else Cell("undefended", "c bad"),
+        ])  # fmt: skip
+    return table
+
+
+def frame_table(frame: pd.DataFrame, decimals: int = 1, index: bool = True) -> Table:
+    """Format any DataFrame as a :class:`Table`: numbers right-aligned with thousands separators."""
+    df = frame.reset_index() if index and not isinstance(frame.index, pd.RangeIndex) else frame
+    numeric = [
+        pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns
+    ]
+    table = Table([str(c) for c in df.columns], ["r" if n else "l" for n in numeric])
+    for values in df.itertuples(index=False):
+        table.rows.append(
+            [Cell(num(v, decimals)) if n else Cell(_text(v)) for v, n in zip(values, numeric, strict=True)]
+        )
+    return table
+
+
+def table_section(title: str, frame: pd.DataFrame, *, note: str = "", decimals: int = 1) -> ReportSection:
+    """Return a :class:`ReportSection` showing ``frame`` in the report's table style.
+
+    Parameters
+    ----------
+    title
+        Section heading.
+    frame
+        Table to show; a non-default index is shown as leading column(s).
+    note
+        Plain text shown under the table (escaped).
+    decimals
+        Decimals for numeric columns (1 suits M USD).
+    """
+    table = frame_table(frame, decimals)
+    html = _env().get_template("table.html.j2").render(table=table, note=note)
+    return ReportSection(title=title, html=html)
+
+
+def _headline(summary: dict[str, Any]) -> list[dict[str, str]]:
+    cards = []
+    share = summary.get("defended_share")
+    if as_float(share) is None and as_float(summary.get("total_weight")):
+        share = (as_float(summary.get("defended_weight")) or 0.0) / summary["total_weight"]
+    cards.append({
+        "label": "Defended share of weight", "value": pct(share),
+        "sub": f"{num(summary.get('defended_weight'))} of {num(summary.get('total_weight'))}",
+    })  # fmt: skip
+    cost, budget = as_float(summary.get("cost_musd")), as_float(summary.get("budget_musd"))
+    used = f" ({pct(cost / budget)} used)" if cost is not None and budget else ""
+    cards.append({"label": "Cost (M USD)", "value": musd(cost), "sub": f"budget {musd(budget)}{used}"})
+    term = summary.get("termination")
+    cards.append({
+        "label": "Solver status", "value": _text(summary.get("status")),
+        "sub": f"gap {gap_pct(summary.get('gap'))}" + (f" · {term}" if term else ""),
+    })  # fmt: skip
+    ver = summary.get("verification")
+    if isinstance(ver, dict) and "ok" in ver:
+        cards.append(
+            {
+                "label": "Verification",
+                "value": "passed" if ver["ok"] else "FAILED",
+                "sub": f"{len(ver.get('checks') or [])} checks",
+                "cls": "ok" if ver["ok"] else "bad",
+            }
+        )
+    return cards
+
+
+def _verification(summary: dict[str, Any]) -> dict[str, Any] | None:
+    ver = summary.get("verification")
+    if not isinstance(ver, dict):
+        return None
+    checks = []
+    for c in ver.get("checks") or []:
+        if isinstance(c, dict):
+            name = c.get("name", c.get("check", ""))
+            ok = c.get("ok", c.get("passed"))
+            detail = "; ".join(
+                f"{k}: {_scalar(v)}" for k, v in c.items() if k not in ("name", "check", "ok", "passed")
+            )
+            checks.append({"name": _text(name), "ok": ok, "detail": detail})
+        else:
+            checks.append({"name": _text(c), "ok": None, "detail": ""})
+    facts = [(_label(k), _scalar(v)) for k, v in ver.items() if k not in ("ok", "checks")]
+    return {"ok": ver.get("ok"), "checks": checks, "facts": facts}
+
+
+def _scalar(value: Any) -> str:
+    x = as_float(value)
+    if x is not None and not isinstance(value, int | np.integer):
+        return num(x, 1) if abs(x) >= 100 else f"{x:.6g}"
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return num(value)
+    return _text(value)
+
+
+_UNITS = {"_musd": " (M USD)", "_km": " (km)", "_s": " (s)"}
+
+
+def _label(key: Any) -> str:
+    """Return ``time_limit_s`` as ``time limit (s)``, ``cost_musd`` as ``cost (M USD)``."""
+    text = str(key)
+    for suffix, unit in _UNITS.items():
+        if text.endswith(suffix):
+            return text.removesuffix(suffix).replace("_", " ") + unit
+    return text.replace("_", " ")
+
+
+def _pairs(d: Any, fmt_seconds: bool = False) -> list[tuple[str, str]]:
+    if not isinstance(d, dict):
+        return []
+    return [
+        (
+            str(k).removesuffix("_s").replace("_", " ") if fmt_seconds else _label(k),
+            seconds(v) if fmt_seconds else _scalar(v),
+        )
+        for k, v in d.items()
+    ]
+
+
+def _scenario(bundle: PlanBundle) -> dict[str, str]:
+    sc = bundle.summary.get("scenario")
+    sc = sc if isinstance(sc, dict) else {}
+    return {
+        "name": _text(sc.get("name", bundle.scenario_name)),
+        "title": _text(sc.get("title", bundle.title)),
+        "file": str(sc["file"]) if sc.get("file") else "",
+        "hash": _text(sc.get("hash")),
+    }
+
+
+def _layers(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    layer = summary.get("per_layer")
+    if not isinstance(layer, dict):
+        return []
+    total = as_float(summary.get("total_weight"))
+    return [
+        (
+            k.removesuffix("_weight").replace("_", " "),
+            num(v),
+            pct(as_float(v) / total) if total and as_float(v) is not None else MISSING,
+        )
+        for k, v in layer.items()
+    ]
+
+
+def render_html(
+    bundle: PlanBundle,
+    *,
+    map_png: bytes | None = None,
+    charts_png: bytes | None = None,
+    sections: Iterable[ReportSection] | None = None,
+) -> str:
+    """Render the report of ``bundle`` as one self-contained HTML page.
+
+    Parameters
+    ----------
+    bundle
+        The plan to report.
+    map_png, charts_png
+        PNG images embedded as base64 ``data:`` URIs (omitted when ``None``).
+    sections
+        Sections appended after the standard ones; defaults to ``bundle.sections``.
+
+    Returns
+    -------
+    str
+        The page, referencing no external resource.
+    """
+    s = bundle.summary
+    context = {
+        "title": bundle.title,
+        "notional_note": bundle.notional_note,
+        "scenario": _scenario(bundle),
+        "headline": _headline(s),
+        "layers": _layers(s),
+        "map_src": _png_data_uri(map_png),
+        "charts_src": _png_data_uri(charts_png),
+        "partners": partner_table(s),
+        "asset_types": asset_type_table(s),
+        "sites": chosen_sites_table(bundle),
+        "constellations": constellation_table(bundle),
+        "points": points_table(bundle),
+        "verification": _verification(s),
+        "solver": _pairs(s.get("solver")),
+        "times": _pairs(s.get("times"), fmt_seconds=True),
+        "versions": _pairs(s.get("versions")),
+        "objective": {"objective": _scalar(s.get("objective")), "bound": _scalar(s.get("bound"))},
+        "attribution": bundle.attribution,
+        "sections": [
+            {"title": sec.title, "html": Markup(sec.html)}
+            for sec in (bundle.sections if sections is None else sections)
+        ],
+    }
+    return _env().get_template("report.html.j2").render(**context)

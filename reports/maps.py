@@ -1,0 +1,517 @@
+"""Static maps and charts of a plan (matplotlib, Agg, no tiles, no network).
+
+The map is drawn in a Lambert azimuthal equal-area projection centred on the plan's points and sites:
+areas compare fairly, distortion stays small over a continent, and territories that straddle the
+antimeridian (Alaska's Aleutians, Chukotka) project continuously, so no longitude seam needs handling.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+from pyproj import CRS, Transformer
+
+from reports.bundle import PlanBundle
+from reports.fmt import as_float, gap_pct, musd, num, pct
+from reports.geodesic import range_rings
+
+OCEAN = "#eef3f7"
+LAND = "#e2e2dd"
+PARTNER_FILL = "#fbf1d6"
+PARTNER_EDGE = "#9c8f76"
+GRATICULE = "#8fa3b3"
+DEFENDED = "#2e8b57"
+UNDEFENDED = "#d62728"
+CANDIDATE = "#6b6b6b"
+# Asset colours avoid the green and red that mean defended / undefended.
+ASSET_COLORS = ("#1f5fa8", "#f28e2b", "#7b4ea3", "#8c564b", "#e377c2", "#17a2b8", "#b8a320", "#555555")
+ASSET_MARKERS = ("^", "s", "D", "p", "h", "v", "P", "*")
+# Parts of a partner smaller than this share of its largest part (Hawaii, the Aleutians, small
+# islands) do not stretch the map extent; they are still drawn when inside it.
+MAIN_PART_SHARE = 0.02
+
+
+def asset_styles(asset_types: pd.Series) -> dict[str, tuple[str, str]]:
+    """Return a stable ``asset_type -> (colour, marker)`` mapping (sorted by name)."""
+    names = sorted({str(t) for t in asset_types.dropna()})
+    return {
+        t: (ASSET_COLORS[i % len(ASSET_COLORS)], ASSET_MARKERS[i % len(ASSET_MARKERS)])
+        for i, t in enumerate(names)
+    }
+
+
+def _all_styles(bundle: PlanBundle) -> dict[str, tuple[str, str]]:
+    types = [bundle.sites["asset_type"]] if len(bundle.sites) else []
+    if len(bundle.constellations):
+        types.append(bundle.constellations["asset_type"])
+    return asset_styles(pd.concat(types, ignore_index=True)) if types else {}
+
+
+def _lonlat(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if len(frame) == 0:
+        return np.empty(0), np.empty(0)
+    return frame.geometry.x.to_numpy(float), frame.geometry.y.to_numpy(float)
+
+
+def map_crs(bundle: PlanBundle) -> CRS:
+    """Return the equal-area azimuthal CRS (km) centred on the plan's points and sites.
+
+    The centre longitude is the circular mean of the focus longitudes shifted to the middle of their
+    span, so a focus set on both sides of the antimeridian is centred correctly.
+    """
+    lon = np.concatenate([_lonlat(bundle.points)[0], _lonlat(bundle.sites)[0]])
+    lat = np.concatenate([_lonlat(bundle.points)[1], _lonlat(bundle.sites)[1]])
+    if lon.size == 0 and len(bundle.partners):
+        reps = bundle.partners.geometry.representative_point()
+        lon, lat = reps.x.to_numpy(float), reps.y.to_numpy(float)
+    if lon.size == 0:
+        lon0, lat0 = 0.0, 0.0
+    else:
+        rad = np.radians(lon)
+        mean = math.degrees(math.atan2(np.sin(rad).mean(), np.cos(rad).mean()))
+        rel = (lon - mean + 180.0) % 360.0 - 180.0
+        lon0 = (mean + (rel.min() + rel.max()) / 2 + 180.0) % 360.0 - 180.0
+        lat0 = float(np.clip((lat.min() + lat.max()) / 2, -89.0, 89.0))
+    return CRS.from_proj4(
+        f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 +R=6371008.8 +units=km +no_defs"
+    )
+
+
+def _finite(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    b = frame.geometry.bounds.to_numpy(float)
+    return frame[np.isfinite(b).all(axis=1) & ~frame.geometry.is_empty.to_numpy()]
+
+
+def map_extent(bundle: PlanBundle, crs: CRS, margin: float = 0.06) -> tuple[float, ...]:
+    """Return ``(xmin, ymin, xmax, ymax)`` in ``crs``: points, sites, partners' main parts, a margin."""
+    boxes: list[np.ndarray] = []
+    for frame in (bundle.points, bundle.sites):
+        if len(frame):
+            boxes.append(_finite(frame.to_crs(crs)).total_bounds)
+    if len(bundle.partners):
+        parts = _finite(bundle.partners[["iso_a3", "geometry"]].explode(index_parts=False).to_crs(crs))
+        area = parts.geometry.area
+        main = parts[area >= MAIN_PART_SHARE * area.groupby(parts["iso_a3"]).transform("max")]
+        if len(main):
+            boxes.append(main.total_bounds)
+    boxes = [b for b in boxes if np.isfinite(b).all()]
+    if not boxes:
+        return (-2000.0, -2000.0, 2000.0, 2000.0)
+    b = np.vstack(boxes)
+    xmin, ymin = b[:, 0].min(), b[:, 1].min()
+    xmax, ymax = b[:, 2].max(), b[:, 3].max()
+    span = max(xmax - xmin, ymax - ymin, 200.0)
+    pad = margin * span
+    xmin, xmax, ymin, ymax = xmin - pad, xmax + pad, ymin - pad, ymax + pad
+    # Keep the frame between 1:2 and 2:1 so a line of points still gets a readable map.
+    w, h = xmax - xmin, ymax - ymin
+    if w < h / 2:
+        xmin, xmax = xmin - (h / 2 - w) / 2, xmax + (h / 2 - w) / 2
+    elif h < w / 2:
+        ymin, ymax = ymin - (w / 2 - h) / 2, ymax + (w / 2 - h) / 2
+    return (float(xmin), float(ymin), float(xmax), float(ymax))
+
+
+def _graticule_step(extent: tuple[float, ...]) -> float:
+    span_km = max(extent[2] - extent[0], extent[3] - extent[1])
+    for step, limit in ((1, 400), (2, 1000), (5, 3500), (10, 12000), (20, 20000)):
+        if span_km <= limit:
+            return float(step)
+    return 30.0
+
+
+def _edge_crossings(u: np.ndarray, v: np.ndarray, level: float) -> np.ndarray:
+    """Return the ``v`` values where the polyline ``(u, v)`` crosses ``u == level``."""
+    d = u - level
+    ok = np.isfinite(d[:-1]) & np.isfinite(d[1:])
+    idx = np.flatnonzero(ok & (np.sign(d[:-1]) != np.sign(d[1:])))
+    t = d[idx] / (d[idx] - d[idx + 1])
+    return v[idx] + t * (v[idx + 1] - v[idx])
+
+
+def _deg_label(value: float, pos: str, neg: str) -> str:
+    value = (value + 180.0) % 360.0 - 180.0 if pos == "E" else value
+    if value == 0 or abs(value) == 180:
+        return f"{abs(value):g}°"
+    return f"{abs(value):g}°{pos if value > 0 else neg}"
+
+
+def _draw_graticule(ax: Any, to_map: Transformer, extent: tuple[float, ...]) -> None:
+    step = _graticule_step(extent)
+    xmin, ymin, xmax, ymax = extent
+    dense = np.arange(-90.0, 90.0 + 1e-9, 0.5)
+    xticks: list[tuple[float, str]] = []
+    yticks: list[tuple[float, str]] = []
+    for lon in np.arange(-180.0, 180.0, step):
+        x, y = to_map.transform(np.full_like(dense, lon), np.clip(dense, -89.9, 89.9))
+        ax.plot(x, y, color=GRATICULE, lw=0.35, alpha=0.7, zorder=1.5)
+        for cx in _edge_crossings(y, x, ymin):
+            if xmin <= cx <= xmax:
+                xticks.append((cx, _deg_label(lon, "E", "W")))
+    dense_lon = np.arange(-180.0, 180.0 + 1e-9, 0.5)
+    for lat in np.arange(-90.0, 90.0, step)[1:]:
+        x, y = to_map.transform(dense_lon, np.full_like(dense_lon, lat))
+        ax.plot(x, y, color=GRATICULE, lw=0.35, alpha=0.7, zorder=1.5)
+        for cy in _edge_crossings(x, y, xmin):
+            if ymin <= cy <= ymax:
+                yticks.append((cy, _deg_label(lat, "N", "S")))
+    ax.set_xticks([t[0] for t in xticks], [t[1] for t in xticks])
+    ax.set_yticks([t[0] for t in yticks], [t[1] for t in yticks])
+    ax.tick_params(labelsize=7, colors="#55606a", length=2)
+
+
+def _draw_polygons(
+    ax: Any, frame: gpd.GeoDataFrame | None, crs: CRS, extent: tuple[float, ...], **style: Any
+) -> gpd.GeoDataFrame | None:
+    if frame is None or len(frame) == 0:
+        return None
+    # Densify first: a long straight edge in lon/lat (a parallel) is a curve on the map.
+    dense = frame.set_geometry(shapely.segmentize(frame.geometry.to_numpy(), 0.5), crs=frame.crs)
+    projected = _finite(dense.to_crs(crs))
+    xmin, ymin, xmax, ymax = extent
+    pad = 0.05 * max(xmax - xmin, ymax - ymin)
+    clipped = shapely.clip_by_rect(
+        projected.geometry.to_numpy(), xmin - pad, ymin - pad, xmax + pad, ymax + pad
+    )
+    projected = projected.set_geometry(gpd.GeoSeries(clipped, index=projected.index, crs=crs))
+    projected = projected[~projected.geometry.is_empty]
+    if len(projected):
+        projected.plot(ax=ax, **style)
+    return projected
+
+
+def _chosen_rings(
+    sites: gpd.GeoDataFrame, column: str, to_map: Transformer
+) -> tuple[list[np.ndarray], list[str]]:
+    radius = pd.to_numeric(sites[column], errors="coerce").to_numpy(float)
+    keep = np.isfinite(radius) & (radius > 0)
+    if not keep.any():
+        return [], []
+    sub = sites[keep]
+    lon, lat = _lonlat(sub)
+    ring_lon, ring_lat = range_rings(lon, lat, radius[keep])
+    x, y = to_map.transform(ring_lon, ring_lat)
+    rings = [np.column_stack([xi, yi]) for xi, yi in zip(x, y, strict=True)]
+    return rings, list(sub["asset_type"].astype(str))
+
+
+def _subtitle(summary: dict[str, Any]) -> str:
+    parts = []
+    if as_float(summary.get("defended_share")) is not None:
+        parts.append(f"defended {pct(summary['defended_share'])} of weight")
+    if as_float(summary.get("cost_musd")) is not None:
+        budget = summary.get("budget_musd")
+        of = f" of {musd(budget)}" if as_float(budget) is not None else ""
+        parts.append(f"cost {musd(summary['cost_musd'])}{of} M USD")
+    if summary.get("status"):
+        gap = f", gap {gap_pct(summary['gap'])}" if as_float(summary.get("gap")) is not None else ""
+        parts.append(f"{summary['status']}{gap}")
+    return " · ".join(parts)
+
+
+def _space_handles(bundle: PlanBundle, styles: dict[str, tuple[str, str]]) -> list[Line2D]:
+    """Legend entries for chosen constellations, which cover everything and are not drawn."""
+    return [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="*",
+            ms=9,
+            mfc="none",
+            color=styles.get(str(row.asset_type), ("#555555", ""))[0],
+            label=f"{row.asset_type} {row.pattern}\n{num(row.n_satellites)} sat at "
+            f"{num(row.altitude_km)} km (space)",
+        )
+        for row in bundle.chosen_constellations.itertuples(index=False)
+    ]
+
+
+def render_map(bundle: PlanBundle, *, width_in: float = 11.0, dpi: int = 150) -> bytes:
+    """Draw the plan on a static map and return it as PNG bytes.
+
+    Partner territories are filled light over grey context land (``bundle.basemap``); chosen land and
+    sea sites are marked by asset type with their sensor ranges (dashed) and engagement ranges
+    (shaded) as geodesic circles; unchosen candidates are small dots; defended points are green
+    discs sized by weight and undefended ones red crosses; a graticule labels longitudes and latitudes.
+    """
+    crs = map_crs(bundle)
+    to_map = Transformer.from_crs(4326, crs, always_xy=True)
+    extent = map_extent(bundle, crs)
+    xmin, ymin, xmax, ymax = extent
+    aspect = (ymax - ymin) / (xmax - xmin)
+
+    fig = Figure(figsize=(width_in, max(4.0, width_in * 0.78 * aspect) + 1.0), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_facecolor(OCEAN)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_aspect("equal")
+    ax.set_autoscale_on(False)
+
+    _draw_polygons(ax, bundle.basemap, crs, extent, color=LAND, linewidth=0, zorder=1)
+    partners = _draw_polygons(
+        ax,
+        bundle.partners,
+        crs,
+        extent,
+        facecolor=PARTNER_FILL,
+        edgecolor=PARTNER_EDGE,
+        linewidth=0.6,
+        zorder=1.2,
+    )
+    _draw_graticule(ax, to_map, extent)
+    if partners is not None:
+        for row in partners.itertuples(index=False):
+            p = row.geometry.representative_point()
+            ax.annotate(
+                str(row.iso_a3),
+                (p.x, p.y),
+                fontsize=8,
+                color="#8a7d63",
+                ha="center",
+                va="center",
+                zorder=1.6,
+                annotation_clip=True,
+            )
+
+    styles = _all_styles(bundle)
+    chosen = bundle.chosen_sites
+    handles: list[Any] = []
+    if len(chosen):
+        eng, eng_types = _chosen_rings(chosen, "engagement_range_km", to_map)
+        sen, sen_types = _chosen_rings(chosen, "sensor_range_km", to_map)
+        if eng:
+            cols = [styles[t][0] for t in eng_types]
+            ax.add_collection(
+                PolyCollection(eng, facecolors=cols, edgecolors=cols, alpha=0.13, linewidths=0.8, zorder=2)
+            )
+            handles.append(
+                Patch(facecolor="#999999", alpha=0.35, edgecolor="#666666", label="engagement range")
+            )
+        if sen:
+            cols = [styles[t][0] for t in sen_types]
+            ax.add_collection(
+                PolyCollection(
+                    sen,
+                    facecolors="none",
+                    edgecolors=cols,
+                    linestyles="--",
+                    linewidths=0.9,
+                    alpha=0.85,
+                    zorder=2.1,
+                )
+            )
+            handles.append(Line2D([], [], color="#666666", ls="--", lw=0.9, label="sensor range"))
+
+    unchosen = bundle.sites[~bundle.sites["chosen"].astype(bool)] if len(bundle.sites) else None
+    if unchosen is not None and len(unchosen):
+        ux, uy = to_map.transform(*_lonlat(unchosen))
+        ax.scatter(ux, uy, s=4, color=CANDIDATE, alpha=0.6, linewidths=0, zorder=2.5)
+        handles.append(
+            Line2D([], [], ls="", marker="o", ms=2.5, color=CANDIDATE, label="candidate (not chosen)")
+        )
+
+    pts = bundle.points
+    if len(pts):
+        px, py = to_map.transform(*_lonlat(pts))
+        w = pd.to_numeric(pts["weight"], errors="coerce").fillna(0).to_numpy(float)
+        size = 8 + 220 * w / w.max() if w.max() > 0 else np.full(w.shape, 20.0)
+        ok = pts["defended"].astype(bool).to_numpy()
+        ax.scatter(
+            px[ok],
+            py[ok],
+            s=size[ok],
+            color=DEFENDED,
+            alpha=0.75,
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=3,
+        )
+        ax.scatter(
+            px[~ok], py[~ok], s=10 + size[~ok] / 3, marker="x", color=UNDEFENDED, linewidths=1.2, zorder=3.1
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=7,
+                color=DEFENDED,
+                alpha=0.75,
+                label=f"defended point ({int(ok.sum())})",
+            )
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="x",
+                ms=6,
+                mew=1.2,
+                color=UNDEFENDED,
+                label=f"undefended point ({int((~ok).sum())})",
+            )
+        )
+
+    for t in sorted(set(chosen["asset_type"].astype(str))) if len(chosen) else []:
+        sub = chosen[chosen["asset_type"].astype(str) == t]
+        color, marker = styles[t]
+        sx, sy = to_map.transform(*_lonlat(sub))
+        ax.scatter(sx, sy, s=70, marker=marker, color=color, edgecolors="black", linewidths=0.7, zorder=4)
+        handles.insert(
+            0,
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=marker,
+                ms=8,
+                color=color,
+                mec="black",
+                mew=0.7,
+                label=f"{t} ({len(sub)})",
+            ),
+        )
+
+    handles += _space_handles(bundle, styles)
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=8,
+            frameon=False,
+            title="Plan",
+            title_fontsize=9,
+            alignment="left",
+        )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+    fig.suptitle(bundle.title, fontsize=13, fontweight="bold", x=0.01, ha="left")
+    ax.set_title(_subtitle(bundle.summary), fontsize=9, loc="left", color="#444444")
+    # Below the tick labels, in the axes' frame, so that a tight bounding box keeps it whole.
+    ax.annotate(
+        f"{bundle.attribution}\n{bundle.notional_note}",
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -20),
+        textcoords="offset points",
+        fontsize=6.5,
+        color="#666666",
+        ha="left",
+        va="top",
+    )
+    for spine in ax.spines.values():
+        spine.set_color("#9aa5ae")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.15)
+    return buf.getvalue()
+
+
+def _per_partner(bundle: PlanBundle) -> pd.DataFrame:
+    rows = bundle.summary.get("per_partner")
+    if rows:
+        df = pd.DataFrame(rows)
+        if {"total_weight", "defended_weight"} <= set(df.columns):
+            label = df["iso_a3"] if "iso_a3" in df.columns else df.get("name", df.index)
+            return pd.DataFrame(
+                {"label": label.astype(str), "total": df["total_weight"], "defended": df["defended_weight"]}
+            )
+    pts = bundle.points
+    if len(pts) == 0:
+        return pd.DataFrame(columns=["label", "total", "defended"])
+    w = pd.to_numeric(pts["weight"], errors="coerce").fillna(0.0)
+    g = pd.DataFrame(
+        {
+            "label": pts["partner"].astype(str),
+            "total": w,
+            "defended": w.where(pts["defended"].astype(bool), 0.0),
+        }
+    )
+    return g.groupby("label", as_index=False).sum()
+
+
+def _cost_by_type(bundle: PlanBundle) -> pd.DataFrame:
+    rows = bundle.summary.get("per_asset_type")
+    if rows:
+        df = pd.DataFrame(rows)
+        if {"asset_type", "cost_musd"} <= set(df.columns):
+            df = df[pd.to_numeric(df["cost_musd"], errors="coerce").fillna(0) > 0]
+            return pd.DataFrame(
+                {"asset_type": df["asset_type"].astype(str), "cost": df["cost_musd"].astype(float)}
+            )
+    parts = [
+        f[["asset_type", "cost_musd"]] for f in (bundle.chosen_sites, bundle.chosen_constellations) if len(f)
+    ]
+    if not parts:
+        return pd.DataFrame(columns=["asset_type", "cost"])
+    df = pd.concat(parts, ignore_index=True)
+    df = df.assign(asset_type=df["asset_type"].astype(str), cost=df["cost_musd"].astype(float))
+    return df.groupby("asset_type", as_index=False)["cost"].sum()
+
+
+def render_charts(bundle: PlanBundle, *, dpi: int = 150) -> bytes | None:
+    """Draw defended weight per partner and cost by asset type; PNG bytes, or ``None`` if both are empty."""
+    partners = _per_partner(bundle).sort_values("total", kind="stable")
+    costs = _cost_by_type(bundle).sort_values("cost", kind="stable")
+    if len(partners) == 0 and len(costs) == 0:
+        return None
+    n = max(len(partners), len(costs), 2)
+    fig = Figure(figsize=(11.0, 1.2 + 0.38 * n), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(1, 2)
+    if len(partners):
+        y = np.arange(len(partners))
+        total = partners["total"].to_numpy(float)
+        defended = partners["defended"].to_numpy(float)
+        ax1.barh(y, total, color="#e6e6e6", edgecolor="#bbbbbb", label="total weight")
+        ax1.barh(y, defended, color=DEFENDED, alpha=0.85, label="defended weight")
+        for yi, t, d in zip(y, total, defended, strict=True):
+            ax1.text(t, yi, f"  {pct(d / t) if t > 0 else ''}", va="center", fontsize=8)
+        ax1.set_yticks(y, partners["label"])
+        ax1.set_xlim(0, max(total.max(), 1e-9) * 1.18)
+        ax1.legend(
+            fontsize=8,
+            frameon=False,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncols=2,
+            borderaxespad=0.2,
+        )
+        ax1.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))
+    ax1.set_title("Defended weight per partner", fontsize=10, loc="left")
+    styles = _all_styles(bundle)
+    if len(costs):
+        y = np.arange(len(costs))
+        colors = [styles.get(t, ("#777777", ""))[0] for t in costs["asset_type"]]
+        cost = costs["cost"].to_numpy(float)
+        ax2.barh(y, cost, color=colors)
+        for yi, c in zip(y, cost, strict=True):
+            ax2.text(c, yi, f"  {musd(c)}", va="center", fontsize=8)
+        ax2.set_yticks(y, costs["asset_type"])
+        ax2.set_xlim(0, max(cost.max(), 1e-9) * 1.22)
+        ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))
+    ax2.set_title("Cost of chosen assets by type (M USD)", fontsize=10, loc="left")
+    for ax in (ax1, ax2):
+        ax.tick_params(labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()

@@ -1,0 +1,214 @@
+"""Write every output of a plan into ``out_dir/<scenario_name>/``, all at once or not at all.
+
+Everything is rendered and written into a temporary sibling directory, which replaces the previous
+output only once every file is complete (:func:`reports.atomic.atomic_directory`): a failure at any
+step leaves the previous output as it was and no partial folder behind.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from reports.allocations import write_allocations
+from reports.atomic import atomic_directory
+from reports.bundle import PlanBundle
+from reports.errors import MissingDependencyError
+from reports.html import render_html
+from reports.maps import render_charts, render_map
+from reports.pdf import INSTALL_HINT, html_to_pdf, pdf_available
+
+FILES = {
+    "gpkg": "plan.gpkg",
+    "plan_csv": "plan.csv",
+    "points_csv": "points.csv",
+    "summary_json": "summary.json",
+    "html": "report.html",
+    "map_png": "map.png",
+    "charts_png": "charts.png",
+    "allocations_csv": "allocations.csv",
+    "allocations_xlsx": "allocations.xlsx",
+    "pdf": "report.pdf",
+}
+"""Output key -> file name inside the scenario folder."""
+
+PLAN_COLUMNS = (
+    "site_id", "asset_type", "domain", "role", "lon", "lat", "cost_musd", "partner",
+    "sensor_range_km", "engagement_range_km", "pattern", "altitude_km", "n_satellites",
+)  # fmt: skip
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` with numpy scalars and arrays, enums and paths made JSON-native.
+
+    Non-finite floats become ``None`` (JSON has no NaN); dict order is kept.
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray | pd.Series):
+        return [jsonable(v) for v in (sorted(value) if isinstance(value, set | frozenset) else value)]
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    raise TypeError(f"summary value {value!r} of type {type(value).__name__} is not JSON-ready")
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """Return ``summary`` as JSON text: indent 2, the pipeline's key order, no NaN, final newline."""
+    return json.dumps(jsonable(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def plan_frame(bundle: PlanBundle) -> pd.DataFrame:
+    """Return the chosen assets, land and sea sites first, then chosen constellations.
+
+    Columns are :data:`PLAN_COLUMNS`; constellations have domain ``'space'`` and no lon/lat.
+    """
+    sites = bundle.chosen_sites
+    ground = pd.DataFrame({
+        "site_id": sites["site_id"], "asset_type": sites["asset_type"], "domain": sites["domain"],
+        "role": sites["role"], "lon": sites.geometry.x if len(sites) else [],
+        "lat": sites.geometry.y if len(sites) else [], "cost_musd": sites["cost_musd"],
+        "partner": sites["partner"], "sensor_range_km": sites["sensor_range_km"],
+        "engagement_range_km": sites["engagement_range_km"],
+    })  # fmt: skip
+    space = bundle.chosen_constellations
+    parts = [ground]
+    if len(space):
+        parts.append(pd.DataFrame({
+            "site_id": space["site_id"], "asset_type": space["asset_type"], "domain": "space",
+            "role": space["role"], "cost_musd": space["cost_musd"], "partner": "",
+            "pattern": space["pattern"], "altitude_km": space["altitude_km"],
+            "n_satellites": space["n_satellites"],
+        }))  # fmt: skip
+    frames = [p for p in parts if len(p)]
+    out = pd.concat(frames, ignore_index=True) if frames else ground.iloc[0:0]
+    return out.reindex(columns=list(PLAN_COLUMNS)).reset_index(drop=True)
+
+
+def point_status(points: pd.DataFrame) -> pd.Series:
+    """Return each point's status: defended, sensor only, interceptor only, or uncovered."""
+    sensed = points["sensor_covered"].astype(bool)
+    engaged = points["interceptor_covered"].astype(bool)
+    status = np.select(
+        [points["defended"].astype(bool), sensed & ~engaged, engaged & ~sensed, sensed & engaged],
+        ["defended", "sensor only", "interceptor only", "covered, not defended"],
+        default="uncovered",
+    )
+    return pd.Series(status, index=points.index, name="status")
+
+
+def points_frame(bundle: PlanBundle) -> pd.DataFrame:
+    """Return the defended points with lon/lat and a ``status`` column, without geometry."""
+    pts = bundle.points
+    cols = [c for c in pts.columns if c != "geometry"]
+    out = pd.DataFrame(pts[cols])
+    at = cols.index("partner") + 1 if "partner" in cols else len(cols)
+    out.insert(at, "lon", pts.geometry.x if len(pts) else [])
+    out.insert(at + 1, "lat", pts.geometry.y if len(pts) else [])
+    out["status"] = point_status(pts) if len(pts) else []
+    return out.reset_index(drop=True)
+
+
+def _write_gpkg(bundle: PlanBundle, path: Path) -> None:
+    layers: list[tuple[str, gpd.GeoDataFrame, str]] = [
+        ("partners", bundle.partners, "MultiPolygon"),
+        ("sites", bundle.sites, "Point"),
+        ("points", bundle.points, "Point"),
+    ]
+    for name, frame, geometry_type in layers:
+        frame = frame.set_crs(4326, allow_override=True) if frame.crs is None else frame
+        frame.to_file(
+            path,
+            layer=name,
+            driver="GPKG",
+            engine="pyogrio",
+            geometry_type=geometry_type,
+            promote_to_multi=geometry_type.startswith("Multi"),
+        )
+    if len(bundle.constellations.columns):
+        # GDAL writes a frame without geometry as a GeoPackage attribute table ("attributes" in
+        # gpkg_contents), which QGIS lists as a plain table.
+        pyogrio.write_dataframe(
+            pd.DataFrame(bundle.constellations), path, layer="constellations", driver="GPKG"
+        )
+
+
+def write_outputs(
+    bundle: PlanBundle, out_dir: str | Path, *, pdf: bool = False, charts: bool = True
+) -> dict[str, Path]:
+    """Write all outputs of ``bundle`` into ``out_dir / bundle.scenario_name``, atomically.
+
+    Parameters
+    ----------
+    bundle
+        The plan to write.
+    out_dir
+        Parent folder; created if needed. A previous output of the same scenario is replaced whole.
+    pdf
+        Also write ``report.pdf`` (needs WeasyPrint; checked before anything is written).
+    charts
+        Also draw ``charts.png`` (defended weight per partner, cost by asset type), embedded in the
+        report too.
+
+    Returns
+    -------
+    dict
+        Output key (see :data:`FILES`) -> final path, plus ``"dir"`` -> the scenario folder. Always
+        ``gpkg``, ``plan_csv``, ``points_csv``, ``summary_json``, ``html``, ``map_png``; ``charts_png``
+        when drawn, ``allocations_csv`` / ``allocations_xlsx`` when ``bundle.allocations`` is given,
+        ``pdf`` when asked.
+
+    Raises
+    ------
+    MissingDependencyError
+        ``pdf=True`` without WeasyPrint; nothing is written.
+    """
+    if pdf and not pdf_available():
+        raise MissingDependencyError(INSTALL_HINT)
+    final = Path(out_dir) / bundle.scenario_name
+    written: list[str] = []
+    with atomic_directory(final) as tmp:
+        summary_text = summary_json(bundle.summary)  # fails early on a summary JSON cannot hold
+        map_png = render_map(bundle)
+        charts_png = render_charts(bundle) if charts else None
+        html = render_html(bundle, map_png=map_png, charts_png=charts_png)
+
+        _write_gpkg(bundle, tmp / FILES["gpkg"])
+        plan_frame(bundle).to_csv(tmp / FILES["plan_csv"], index=False, lineterminator="\n")
+        points_frame(bundle).to_csv(tmp / FILES["points_csv"], index=False, lineterminator="\n")
+        (tmp / FILES["summary_json"]).write_text(summary_text, encoding="utf-8")
+        (tmp / FILES["html"]).write_text(html, encoding="utf-8")
+        (tmp / FILES["map_png"]).write_bytes(map_png)
+        written += ["gpkg", "plan_csv", "points_csv", "summary_json", "html", "map_png"]
+        if charts_png is not None:
+            (tmp / FILES["charts_png"]).write_bytes(charts_png)
+            written.append("charts_png")
+        if bundle.allocations is not None:
+            written += list(
+                write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
+            )
+        if pdf:
+            (tmp / FILES["pdf"]).write_bytes(html_to_pdf(html))
+            written.append("pdf")
+    return {"dir": final} | {key: final / FILES[key] for key in written}

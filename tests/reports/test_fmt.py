@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from reports.fmt import MISSING, gap_pct, musd, num, pct, seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (1234567.891, 1, "1,234,567.9"),
+        (0, 0, "0"),
+        (-0.04, 1, "0.0"),
+        (-1500, 0, "-1,500"),
+        (np.int64(42), 0, "42"),
+        (None, 0, MISSING),
+        (float("nan"), 1, MISSING),
+        ("x", 0, MISSING),
+        (True, 0, MISSING),
+    ],
+)
+def test_num(value, decimals, expected):
+    assert num(value, decimals) == expected
+
+
+def test_musd_pct_gap_seconds():
+    assert musd(1234.56) == "1,234.6"
+    assert pct(0.7234) == "72.3 %"
+    assert pct(None) == MISSING
+    assert gap_pct(0.0) == "0 %"
+    assert gap_pct(0.004) == "0.40 %"
+    assert gap_pct(1.2e-5) == "0.0012 %"
+    assert seconds(0.0123) == "0.012 s"
+    assert seconds(75.34) == "75.3 s"
