@@ -16,7 +16,7 @@ from reports.errors import BundleError, MissingDependencyError, ReportError
 _LAZY = {
     "write_outputs": "reports.writers",
     "render_map": "reports.maps",
-    "render_charts": "reports.maps",
+    "render_charts": "reports.charts",
     "render_html": "reports.html",
     "table_section": "reports.html",
     "html_to_pdf": "reports.pdf",

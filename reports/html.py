@@ -254,7 +254,9 @@ def _verification(summary: dict[str, Any]) -> dict[str, Any] | None:
             name = c.get("name", c.get("check", ""))
             ok = c.get("ok", c.get("passed"))
             detail = "; ".join(
-                f"{k}: {_scalar(v)}" for k, v in c.items() if k not in ("name", "check", "ok", "passed")
+                _text(v) if k == "detail" else f"{_label(k)}: {_scalar(v)}"
+                for k, v in c.items()
+                if k not in ("name", "check", "ok", "passed")
             )
             checks.append({"name": _text(name), "ok": ok, "detail": detail})
         else:

@@ -1,4 +1,4 @@
-"""Write every output of a plan into ``out_dir/<scenario_name>/``, all at once or not at all.
+"""Write every output of a plan into one folder (``out/<scenario_name>/``), all at once or not at all.
 
 Everything is rendered and written into a temporary sibling directory, which replaces the previous
 output only once every file is complete (:func:`reports.atomic.atomic_directory`): a failure at any
@@ -21,9 +21,10 @@ import pyogrio
 from reports.allocations import write_allocations
 from reports.atomic import atomic_directory
 from reports.bundle import PlanBundle
+from reports.charts import render_charts
 from reports.errors import MissingDependencyError
 from reports.html import render_html
-from reports.maps import render_charts, render_map
+from reports.maps import render_map
 from reports.pdf import INSTALL_HINT, html_to_pdf, pdf_available
 
 FILES = {
@@ -157,14 +158,15 @@ def _write_gpkg(bundle: PlanBundle, path: Path) -> None:
 def write_outputs(
     bundle: PlanBundle, out_dir: str | Path, *, pdf: bool = False, charts: bool = True
 ) -> dict[str, Path]:
-    """Write all outputs of ``bundle`` into ``out_dir / bundle.scenario_name``, atomically.
+    """Write all outputs of ``bundle`` into the folder ``out_dir``, atomically.
 
     Parameters
     ----------
     bundle
         The plan to write.
     out_dir
-        Parent folder; created if needed. A previous output of the same scenario is replaced whole.
+        The run's own folder, by convention ``out/<bundle.scenario_name>``; created with its parents
+        if needed. A previous folder at that path is replaced whole (never merged).
     pdf
         Also write ``report.pdf`` (needs WeasyPrint; checked before anything is written).
     charts
@@ -186,7 +188,7 @@ def write_outputs(
     """
     if pdf and not pdf_available():
         raise MissingDependencyError(INSTALL_HINT)
-    final = Path(out_dir) / bundle.scenario_name
+    final = Path(out_dir)
     written: list[str] = []
     with atomic_directory(final) as tmp:
         summary_text = summary_json(bundle.summary)  # fails early on a summary JSON cannot hold

@@ -206,7 +206,7 @@ def written(bundle, tmp_path_factory):
     from reports.writers import write_outputs
 
     out = tmp_path_factory.mktemp("out")
-    return write_outputs(bundle, out)
+    return write_outputs(bundle, out / bundle.scenario_name)
 
 
 @pytest.fixture(scope="session")

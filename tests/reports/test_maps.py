@@ -7,7 +7,8 @@ from matplotlib.image import imread
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, box
 
-from reports.maps import map_crs, map_extent, render_charts, render_map
+from reports.charts import render_charts
+from reports.maps import map_crs, map_extent, render_map
 from tests.reports.conftest import make_bundle
 
 

@@ -10,7 +10,7 @@ def test_missing_weasyprint_raises_before_anything_is_written(tmp_path, monkeypa
     monkeypatch.setattr(pdf, "_import_weasyprint", lambda: None)
     monkeypatch.setattr("reports.writers.pdf_available", lambda: False)
     with pytest.raises(MissingDependencyError, match="domeplan\\[pdf\\]"):
-        write_outputs(make_bundle(), tmp_path, pdf=True)
+        write_outputs(make_bundle(), tmp_path / "tiny", pdf=True)
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(MissingDependencyError):
         pdf.html_to_pdf("<p>x</p>")
@@ -18,5 +18,5 @@ def test_missing_weasyprint_raises_before_anything_is_written(tmp_path, monkeypa
 
 @pytest.mark.skipif(not pdf.pdf_available(), reason="WeasyPrint not installed (optional)")
 def test_pdf_is_written_when_asked(tmp_path, fast_images):
-    out = write_outputs(make_bundle(), tmp_path, pdf=True, charts=False)
+    out = write_outputs(make_bundle(), tmp_path / "tiny", pdf=True, charts=False)
     assert out["pdf"].read_bytes()[:5] == b"%PDF-"

@@ -129,7 +129,7 @@ def test_html_contains_the_key_figures(written, bundle):
 
 
 def test_failure_inside_leaves_previous_output_intact(tmp_path, monkeypatch, bundle, fast_images):
-    first = write_outputs(bundle, tmp_path)
+    first = write_outputs(bundle, tmp_path / "tiny")
     before = {p.name: p.read_bytes() for p in first["dir"].iterdir()}
 
     def broken(*args, **kwargs):
@@ -137,7 +137,7 @@ def test_failure_inside_leaves_previous_output_intact(tmp_path, monkeypatch, bun
 
     monkeypatch.setattr(writers, "render_html", broken)
     with pytest.raises(RuntimeError, match="template exploded"):
-        write_outputs(bundle, tmp_path)
+        write_outputs(bundle, tmp_path / "tiny")
     assert [p.name for p in tmp_path.iterdir()] == ["tiny"]
     assert {p.name: p.read_bytes() for p in first["dir"].iterdir()} == before
 
@@ -148,13 +148,13 @@ def test_failure_on_first_write_leaves_nothing(tmp_path, monkeypatch, bundle, fa
 
     monkeypatch.setattr(writers, "_write_gpkg", broken)
     with pytest.raises(OSError, match="gpkg driver failed"):
-        write_outputs(bundle, tmp_path / "out")
+        write_outputs(bundle, tmp_path / "out" / "tiny")
     assert [p.name for p in (tmp_path / "out").iterdir()] == []
 
 
 def test_minimal_bundle_without_space_layer_or_optional_summary(tmp_path):
     b = make_bundle(constellations=pd.DataFrame(), summary={}, sections=())
-    out = write_outputs(b, tmp_path)
+    out = write_outputs(b, tmp_path / "tiny")
     layers = dict(pyogrio.list_layers(out["gpkg"]))
     assert "constellations" not in layers
     assert json.loads(out["summary_json"].read_text()) == {}
@@ -167,7 +167,7 @@ def test_allocations_are_written_when_given(tmp_path, fast_images):
         {"equal": [375.0, 375.0], "by_weight": [500.25, 249.75]},
         index=pd.Index(["AAA", "BBB"], name="partner"),
     )
-    out = write_outputs(make_bundle(allocations=alloc), tmp_path, charts=False)
+    out = write_outputs(make_bundle(allocations=alloc), tmp_path / "tiny", charts=False)
     assert "charts_png" not in out
     back = pd.read_csv(out["allocations_csv"], index_col="partner")
     pd.testing.assert_frame_equal(back, alloc)
