@@ -80,12 +80,12 @@ def write_allocations(
     Returns
     -------
     dict
-        ``{"allocations_csv": path, "allocations_xlsx": path}``.
+        File name -> path: ``allocations.csv`` and ``allocations.xlsx``.
     """
     directory = Path(directory)
     return {
-        "allocations_csv": atomic_write_text(directory / "allocations.csv", allocations_csv(frame)),
-        "allocations_xlsx": atomic_write_bytes(
+        "allocations.csv": atomic_write_text(directory / "allocations.csv", allocations_csv(frame)),
+        "allocations.xlsx": atomic_write_bytes(
             directory / "allocations.xlsx", allocations_xlsx(frame, title=title, note=note)
         ),
     }

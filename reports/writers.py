@@ -27,7 +27,7 @@ from reports.html import render_html
 from reports.maps import render_map
 from reports.pdf import INSTALL_HINT, html_to_pdf, pdf_available
 
-FILES = {
+FILES = {  # internal key -> file name; write_outputs returns file name -> path
     "gpkg": "plan.gpkg",
     "plan_csv": "plan.csv",
     "points_csv": "points.csv",
@@ -39,7 +39,7 @@ FILES = {
     "allocations_xlsx": "allocations.xlsx",
     "pdf": "report.pdf",
 }
-"""Output key -> file name inside the scenario folder."""
+"""Every file :func:`write_outputs` may write, by internal key."""
 
 PLAN_COLUMNS = (
     "site_id", "asset_type", "domain", "role", "lon", "lat", "cost_musd", "partner",
@@ -176,10 +176,10 @@ def write_outputs(
     Returns
     -------
     dict
-        Output key (see :data:`FILES`) -> final path, plus ``"dir"`` -> the scenario folder. Always
-        ``gpkg``, ``plan_csv``, ``points_csv``, ``summary_json``, ``html``, ``map_png``; ``charts_png``
-        when drawn, ``allocations_csv`` / ``allocations_xlsx`` when ``bundle.allocations`` is given,
-        ``pdf`` when asked.
+        File name -> final path, for every file written: always ``plan.gpkg``, ``plan.csv``,
+        ``points.csv``, ``summary.json``, ``report.html``, ``map.png``; ``charts.png`` when drawn;
+        ``allocations.csv`` and ``allocations.xlsx`` when ``bundle.allocations`` is given;
+        ``report.pdf`` when asked.
 
     Raises
     ------
@@ -189,7 +189,6 @@ def write_outputs(
     if pdf and not pdf_available():
         raise MissingDependencyError(INSTALL_HINT)
     final = Path(out_dir)
-    written: list[str] = []
     with atomic_directory(final) as tmp:
         summary_text = summary_json(bundle.summary)  # fails early on a summary JSON cannot hold
         map_png = render_map(bundle)
@@ -202,15 +201,11 @@ def write_outputs(
         (tmp / FILES["summary_json"]).write_text(summary_text, encoding="utf-8")
         (tmp / FILES["html"]).write_text(html, encoding="utf-8")
         (tmp / FILES["map_png"]).write_bytes(map_png)
-        written += ["gpkg", "plan_csv", "points_csv", "summary_json", "html", "map_png"]
         if charts_png is not None:
             (tmp / FILES["charts_png"]).write_bytes(charts_png)
-            written.append("charts_png")
         if bundle.allocations is not None:
-            written += list(
-                write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
-            )
+            write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
         if pdf:
             (tmp / FILES["pdf"]).write_bytes(html_to_pdf(html))
-            written.append("pdf")
-    return {"dir": final} | {key: final / FILES[key] for key in written}
+        names = sorted(p.name for p in tmp.iterdir())
+    return {name: final / name for name in names}

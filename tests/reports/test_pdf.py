@@ -19,4 +19,4 @@ def test_missing_weasyprint_raises_before_anything_is_written(tmp_path, monkeypa
 @pytest.mark.skipif(not pdf.pdf_available(), reason="WeasyPrint not installed (optional)")
 def test_pdf_is_written_when_asked(tmp_path, fast_images):
     out = write_outputs(make_bundle(), tmp_path / "tiny", pdf=True, charts=False)
-    assert out["pdf"].read_bytes()[:5] == b"%PDF-"
+    assert out["report.pdf"].read_bytes()[:5] == b"%PDF-"

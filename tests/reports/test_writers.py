@@ -9,25 +9,25 @@ import pyogrio
 import pytest
 
 from reports import writers
-from reports.writers import FILES, jsonable, summary_json, write_outputs
+from reports.writers import jsonable, summary_json, write_outputs
 from tests.reports.conftest import NOTE, make_bundle
 
-ALWAYS = {"gpkg", "plan_csv", "points_csv", "summary_json", "html", "map_png", "charts_png"}
+ALWAYS = {"plan.gpkg", "plan.csv", "points.csv", "summary.json", "report.html", "map.png", "charts.png"}
 
 
-def test_all_files_are_written_into_the_scenario_folder(written, tmp_path_factory):
-    assert ALWAYS <= set(written)
-    folder = written["dir"]
+def test_all_files_are_written_into_the_scenario_folder(written):
+    assert set(written) == ALWAYS
+    folder = written["report.html"].parent
     assert folder.name == "tiny"
-    for key in ALWAYS:
-        assert written[key] == folder / FILES[key]
-        assert written[key].stat().st_size > 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(ALWAYS)
+    for name, path in written.items():
+        assert path == folder / name and path.stat().st_size > 0
     # Nothing but the scenario folder in out_dir: no temporary or backup directory left.
     assert [p.name for p in folder.parent.iterdir()] == ["tiny"]
 
 
 def test_geopackage_layers_read_back(written, bundle):
-    path = written["gpkg"]
+    path = written["plan.gpkg"]
     layers = dict(pyogrio.list_layers(path))
     assert layers == {"partners": "MultiPolygon", "sites": "Point", "points": "Point", "constellations": None}
     for name, frame in [("partners", bundle.partners), ("sites", bundle.sites), ("points", bundle.points)]:
@@ -47,7 +47,7 @@ def test_geopackage_layers_read_back(written, bundle):
 
 
 def test_plan_csv_lists_chosen_sites_then_chosen_constellations(written):
-    plan = pd.read_csv(written["plan_csv"], keep_default_na=False, na_values=[""])
+    plan = pd.read_csv(written["plan.csv"], keep_default_na=False, na_values=[""])
     assert list(plan.columns[:8]) == [
         "site_id",
         "asset_type",
@@ -66,7 +66,7 @@ def test_plan_csv_lists_chosen_sites_then_chosen_constellations(written):
 
 
 def test_points_csv_has_every_point_with_a_consistent_status(written, bundle):
-    pts = pd.read_csv(written["points_csv"])
+    pts = pd.read_csv(written["points.csv"])
     assert len(pts) == len(bundle.points)
     assert (pts["status"] == "defended").tolist() == bundle.points["defended"].tolist()
     sensor_only = pts["sensor_covered"] & ~pts["interceptor_covered"]
@@ -75,7 +75,7 @@ def test_points_csv_has_every_point_with_a_consistent_status(written, bundle):
 
 
 def test_summary_json_round_trips_in_the_pipelines_order(written, bundle):
-    text = written["summary_json"].read_text()
+    text = written["summary.json"].read_text()
     assert text.startswith('{\n  "scenario"')  # indent 2, first key first
     back = json.loads(text)
     assert back == bundle.summary
@@ -93,7 +93,7 @@ def test_jsonable_makes_numpy_and_nan_json_ready():
 
 
 def test_html_is_self_contained(written):
-    html = written["html"].read_text()
+    html = written["report.html"].read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"https?://", html)
     assert "@import" not in html and "<script" not in html.lower()
@@ -102,7 +102,7 @@ def test_html_is_self_contained(written):
 
 
 def test_html_contains_the_key_figures(written, bundle):
-    html = written["html"].read_text()
+    html = written["report.html"].read_text()
     s = bundle.summary
     share = f"{100 * s['defended_share']:.1f} %"
     for needle in [
@@ -129,8 +129,8 @@ def test_html_contains_the_key_figures(written, bundle):
 
 
 def test_failure_inside_leaves_previous_output_intact(tmp_path, monkeypatch, bundle, fast_images):
-    first = write_outputs(bundle, tmp_path / "tiny")
-    before = {p.name: p.read_bytes() for p in first["dir"].iterdir()}
+    write_outputs(bundle, tmp_path / "tiny")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "tiny").iterdir()}
 
     def broken(*args, **kwargs):
         raise RuntimeError("template exploded")
@@ -139,7 +139,7 @@ def test_failure_inside_leaves_previous_output_intact(tmp_path, monkeypatch, bun
     with pytest.raises(RuntimeError, match="template exploded"):
         write_outputs(bundle, tmp_path / "tiny")
     assert [p.name for p in tmp_path.iterdir()] == ["tiny"]
-    assert {p.name: p.read_bytes() for p in first["dir"].iterdir()} == before
+    assert {p.name: p.read_bytes() for p in (tmp_path / "tiny").iterdir()} == before
 
 
 def test_failure_on_first_write_leaves_nothing(tmp_path, monkeypatch, bundle, fast_images):
@@ -155,11 +155,11 @@ def test_failure_on_first_write_leaves_nothing(tmp_path, monkeypatch, bundle, fa
 def test_minimal_bundle_without_space_layer_or_optional_summary(tmp_path):
     b = make_bundle(constellations=pd.DataFrame(), summary={}, sections=())
     out = write_outputs(b, tmp_path / "tiny")
-    layers = dict(pyogrio.list_layers(out["gpkg"]))
+    layers = dict(pyogrio.list_layers(out["plan.gpkg"]))
     assert "constellations" not in layers
-    assert json.loads(out["summary_json"].read_text()) == {}
-    assert pd.read_csv(out["plan_csv"])["site_id"].tolist() == ["R1", "B1", "SHIP1"]
-    assert "\u2014" in out["html"].read_text()  # missing figures shown as dashes
+    assert json.loads(out["summary.json"].read_text()) == {}
+    assert pd.read_csv(out["plan.csv"])["site_id"].tolist() == ["R1", "B1", "SHIP1"]
+    assert "\u2014" in out["report.html"].read_text()  # missing figures shown as dashes
 
 
 def test_allocations_are_written_when_given(tmp_path, fast_images):
@@ -169,6 +169,6 @@ def test_allocations_are_written_when_given(tmp_path, fast_images):
     )
     out = write_outputs(make_bundle(allocations=alloc), tmp_path / "tiny", charts=False)
     assert "charts_png" not in out
-    back = pd.read_csv(out["allocations_csv"], index_col="partner")
+    back = pd.read_csv(out["allocations.csv"], index_col="partner")
     pd.testing.assert_frame_equal(back, alloc)
-    assert out["allocations_xlsx"].read_bytes()[:2] == b"PK"
+    assert out["allocations.xlsx"].read_bytes()[:2] == b"PK"
