@@ -88,10 +88,12 @@ def ground_coverage(
     per_site = np.zeros(n, dtype=np.int64)
     for s, p in index.query(slon, slat, radius, max_candidates=max_candidates):
         per_site += np.bincount(s, minlength=n)
-        chunks.append(p)
+        chunks.append(p.astype(np.int32) if m < 2**31 else p)
     nnz = int(per_site.sum())
     idx_dtype = np.int32 if max(nnz, m) < 2**31 else np.int64
-    rows = np.concatenate(chunks).astype(idx_dtype, copy=False) if chunks else np.empty(0, idx_dtype)
+    rows = np.concatenate(chunks) if chunks else np.empty(0, idx_dtype)
+    del chunks
+    rows = rows.astype(idx_dtype, copy=False)
     indptr = np.zeros(n + 1, dtype=idx_dtype)
     np.cumsum(per_site, out=indptr[1:])
     # Pairs arrive grouped by site, which is CSC; SciPy's CSC -> CSR is one counting sort.
