@@ -1,0 +1,300 @@
+r"""Notional threat corridors: ballistic tracks, sensor tracking, warning time, engagement.
+
+Everything here is notional and illustrative, meant to rank sensor and interceptor sites along
+plausible approach corridors, not to model any real system.
+
+Track
+    From a launch point :math:`a` to a defended point :math:`b` (unit vectors, ground range
+    :math:`D = R\Theta`, :math:`\cos\Theta = a\cdot b`) the sub-track point at progress
+    :math:`s \in [0, 1]` is the great-circle interpolation
+    :math:`\hat x(s) = [\sin((1-s)\Theta)\,a + \sin(s\Theta)\,b] / \sin\Theta`, and the altitude a
+    parabola with apogee :math:`H = \min(\rho D, H_{max})` (default :math:`\rho = 0.25`,
+    :math:`H_{max} = 1200` km):
+
+    .. math:: h(s) = 4H\,s(1-s), \qquad T = 2\sqrt{2H/g}, \qquad t(s) = sT
+
+    i.e. flat-Earth ballistic flight under constant gravity :math:`g = 9.80665` m/s² with
+    constant ground speed (a parabola in time is the same as in progress). Samples sit at the
+    midpoints :math:`s_k = (k + \tfrac12)/K` of :math:`K` equal time steps, so time fractions are
+    midpoint sums and warning times are accurate to :math:`\pm T/2K`.
+
+Sensor tracking
+    A sensor of height :math:`h_s` tracks the object at altitude :math:`h_o` and ground arc
+    :math:`d` when there is line of sight over a :math:`k`-effective Earth (refraction,
+    :math:`k = 4/3`) and the slant range is within the sensor's range :math:`r`:
+
+    .. math::
+
+        d \le kR\left[\arccos\frac{kR}{kR+h_s} + \arccos\frac{kR}{kR+h_o}\right], \qquad
+        \sqrt{(R+h_s)^2 + (R+h_o)^2 - 2(R+h_s)(R+h_o)\cos(d/R)} \le r
+
+    (the first is the arc-length form of :func:`geodata.geometry.radar_horizon_km`). Tracked
+    fraction: share of the flight time during which at least one sensor tracks; warning time:
+    :math:`T - t_{first}` from the first tracked sample to impact (0 if never tracked).
+
+Engagement
+    An interceptor site (at ground level) can engage a track when some sample lies within its
+    engagement slant range and inside its altitude band :math:`[h_{min}, h_{max}]`.
+    :func:`engagement_coverage` turns that into the sparse matrix "site :math:`j` can engage
+    some (or every) threat track toward point :math:`i`", usable as interceptor coverage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+from shapely.geometry.base import BaseGeometry
+
+from geodata.geometry import (
+    EARTH_RADIUS_KM,
+    arc_for_chord_km,
+    great_circle_km,
+    lonlat_from_unit_vectors,
+    unit_vectors,
+)
+from geodata.spatial import CapIndex
+
+G_KM_S2: float = 9.80665e-3
+"""Standard gravity, km/s²."""
+
+
+@dataclass(frozen=True)
+class LaunchArea:
+    """A named, notional launch area: one or more launch points (degrees)."""
+
+    name: str
+    lon: tuple[float, ...]
+    lat: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.lon) != len(self.lat) or not self.lon:
+            raise ValueError(f"launch area {self.name!r} needs as many lon as lat, at least one")
+
+    @classmethod
+    def point(cls, name: str, lon: float, lat: float) -> LaunchArea:
+        """A single launch point."""
+        return cls(name, (float(lon),), (float(lat),))
+
+    @classmethod
+    def from_polygon(cls, name: str, polygon: BaseGeometry, spacing_km: float) -> LaunchArea:
+        """Launch points on a lattice about ``spacing_km`` apart inside ``polygon``.
+
+        Falls back to the polygon's representative point when it is smaller than the spacing.
+        """
+        from geodata.candidates import land_grid
+
+        lon, lat = land_grid(polygon, spacing_km)
+        if lon.size == 0:
+            p = polygon.representative_point()
+            lon, lat = np.array([p.x]), np.array([p.y])
+        return cls(name, tuple(map(float, lon)), tuple(map(float, lat)))
+
+
+@dataclass(frozen=True, eq=False)
+class ThreatTracks:
+    """Sampled tracks, one per (launch point, target) pair.
+
+    Attributes
+    ----------
+    area, target
+        ``(n_tracks,)`` indices into ``area_names`` and the targets.
+    lon, lat, alt_km, time_s
+        ``(n_tracks, n_samples)`` sub-track point, altitude and time since launch.
+    range_km, apogee_km, flight_time_s
+        ``(n_tracks,)``.
+    area_names, target_ids
+        Labels.
+    """
+
+    area: np.ndarray
+    target: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    alt_km: np.ndarray
+    time_s: np.ndarray
+    range_km: np.ndarray
+    apogee_km: np.ndarray
+    flight_time_s: np.ndarray
+    area_names: tuple[str, ...]
+    target_ids: np.ndarray
+
+    @property
+    def n_targets(self) -> int:
+        """Number of targets (defended points)."""
+        return int(self.target_ids.size)
+
+
+def ballistic_tracks(
+    areas: Sequence[LaunchArea],
+    target_lon: ArrayLike,
+    target_lat: ArrayLike,
+    target_ids: ArrayLike | None = None,
+    *,
+    n_samples: int = 48,
+    apogee_ratio: float = 0.25,
+    max_apogee_km: float = 1200.0,
+) -> ThreatTracks:
+    """Notional ballistic tracks from every launch point to every target (module docstring)."""
+    tlon = np.atleast_1d(np.asarray(target_lon, dtype=float))
+    tlat = np.atleast_1d(np.asarray(target_lat, dtype=float))
+    if tlon.shape != tlat.shape:
+        raise ValueError("target_lon and target_lat differ in shape")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be at least 1, got {n_samples}")
+    ids = np.arange(tlon.size).astype(str) if target_ids is None else np.asarray(target_ids)
+    llon = np.concatenate([np.asarray(a.lon, dtype=float) for a in areas])
+    llat = np.concatenate([np.asarray(a.lat, dtype=float) for a in areas])
+    larea = np.repeat(np.arange(len(areas)), [len(a.lon) for a in areas])
+    n_l, n_t = llon.size, tlon.size
+    a = np.repeat(unit_vectors(llon, llat), n_t, axis=0)
+    b = np.tile(unit_vectors(tlon, tlat), (n_l, 1))
+    theta = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
+    s = (np.arange(n_samples) + 0.5) / n_samples
+    st = np.sin(theta)
+    safe = st > 1e-12
+    # Great-circle interpolation; a zero-length track stays at its launch point.
+    wa = np.where(
+        safe[:, None], np.sin((1 - s)[None, :] * theta[:, None]) / np.where(safe, st, 1)[:, None], 1.0
+    )
+    wb = np.where(safe[:, None], np.sin(s[None, :] * theta[:, None]) / np.where(safe, st, 1)[:, None], 0.0)
+    xyz = wa[..., None] * a[:, None, :] + wb[..., None] * b[:, None, :]
+    lon, lat = lonlat_from_unit_vectors(xyz)
+    rng_km = EARTH_RADIUS_KM * theta
+    apogee = np.minimum(apogee_ratio * rng_km, max_apogee_km)
+    flight = 2.0 * np.sqrt(2.0 * apogee / G_KM_S2)
+    return ThreatTracks(
+        area=np.repeat(larea, n_t),
+        target=np.tile(np.arange(n_t), n_l),
+        lon=lon,
+        lat=lat,
+        alt_km=4.0 * apogee[:, None] * s * (1 - s),
+        time_s=flight[:, None] * s[None, :],
+        range_km=rng_km,
+        apogee_km=apogee,
+        flight_time_s=flight,
+        area_names=tuple(a.name for a in areas),
+        target_ids=ids,
+    )
+
+
+def _site_sample_pairs(
+    tracks: ThreatTracks, site_lon: np.ndarray, site_lat: np.ndarray, radius_km: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(site, flat sample, ground arc km) pairs with arc <= radius_km[site]."""
+    index = CapIndex(
+        tracks.lon.ravel(), tracks.lat.ravel(), float(np.median(radius_km)) / EARTH_RADIUS_KM / 4
+    )
+    sites, samples = [], []
+    for s, p in index.query(site_lon, site_lat, radius_km):
+        sites.append(s)
+        samples.append(p)
+    s = np.concatenate(sites) if sites else np.empty(0, np.int64)
+    p = np.concatenate(samples) if samples else np.empty(0, np.int64)
+    d = great_circle_km(site_lon[s], site_lat[s], tracks.lon.ravel()[p], tracks.lat.ravel()[p])
+    return s, p, d
+
+
+def _slant_km(d_km: np.ndarray, h1_km: np.ndarray, h2_km: np.ndarray) -> np.ndarray:
+    r1, r2 = EARTH_RADIUS_KM + h1_km, EARTH_RADIUS_KM + h2_km
+    return np.sqrt(np.maximum(r1**2 + r2**2 - 2 * r1 * r2 * np.cos(d_km / EARTH_RADIUS_KM), 0.0))
+
+
+def _los_arc_km(h1_km: ArrayLike, h2_km: ArrayLike, k: float) -> np.ndarray:
+    kr = k * EARTH_RADIUS_KM
+    return kr * (np.arccos(kr / (kr + np.asarray(h1_km))) + np.arccos(kr / (kr + np.asarray(h2_km))))
+
+
+def sensor_tracking(
+    tracks: ThreatTracks,
+    sensor_lon: ArrayLike,
+    sensor_lat: ArrayLike,
+    sensor_height_m: ArrayLike,
+    range_km: ArrayLike,
+    k: float = 4.0 / 3.0,
+) -> np.ndarray:
+    """Which samples at least one sensor tracks, ``(n_tracks, n_samples)`` bool."""
+    slon = np.atleast_1d(np.asarray(sensor_lon, dtype=float))
+    slat = np.atleast_1d(np.asarray(sensor_lat, dtype=float))
+    hs = np.broadcast_to(np.asarray(sensor_height_m, dtype=float) / 1000.0, slon.shape)
+    rng = np.broadcast_to(np.asarray(range_km, dtype=float), slon.shape)
+    tracked = np.zeros(tracks.lon.size, dtype=bool)
+    if slon.size == 0:
+        return tracked.reshape(tracks.lon.shape)
+    # Candidate ground radius: both the horizon and the slant range bound the ground arc.
+    reach = np.minimum(_los_arc_km(hs, tracks.alt_km.max(), k), arc_for_chord_km(rng / EARTH_RADIUS_KM))
+    s, p, d = _site_sample_pairs(tracks, slon, slat, reach * (1 + 1e-9))
+    ho = tracks.alt_km.ravel()[p]
+    ok = (d <= _los_arc_km(hs[s], ho, k)) & (_slant_km(d, hs[s], ho) <= rng[s])
+    tracked[p[ok]] = True
+    return tracked.reshape(tracks.lon.shape)
+
+
+def corridor_summary(tracks: ThreatTracks, tracked: np.ndarray) -> pd.DataFrame:
+    """Per track: launch area, target, range, apogee, flight time, tracked fraction, warning.
+
+    ``warning_time_s`` is the time from the first tracked sample to impact, 0 if never tracked.
+    """
+    any_track = tracked.any(axis=1)
+    first = np.argmax(tracked, axis=1)
+    t_first = tracks.time_s[np.arange(tracked.shape[0]), first]
+    return pd.DataFrame(
+        {
+            "launch_area": np.asarray(tracks.area_names, dtype=object)[tracks.area],
+            "target_id": tracks.target_ids[tracks.target],
+            "range_km": tracks.range_km,
+            "apogee_km": tracks.apogee_km,
+            "flight_time_s": tracks.flight_time_s,
+            "tracked_fraction": tracked.mean(axis=1),
+            "warning_time_s": np.where(any_track, tracks.flight_time_s - t_first, 0.0),
+        }
+    )
+
+
+def engagement_coverage(
+    tracks: ThreatTracks,
+    site_lon: ArrayLike,
+    site_lat: ArrayLike,
+    engage_range_km: ArrayLike,
+    min_alt_km: ArrayLike,
+    max_alt_km: ArrayLike,
+    mode: Literal["any", "all"] = "any",
+) -> sp.csr_array:
+    """Interceptor coverage by engagement: ``(n_targets, n_sites)`` sparse 0/1.
+
+    ``[i, j] = 1`` when site ``j`` can engage some (``mode="any"``) or every (``"all"``) threat
+    track toward target ``i``.
+    A site engages a track when a sample lies within ``engage_range_km`` slant range of the site
+    and its altitude is within ``[min_alt_km, max_alt_km]`` (each scalar or per site).
+    """
+    slon = np.atleast_1d(np.asarray(site_lon, dtype=float))
+    slat = np.atleast_1d(np.asarray(site_lat, dtype=float))
+    rng = np.broadcast_to(np.asarray(engage_range_km, dtype=float), slon.shape)
+    lo = np.broadcast_to(np.asarray(min_alt_km, dtype=float), slon.shape)
+    hi = np.broadcast_to(np.asarray(max_alt_km, dtype=float), slon.shape)
+    shape = (tracks.n_targets, slon.size)
+    if slon.size == 0 or tracks.lon.size == 0:
+        return sp.csr_array(shape, dtype=np.int8)
+    s, p, d = _site_sample_pairs(tracks, slon, slat, arc_for_chord_km(rng / EARTH_RADIUS_KM) * (1 + 1e-9))
+    ho = tracks.alt_km.ravel()[p]
+    ok = (ho >= lo[s]) & (ho <= hi[s]) & (_slant_km(d, np.zeros_like(d), ho) <= rng[s])
+    track = p[ok] // tracks.lon.shape[1]
+    # One entry per (track, site) engaged, then counted per (target, site).
+    tr, site = np.divmod(np.unique(track.astype(np.int64) * slon.size + s[ok]), slon.size)
+    per = sp.csr_array((np.ones(tr.size), (tracks.target[tr], site)), shape=shape)
+    per.sum_duplicates()
+    if mode == "all":
+        need = np.bincount(tracks.target, minlength=tracks.n_targets)
+        row = np.repeat(np.arange(shape[0]), np.diff(per.indptr))
+        per.data = (per.data >= need[row]).astype(float)
+    elif mode != "any":
+        raise ValueError(f"mode must be 'any' or 'all', got {mode!r}")
+    out = sp.csr_array(per, dtype=np.int8)
+    out.data[:] = np.minimum(out.data, 1)
+    out.eliminate_zeros()
+    return out
