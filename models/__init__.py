@@ -3,7 +3,7 @@
 ``models`` sees only arrays and ids (never geography): see :mod:`models.instance`.
 """
 
-from models.api import solve_layered
+from models.api import solve_cover, solve_layered
 from models.instance import CoverInstance, LayeredInstance, PlanRules
 from models.result import SolutionStatus, SolveOptions, SolveResult, Termination
 
@@ -15,5 +15,6 @@ __all__ = [
     "SolveOptions",
     "SolveResult",
     "Termination",
+    "solve_cover",
     "solve_layered",
 ]

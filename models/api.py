@@ -8,10 +8,14 @@ from typing import Any
 import numpy as np
 
 from models import engines
+from models.formulations.base import Formulation
+from models.formulations.cover import max_cover, min_cost_cover
 from models.formulations.layered import layered
+from models.formulations.levels import backup_cover, expected_cover, level_values, max_levels
 from models.formulations.rules import partner_totals
-from models.instance import LayeredInstance, PlanRules
-from models.presolve import presolve_layered
+from models.instance import CoverInstance, LayeredInstance, PlanRules
+from models.linear import ModelError
+from models.presolve import presolve_cover, presolve_layered
 from models.result import SolveOptions, SolveResult
 from models.solve import expand_result, solve_formulation
 
@@ -87,3 +91,110 @@ def solve_layered(
         return expand_result(res, None, None, presolve=red.report)
     x_full = red.expand(res.x)
     return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve=red.report)
+
+
+COVER_FORMULATIONS = ("max_cover", "min_cost", "backup", "expected")
+"""Names accepted by :func:`solve_cover`."""
+
+
+def build_cover(
+    instance: CoverInstance,
+    formulation: str = "max_cover",
+    rules: PlanRules | None = None,
+    *,
+    theta: float = 0.5,
+    p: float | None = None,
+    levels: int | None = None,
+    totals: np.ndarray | None = None,
+) -> Formulation:
+    """Build one of the covering formulations by name (see :data:`COVER_FORMULATIONS`)."""
+    if formulation == "max_cover":
+        return max_cover(instance, rules, totals=totals)
+    if formulation == "min_cost":
+        return min_cost_cover(instance, rules)
+    if formulation == "backup":
+        return backup_cover(instance, theta, rules, totals=totals)
+    if formulation == "expected":
+        if p is None:
+            raise ModelError("expected coverage needs p, each asset's probability of success")
+        return expected_cover(instance, p, rules, levels=levels, totals=totals)
+    raise ModelError(
+        f"unknown formulation {formulation!r}; choose one of {', '.join(COVER_FORMULATIONS)}"
+    )
+
+
+def cover_value(
+    instance: CoverInstance,
+    x: np.ndarray,
+    formulation: str,
+    *,
+    theta: float = 0.5,
+    p: float | None = None,
+    levels: int | None = None,
+) -> float:
+    """Objective of plan ``x`` under a covering formulation, from the instance alone."""
+    x = np.asarray(x, dtype=bool)
+    if formulation == "max_cover":
+        return instance.evaluate(x)[0]
+    if formulation == "min_cost":
+        return float(instance.c[x].sum())
+    if formulation == "backup":
+        return level_values(instance, x, np.array([theta, 1.0 - theta]))
+    big_l = max(max_levels(instance) if levels is None else int(levels), 1)
+    return level_values(instance, x, float(p) * (1.0 - float(p)) ** np.arange(big_l))
+
+
+def solve_cover(
+    instance: CoverInstance,
+    options: SolveOptions | None = None,
+    *,
+    formulation: str = "max_cover",
+    engine: str = engines.DEFAULT_ENGINE,
+    solver: str | None = None,
+    warm_start: np.ndarray | None = None,
+    rules: PlanRules | None = None,
+    presolve: bool = True,
+    theta: float = 0.5,
+    p: float | None = None,
+    levels: int | None = None,
+    solver_options: dict[str, Any] | None = None,
+) -> SolveResult:
+    """Solve a covering formulation on an engine (see :func:`solve_layered` for the rest).
+
+    Parameters
+    ----------
+    formulation
+        ``"max_cover"`` (:func:`~models.formulations.cover.max_cover`), ``"min_cost"``
+        (:func:`~models.formulations.cover.min_cost_cover`), ``"backup"``
+        (:func:`~models.formulations.levels.backup_cover`, weight ``theta`` on first coverage)
+        or ``"expected"`` (:func:`~models.formulations.levels.expected_cover`, success
+        probability ``p``, optional cap ``levels``).
+
+    Returns
+    -------
+    SolveResult
+        ``x`` is a boolean mask over the instance's sites; ``objective`` is recomputed from it
+        on the unreduced instance (:func:`cover_value`).
+    """
+    options = options or SolveOptions()
+    config = _engine_config(engine, solver, solver_options)
+    rules = rules or PlanRules()
+    if formulation not in COVER_FORMULATIONS:
+        build_cover(instance, formulation)  # raises the naming error
+    t0 = time.perf_counter()
+    if formulation == "expected" and levels is None:
+        levels = max_levels(instance)
+    totals = partner_totals(rules, instance.w)
+    red_inst, red_rules, red = presolve_cover(
+        instance, rules, objective=formulation, merge=presolve, dominance=None if presolve else False
+    )
+    form = build_cover(red_inst, formulation, red_rules, theta=theta, p=p, levels=levels, totals=totals)
+    build = time.perf_counter() - t0
+    ws = red.restrict(warm_start) if warm_start is not None else None
+    res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config,
+                            build_time_s=build)
+    if res.x is None:
+        return expand_result(res, None, None, presolve=red.report, formulation=formulation)
+    x_full = red.expand(res.x)
+    value = cover_value(instance, x_full, formulation, theta=theta, p=p, levels=levels)
+    return expand_result(res, x_full, value, presolve=red.report, formulation=formulation)

@@ -243,6 +243,8 @@ def presolve_cover(
     m = inst.m
     req = inst.required_mask
     if objective == "min_cost":
+        if inst.required is None:  # min-cost covering covers every point unless told otherwise
+            req = np.ones(m, dtype=bool)
         relevant = req.copy()
     else:
         relevant = (inst.w > 0) | req
@@ -258,7 +260,7 @@ def presolve_cover(
         w=w_new,
         c=inst.c[ks],
         a=_submatrix(inst.a, red, rep),
-        required=req_new if inst.required is not None else None,
+        required=req_new if (inst.required is not None or objective == "min_cost") else None,
         budget=inst.budget,
         count=inst.count,
         site_type=None if inst.site_type is None else inst.site_type[ks],

@@ -23,7 +23,7 @@ from models.engines.base import (
     UnsupportedModelError,
 )
 
-DEFAULT_ENGINE = "pyomo"
+DEFAULT_ENGINE = "highs"
 
 
 class UnknownEngineError(ValueError):

@@ -10,7 +10,7 @@ from models import LayeredInstance, SolutionStatus, SolveOptions, Termination, e
 from models.engines.base import EngineRun
 from tests.models.helpers import brute_force_layered, random_layered
 
-ENGINES = ["pyomo"]
+ENGINES = ["highs", "pyomo", "cpsat"]
 OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
 
 
