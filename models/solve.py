@@ -73,17 +73,19 @@ def solve_formulation(
     engine_config: dict[str, Any] | None = None,
     use_heuristic: bool = True,
     build_time_s: float = 0.0,
+    diagnose: bool = True,
 ) -> SolveResult:
     """Solve a built formulation on a named engine and return its normalised result.
 
     ``result.x`` is a boolean mask over ``f.sites``; ``result.objective`` is recomputed from
-    that plan by ``f.value`` (never taken on trust from the engine).
+    that plan by ``f.value`` (never taken on trust from the engine). An infeasible model is
+    diagnosed (``extra["diagnosis"]``, see :mod:`models.diagnose`) unless ``diagnose`` is false.
     """
     options = options or SolveOptions()
     eng = engines.get(engine, **(engine_config or {}))
     start_plan, info = starting_plan(f, warm_start, use_heuristic=use_heuristic)
     start = f.complete(start_plan) if start_plan is not None else None
-    run: EngineRun = eng.solve(f.model, options, start)
+    run: EngineRun = eng.solve(f.model, options, start) if f.model.num_cols else _trivial_run(f, eng)
     sense = f.model.sense
 
     extra: dict[str, Any] = {**f.extra, **info, **run.extra}
@@ -116,6 +118,10 @@ def solve_formulation(
     else:
         status = SolutionStatus.FEASIBLE
     extra["plan_source"] = source
+    if diagnose and run.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+        from models.diagnose import diagnose as _diagnose
+
+        extra["diagnosis"] = _diagnose(f.model).to_dict()
     return SolveResult(
         termination=run.termination,
         solution_status=status,
@@ -131,6 +137,23 @@ def solve_formulation(
         raw_status=run.raw_status,
         build_time_s=build_time_s,
         extra=extra,
+    )
+
+
+def _trivial_run(f: Formulation, eng: engines.Engine) -> EngineRun:
+    """A model without variables (presolve removed every site): feasible iff 0 fits every row."""
+    arr = f.model.arrays
+    ok = bool((arr.row_lb <= 1e-9).all() and (arr.row_ub >= -1e-9).all())
+    return EngineRun(
+        termination=Termination.OPTIMAL if ok else Termination.INFEASIBLE,
+        solution_status=SolutionStatus.OPTIMAL if ok else SolutionStatus.NONE,
+        objective=arr.offset if ok else None,
+        bound=arr.offset if ok else None,
+        values=np.zeros(0) if ok else None,
+        wall_time_s=0.0,
+        solver=getattr(eng, "name", "none"),
+        solver_version=eng.version(),
+        raw_status="empty model",
     )
 
 

@@ -253,6 +253,20 @@ class CpSatEngine:
         report.update({"objective_scale": s, "objective_error_bound": err})
         return cp, variables, report, literals
 
+    def core_here(self, model: LinearModel, time_limit_s: float = 30.0) -> list[int]:
+        """Rows of an infeasible ``model`` that cannot hold together (CP-SAT assumptions)."""
+        cp_model = _cp_model()
+        cp, _, _, literals = self.build(model, enforce=True)
+        cp.clear_objective()
+        cp.add_assumptions(literals)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = float(time_limit_s)
+        solver.parameters.num_workers = 1
+        if solver.solve(cp) != cp_model.INFEASIBLE:
+            return []
+        row_of = {lit.index: r for r, lit in enumerate(literals)}
+        return sorted(row_of[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in row_of)
+
     def solve(
         self,
         model: LinearModel,
