@@ -217,6 +217,58 @@ def allocate(
                   + ("n/a" if eps is None else f"{eps:,.4g}")
                   + {True: " (core empty)", False: " (core non-empty)", None: ""}[core["core_empty"]])
 
+
+@app.command()
+def optimize(
+    sites: Annotated[Path | None, typer.Option(help="sites.csv: site_id, cost[, type].")] = None,
+    demand: Annotated[Path | None, typer.Option(help="demand.csv: demand_id, weight[, required].")] = None,
+    coverage: Annotated[Path | None, typer.Option(help="coverage.csv: demand_id, site_id.")] = None,
+    orlib_scp: Annotated[Path | None, typer.Option(
+        "--orlib-scp", metavar="FILE", help="OR-Library set-covering file instead of CSVs.")] = None,
+    objective: Annotated[str, typer.Option(
+        help="max-coverage | min-cost | backup | expected.")] = "max-coverage",
+    budget: Annotated[float | None, typer.Option(help="Budget, in the unit of the costs.")] = None,
+    count: Annotated[int | None, typer.Option(help="Maximum number of sites.")] = None,
+    type_max: Annotated[list[str] | None, typer.Option(
+        "--type-max", metavar="TYPE=N", help="Maximum sites of a type (repeatable).")] = None,
+    engine: Annotated[str, typer.Option(help="highs | pyomo | cpsat.")] = "highs",
+    solver: Annotated[str | None, typer.Option(help="Pyomo solver name (with --engine pyomo).")] = None,
+    time_limit: Annotated[float, typer.Option(help="Time limit in seconds.")] = 60.0,
+    gap: Annotated[float, typer.Option(help="Relative optimality gap.")] = 0.0,
+    threads: Annotated[int | None, typer.Option(help="Solver threads.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
+    p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+) -> None:
+    """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
+    from planner.errors import InputError
+    from planner.optimize import optimize_from_files
+
+    with guard():
+        limits: dict[str, int] = {}
+        for item in type_max or []:
+            name, _, num = item.partition("=")
+            if not num.strip().isdigit():
+                raise InputError("expected TYPE=N", file="--type-max", value=item)
+            limits[name.strip()] = int(num)
+        result = optimize_from_files(
+            sites=sites, demand=demand, coverage=coverage, orlib_scp=orlib_scp, objective=objective,
+            budget=budget, count=count, type_max=limits or None, engine=engine, solver=solver,
+            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    gap_txt = f", gap {result['gap']:.4%}" if result["gap"] is not None else ""
+    console.print(f"status [bold]{result['status']}[/bold]{gap_txt}; objective {result['objective']}, "
+                  f"bound {result['bound']}; {result['n_sites']} sites, cost {result['cost']}; "
+                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']})")
+    if result["sites"]:
+        console.print("sites: " + " ".join(result["sites"]), markup=False)
+    if "diagnosis" in result:
+        console.print(result["diagnosis"]["summary"], markup=False)
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()
