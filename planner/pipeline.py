@@ -64,6 +64,8 @@ class PlanRun:
     times: dict[str, float]
     source: str | None = None
     versions: dict[str, str] = field(default_factory=versions)
+    cost_sharing: Any = None
+    """The cost-sharing result (:class:`planner.costshare.CostShareResult`), ``None`` when skipped."""
 
     @property
     def x(self) -> np.ndarray:
@@ -167,6 +169,7 @@ class PlanRun:
             "versions": self.versions,
             "verification": cert.summary(),
             "notional_note": NOTIONAL_NOTE,
+            **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -205,12 +208,13 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
 
 def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
                  stage: Stage | None = None, problem: CoverageProblem | None = None,
-                 warm_start: np.ndarray | None = None) -> PlanRun:
+                 warm_start: np.ndarray | None = None, cost_sharing: bool | None = None) -> PlanRun:
     """Run a scenario end to end and return its verified plan.
 
     ``problem`` skips the coverage step with a problem already built for this scenario (batches
     reuse one across a budget or cost sweep); ``warm_start`` is a plan to start the solver from
-    (used when feasible).
+    (used when feasible). ``cost_sharing`` overrides ``scenario.cost_sharing.enabled`` (a batch
+    sweeping budgets may pass ``False``); it runs only with at least two partners.
 
     Raises
     ------
@@ -236,11 +240,19 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     cert = verify_plan(scenario, problem, result.x, result.objective)
     cert.raise_if_failed()
     t3 = time.perf_counter()
+    shares = None
+    if (scenario.cost_sharing.enabled if cost_sharing is None else cost_sharing) and \
+            len(scenario.partners) >= 2:
+        from planner.costshare import compute_cost_sharing
+
+        say("Cost sharing")
+        shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
+    t4 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "total_s": round(t3 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3), "total_s": round(t4 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None)
+                   source=str(source) if source is not None else None, cost_sharing=shares)
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -259,7 +271,21 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
+        **_cost_share_outputs(run),
     )
+
+
+def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
+    """The cost-share report section and allocations table of a run (nothing when skipped)."""
+    cs = run.cost_sharing
+    if cs is None:
+        return {}
+    from reports.costshare import costshare_section
+
+    alloc = cs.allocations_frame()
+    section = costshare_section(cs.summary(), alloc, cs.whatif, cs.coalitions,
+                                weight_label=cs.weight_label)
+    return {"sections": (section,), "allocations": alloc}
 
 
 def write_run(run: PlanRun, out_root: str | Path = "out") -> dict[str, Path]:

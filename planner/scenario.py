@@ -44,6 +44,10 @@ class Partner(StrictModel):
     """ISO 3166-1 alpha-3 code (Natural Earth ``ADM0_A3``), e.g. ``USA``, ``CAN``."""
     budget_musd: Money | None = None
     """The partner's budget cap in M USD (used by cost sharing); ``None`` for no cap."""
+    population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """Population for cost sharing; ``None``: Natural Earth ``POP_EST`` (its year is stated)."""
+    gdp_musd: Money | None = None
+    """GDP in M USD for cost sharing; ``None``: Natural Earth ``GDP_MD`` (its year is stated)."""
 
 
 class PopulatedPlaces(StrictModel):
@@ -199,6 +203,65 @@ class SolverSettings(StrictModel):
     """Random seed for reproducible runs."""
 
 
+ShareRule = Literal["equal", "gdp", "population", "benefit", "standalone", "shapley", "nucleolus", "scrb"]
+SHARE_RULES: tuple[str, ...] = ("equal", "gdp", "population", "benefit", "standalone", "shapley",
+                                "nucleolus", "scrb")
+
+
+class JointPlanSettings(StrictModel):
+    """A second plan chosen together with each partner's contribution (see ``models.joint_plan``)."""
+
+    enabled: bool = True
+    """Compute the joint plan."""
+    rule: Literal["gdp", "equal", "population", "benefit"] = "gdp"
+    """Rule the contributions follow: fixed shares (``gdp``, capped by ``gdp_cap_share``;
+    ``equal``; ``population``: a MILP on HiGHS) or ``benefit`` (shares proportional to defended
+    weight: bilinear, solved on CP-SAT with integer shares)."""
+    tolerance: float = Field(default=0.1, ge=0, le=1)
+    """Each contribution stays within ``±tolerance`` (relative) of the rule's amount."""
+    individual_rationality: bool = True
+    """Every partner defended at least as well as it would be alone (its benefit-game value)."""
+    core_constraints: bool | Literal["auto"] = "auto"
+    """Every coalition defended at least as well as alone; ``auto``: on for at most 6 partners."""
+    budget: Literal["network", "pooled"] = "network"
+    """Most the joint plan may cost: the scenario's ``budget_musd`` (``network``), or the sum of
+    the partners' budget caps (``pooled``; a partner without a cap counts as ``budget_musd``)."""
+    time_limit_s: float = Field(default=60.0, gt=0)
+    """Time limit of the joint solve."""
+
+
+class CostSharing(StrictModel):
+    """Who pays what: coalition games, allocation rules, core check, what-ifs and the joint plan."""
+
+    enabled: bool = True
+    """Compute cost sharing (needs at least two partners)."""
+    rules: tuple[ShareRule, ...] = SHARE_RULES
+    """Allocation rules to report, in this order."""
+    in_kind_fraction: float = Field(default=0.0, ge=0, le=1)
+    """Share of the cost of the sites a partner hosts credited to it as in-kind contribution (its
+    cash due is its share less this credit)."""
+    gdp_cap_share: float | None = Field(default=None, gt=0, le=1)
+    """Cap on any partner's share under the GDP rule, the excess redistributed by GDP (as NATO
+    caps its common-funding formula); ``None`` for no cap."""
+    exact_up_to: int = Field(default=12, ge=1, le=16)
+    """Partners up to which every coalition is solved; beyond, the Shapley value is sampled."""
+    n_permutations: int = Field(default=500, ge=2)
+    """Random orders of arrival sampled for the Shapley value beyond ``exact_up_to``."""
+    workers: int = Field(default=2, ge=1)
+    """Threads solving coalition MILPs concurrently (HiGHS releases the GIL)."""
+    joint_plan: JointPlanSettings = JointPlanSettings()
+    """The plan chosen with the split in mind."""
+
+    @field_validator("rules")
+    @classmethod
+    def _distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("give at least one rule")
+        if len(set(value)) != len(value):
+            raise ValueError("a rule is listed twice")
+        return value
+
+
 class Scenario(StrictModel):
     """A domeplan scenario (schema v1)."""
 
@@ -222,6 +285,8 @@ class Scenario(StrictModel):
     interceptor (layered defence, the default), or by one layer alone."""
     solver: SolverSettings = SolverSettings()
     """Solver options."""
+    cost_sharing: CostSharing = CostSharing()
+    """How the partners share the bill (computed when there are at least two partners)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -233,6 +298,10 @@ class Scenario(StrictModel):
         dupn = {n for n in names if names.count(n) > 1}
         if dupn:
             raise ValueError(f"asset type name used twice: {sorted(dupn)}")
+        cap = self.cost_sharing.gdp_cap_share
+        if cap is not None and len(self.partners) >= 2 and cap * len(self.partners) < 1:
+            raise ValueError(f"cost_sharing.gdp_cap_share = {cap} is below 1/{len(self.partners)} "
+                             "partners: the shares could not sum to 1")
         roles = {a.role for a in self.asset_types}
         need = {"sensor_and_interceptor": ("sensor", "interceptor"), "sensor": ("sensor",),
                 "interceptor": ("interceptor",)}[self.requirement]
