@@ -269,6 +269,52 @@ def optimize(
         console.print(result["diagnosis"]["summary"], markup=False)
 
 
+@app.command()
+def coverage(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="Output root; files go to OUT/<scenario name>/coverage/.")] = Path("out"),
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="FIELD=VALUE", help="Override a scenario field (as for `run`).")] = None,
+) -> None:
+    """Compute a scenario's coverage and figures of merit without solving.
+
+    Writes the coverage matrices (coverage.npz, and CSV files in the input format of
+    `domeplan optimize`), per-point figures of merit (figures_of_merit.csv, coverage.gpkg:
+    candidate sites in reach, space coverage fraction, time with 2+ satellites in view, mean and
+    maximum revisit gap) and coverage_map.png.
+    """
+    from planner.coverage_report import coverage_map, coverage_tables, write_coverage
+    from planner.errors import InputError
+    from planner.problem import build_problem
+
+    with guard():
+        sc = _load(scenario, list(set_ or []))
+        with err_console.status("Computing coverage", spinner="dots") as status:
+            try:
+                problem = build_problem(sc, stage=lambda msg: status.update(msg))
+            except InputError as err:
+                raise (err.with_file(scenario) if err.file is None else err) from None
+            tables = coverage_tables(sc, problem)
+            status.update("Drawing the coverage map")
+            png = coverage_map(sc, problem, tables)
+            paths = write_coverage(sc, problem, tables, Path(out) / sc.name / "coverage", png)
+    pts = tables.points
+    t = Table(title=f"coverage of {sc.display_title}", title_justify="left", show_edge=False)
+    for col in ("layer", "candidates", "points reached", "weight reached"):
+        t.add_column(col, justify="left" if col == "layer" else "right")
+    w = pts["weight"].to_numpy(float)
+    for layer, col in (("sensor", "n_sensor_sites"), ("interceptor", "n_interceptor_sites")):
+        reached = pts[col].to_numpy() > 0
+        n_cand = int(((tables.sites["points_sensed"] if layer == "sensor"
+                       else tables.sites["points_engaged"]) > 0).sum())
+        t.add_row(layer, f"{n_cand:,}", f"{int(reached.sum()):,} of {len(pts):,}",
+                  f"{w[reached].sum() / w.sum():.1%}")
+    ok = pts["defendable"].to_numpy()
+    t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}", f"{w[ok].sum() / w.sum():.1%}")
+    console.print(t)
+    console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

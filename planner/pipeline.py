@@ -174,20 +174,11 @@ class PlanRun:
 
     def sites_frame(self) -> gpd.GeoDataFrame:
         """Ground and sea candidate sites with a ``chosen`` flag, as points."""
-        s = self.problem.sites.assign(chosen=self.x)
-        ground = s[s["domain"] != "space"].rename(columns={"sensor_reach_km": "sensor_range_km"})
-        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_range_km",
-                "engagement_range_km", "partner", "chosen"]
-        return gpd.GeoDataFrame(ground[cols].reset_index(drop=True),
-                                geometry=gpd.points_from_xy(ground["lon"], ground["lat"]),
-                                crs="EPSG:4326")
+        return self.problem.sites_frame(self.x)
 
     def constellations_frame(self) -> pd.DataFrame:
         """Constellation options of the scenario's menus with a ``chosen`` flag."""
-        s = self.problem.sites.assign(chosen=self.x)
-        space = s[s["domain"] == "space"]
-        return space[["site_id", "asset_type", "pattern", "altitude_km", "n_satellites",
-                      "cost_musd", "role", "chosen"]].reset_index(drop=True)
+        return self.problem.constellations_frame(self.x)
 
     def points_frame(self) -> gpd.GeoDataFrame:
         """Defended points with coverage status, as points."""

@@ -65,6 +65,23 @@ class CoverageProblem:
     type_max: np.ndarray
     site_type: np.ndarray
 
+    def sites_frame(self, chosen: np.ndarray | None = None) -> gpd.GeoDataFrame:
+        """Ground and sea candidate sites as points, with a ``chosen`` flag (all False by default)."""
+        s = self.sites.assign(chosen=np.zeros(len(self.sites), bool) if chosen is None else chosen)
+        ground = s[s["domain"] != "space"].rename(columns={"sensor_reach_km": "sensor_range_km"})
+        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_range_km",
+                "engagement_range_km", "partner", "chosen"]
+        return gpd.GeoDataFrame(ground[cols].reset_index(drop=True),
+                                geometry=gpd.points_from_xy(ground["lon"], ground["lat"]),
+                                crs="EPSG:4326")
+
+    def constellations_frame(self, chosen: np.ndarray | None = None) -> pd.DataFrame:
+        """Constellation options of the scenario's menus with a ``chosen`` flag."""
+        s = self.sites.assign(chosen=np.zeros(len(self.sites), bool) if chosen is None else chosen)
+        space = s[s["domain"] == "space"]
+        return space[["site_id", "asset_type", "pattern", "altitude_km", "n_satellites",
+                      "cost_musd", "role", "chosen"]].reset_index(drop=True)
+
     def to_instance(self, scenario: Scenario) -> LayeredInstance:
         """Pack the problem for the solvers, applying the scenario's defence requirement."""
         a_s, a_k = layer_matrices(self.a_sensor, self.a_interceptor, scenario.requirement)

@@ -239,7 +239,14 @@ def _space_handles(bundle: PlanBundle, styles: dict[str, tuple[str, str]]) -> li
     ]
 
 
-def render_map(bundle: PlanBundle, *, width_in: float = 11.0, dpi: int = 150) -> bytes:
+def render_map(
+    bundle: PlanBundle,
+    *,
+    width_in: float = 11.0,
+    dpi: int = 150,
+    point_labels: tuple[str, str] = ("defended point", "undefended point"),
+    legend_title: str = "Plan",
+) -> bytes:
     """Draw the plan on a static map and return it as PNG bytes.
 
     Partner territories are filled light over grey context land (``bundle.basemap``); chosen land and
@@ -353,7 +360,7 @@ def render_map(bundle: PlanBundle, *, width_in: float = 11.0, dpi: int = 150) ->
                 ms=7,
                 color=DEFENDED,
                 alpha=0.75,
-                label=f"defended point ({int(ok.sum())})",
+                label=f"{point_labels[0]} ({int(ok.sum())})",
             )
         )
         handles.append(
@@ -365,7 +372,7 @@ def render_map(bundle: PlanBundle, *, width_in: float = 11.0, dpi: int = 150) ->
                 ms=6,
                 mew=1.2,
                 color=UNDEFENDED,
-                label=f"undefended point ({int((~ok).sum())})",
+                label=f"{point_labels[1]} ({int((~ok).sum())})",
             )
         )
 
@@ -397,7 +404,7 @@ def render_map(bundle: PlanBundle, *, width_in: float = 11.0, dpi: int = 150) ->
             bbox_to_anchor=(1.01, 1.0),
             fontsize=8,
             frameon=False,
-            title="Plan",
+            title=legend_title,
             title_fontsize=9,
             alignment="left",
         )
