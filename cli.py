@@ -272,7 +272,8 @@ def optimize(
 @app.command()
 def coverage(
     scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option(help="Output root; files go to OUT/<scenario name>/coverage/.")] = Path("out"),
+    out: Annotated[Path, typer.Option(
+        help="Output root; files go to OUT/<scenario name>/coverage/.")] = Path("out"),
     set_: Annotated[list[str] | None, typer.Option(
         "--set", metavar="FIELD=VALUE", help="Override a scenario field (as for `run`).")] = None,
 ) -> None:
@@ -310,7 +311,8 @@ def coverage(
         t.add_row(layer, f"{n_cand:,}", f"{int(reached.sum()):,} of {len(pts):,}",
                   f"{w[reached].sum() / w.sum():.1%}")
     ok = pts["defendable"].to_numpy()
-    t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}", f"{w[ok].sum() / w.sum():.1%}")
+    t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}",
+              f"{w[ok].sum() / w.sum():.1%}")
     console.print(t)
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 

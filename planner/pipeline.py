@@ -131,6 +131,42 @@ class PlanRun:
             })
         return rows
 
+    def threat_corridors(self) -> pd.DataFrame | None:
+        """Per threat track: tracked fraction and warning time with the plan's ground and sea sensors.
+
+        Space sensors are not counted (their tracking of threats is not modelled); ``None`` without
+        threats in the scenario.
+        """
+        from geodata.threats import corridor_summary, sensor_tracking
+
+        tracks = self.problem.tracks
+        if tracks is None:
+            return None
+        assets = {a.name: a for a in self.scenario.asset_types}
+        chosen = self.chosen_sites()
+        chosen = chosen[(chosen["domain"] != "space") & chosen["role"].isin(["sensor", "both"])]
+        height = [assets[t].mast_height_m for t in chosen["asset_type"]]
+        rng = [assets[t].sensor_range_km for t in chosen["asset_type"]]
+        tracked = sensor_tracking(tracks, chosen["lon"].to_numpy(), chosen["lat"].to_numpy(),
+                                  np.asarray(height, float), np.asarray(rng, float))
+        return corridor_summary(tracks, tracked)
+
+    def _threat_summary(self) -> list[dict[str, Any]] | None:
+        table = self.threat_corridors()
+        if table is None:
+            return None
+        out = []
+        for area, g in table.groupby("launch_area", sort=False):
+            out.append({
+                "launch_area": area,
+                "tracks": int(len(g)),
+                "mean_tracked_fraction": float(g["tracked_fraction"].mean()),
+                "share_of_tracks_seen": float((g["tracked_fraction"] > 0).mean()),
+                "mean_warning_time_s": float(g["warning_time_s"].mean()),
+                "min_warning_time_s": float(g["warning_time_s"].min()),
+            })
+        return out
+
     def summary(self) -> dict[str, Any]:
         """The JSON-ready summary written to ``summary.json``."""
         r, cert, sc = self.result, self.certificate, self.scenario
@@ -168,6 +204,7 @@ class PlanRun:
                        "node_count": r.node_count, "raw_status": r.raw_status},
             "versions": self.versions,
             "verification": cert.summary(),
+            "threats": self._threat_summary(),
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
         }
@@ -218,7 +255,8 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     t0 = time.perf_counter()
     if problem is None:
         try:
-            problem = build_problem(scenario, stage=say)
+            base_dir = Path(source).parent if source is not None else None
+            problem = build_problem(scenario, stage=say, base_dir=base_dir)
         except InputError as err:
             raise (err.with_file(source) if err.file is None and source is not None else err) from None
     t1 = time.perf_counter()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +20,9 @@ import shapely
 from geodata import candidates as gcand
 from geodata import coverage as gcov
 from geodata import naturalearth as ne
+from geodata import threats as gthreat
 from geodata.geometry import great_circle_km, radar_horizon_km
+from geodata.layers import LayerFileError, area_grid, point_layer_from_file
 from geodata.orbits import Walker
 from models import LayeredInstance
 from planner.errors import InputError
@@ -64,6 +68,8 @@ class CoverageProblem:
     type_names: tuple[str, ...]
     type_max: np.ndarray
     site_type: np.ndarray
+    tracks: Any = None
+    """Notional threat tracks (:class:`geodata.threats.ThreatTracks`) when the scenario has threats."""
 
     def sites_frame(self, chosen: np.ndarray | None = None) -> gpd.GeoDataFrame:
         """Ground and sea candidate sites as points, with a ``chosen`` flag (all False by default)."""
@@ -158,8 +164,34 @@ def _nearest_partner(lon: np.ndarray, lat: np.ndarray, partners: gpd.GeoDataFram
     return owner
 
 
-def build_demand(scenario: Scenario, partners: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The defended points: partners' populated places above the threshold, plus explicit points."""
+def _file_points(spec: Any, k: int, partners: gpd.GeoDataFrame, base_dir: Path | None) -> pd.DataFrame:
+    path = Path(spec.path)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    try:
+        pts = point_layer_from_file(path, spec.weight_column, spec.id_column, layer=spec.layer)
+    except (LayerFileError, FileNotFoundError, OSError) as err:
+        raise InputError(str(err).splitlines()[0], field=f"defended.files[{k}].path",
+                         value=spec.path) from None
+    lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    partner = np.full(len(pts), spec.partner, dtype=object) if spec.partner else \
+        _nearest_partner(lon, lat, partners)
+    return pd.DataFrame({
+        "demand_id": f"file{k}:" + pts["point_id"].astype(str),
+        "name": pts["point_id"].astype(str).to_numpy(),
+        "partner": partner,
+        "weight": pts["weight"].to_numpy(float),
+        "lon": lon,
+        "lat": lat,
+    })
+
+
+def build_demand(scenario: Scenario, partners: gpd.GeoDataFrame,
+                 base_dir: Path | None = None) -> pd.DataFrame:
+    """The defended points: populated places, explicit points, point files and area grid cells.
+
+    Relative point-file paths are read from ``base_dir`` (the scenario file's folder).
+    """
     frames = []
     spec = scenario.defended
     if spec.populated_places is not None:
@@ -185,7 +217,26 @@ def build_demand(scenario: Scenario, partners: gpd.GeoDataFrame) -> pd.DataFrame
             "lon": lon,
             "lat": lat,
         }))
+    for k, spec_file in enumerate(spec.files):
+        frames.append(_file_points(spec_file, k, partners, base_dir))
+    if spec.area_grid is not None:
+        territory = _territory(partners, spec.area_grid.partners, None, "defended.area_grid.partners")
+        cells = area_grid(territory, spec.area_grid.cell_km)
+        lon, lat = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
+        frames.append(pd.DataFrame({
+            "demand_id": "cell:" + cells["point_id"].astype(str),
+            "name": "cell " + cells["point_id"].astype(str),
+            "partner": _nearest_partner(lon, lat, partners if spec.area_grid.partners is None else
+                                        partners[partners["iso_a3"].isin(spec.area_grid.partners)]),
+            "weight": cells["weight"].to_numpy(float),
+            "lon": lon,
+            "lat": lat,
+        }))
     demand = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    dup = demand["demand_id"].duplicated() if len(demand) else np.zeros(0, bool)
+    if dup.any():
+        raise InputError("defended point id used twice", field="defended",
+                         value=str(demand["demand_id"][dup].iloc[0]))
     if demand.empty:
         raise InputError(
             "no defended point: no populated place of the partners reaches min_population",
@@ -195,14 +246,15 @@ def build_demand(scenario: Scenario, partners: gpd.GeoDataFrame) -> pd.DataFrame
     return demand
 
 
-def _territory(partners: gpd.GeoDataFrame, restrict: tuple[str, ...] | None, k: int,
+def _territory(partners: gpd.GeoDataFrame, restrict: tuple[str, ...] | None, k: int | None,
                field: str) -> shapely.Geometry:
     if restrict is None:
         return shapely.union_all(partners.geometry.to_numpy())
     unknown = sorted(set(restrict) - set(partners["iso_a3"]))
     if unknown:
         raise InputError(f"not a partner of this scenario: {unknown[0]}",
-                         field=f"asset_types[{k}].candidates.{field}", value=list(restrict))
+                         field=field if k is None else f"asset_types[{k}].candidates.{field}",
+                         value=list(restrict))
     sel = partners[partners["iso_a3"].isin(restrict)]
     return shapely.union_all(sel.geometry.to_numpy())
 
@@ -272,6 +324,34 @@ def space_fractions(asset: SpaceAsset, demand: pd.DataFrame) -> np.ndarray:
     return np.column_stack(cols)
 
 
+def threat_tracks(scenario: Scenario, demand: pd.DataFrame) -> Any:
+    """Notional ballistic tracks from every launch area to every defended point (``None`` without)."""
+    if scenario.threats is None:
+        return None
+    areas = []
+    for spec in scenario.threats.launch_areas:
+        if spec.polygon is not None:
+            poly = shapely.make_valid(shapely.Polygon(spec.polygon))
+            areas.append(gthreat.LaunchArea.from_polygon(spec.name, poly, spec.spacing_km))
+        else:
+            assert spec.lon is not None and spec.lat is not None
+            areas.append(gthreat.LaunchArea.point(spec.name, spec.lon, spec.lat))
+    return gthreat.ballistic_tracks(areas, demand["lon"].to_numpy(), demand["lat"].to_numpy(),
+                                    demand["demand_id"].to_numpy(), n_samples=scenario.threats.n_samples)
+
+
+def engagement_matrix(scenario: Scenario, asset: LandAsset | SeaAsset, tracks: Any,
+                      lon: np.ndarray, lat: np.ndarray, slon: np.ndarray,
+                      slat: np.ndarray) -> sp.csr_array:
+    """Interceptor coverage of points by sites: terminal radius, or engagement along threat tracks."""
+    assert asset.engagement_range_km is not None
+    if tracks is None or scenario.threats is None or scenario.threats.interceptor_coverage == "terminal":
+        return gcov.ground_coverage(lon, lat, slon, slat, asset.engagement_range_km)
+    return gthreat.engagement_coverage(tracks, slon, slat, asset.engagement_range_km,
+                                       asset.engagement_min_altitude_km,
+                                       asset.engagement_max_altitude_km, mode=scenario.threats.engage)
+
+
 def _cheapest_defence(inst: LayeredInstance) -> float:
     """Least cost of defending any single point (a lower bound on a useful budget)."""
     big = float(inst.c.max() + 1.0)
@@ -286,7 +366,8 @@ def _cheapest_defence(inst: LayeredInstance) -> float:
     return float(cheapest.min()) if cheapest.size else float("inf")
 
 
-def build_problem(scenario: Scenario, stage: Stage | None = None) -> CoverageProblem:
+def build_problem(scenario: Scenario, stage: Stage | None = None,
+                  base_dir: str | Path | None = None) -> CoverageProblem:
     """Turn a scenario into a :class:`CoverageProblem`.
 
     Raises
@@ -299,37 +380,35 @@ def build_problem(scenario: Scenario, stage: Stage | None = None) -> CoveragePro
     say("Loading partner territory")
     partners = load_partners(scenario)
     say("Building defended points")
-    demand = build_demand(scenario, partners)
+    demand = build_demand(scenario, partners, Path(base_dir) if base_dir is not None else None)
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()
     m = len(demand)
+    tracks = threat_tracks(scenario, demand)
 
     site_frames, sensor_cols, int_cols, frac_cols, type_max = [], [], [], [], []
     for k, asset in enumerate(scenario.asset_types):
         say(f"Coverage of {asset.name}")
+        is_sensor = asset.role in ("sensor", "both")
+        is_int = asset.role in ("interceptor", "both")
         if isinstance(asset, SpaceAsset):
             sites = _space_sites(asset)
             frac = space_fractions(asset, demand)
             cov = sp.csr_array(frac >= asset.coverage_threshold - 1e-12)
             frac_cols.append(sp.csr_array(frac))
             type_max.append(1)  # one option of the menu at most
+            sensed, engaged = (cov if is_sensor else None), (cov if is_int else None)
         else:
             sites = _ground_sites(scenario, k, asset, partners)
             slon, slat = sites["lon"].to_numpy(), sites["lat"].to_numpy()
-            reach = sites["sensor_reach_km"].to_numpy() if asset.role != "interceptor" else \
-                sites["engagement_range_km"].to_numpy()
-            cov = gcov.ground_coverage(lon, lat, slon, slat, reach)
+            sensed = gcov.ground_coverage(lon, lat, slon, slat, sensor_reach_km(asset)) \
+                if is_sensor else None
+            engaged = engagement_matrix(scenario, asset, tracks, lon, lat, slon, slat) \
+                if is_int else None
             frac_cols.append(sp.csr_array((m, len(sites))))
             type_max.append(asset.max_count)
-        n_k = len(sites)
-        empty = sp.csr_array((m, n_k), dtype=np.int8)
-        if asset.role == "both" and not isinstance(asset, SpaceAsset):
-            eng = gcov.ground_coverage(lon, lat, sites["lon"].to_numpy(), sites["lat"].to_numpy(),
-                                       sites["engagement_range_km"].to_numpy())
-            sensor_cols.append(cov)
-            int_cols.append(eng)
-        else:
-            sensor_cols.append(cov if asset.role in ("sensor", "both") else empty)
-            int_cols.append(cov if asset.role in ("interceptor", "both") else empty)
+        empty = sp.csr_array((m, len(sites)), dtype=np.int8)
+        sensor_cols.append(sensed if sensed is not None else empty)
+        int_cols.append(engaged if engaged is not None else empty)
         site_frames.append(sites)
 
     sites = pd.concat(site_frames, ignore_index=True)[SITE_COLUMNS]
@@ -344,6 +423,7 @@ def build_problem(scenario: Scenario, stage: Stage | None = None) -> CoveragePro
         type_names=tuple(a.name for a in scenario.asset_types),
         type_max=np.asarray(type_max, dtype=np.int64),
         site_type=site_type,
+        tracks=tracks,
     )
     _check_something_defendable(scenario, problem)
     return problem

@@ -71,16 +71,47 @@ class ExplicitPoint(StrictModel):
     """Partner the point belongs to (for per-partner results); ``None``: nearest partner territory."""
 
 
+class PointFile(StrictModel):
+    """Weighted defended points read from a file (GeoJSON, GeoPackage, Shapefile, or CSV with lon/lat)."""
+
+    path: str = Field(min_length=1)
+    """File path, relative to the scenario file."""
+    weight_column: str
+    """Column holding each point's weight."""
+    id_column: str | None = None
+    """Column of unique point ids (default: file stem and row number)."""
+    layer: str | None = None
+    """Layer inside a multi-layer GeoPackage."""
+    partner: IsoA3 | None = None
+    """Partner the points belong to; ``None``: the partner whose territory contains each point."""
+
+
+class AreaGrid(StrictModel):
+    """Equal-area cells over partner territory, weighted by area (km²).
+
+    Use it alone to ask what share of a territory is defended or under sensor coverage: its weights
+    are km², which do not mix meaningfully with people.
+    """
+
+    cell_km: Km
+    """Side of each square cell in a Lambert azimuthal equal-area plane."""
+    partners: tuple[IsoA3, ...] | None = None
+    """Grid these partners' territory; ``None``: all partners."""
+
+
 class Defended(StrictModel):
-    """What the network defends: populated places, explicit points, or both."""
+    """What the network defends: populated places, explicit points, point files, an area grid."""
 
     populated_places: PopulatedPlaces | None = None
     points: tuple[ExplicitPoint, ...] = ()
+    files: tuple[PointFile, ...] = ()
+    area_grid: AreaGrid | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Defended:
-        if self.populated_places is None and not self.points:
-            raise ValueError("give populated_places or at least one explicit point")
+        if self.populated_places is None and not self.points and not self.files \
+                and self.area_grid is None:
+            raise ValueError("give populated_places, points, files or area_grid")
         return self
 
 
@@ -126,7 +157,12 @@ class _GroundAsset(_AssetBase):
     horizon_k: float = Field(default=4.0 / 3.0, gt=0)
     """Effective Earth-radius factor for the horizon (4/3 for standard refraction)."""
     engagement_range_km: Km | None = None
-    """Ground range within which an interceptor defends a point (terminal radius)."""
+    """Ground range within which an interceptor defends a point (terminal radius); with threat
+    corridors, the slant range within which it engages a threat."""
+    engagement_min_altitude_km: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """Lowest altitude at which the interceptor engages (threat corridors only)."""
+    engagement_max_altitude_km: float = Field(default=150.0, gt=0, allow_inf_nan=False)
+    """Highest altitude at which the interceptor engages (threat corridors only)."""
 
     @model_validator(mode="after")
     def _role_parameters(self) -> _GroundAsset:
@@ -184,6 +220,39 @@ class SpaceAsset(_AssetBase):
 
 
 AssetType = Annotated[LandAsset | SeaAsset | SpaceAsset, Field(discriminator="domain")]
+
+
+class LaunchAreaSpec(StrictModel):
+    """A named, notional launch area: a point (``lon``, ``lat``) or a polygon sampled on a grid."""
+
+    name: Name
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    polygon: tuple[tuple[float, float], ...] | None = Field(default=None, min_length=3)
+    """Exterior ring as ``[lon, lat]`` pairs (degrees)."""
+    spacing_km: Km = 200.0
+    """Spacing of launch points inside a polygon."""
+
+    @model_validator(mode="after")
+    def _point_or_polygon(self) -> LaunchAreaSpec:
+        point = self.lon is not None and self.lat is not None
+        if point == (self.polygon is not None) or (self.lon is None) != (self.lat is None):
+            raise ValueError(f"launch area '{self.name}': give lon and lat, or a polygon")
+        return self
+
+
+class Threats(StrictModel):
+    """Notional threat corridors: great-circle ballistic tracks from launch areas to every point."""
+
+    launch_areas: tuple[LaunchAreaSpec, ...] = Field(min_length=1)
+    interceptor_coverage: Literal["terminal", "corridor"] = "corridor"
+    """``corridor``: an interceptor covers a point when it can engage some threat track toward it
+    (within its engagement range and altitude band); ``terminal``: within its engagement range of
+    the point."""
+    n_samples: int = Field(default=48, ge=4, le=1000)
+    """Samples along each track."""
+    engage: Literal["any", "all"] = "any"
+    """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
 
 
 class SolverSettings(StrictModel):
@@ -285,6 +354,9 @@ class Scenario(StrictModel):
     requirement: Literal["sensor_and_interceptor", "sensor", "interceptor"] = "sensor_and_interceptor"
     """When a point counts as defended: covered by at least one chosen sensor and one chosen
     interceptor (layered defence, the default), or by one layer alone."""
+    threats: Threats | None = None
+    """Notional threat corridors (optional): warning times, tracked fractions, and interceptor
+    coverage by engagement along the tracks."""
     solver: SolverSettings = SolverSettings()
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
@@ -330,18 +402,93 @@ class Scenario(StrictModel):
         """SHA-256 of the canonical JSON: the scenario's identity in results."""
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
-    def with_overrides(self, patch: dict[str, Any]) -> Scenario:
-        """Return a new scenario with ``patch`` deep-merged into this one, validated after the merge."""
-        return Scenario.model_validate(deep_merge(self.model_dump(mode="json"), patch))
+    def with_overrides(self, patch: dict[str, Any], *, file: str | Path | None = None) -> Scenario:
+        """Return a new scenario with ``patch`` deep-merged into this one, validated after the merge.
+
+        See :func:`deep_merge` for the rules (``{"asset_types": {"sea_station": {...}}}`` patches one
+        asset type by name).
+
+        Raises
+        ------
+        InputError
+            Naming ``file``, the field path and the value, when the patch does not fit or makes the
+            scenario invalid.
+        """
+        try:
+            data = deep_merge(self.model_dump(mode="json"), patch)
+        except InputError as err:
+            raise err.with_file(file) if file is not None else err from None
+        return parse_scenario(data, file=file)
 
 
-def deep_merge(base: Any, patch: Any) -> Any:
-    """Merge ``patch`` into ``base``: mappings merge key by key, anything else is replaced."""
+LIST_KEYS = ("name", "iso_a3")
+"""Fields that identify the items of a list of mappings in a patch (asset types, points; partners)."""
+
+
+def _list_key(items: list[Any]) -> str | None:
+    for key in LIST_KEYS:
+        if items and all(isinstance(it, dict) and key in it for it in items):
+            return key
+    return None
+
+
+def _merge_list(base: list[Any], patch: dict[Any, Any], field: str) -> list[Any]:
+    key = _list_key(base)
+    index = {it[key]: k for k, it in enumerate(base)} if key else {}
+    out: list[Any] = list(base)
+    removed: set[int] = set()
+    for name, value in patch.items():
+        if isinstance(name, int) and not isinstance(name, bool):
+            if not -len(base) <= name < len(base):
+                raise InputError(f"index out of range (the list has {len(base)} items)",
+                                 field=f"{field}[{name}]")
+            k = name % len(base)
+        elif name in index:
+            k = index[name]
+        else:
+            known = ", ".join(repr(n) for n in index) or "none (the list has no named items)"
+            what = f"no item with {key} {name!r}" if key else f"cannot patch {name!r} into a list"
+            raise InputError(f"{what}; known: {known}", field=field, value=name)
+        if value is None:
+            removed.add(k)
+        else:
+            out[k] = deep_merge(base[k], value, field=f"{field}[{name}]")
+    return [it for k, it in enumerate(out) if k not in removed]
+
+
+def deep_merge(base: Any, patch: Any, *, field: str = "") -> Any:
+    """Merge ``patch`` into ``base`` and return the result (neither argument is changed).
+
+    The rules, applied recursively:
+
+    - a mapping patched with a mapping merges key by key (new keys are added);
+    - a list of mappings patched with a *mapping* merges each entry into one item, found by its
+      ``name`` (asset types, explicit points) or ``iso_a3`` (partners), or by an integer index;
+      an entry whose value is ``null`` removes that item. So
+      ``{"asset_types": {"sea_station": {"unit_cost_musd": 500}}}`` changes one cost and
+      ``{"partners": {"CAN": None}}`` drops a partner;
+    - anything else (a scalar, a list patched with a list) is replaced by the patch.
+
+    Parameters
+    ----------
+    base, patch
+        Plain data (parsed YAML or ``model_dump(mode="json")``).
+    field
+        Path of ``base`` inside the whole document, for error messages.
+
+    Raises
+    ------
+    InputError
+        When a mapping patch names an item the list does not have.
+    """
     if isinstance(base, dict) and isinstance(patch, dict):
         out = dict(base)
         for key, value in patch.items():
-            out[key] = deep_merge(base[key], value) if key in base else value
+            sub = f"{field}.{key}" if field else str(key)
+            out[key] = deep_merge(base[key], value, field=sub) if key in base else value
         return out
+    if isinstance(base, list) and isinstance(patch, dict):
+        return _merge_list(base, patch, field)
     return patch
 
 

@@ -10,6 +10,7 @@ refused (:class:`planner.errors.VerificationError`).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ import pandas as pd
 from geodata.geometry import great_circle_km
 from geodata.orbits import Walker
 from planner.errors import VerificationError
-from planner.problem import CoverageProblem, sensor_reach_km, space_fractions
+from planner.problem import CoverageProblem, engagement_matrix, sensor_reach_km, space_fractions
 from planner.scenario import Scenario, SpaceAsset
 
 REL_TOL = 1e-6
@@ -78,13 +79,18 @@ def _close(a: float, b: float) -> bool:
 
 
 def recompute_layers(
-    scenario: Scenario, demand: pd.DataFrame, chosen: pd.DataFrame
+    scenario: Scenario, demand: pd.DataFrame, chosen: pd.DataFrame, tracks: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (sensor-covered, interceptor-covered) masks over ``demand`` for the ``chosen`` sites."""
+    """Return (sensor-covered, interceptor-covered) masks over ``demand`` for the ``chosen`` sites.
+
+    With threat corridors, interceptor coverage is recomputed from the tracks (``tracks``) for each
+    chosen site alone.
+    """
     assets = {a.name: a for a in scenario.asset_types}
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()
     sensed = np.zeros(len(demand), dtype=bool)
     engaged = np.zeros(len(demand), dtype=bool)
+    corridor = scenario.threats is not None and scenario.threats.interceptor_coverage == "corridor"
     for _, site in chosen.iterrows():  # a plan has tens of sites: a loop over sites is fine
         asset = assets[site["asset_type"]]
         is_sensor = asset.role in ("sensor", "both")
@@ -98,7 +104,10 @@ def recompute_layers(
         d = great_circle_km(lon, lat, site["lon"], site["lat"])
         if is_sensor:
             sensed |= d <= sensor_reach_km(asset)
-        if is_int:
+        if is_int and corridor:
+            engaged |= engagement_matrix(scenario, asset, tracks, lon, lat, np.array([site["lon"]]),
+                                         np.array([site["lat"]])).toarray()[:, 0] > 0
+        elif is_int:
             assert asset.engagement_range_km is not None
             engaged |= d <= asset.engagement_range_km
     if scenario.requirement == "sensor":
@@ -122,7 +131,7 @@ def verify_plan(
     """Recompute a plan's coverage and cost from its chosen sites and check the solver's claims."""
     x = np.asarray(x, dtype=bool)
     chosen = problem.sites[x]
-    sensed, engaged = recompute_layers(scenario, problem.demand, chosen)
+    sensed, engaged = recompute_layers(scenario, problem.demand, chosen, problem.tracks)
     defended = sensed & engaged
     w = problem.demand["weight"].to_numpy(float)
     weight = float(w[defended].sum())
