@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,7 +25,6 @@ IsoA3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alph
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
 Money = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Km = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-WALKER_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+)\s*/\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
 class StrictModel(BaseModel):
@@ -205,15 +203,13 @@ class SpaceAsset(_AssetBase):
     @field_validator("constellations")
     @classmethod
     def _walker(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from geodata.orbits import Walker  # the one parser of Walker patterns
+
         for k, pattern in enumerate(value):
-            m = WALKER_RE.match(pattern)
-            if not m:
-                raise ValueError(f"constellations[{k}] = {pattern!r} is not a Walker pattern i:t/p/f")
-            inc, t, p, f = float(m[1]), int(m[2]), int(m[3]), int(m[4])
-            if not (0 <= inc <= 180 and t > 0 and p > 0 and t % p == 0 and 0 <= f < p):
-                raise ValueError(
-                    f"constellations[{k}] = {pattern!r}: need 0<=i<=180, t>0 divisible by p, 0<=f<p"
-                )
+            try:
+                Walker.parse(pattern)
+            except ValueError as err:
+                raise ValueError(f"constellations[{k}]: {err}") from None
         if len(set(value)) != len(value):
             raise ValueError("constellations lists a pattern twice")
         return value
