@@ -115,6 +115,22 @@ def _assets_table(summary: dict) -> Table:
     return t
 
 
+def _bills_table(cs: dict) -> Table:
+    """Every partner's bill (M USD) under every cost-sharing rule, and whether it is in the core."""
+    rules = list(cs["allocations"])
+    short = {"population": "pop.", "standalone": "alone", "nucleolus": "nucl."}
+    t = Table(show_edge=False, box=None, padding=(0, 1),
+              title=f"bills, M USD (of {cs['bill_musd']:,.0f}); * = outside the core")
+    t.add_column("")
+    for r in rules:
+        t.add_column(short.get(r, r), justify="right")
+    for p in cs["allocations"][rules[0]] if rules else []:
+        t.add_row(p, *(f"{round(cs['allocations'][r][p]):,}"
+                       + ("*" if not (cs["core"].get(r) or {"in_core": True})["in_core"] else "")
+                       for r in rules))
+    return t
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -163,6 +179,8 @@ def run(
             return
         console.print(_summary_table(summary))
         console.print(_assets_table(summary))
+        if summary.get("cost_sharing", {}).get("allocations"):
+            console.print(_bills_table(summary["cost_sharing"]))
         gap = summary["gap"]
         console.print(f"status [bold]{summary['status']}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")
