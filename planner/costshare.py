@@ -329,6 +329,11 @@ def compute_cost_sharing(
     min_cost = games.min_cost_grand.value
     t2 = time.perf_counter()
     notes += _method_notes(scenario, data, games, bill, min_cost, facts)
+    for rule, amounts in allocations.items():
+        owed = [p for k, p in enumerate(players) if amounts[p] < in_kind[k] - 1e-9]
+        if owed:
+            notes.append(f"Under the {rule} rule the in-kind credit of {', '.join(owed)} exceeds "
+                         "its share: its cash due is negative (the others owe it the difference).")
     whatif = _whatif(games, data, value_shap)
     result = CostShareResult(
         facts=facts, cost_game=cost_game, value_game=value_game, bill_musd=bill,
@@ -357,6 +362,11 @@ def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames
         notes.append(f"The plan costs {bill:,.0f} M USD; the same coverage could be bought for "
                      f"{min_cost:,.0f} M USD (the plan maximises coverage within the budget, not "
                      "thrift). The bill shared is what the plan costs.")
+    pooled = data.pooled_budget((1 << len(data.players)) - 1)
+    if pooled < float(data.instance.budget) - 1e-9:
+        notes.append(f"The partners' caps add up to {pooled:,.0f} M USD, below the network budget of "
+                     f"{scenario.budget_musd:,.0f}: the benefit game's grand coalition has only "
+                     "the caps to spend.")
     uncapped = [f.iso_a3 for f in facts if f.budget_cap_musd is None]
     if uncapped:
         notes.append(f"No budget cap for {', '.join(uncapped)}: alone, such a partner is taken to "
