@@ -135,4 +135,9 @@ def diagnose(model: LinearModel, *, time_limit_s: float = 30.0) -> Diagnosis:
         diag = Diagnosis(method="highs-iis")
     if diag.found and any(not c.is_bound for c in diag.conflicts):
         return diag
-    return _cpsat_core(model, time_limit_s)
+    from models.engines.base import UnsupportedModelError
+
+    try:  # CP-SAT cores need an all-integer model; a model with continuous blocks keeps HiGHS's answer
+        return _cpsat_core(model, time_limit_s)
+    except UnsupportedModelError:
+        return diag
