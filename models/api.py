@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,8 @@ def solve_layered(
 
 
 COVER_FORMULATIONS = ("max_cover", "min_cost", "backup", "expected")
+DECOMPOSE_MIN_NONZEROS = 200_000
+"""Covered pairs from which ``method="auto"`` decomposes maximal covering (see :func:`solve_cover`)."""
 """Names accepted by :func:`solve_cover`."""
 
 
@@ -158,6 +161,7 @@ def solve_cover(
     p: float | None = None,
     levels: int | None = None,
     solver_options: dict[str, Any] | None = None,
+    method: str = "auto",
 ) -> SolveResult:
     """Solve a covering formulation on an engine (see :func:`solve_layered` for the rest).
 
@@ -169,6 +173,11 @@ def solve_cover(
         (:func:`~models.formulations.levels.backup_cover`, weight ``theta`` on first coverage)
         or ``"expected"`` (:func:`~models.formulations.levels.expected_cover`, success
         probability ``p``, optional cap ``levels``).
+    method
+        ``"milp"``: the whole model to the engine. ``"decompose"``: site column generation, bound
+        fixing and an exact restricted MILP (:mod:`models.decompose`; maximal covering without
+        required points or rules, HiGHS only). ``"auto"`` decomposes large maximal-covering
+        instances (at least :data:`DECOMPOSE_MIN_NONZEROS` covered pairs) on the highs engine.
 
     Returns
     -------
@@ -181,6 +190,15 @@ def solve_cover(
     rules = rules or PlanRules()
     if formulation not in COVER_FORMULATIONS:
         build_cover(instance, formulation)  # raises the naming error
+    if method not in ("auto", "milp", "decompose"):
+        raise ModelError(f"unknown method {method!r}; choose auto, milp or decompose")
+    simple = (formulation == "max_cover" and not instance.required_mask.any() and rules.is_empty
+              and engine == "highs")
+    if method == "decompose" and not simple:
+        raise ModelError("method='decompose' needs max_cover on the highs engine, without required "
+                         "points or plan rules")
+    if simple and (method == "decompose" or (method == "auto" and instance.a.nnz >= DECOMPOSE_MIN_NONZEROS)):
+        return _solve_decomposed(instance, options, warm_start, presolve, solver_options)
     t0 = time.perf_counter()
     if formulation == "expected" and levels is None:
         levels = max_levels(instance)
@@ -198,3 +216,22 @@ def solve_cover(
     x_full = red.expand(res.x)
     value = cover_value(instance, x_full, formulation, theta=theta, p=p, levels=levels)
     return expand_result(res, x_full, value, presolve=red.report, formulation=formulation)
+
+
+def _solve_decomposed(instance: CoverInstance, options: SolveOptions, warm_start: np.ndarray | None,
+                      presolve: bool, solver_options: dict[str, Any] | None) -> SolveResult:
+    from models.decompose import solve_max_cover_decomposed
+
+    t0 = time.perf_counter()
+    # Dominance is left to the decomposition's bound fixing (cheaper at scale than A^T A).
+    red_inst, _, red = presolve_cover(instance, merge=presolve, dominance=False)
+    build = time.perf_counter() - t0
+    start = None
+    if warm_start is not None:
+        ws = red.restrict(warm_start)
+        start = ws if red_inst.is_feasible(ws) else None
+    res = solve_max_cover_decomposed(red_inst, options, start=start, solver_options=solver_options)
+    res = replace(res, build_time_s=build)
+    x_full = red.expand(res.x)
+    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve=red.report,
+                         formulation="max_cover", method="decompose")

@@ -289,6 +289,16 @@ class PlanRules:
             if not self.partner_names:
                 set_(self, "partner_names", tuple(f"partner{k}" for k in range(s.shape[0])))
 
+    @property
+    def is_empty(self) -> bool:
+        """Whether no rule is set (existing assets, exclusive pairs, quotas, partner shares)."""
+        return (
+            (self.existing is None or not self.existing.any())
+            and (self.exclusive is None or not self.exclusive.size)
+            and (self.type_min is None or not (self.type_min > 0).any())
+            and (self.partner is None or self.min_share is None or not (self.min_share > 0).any())
+        )
+
     def check_sizes(self, m: int, n: int, num_types: int) -> None:
         """Raise ``ValueError`` when an array does not fit an instance of that size."""
         if self.existing is not None and self.existing.shape != (n,):

@@ -1,0 +1,240 @@
+r"""Maximal covering at scale: site column generation with point aggregation, then bound fixing.
+
+For large maximal-covering instances the time goes into the root LP (100,000 points × 5,000
+sites: HiGHS does not finish it in minutes). Yet the LP lives in *site* space, and only a few
+sites matter. This module solves it by column generation over sites:
+
+1. **Restricted LP.** Keep a working set :math:`J'` of sites (the starting plan and the best
+   candidates). Over :math:`J'` only, points with the same coverage pattern are merged (few
+   patterns: a few dozen disks cut the plane into a few thousand cells), points no site of
+   :math:`J'` covers are dropped, and the small LP is solved with HiGHS's simplex.
+2. **Pricing with a valid bound.** The restricted LP's duals give multipliers
+   :math:`\lambda_i \in [0, w_i]` for every point (the group's dual shared in proportion to
+   weight; :math:`\lambda_i = w_i` for points :math:`J'` leaves uncovered), :math:`\mu` (budget),
+   :math:`\tau` (count), :math:`\nu_t` (type maxima). Relaxing the cover rows
+   :math:`y_i \le \sum_j a_{ij} x_j` with :math:`\lambda` gives, for *any* such multipliers, the
+   upper bound
+
+   .. math::
+
+      U(\lambda, \mu, \tau, \nu) = \sum_i (w_i - \lambda_i) + \mu B + \tau p + \sum_t \nu_t M_t
+          + \sum_j \max\bigl(0,\ \bar c_j\bigr), \qquad
+      \bar c_j = \sum_i a_{ij}\lambda_i - \mu c_j - \tau - \nu_{t(j)},
+
+   one sparse product :math:`A^\top\lambda` away. Sites with :math:`\bar c_j > 0` outside
+   :math:`J'` price out and join it; when none does, the restricted LP is the full LP.
+3. **Bound fixing.** Forcing site :math:`j` into a plan gives the bound
+   :math:`U - \max(0, -\bar c_j)`; a site whose bound does not exceed the best plan known
+   cannot be in a better plan and is removed (Lagrangian reduced-cost fixing).
+4. **Exact solve.** The MILP over the remaining sites (points they cannot cover dropped,
+   identical points merged) is solved by HiGHS from the best plan. Its bound, together with
+   the fixing, bounds the whole instance, so an ``optimal`` status is a proof for the full
+   instance.
+
+The decomposition applies to :func:`~models.formulations.cover.max_cover` without required
+points or plan rules; it always runs on HiGHS (highspy).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from models.engines.highs_engine import apply_options, build_highs, highs_version
+from models.formulations.cover import max_cover, site_rules
+from models.heuristics import LevelObjective, best_plan, swap_search
+from models.instance import CoverInstance, PlanRules
+from models.presolve import _row_keys
+from models.result import SolutionStatus, SolveOptions, SolveResult, Termination, relative_gap
+from models.solve import solve_formulation
+
+
+class DecompositionError(ValueError):
+    """The instance or options do not suit the decomposition."""
+
+
+def _restrict(inst: CoverInstance, cols: np.ndarray) -> tuple[CoverInstance, np.ndarray, np.ndarray]:
+    """Instance over sites ``cols``: uncovered points dropped, identical points merged.
+
+    Returns the instance, the group of each kept original point, and the kept point indices.
+    """
+    sub = sp.csr_array(inst.a[:, cols])
+    rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+    sub = sp.csr_array(sub[rows])
+    groups = _row_keys([sub], [])
+    g = int(groups.max()) + 1 if groups.size else 0
+    rep = np.full(g, -1, dtype=np.int64)
+    rep[groups[::-1]] = np.arange(rows.size)[::-1]
+    w = np.bincount(groups, weights=inst.w[rows], minlength=g)
+    restricted = CoverInstance(
+        w=w, c=inst.c[cols], a=sp.csr_array(sub[rep]), budget=inst.budget, count=inst.count,
+        site_type=None if inst.site_type is None else inst.site_type[cols], type_max=inst.type_max,
+        demand_ids=inst.demand_ids[rows[rep]], site_ids=inst.site_ids[cols], type_names=inst.type_names,
+    )
+    return restricted, groups, rows
+
+
+def _solve_lp(inst: CoverInstance, options: SolveOptions) -> tuple[float, np.ndarray, dict[str, Any]]:
+    """LP relaxation of max_cover on a (small) instance: value, x, and row duals by block."""
+    import highspy
+
+    f = max_cover(inst)
+    h = build_highs(f.model)
+    lp = h.getLp()
+    lp.integrality_ = []
+    h.passModel(lp)
+    apply_options(h, replace(options, time_limit_s=None), {})
+    h.setOptionValue("solver", "simplex")
+    # Measured on a 14,000 × 570 restricted LP: primal simplex 2.4 s, dual simplex 19 s, IPM 11 s.
+    h.setOptionValue("simplex_strategy", 4)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise DecompositionError(f"restricted LP ended {h.modelStatusToString(h.getModelStatus())}")
+    sol = h.getSolution()
+    duals = np.abs(np.array(sol.row_dual))
+    by_block = {name: duals[con.rows] for name, con in f.model.con_blocks.items()}
+    x = np.array(sol.col_value)[f.sites.cols]
+    return float(h.getInfo().objective_function_value), x, by_block
+
+
+def _bound(inst: CoverInstance, at: sp.csr_array, lam: np.ndarray, mu: float, tau: float,
+           nu: np.ndarray | None) -> tuple[float, np.ndarray]:
+    """The Lagrangian bound U and every site's reduced score (see the module docstring)."""
+    score = at @ lam
+    rc = score - mu * inst.c - tau
+    const = float((inst.w - lam).sum())
+    if inst.budget is not None:
+        const += mu * inst.budget
+    if inst.count is not None:
+        const += tau * inst.count
+    if nu is not None and inst.site_type is not None:
+        rc = rc - nu[inst.site_type]
+        const += float(nu @ inst.type_max)
+    return const + float(np.maximum(rc, 0.0).sum()), rc
+
+
+def solve_max_cover_decomposed(
+    inst: CoverInstance,
+    options: SolveOptions | None = None,
+    *,
+    start: np.ndarray | None = None,
+    batch: int | None = None,
+    max_rounds: int = 60,
+    solver_options: dict[str, Any] | None = None,
+) -> SolveResult:
+    """Maximal covering by site column generation, bound fixing and an exact restricted MILP.
+
+    ``inst`` should already be presolved (:func:`models.presolve.presolve_cover`). The result's
+    ``x`` is a mask over ``inst``'s sites and its bound is valid for the whole instance;
+    ``extra["decomposition"]`` reports the rounds, the working set and the fixing.
+    """
+    options = options or SolveOptions()
+    if inst.required is not None and inst.required.any():
+        raise DecompositionError("the decomposition does not handle required points")
+    if inst.budget is None and inst.count is None and inst.type_max is None:
+        raise DecompositionError("maximal covering needs a budget, a count or type limits")
+    t0 = time.perf_counter()
+    deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
+    n = inst.n
+    a = sp.csr_array(inst.a, dtype=float)
+    at = sp.csr_array(a.T)
+    obj = LevelObjective(inst.w, a, np.array([1.0]))
+    rules = site_rules(inst, PlanRules())
+    plan = best_plan(obj, rules) if start is None else np.asarray(start, dtype=bool)
+    lb = obj.value(obj.counts(plan))
+    t_heur, lb_start = time.perf_counter() - t0, lb
+    p = inst.count or max(1, int(plan.sum()))
+    k = batch or max(5 * p, 100)
+
+    uncovered = (a @ plan.astype(float)) == 0
+    gain = at @ (inst.w * uncovered)
+    work = np.zeros(n, dtype=bool)
+    work[plan] = True
+    work[np.argsort(-gain)[: 3 * k]] = True
+    work[np.argsort(-(at @ inst.w))[:k]] = True
+
+    best_u, best_rc = np.inf, None
+    history: list[dict[str, float]] = []
+    converged = False
+    for rnd in range(max_rounds):
+        cols = np.flatnonzero(work)
+        restricted, groups, rows = _restrict(inst, cols)
+        lp_value, x_lp, duals = _solve_lp(restricted, options)
+        lam_g = np.minimum(duals.get("cover", np.zeros(restricted.m)), restricted.w)
+        lam = inst.w.copy()  # points the working set leaves uncovered
+        share = np.divide(inst.w[rows], restricted.w[groups], out=np.zeros(rows.size),
+                          where=restricted.w[groups] > 0)
+        lam[rows] = lam_g[groups] * share
+        mu = float(duals["budget"][0]) if "budget" in duals else 0.0
+        tau = float(duals["count"][0]) if "count" in duals else 0.0
+        nu = duals.get("type_max")
+        u, rc = _bound(inst, at, lam, mu, tau, nu)
+        if u < best_u:
+            best_u, best_rc = u, rc
+        # A rounded LP plan, improved by swaps, sometimes beats the incumbent.
+        cand = np.zeros(n, dtype=bool)
+        cand[cols[np.argsort(-x_lp)[: int(round(x_lp.sum()))]]] = True
+        if rules.is_feasible(cand) and obj.value(obj.counts(cand)) > lb:
+            cand = swap_search(obj, rules, cand)
+            lb, plan = obj.value(obj.counts(cand)), cand
+        scale = max(1.0, abs(lp_value))
+        price = np.where(work, -np.inf, rc)
+        entering = np.flatnonzero(price > 1e-9 * scale)
+        history.append({"round": rnd, "working_sites": int(work.sum()), "points": int(restricted.m),
+                        "lp": lp_value, "bound": u, "entering": int(entering.size)})
+        if not entering.size:
+            converged = True
+            break
+        if best_u <= lb * (1 + options.mip_rel_gap) or (deadline and time.perf_counter() > deadline):
+            break
+        work[entering[np.argsort(-price[entering])[:k]]] = True
+
+    # Bound fixing: a site whose forced-in bound is no better than the best plan is removed.
+    forced = best_u - np.maximum(0.0, -best_rc)
+    free = forced > lb + 1e-9 * max(1.0, abs(lb))
+    free |= plan
+    info: dict[str, Any] = {
+        "rounds": len(history), "converged": converged, "lp_bound": best_u,
+        "start_objective": lb_start, "heuristic_s": t_heur,
+        "sites_free_after_fixing": int(free.sum()), "history": history,
+    }
+    remaining = None if deadline is None else max(1.0, deadline - time.perf_counter())
+    if best_u <= lb * (1 + options.mip_rel_gap):  # the LP bound already proves the plan
+        return _result(inst, plan, lb, best_u, Termination.OPTIMAL, SolutionStatus.OPTIMAL, t0, info,
+                       nodes=0)
+    cols = np.flatnonzero(free)
+    restricted, _, _ = _restrict(inst, cols)
+    res = solve_formulation(
+        max_cover(restricted), replace(options, time_limit_s=remaining), "highs",
+        warm_start=plan[cols], engine_config={"solver_options": dict(solver_options or {})},
+    )
+    info["restricted_milp"] = {"points": restricted.m, "sites": restricted.n,
+                               "seconds": res.wall_time_s, "status": res.status}
+    if res.x is not None:
+        cand = np.zeros(n, dtype=bool)
+        cand[cols[res.x]] = True
+        v = obj.value(obj.counts(cand))
+        if v > lb:
+            lb, plan = v, cand
+    # Any plan uses only free sites (bounded by the restricted MILP) or a fixed one (bounded by
+    # the best plan): the larger of the two bounds holds for the whole instance.
+    bound = min(best_u, max(lb, res.bound if res.bound is not None else best_u))
+    status = SolutionStatus.OPTIMAL if res.solution_status is SolutionStatus.OPTIMAL else (
+        SolutionStatus.FEASIBLE)
+    return _result(inst, plan, lb, bound, res.termination, status, t0, info, nodes=res.node_count)
+
+
+def _result(inst: CoverInstance, plan: np.ndarray, value: float, bound: float, term: Termination,
+            status: SolutionStatus, t0: float, info: dict[str, Any], nodes: int | None) -> SolveResult:
+    bound = max(bound, value)
+    gap = relative_gap(value, bound)
+    return SolveResult(
+        termination=term, solution_status=status, objective=value, bound=bound, gap=gap,
+        wall_time_s=time.perf_counter() - t0, engine="highs", solver="highs",
+        solver_version=highs_version(), x=plan, node_count=nodes,
+        raw_status="decomposition", extra={"decomposition": info},
+    )

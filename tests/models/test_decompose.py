@@ -1,0 +1,66 @@
+"""The decomposition (site column generation + bound fixing) against brute force and the MILP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from models import CoverInstance, SolutionStatus, SolveOptions, solve_cover
+from models.decompose import DecompositionError, solve_max_cover_decomposed
+from tests.models.helpers import brute_force_levels, random_cover
+
+OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_brute_force(seed: int) -> None:
+    kind = seed % 3
+    inst = random_cover(seed, m=40, n=12, density=0.2,
+                        budget_frac=None if kind == 0 else 0.35,
+                        count=3 if kind != 1 else None, types=2 if kind == 2 else 0)
+    res = solve_cover(inst, OPTS, method="decompose")
+    assert res.extra["method"] == "decompose"
+    assert res.solution_status is SolutionStatus.OPTIMAL
+    assert res.objective == pytest.approx(brute_force_levels(inst, [1.0], inst.is_feasible))
+    assert inst.is_feasible(res.x)
+    assert res.bound >= res.objective - 1e-9
+
+
+@pytest.fixture(scope="module")
+def geo() -> CoverInstance:
+    rng = np.random.default_rng(5)
+    m, n = 4000, 400
+    pts, sites = rng.random((m, 2)), rng.random((n, 2))
+    d = np.linalg.norm(pts[:, None, :] - sites[None, :, :], axis=2)
+    return CoverInstance(w=np.round(rng.lognormal(5, 1.5, m)), c=np.ones(n), a=sp.csr_array(d < 0.08),
+                         count=12)
+
+
+def test_agrees_with_milp_and_reports(geo: CoverInstance) -> None:
+    milp = solve_cover(geo, OPTS, method="milp")
+    dec = solve_cover(geo, OPTS, method="decompose")
+    assert dec.solution_status is SolutionStatus.OPTIMAL
+    assert dec.objective == pytest.approx(milp.objective)
+    assert dec.objective == pytest.approx(geo.evaluate(dec.x)[0])
+    info = dec.extra["decomposition"]
+    assert info["rounds"] >= 1 and info["sites_free_after_fixing"] <= geo.n
+    # The bound is a valid bound of the whole instance.
+    assert dec.bound >= milp.objective - 1e-6
+
+
+def test_auto_picks_decomposition_for_large_max_cover(geo: CoverInstance, monkeypatch) -> None:
+    import models.api
+
+    monkeypatch.setattr(models.api, "DECOMPOSE_MIN_NONZEROS", 1)
+    assert solve_cover(geo, OPTS).extra["method"] == "decompose"
+    assert "method" not in solve_cover(geo, OPTS, method="milp").extra
+    assert "method" not in solve_cover(geo, OPTS, engine="pyomo").extra
+
+
+def test_refuses_what_it_cannot_do() -> None:
+    inst = random_cover(1, required_frac=0.2)
+    with pytest.raises(DecompositionError):
+        solve_max_cover_decomposed(inst, OPTS)
+    with pytest.raises(ValueError, match="decompose"):
+        solve_cover(inst, OPTS, method="decompose")
