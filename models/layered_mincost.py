@@ -15,6 +15,7 @@ Chvátal's greedy and solves.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import scipy.sparse as sp
 
 from models.api import solve_cover
 from models.formulations.base import labels
-from models.instance import CoverInstance, LayeredInstance
+from models.instance import CoverInstance, LayeredInstance, PlanRules
 from models.result import SolutionStatus, SolveOptions, SolveResult, Termination
 
 __all__ = ["solve_layered_min_cost", "stacked_cover"]
@@ -62,6 +63,7 @@ def solve_layered_min_cost(
     warm_start: np.ndarray | None = None,
     presolve: bool = True,
     solver_options: dict[str, Any] | None = None,
+    rules: PlanRules | None = None,
 ) -> SolveResult:
     """Least cost of a plan defending every ``required`` point (sensor and interceptor).
 
@@ -77,6 +79,9 @@ def solve_layered_min_cost(
         As for :func:`models.solve_layered`.
     warm_start
         A plan (mask over the instance's sites), used when it defends every required point.
+    rules
+        Side rules on the sites (existing assets, exclusive pairs, type quotas); partner shares do
+        not apply (every required point is defended).
     presolve
         Merge identical rows and drop dominated sites first.
 
@@ -92,5 +97,8 @@ def solve_layered_min_cost(
         return SolveResult(Termination.OPTIMAL, SolutionStatus.OPTIMAL, 0.0, 0.0, 0.0, 0.0, engine,
                            "none", "", x=np.zeros(inst.n, dtype=bool),
                            extra={"reason": "no required point"})
+    if rules is not None:
+        rules = replace(rules, partner=None, min_share=None, partner_names=())
     return solve_cover(stacked_cover(inst, req), options, formulation="min_cost", engine=engine,
-                       warm_start=warm_start, presolve=presolve, solver_options=solver_options)
+                       warm_start=warm_start, presolve=presolve, solver_options=solver_options,
+                       rules=rules)

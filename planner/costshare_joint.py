@@ -213,7 +213,9 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
     x = np.asarray(res.x, dtype=bool)
     check = verify_joint(ji, x, jp.contributions, jp.target, settings.tolerance,
                          allowance=jp.allowance)
-    cert = verify_plan(scenario.model_copy(update={"budget_musd": float(inst.budget)}),
+    # The joint plan maximises defended weight within its budget, whatever the scenario's objective.
+    cert = verify_plan(scenario.model_copy(update={"budget_musd": float(inst.budget),
+                                                   "objective": "max_defended"}),
                        problem, x, res.objective)
     checks = check.checks + tuple((f"geometry:{c.name}", c.ok, c.detail) for c in cert.checks)
     failed = [c for c in checks if not c[1]]

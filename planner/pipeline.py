@@ -22,7 +22,7 @@ import pandas as pd
 
 from models import SolveOptions, SolveResult, solve_layered
 from planner.errors import InputError
-from planner.problem import CoverageProblem, build_problem
+from planner.problem import CoverageProblem, build_problem, plan_rules
 from planner.scenario import Scenario, SpaceAsset
 from planner.verify import Certificate, verify_plan
 
@@ -230,8 +230,16 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
                   warm_start: np.ndarray | None = None) -> SolveResult:
     """Solve a problem with the scenario's engine and options."""
     s = scenario.solver
-    return solve_layered(problem.to_instance(scenario), solve_options(scenario), engine=s.engine,
-                         solver=s.solver, warm_start=warm_start)
+    inst = problem.to_instance(scenario)
+    rules = plan_rules(scenario, problem)
+    if scenario.objective == "min_cost":
+        from models.layered_mincost import solve_layered_min_cost
+
+        required = (inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0)
+        return solve_layered_min_cost(inst, np.asarray(required).ravel(), solve_options(scenario),
+                                      engine=s.engine, warm_start=warm_start, rules=rules)
+    return solve_layered(inst, solve_options(scenario), engine=s.engine, solver=s.solver,
+                         warm_start=warm_start, rules=rules)
 
 
 def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
@@ -263,8 +271,16 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     say("Solving")
     result = solve_problem(scenario, problem, warm_start=warm_start)
     t2 = time.perf_counter()
-    if not result.has_solution:  # the empty plan is always feasible: a solver that says otherwise lies
-        raise RuntimeError(f"solver returned no plan ({result.raw_status})")
+    if not result.has_solution:
+        # Without side rules the empty plan is feasible; with quotas, existing sites or partner
+        # shares the scenario itself may admit no plan: say which of its rules conflict.
+        rows = [c["text"] for c in result.extra.get("diagnosis", {}).get("conflicts", [])
+                if not c["bound"]]
+        rows.sort(key=lambda text: "cover[" in text)  # the scenario's limits first, then points
+        more = f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
+        why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
+            f"the solver stopped with no plan ({result.status})"
+        raise InputError(f"no plan satisfies this scenario: {why}", file=source)
     say("Verifying the plan")
     cert = verify_plan(scenario, problem, result.x, result.objective)
     cert.raise_if_failed()

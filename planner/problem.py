@@ -24,7 +24,7 @@ from geodata import threats as gthreat
 from geodata.geometry import great_circle_km, radar_horizon_km
 from geodata.layers import LayerFileError, area_grid, point_layer_from_file
 from geodata.orbits import Walker
-from models import LayeredInstance
+from models import LayeredInstance, PlanRules
 from planner.errors import InputError
 from planner.scenario import LandAsset, Scenario, SeaAsset, SpaceAsset
 
@@ -32,7 +32,7 @@ Stage = Callable[[str], None]
 
 SITE_COLUMNS = [
     "site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
-    "sensor_reach_km", "engagement_range_km", "pattern", "altitude_km", "n_satellites",
+    "sensor_reach_km", "engagement_range_km", "pattern", "altitude_km", "n_satellites", "existing",
 ]
 
 
@@ -268,6 +268,13 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
     else:
         lon, lat = gcand.land_grid(territory, asset.candidates.spacing_km)
         owner = _partner_of(lon, lat, partners)
+    n_grid = len(lon)
+    if asset.existing_sites:
+        ex_lon = np.array([e.lon for e in asset.existing_sites])
+        ex_lat = np.array([e.lat for e in asset.existing_sites])
+        ex_owner = _partner_of(ex_lon, ex_lat, partners)
+        lon, lat = np.concatenate([lon, ex_lon]), np.concatenate([lat, ex_lat])
+        owner = np.concatenate([owner, ex_owner])
     if len(lon) == 0:
         where = "within reach of the partners' coasts" if isinstance(asset, SeaAsset) else \
             "inside the partners' territory"
@@ -277,8 +284,10 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
     n = len(lon)
     is_sensor = asset.role in ("sensor", "both")
     is_int = asset.role in ("interceptor", "both")
+    ids = [f"{asset.name}:{i:04d}" for i in range(n_grid)] + [
+        f"{asset.name}:existing:{e.name or k}" for k, e in enumerate(asset.existing_sites)]
     return pd.DataFrame({
-        "site_id": [f"{asset.name}:{i:04d}" for i in range(n)],
+        "site_id": ids,
         "asset_type": asset.name,
         "domain": asset.domain,
         "role": asset.role,
@@ -291,6 +300,7 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
         "pattern": "",
         "altitude_km": np.nan,
         "n_satellites": 0,
+        "existing": np.arange(n) >= n_grid,
     })
 
 
@@ -310,6 +320,7 @@ def _space_sites(asset: SpaceAsset) -> pd.DataFrame:
         "pattern": [str(w) for w in walkers],
         "altitude_km": asset.altitude_km,
         "n_satellites": [w.t for w in walkers],
+        "existing": False,
     })
 
 
@@ -322,6 +333,46 @@ def space_fractions(asset: SpaceAsset, demand: pd.DataFrame) -> np.ndarray:
         for p in asset.constellations
     ]
     return np.column_stack(cols)
+
+
+def exclusive_pairs(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
+    """Pairs of sites of one type closer than the type's ``min_separation_km``, as ``(k, 2)``.
+
+    Two existing sites never exclude each other (both are already built).
+    """
+    pairs = [np.zeros((0, 2), dtype=np.int64)]
+    for asset in scenario.asset_types:
+        sep = getattr(asset, "min_separation_km", None)
+        if sep is None:
+            continue
+        idx = np.flatnonzero(sites["asset_type"].to_numpy() == asset.name)
+        lon, lat = sites["lon"].to_numpy()[idx], sites["lat"].to_numpy()[idx]
+        near = gcov.ground_coverage(lon, lat, lon, lat, np.nextafter(sep, 0)).tocoo()
+        keep = near.row < near.col
+        a, b = idx[near.row[keep]], idx[near.col[keep]]
+        existing = sites["existing"].to_numpy(bool)
+        both = existing[a] & existing[b]
+        pairs.append(np.column_stack([a[~both], b[~both]]))
+    return np.concatenate(pairs)
+
+
+def plan_rules(scenario: Scenario, problem: CoverageProblem) -> PlanRules:
+    """The scenario's side rules: existing sites, type quotas, separations, partner minimum shares."""
+    type_min = np.array([getattr(a, "min_count", 0) for a in scenario.asset_types], dtype=np.int64)
+    codes = list(scenario.partner_codes)
+    shares = np.array([p.min_defended_share or 0.0 for p in scenario.partners])
+    partner = None
+    if shares.any():
+        partner = np.array([codes.index(c) if c in codes else -1 for c in problem.demand["partner"]],
+                           dtype=np.int64)
+    return PlanRules(
+        existing=problem.sites["existing"].to_numpy(bool),
+        exclusive=exclusive_pairs(scenario, problem.sites),
+        type_min=type_min,
+        partner=partner,
+        min_share=shares if partner is not None else None,
+        partner_names=tuple(codes) if partner is not None else (),
+    )
 
 
 def threat_tracks(scenario: Scenario, demand: pd.DataFrame) -> Any:
@@ -439,7 +490,7 @@ def _check_something_defendable(scenario: Scenario, problem: CoverageProblem) ->
                          "at any candidate site; check ranges and candidate spacing",
                          field="requirement", value=scenario.requirement)
     cheapest = _cheapest_defence(inst)
-    if cheapest > scenario.budget_musd:
+    if cheapest > scenario.budget_musd and scenario.objective == "max_defended":
         raise InputError(f"nothing can be defended within the budget: the cheapest defence of any "
                          f"point costs {cheapest:,.0f} M USD", field="budget_musd",
                          value=scenario.budget_musd)

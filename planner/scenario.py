@@ -42,6 +42,8 @@ class Partner(StrictModel):
     """ISO 3166-1 alpha-3 code (Natural Earth ``ADM0_A3``), e.g. ``USA``, ``CAN``."""
     budget_musd: Money | None = None
     """The partner's budget cap in M USD (used by cost sharing); ``None`` for no cap."""
+    min_defended_share: float | None = Field(default=None, ge=0, le=1)
+    """Minimum share of the partner's defended weight the plan must defend (``max_defended`` only)."""
     population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     """Population for cost sharing; ``None``: Natural Earth ``POP_EST`` (its year is stated)."""
     gdp_musd: Money | None = None
@@ -143,9 +145,23 @@ class _AssetBase(StrictModel):
     """Human label for reports."""
 
 
+class ExistingSite(StrictModel):
+    """An asset already in place: it stays in every plan and its cost counts."""
+
+    name: str | None = None
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
 class _GroundAsset(_AssetBase):
     max_count: int = Field(ge=0)
-    """Maximum number of units of this type in a plan."""
+    """Maximum number of units of this type in a plan (existing sites included)."""
+    min_count: int = Field(default=0, ge=0)
+    """Minimum number of units of this type in a plan (a quota)."""
+    existing_sites: tuple[ExistingSite, ...] = ()
+    """Sites already built: kept in every plan, added to the candidates."""
+    min_separation_km: Km | None = None
+    """Two units of this type closer than this exclude each other."""
     sensor_range_km: Km | None = None
     """Instrumented range of the sensor; the reach is min(range, radar horizon)."""
     mast_height_m: float = Field(default=20.0, ge=0, allow_inf_nan=False)
@@ -161,6 +177,16 @@ class _GroundAsset(_AssetBase):
     """Lowest altitude at which the interceptor engages (threat corridors only)."""
     engagement_max_altitude_km: float = Field(default=150.0, gt=0, allow_inf_nan=False)
     """Highest altitude at which the interceptor engages (threat corridors only)."""
+
+    @model_validator(mode="after")
+    def _counts(self) -> _GroundAsset:
+        if self.min_count > self.max_count:
+            raise ValueError(f"asset type '{self.name}': min_count {self.min_count} > max_count "
+                             f"{self.max_count}")
+        if len(self.existing_sites) > self.max_count:
+            raise ValueError(f"asset type '{self.name}': {len(self.existing_sites)} existing sites "
+                             f"> max_count {self.max_count}")
+        return self
 
     @model_validator(mode="after")
     def _role_parameters(self) -> _GroundAsset:
@@ -347,6 +373,11 @@ class Scenario(StrictModel):
     """What the network defends."""
     asset_types: tuple[AssetType, ...] = Field(min_length=1)
     """The kinds of asset that may be placed."""
+    objective: Literal["max_defended", "min_cost"] = "max_defended"
+    """``max_defended``: the most weight defended within the budget (budgeted layered maximal
+    covering). ``min_cost``: the least cost of defending every point that any plan can defend —
+    what full coverage costs (the budget is then not a constraint; the report compares against it).
+    """
     requirement: Literal["sensor_and_interceptor", "sensor", "interceptor"] = "sensor_and_interceptor"
     """When a point counts as defended: covered by at least one chosen sensor and one chosen
     interceptor (layered defence, the default), or by one layer alone."""

@@ -125,6 +125,39 @@ def unit_cost(scenario: Scenario, site: pd.Series) -> float:
     return asset.unit_cost_musd
 
 
+def _rule_checks(scenario: Scenario, problem: CoverageProblem, x: np.ndarray, chosen: pd.DataFrame,
+                 defended: np.ndarray) -> list[Check]:
+    """Existing sites kept, separations respected, partners' minimum shares met."""
+    checks = []
+    existing = problem.sites["existing"].to_numpy(bool)
+    if existing.any():
+        dropped = int((existing & ~x).sum())
+        checks.append(Check("existing_sites", dropped == 0, f"{dropped} existing sites dropped"))
+    for asset in scenario.asset_types:
+        sep = getattr(asset, "min_separation_km", None)
+        if sep is None:
+            continue
+        mine = chosen[(chosen["asset_type"] == asset.name) & ~chosen["existing"].astype(bool)]
+        others = chosen[chosen["asset_type"] == asset.name]
+        d = great_circle_km(mine["lon"].to_numpy()[:, None], mine["lat"].to_numpy()[:, None],
+                            others["lon"].to_numpy()[None, :], others["lat"].to_numpy()[None, :])
+        d[mine.index.to_numpy()[:, None] == others.index.to_numpy()[None, :]] = np.inf
+        closest = float(d.min()) if d.size else float("inf")
+        checks.append(Check(f"separation[{asset.name}]", closest >= sep,
+                            f"closest pair {closest:,.0f} km >= {sep:,.0f} km"))
+    if scenario.objective == "max_defended":
+        w = problem.demand["weight"].to_numpy(float)
+        for p in scenario.partners:
+            if not p.min_defended_share:
+                continue
+            mine = problem.demand["partner"].to_numpy() == p.iso_a3
+            share = w[mine & defended].sum() / max(w[mine].sum(), 1e-300)
+            checks.append(Check(f"min_defended_share[{p.iso_a3}]",
+                                share >= p.min_defended_share - REL_TOL,
+                                f"{share:.1%} defended >= {p.min_defended_share:.1%}"))
+    return checks
+
+
 def verify_plan(
     scenario: Scenario, problem: CoverageProblem, x: np.ndarray, claimed_objective: float | None
 ) -> Certificate:
@@ -137,20 +170,34 @@ def verify_plan(
     weight = float(w[defended].sum())
     cost = float(sum(unit_cost(scenario, s) for _, s in chosen.iterrows()))
 
-    checks = [Check("budget", cost <= scenario.budget_musd * (1 + REL_TOL),
-                    f"cost {cost:,.1f} <= budget {scenario.budget_musd:,.1f} M USD")]
+    min_cost = scenario.objective == "min_cost"
+    within = cost <= scenario.budget_musd * (1 + REL_TOL)
+    checks = [Check("budget", within or min_cost,
+                    f"cost {cost:,.1f} {'<=' if within else '>'} budget {scenario.budget_musd:,.1f} M USD"
+                    + (" (min_cost: the budget is reported, not imposed)" if min_cost else ""))]
     counts = chosen["asset_type"].value_counts()
     for asset in scenario.asset_types:
         n = int(counts.get(asset.name, 0))
         limit = 1 if isinstance(asset, SpaceAsset) else asset.max_count
+        low = 0 if isinstance(asset, SpaceAsset) else asset.min_count
         what = "constellation options" if isinstance(asset, SpaceAsset) else "units"
-        checks.append(Check(f"max_count[{asset.name}]", n <= limit, f"{n} {what} <= {limit}"))
+        checks.append(Check(f"count[{asset.name}]", low <= n <= limit, f"{low} <= {n} {what} <= {limit}"))
+    checks += _rule_checks(scenario, problem, x, chosen, defended)
 
     inst_defended = problem.to_instance(scenario).defended(x)
     agree = int((inst_defended != defended).sum())
     checks.append(Check("coverage_matrix", agree == 0,
                         f"{agree} points differ between the coverage matrices and direct geometry"))
-    if claimed_objective is not None:
+    if min_cost:
+        inst = problem.to_instance(scenario)
+        defendable = np.asarray((inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0))
+        missing = int((defendable.ravel() & ~defended).sum())
+        checks.append(Check("full_coverage", missing == 0,
+                            f"{missing} defendable points left undefended"))
+        if claimed_objective is not None:
+            checks.append(Check("objective", _close(cost, claimed_objective),
+                                f"recomputed cost {cost:,.1f} vs solver {claimed_objective:,.1f} M USD"))
+    elif claimed_objective is not None:
         checks.append(Check("objective", _close(weight, claimed_objective),
                             f"recomputed defended weight {weight:,.0f} vs solver {claimed_objective:,.0f}"))
     ok = all(c.ok for c in checks)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from planner import InputError, Scenario, json_schema, load_scenario, parse_scenario
 from planner.overrides import apply_cli_overrides, parse_path
@@ -15,7 +16,7 @@ def test_default_scenario_validates():
 
 def test_scenario_is_frozen(small_dict):
     sc = parse_scenario(small_dict)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         sc.budget_musd = 1.0  # type: ignore[misc]
 
 
