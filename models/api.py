@@ -95,7 +95,7 @@ def solve_layered(
 
 
 COVER_FORMULATIONS = ("max_cover", "min_cost", "backup", "expected")
-DECOMPOSE_MIN_NONZEROS = 200_000
+DECOMPOSE_MIN_NONZEROS = 20_000
 """Covered pairs from which ``method="auto"`` decomposes maximal covering (see :func:`solve_cover`)."""
 """Names accepted by :func:`solve_cover`."""
 
