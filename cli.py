@@ -335,6 +335,128 @@ def coverage(
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 
+def _runs_table(c) -> Table:  # noqa: ANN001 - planner.compare.Comparison, lazily imported
+    t = Table(title=f"batch {c.name}: runs side by side", title_justify="left", show_edge=False)
+    params = [col for col in c.runs.columns if col not in (
+        "name", "group", "status", "budget_musd", "cost_musd", "defended_weight", "defended_share",
+        "gap", "coverage_s", "solve_s", "wall_s", "problem_reused", "coverage_saved_s",
+        "warm_start_from", "warm_start_used", "error", "key") and not col.startswith(("share_", "n_"))]
+    for col in ("run", *params, "status", "budget", "cost", "defended (M)", "share", "gap", "time (s)"):
+        t.add_column(col, justify="left" if col in ("run", "status") else "right",
+                     no_wrap=col == "run")
+    front = set(c.frontier["name"]) if not c.frontier.empty else set()
+    for r in c.runs.itertuples(index=False):
+        d = r._asdict()
+        ok = d["status"] != "failed"
+        name = f"[bold]{d['name']}[/bold]" if d["name"] in front else d["name"]
+        t.add_row(name, *(str(d[p]) for p in params),
+                  d["status"] if ok else "[red]failed[/red]",
+                  f"{d['budget_musd']:,.0f}", f"{d['cost_musd']:,.0f}" if ok else "",
+                  f"{d['defended_weight'] / 1e6:,.2f}" if ok else "",
+                  f"{d['defended_share']:.1%}" if ok else "",
+                  f"{d['gap']:.2%}" if ok and d["gap"] == d["gap"] and d["gap"] is not None else "",
+                  f"{d['wall_s']:.1f}" if d["wall_s"] == d["wall_s"] else "")
+    return t
+
+
+def _show_comparison(folder: Path) -> None:
+    from planner.compare import compare, write_comparison
+
+    c = compare(folder)
+    paths = write_comparison(folder, c)
+    console.print(_runs_table(c))
+    for r in c.runs[c.runs["status"] == "failed"].itertuples(index=False):
+        err_console.print(f"run {r.name} failed: {r.error}", markup=False)
+    if len(c.frontier) > 1:
+        steps = ", ".join(f"{b:,.0f}: {m:,.0f}" for b, m in zip(
+            c.frontier["budget_musd"][1:], c.frontier["marginal_per_musd"][1:], strict=True))
+        console.print(f"frontier (bold runs); defended per extra M USD up to each budget: {steps}")
+    s = c.stats
+    console.print(f"{s['ok']} ok, {s['failed']} failed of {s['runs']} runs; run time {s['run_s']:.1f} s, "
+                  f"coverage reused {s['problems_reused']}x (saved {s['coverage_saved_s']:.1f} s), "
+                  f"warm starts {s['warm_starts_used']}")
+    console.print(f"summary: [link=file://{paths['summary.html'].resolve()}]"
+                  f"{paths['summary.html']}[/link] (with frontier.png, comparison.csv)")
+
+
+@app.command()
+def batch(
+    batch_file: Annotated[Path, typer.Argument(
+        help="Batch YAML file: base scenario, named overrides, scenarios, sweeps.", show_default=False)],
+    workers: Annotated[int | None, typer.Option(
+        help="Local worker processes (default: the file's workers, else the CPUs); 0 runs in this "
+             "process. With --scheduler: runs in flight (default: the cluster's threads).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (default: the file's output, else out/<batch name>).")] = None,
+    cold: Annotated[bool, typer.Option(
+        "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
+    skip_failed: Annotated[bool, typer.Option(
+        "--skip-failed", help="Do not retry runs stored as failed.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a batch of scenarios (variants and sweeps) and compare them.
+
+    Finished runs are skipped, so an interrupted batch resumes where it stopped. Results go to
+    OUT/results.duckdb and OUT/runs/<key>/; the comparison (summary.html, frontier.png,
+    comparison.csv) to OUT/. Exits with 1 when a run failed (the others still ran).
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from planner.batch import load_batch
+    from planner.runner import run_batch
+    from planner.store import StoreError
+
+    with guard():
+        spec = load_batch(batch_file, output=out)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
+                              "failed[/red] [cyan]{task.fields[running]} running[/cyan]"),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        with Progress(*columns, console=Console(stderr=True), disable=quiet) as progress:
+            bar = progress.add_task(f"batch {spec.name}", total=len(spec.runs), done=0, failed=0,
+                                    running=0)
+
+            def show(p) -> None:  # noqa: ANN001 - planner.runner.BatchProgress
+                progress.update(bar, completed=p.finished, done=p.done + p.skipped, failed=p.failed,
+                                running=p.running)
+
+            try:
+                report = run_batch(spec, workers=workers, scheduler=scheduler,
+                                   warm_start=False if cold else None,
+                                   retry_failed=not skip_failed, on_progress=show)
+            except StoreError as err:
+                err_console.print(f"error: {err}", markup=False)
+                raise typer.Exit(2) from None
+        if report.skipped:
+            console.print(f"skipped {report.skipped} runs finished earlier")
+        _show_comparison(spec.output)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def compare(
+    folder: Annotated[Path, typer.Argument(help="A batch's output folder.", show_default=False)],
+) -> None:
+    """Compare a batch's runs: cost–coverage frontier, runs side by side, plots, summary.html."""
+    from planner.store import StoreError
+
+    try:
+        _show_comparison(folder)
+    except StoreError as err:
+        err_console.print(f"error: {err}", markup=False)
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()
