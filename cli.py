@@ -345,8 +345,7 @@ def _runs_table(c) -> Table:  # noqa: ANN001 - planner.compare.Comparison, lazil
         t.add_column(col, justify="left" if col in ("run", "status") else "right",
                      no_wrap=col == "run")
     front = set(c.frontier["name"]) if not c.frontier.empty else set()
-    for r in c.runs.itertuples(index=False):
-        d = r._asdict()
+    for d in c.runs.to_dict("records"):
         ok = d["status"] != "failed"
         name = f"[bold]{d['name']}[/bold]" if d["name"] in front else d["name"]
         t.add_row(name, *(str(d[p]) for p in params),

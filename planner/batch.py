@@ -304,15 +304,25 @@ def parse_batch(data: Any, file: str | Path, *, output: str | Path | None = None
         raise validation_error(err, data, file) from None
     base = load_scenario(file.parent / spec.base)
     runs: list[RunSpec] = []
+    seen: set[str] = set()
+
+    def add(new: list[RunSpec], where: str) -> None:
+        for r in new:
+            if r.name in seen:
+                raise InputError("run name used twice", file=file, field=where, value=r.name)
+            seen.add(r.name)
+        runs.extend(new)
+
     for k, sc in enumerate(spec.scenarios):
         patches = _patches(sc.overrides, spec.overrides, file, f"scenarios[{k}].overrides")
-        runs.append(RunSpec(sc.name, resolve(base, sc.name, patches, file)))
+        add([RunSpec(sc.name, resolve(base, sc.name, patches, file))], f"scenarios[{k}].name")
     for k, sw in enumerate(spec.sweeps):
         patches = _patches(sw.overrides, spec.overrides, file, f"sweeps[{k}].overrides")
         params = {tuple(p.path): list(p.values) for p in sw.parameters}
         if len(params) != len(sw.parameters):
             raise InputError("a path is swept twice", file=file, field=f"sweeps[{k}].parameters")
-        runs.extend(sweep_runs(base, sw.name, params, mode=sw.mode, patches=patches, file=file))
+        add(sweep_runs(base, sw.name, params, mode=sw.mode, patches=patches, file=file),
+            f"sweeps[{k}].name")
     name = spec.name or _stem_name(file)
     out = Path(output) if output is not None else Path(spec.output or Path("out") / name)
     return Batch(name, tuple(runs), out, workers=spec.workers, warm_start=spec.warm_start, file=file)
