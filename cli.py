@@ -359,9 +359,9 @@ def _runs_table(c) -> Table:  # noqa: ANN001 - planner.compare.Comparison, lazil
 
 
 def _show_comparison(folder: Path) -> None:
-    from planner.compare import compare, write_comparison
+    from planner.compare import compare_batch, write_comparison
 
-    c = compare(folder)
+    c = compare_batch(folder)
     paths = write_comparison(folder, c)
     console.print(_runs_table(c))
     for r in c.runs[c.runs["status"] == "failed"].itertuples(index=False):

@@ -27,6 +27,13 @@ _EXPORTS = {
     "plan_bundle": "planner.pipeline",
     "run_scenario": "planner.pipeline",
     "write_run": "planner.pipeline",
+    "Batch": "planner.batch",
+    "load_batch": "planner.batch",
+    "sweep_runs": "planner.batch",
+    "run_batch": "planner.runner",
+    "ResultStore": "planner.store",
+    "compare_batch": "planner.compare",
+    "write_comparison": "planner.compare",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -104,7 +104,7 @@ def _side_by_side(store: ResultStore) -> pd.DataFrame:
     return out[[c for c in order if c in out.columns]].rename(columns={"grp": "group"})
 
 
-def compare(folder: str | Path) -> Comparison:
+def compare_batch(folder: str | Path) -> Comparison:
     """Read a batch folder and compare its current runs.
 
     Raises
@@ -257,7 +257,7 @@ def write_comparison(folder: str | Path, c: Comparison | None = None) -> dict[st
     from reports.atomic import atomic_write_bytes, atomic_write_text
 
     folder = Path(folder)
-    c = c or compare(folder)
+    c = c or compare_batch(folder)
     fpng, mpng = frontier_png(c), marginal_png(c)
     paths = {
         "comparison.csv": atomic_write_text(folder / "comparison.csv", c.runs.to_csv(index=False)),

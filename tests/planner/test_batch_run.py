@@ -101,10 +101,10 @@ def test_localcluster_gives_the_same_results(on_processes, tmp_path):
 
 
 def test_comparison_outputs(on_processes):
-    from planner.compare import compare, pareto_frontier, write_comparison
+    from planner.compare import compare_batch, pareto_frontier, write_comparison
 
     batch, _, runs = on_processes
-    c = compare(batch.output)
+    c = compare_batch(batch.output)
     assert c.name == "sweep12" and len(c.runs) == 12 and c.stats["ok"] == 12
     front = c.frontier
     # the frontier, recomputed by brute force: no other run defends as much for as little
