@@ -25,6 +25,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/solve.py
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
