@@ -11,6 +11,18 @@ from reports.atomic import atomic_write_bytes, atomic_write_text
 from reports.errors import MissingDependencyError
 
 MUSD_FORMAT = "#,##0.0"
+SHARE_FORMAT = "0.0%"
+COUNT_FORMAT = "#,##0"
+
+
+def number_format(column: str, values: pd.Series) -> str:
+    """Pick an Excel number format: shares as percentages, whole numbers plain, the rest ``#,##0.0``."""
+    if column == "share" or column.endswith("_share"):
+        return SHARE_FORMAT
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    if len(v) and (v == v.round()).all() and not column.endswith("_musd"):
+        return COUNT_FORMAT
+    return MUSD_FORMAT
 
 
 def allocations_csv(frame: pd.DataFrame) -> str:
@@ -22,8 +34,9 @@ def allocations_csv(frame: pd.DataFrame) -> str:
 def allocations_xlsx(frame: pd.DataFrame, *, title: str = "", note: str = "") -> bytes:
     """Return the allocation table as an ``.xlsx`` workbook.
 
-    Sheet ``allocations`` holds the table (bold header, frozen first row and column, numbers as
-    ``#,##0.0``); sheet ``about`` holds ``title`` and ``note`` (the notional-parameters banner).
+    Sheet ``allocations`` holds the table (bold header, frozen first row and column; numbers as
+    ``#,##0.0``, ``share`` columns as percentages, whole-number columns such as weights as ``#,##0``);
+    sheet ``about`` holds ``title`` and ``note`` (the notional-parameters banner).
 
     Raises
     ------
@@ -59,8 +72,9 @@ def allocations_xlsx(frame: pd.DataFrame, *, title: str = "", note: str = "") ->
         width = max([len(str(col))] + [len(f"{v:,.1f}" if n else str(v)) for v in df[col].dropna()])
         ws.column_dimensions[letter].width = min(max(10, width + 2), 48)
         if n:
+            fmt = number_format(str(col), df[col])
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.number_format = MUSD_FORMAT
+                cell.number_format = fmt
     ws.freeze_panes = "B2"
     about = wb.create_sheet("about")
     for line in (title, note, "Amounts in millions of US dollars (M USD)."):

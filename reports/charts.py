@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.bundle import PlanBundle
-from reports.fmt import musd, num, pct
+from reports.fmt import compact, musd, num, pct
 from reports.maps import DEFENDED, all_styles
 
 
@@ -81,16 +81,9 @@ def render_charts(bundle: PlanBundle, *, dpi: int = 150) -> bytes | None:
             ax1.text(t, yi, f"  {pct(d / t) if t > 0 else ''}", va="center", fontsize=8)
         ax1.set_yticks(y, partners["label"])
         ax1.set_xlim(0, max(total.max(), 1e-9) * 1.18)
-        ax1.legend(
-            fontsize=8,
-            frameon=False,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            ncols=2,
-            borderaxespad=0.2,
-        )
-        ax1.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))
-    ax1.set_title("Defended weight per partner", fontsize=10, loc="left")
+        ax1.xaxis.set_major_locator(MaxNLocator(5))
+        ax1.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
+    ax1.set_title("Defended weight (green) of total weight, per partner", fontsize=10, loc="left")
     styles = all_styles(bundle)
     if len(costs):
         y = np.arange(len(costs))
@@ -101,6 +94,7 @@ def render_charts(bundle: PlanBundle, *, dpi: int = 150) -> bytes | None:
             ax2.text(c, yi, f"  {musd(c)}", va="center", fontsize=8)
         ax2.set_yticks(y, costs["asset_type"])
         ax2.set_xlim(0, max(cost.max(), 1e-9) * 1.22)
+        ax2.xaxis.set_major_locator(MaxNLocator(5))
         ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: num(v)))
     ax2.set_title("Cost of chosen assets by type (M USD)", fontsize=10, loc="left")
     for ax in (ax1, ax2):

@@ -61,3 +61,14 @@ def seconds(value: Any) -> str:
     if x is None:
         return MISSING
     return f"{x:.3f} s" if abs(x) < 1 else f"{num(x, 1)} s"
+
+
+def compact(value: Any) -> str:
+    """Format an axis value briefly: ``compact(25_000_000) == '25M'``, ``compact(1500) == '1.5k'``."""
+    x = as_float(value)
+    if x is None:
+        return MISSING
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= scale:
+            return f"{x / scale:.3g}{suffix}"
+    return f"{x:.3g}"

@@ -118,7 +118,7 @@ def chosen_sites_table(bundle: PlanBundle) -> Table:
     """Return the chosen land and sea sites, by asset type then site id."""
     table = Table(
         ["Site", "Asset type", "Domain", "Role", "Partner", "Lon", "Lat",
-         "Sensor range (km)", "Engagement range (km)", "Cost (M USD)"],
+         "Sensor range (km)", "Engagement (km)", "Cost (M USD)"],
         ["l", "l", "l", "l", "l", "r", "r", "r", "r", "r"],
     )  # fmt: skip
     chosen = bundle.chosen_sites

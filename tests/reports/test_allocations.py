@@ -26,3 +26,19 @@ def test_xlsx_reads_back_with_number_formats_and_notes():
     assert ws["C2"].number_format == "#,##0.0"
     assert ws.freeze_panes == "B2"
     assert [r[0] for r in wb["about"].iter_rows(values_only=True)][:2] == ["T", "notional"]
+
+
+def test_long_format_allocations_get_per_column_number_formats():
+    long = pd.DataFrame(
+        {
+            "rule": ["equal", "equal"],
+            "partner": ["USA", "CAN"],
+            "amount_musd": [2960.0, 2960.0],
+            "share": [0.5, 0.5],
+            "defended_weight": [130311374.0, 13263130.0],
+            "in_core": [True, False],
+        }
+    )
+    ws = load_workbook(io.BytesIO(allocations_xlsx(long)))["allocations"]
+    assert [ws[f"{c}2"].number_format for c in "CDE"] == ["#,##0.0", "0.0%", "#,##0"]
+    assert ws["F2"].value == "True" and ws["A2"].value == "equal"

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from reports.fmt import MISSING, gap_pct, musd, num, pct, seconds
+from reports.fmt import MISSING, compact, gap_pct, musd, num, pct, seconds
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,14 @@ def test_musd_pct_gap_seconds():
     assert gap_pct(1.2e-5) == "0.0012 %"
     assert seconds(0.0123) == "0.012 s"
     assert seconds(75.34) == "75.3 s"
+
+
+def test_compact():
+    assert [compact(v) for v in (25_000_000, 1500, 0, 999, 2.5e9, None)] == [
+        "25M",
+        "1.5k",
+        "0",
+        "999",
+        "2.5G",
+        MISSING,
+    ]
