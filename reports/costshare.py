@@ -24,30 +24,49 @@ from reports.fmt import as_float, musd, num, pct
 from reports.html import Cell, Table, _env
 
 RULE_TEXT: dict[str, tuple[str, str, str]] = {
-    "equal": ("Equal", "Every partner pays the same amount.",
-              "Treats partners as equals, whatever their size or benefit."),
-    "gdp": ("GDP", "In proportion to national income (GDP); with a cap, no partner pays more than "
-            "the capped share and the excess is spread over the others by GDP, as NATO caps its "
-            "common-funding formula.",
-            "Ability to pay: richer partners carry more, as in alliance common funding."),
+    "equal": (
+        "Equal",
+        "Every partner pays the same amount.",
+        "Treats partners as equals, whatever their size or benefit.",
+    ),
+    "gdp": (
+        "GDP",
+        "In proportion to national income (GDP); with a cap, no partner pays more than "
+        "the capped share and the excess is spread over the others by GDP, as NATO caps its "
+        "common-funding formula.",
+        "Ability to pay: richer partners carry more, as in alliance common funding.",
+    ),
     "population": ("Population", "In proportion to population.", "Every person counts the same."),
-    "benefit": ("Benefit", "In proportion to the weight (people) the plan defends on each "
-                "partner's territory.",
-                "Who benefits pays: every partner pays the same price per defended person."),
-    "standalone": ("Stand-alone cost", "In proportion to what each partner would pay alone to "
-                   "get the coverage the plan gives it.",
-                   "Scales the bill to each partner's own needs, not to who joined first."),
-    "shapley": ("Shapley value", "Each partner's extra cost when it joins, averaged over every "
-                "order in which the partners could join.",
-                "The one rule that is efficient, symmetric, charges nothing to a partner that adds "
-                "no cost and adds up across projects (Shapley 1953)."),
-    "nucleolus": ("Nucleolus", "The split that makes the most aggrieved group of partners as "
-                  "well off as possible, then the next, and so on.",
-                  "Minimises the largest complaint; it lies in the core whenever the core is "
-                  "non-empty (Schmeidler 1969)."),
-    "scrb": ("SCRB", "Separable costs, remaining benefits: each pays the cost its joining adds, "
-             "and the remaining joint cost in proportion to what it saves by not going alone.",
-             "The method water-resource agencies have long used for multi-purpose projects."),
+    "benefit": (
+        "Benefit",
+        "In proportion to the weight (people) the plan defends on each partner's territory.",
+        "Who benefits pays: every partner pays the same price per defended person.",
+    ),
+    "standalone": (
+        "Stand-alone cost",
+        "In proportion to what each partner would pay alone to get the coverage the plan gives it.",
+        "Scales the bill to each partner's own needs, not to who joined first.",
+    ),
+    "shapley": (
+        "Shapley value",
+        "Each partner's extra cost when it joins, averaged over every "
+        "order in which the partners could join.",
+        "The one rule that is efficient, symmetric, charges nothing to a partner that adds "
+        "no cost and adds up across projects (Shapley 1953).",
+    ),
+    "nucleolus": (
+        "Nucleolus",
+        "The split that makes the most aggrieved group of partners as "
+        "well off as possible, then the next, and so on.",
+        "Minimises the largest complaint; it lies in the core whenever the core is "
+        "non-empty (Schmeidler 1969).",
+    ),
+    "scrb": (
+        "SCRB",
+        "Separable costs, remaining benefits: each pays the cost its joining adds, "
+        "and the remaining joint cost in proportion to what it saves by not going alone.",
+        "The method water-resource agencies have long used for multi-purpose projects.",
+    ),
 }
 """Rule name -> (label, what it does, why it is fair), in plain words."""
 
@@ -71,11 +90,18 @@ def bills_table(alloc: pd.DataFrame, rules: list[str]) -> Markup:
         row = [Cell(p)]
         for r in rules:
             a = alloc[(alloc["rule"] == r) & (alloc["partner"] == p)]
-            row.append(Cell(f"{musd(a['amount_musd'].iloc[0])} ({pct(a['share'].iloc[0], 0)})"
-                            if len(a) else "\u2014"))
+            row.append(
+                Cell(
+                    f"{musd(a['amount_musd'].iloc[0])} ({pct(a['share'].iloc[0], 0)})" if len(a) else "\u2014"
+                )
+            )
         rows.append(row)
-    return _table(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows,
-                  "M USD (share of the bill). allocations.csv and allocations.xlsx hold every figure.")
+    return _table(
+        ["partner"] + [_label(r) for r in rules],
+        ["l"] + ["r"] * len(rules),
+        rows,
+        "M USD (share of the bill). allocations.csv and allocations.xlsx hold every figure.",
+    )
 
 
 def per_person_table(alloc: pd.DataFrame, rules: list[str], per: str) -> Markup:
@@ -108,8 +134,9 @@ def _core_sentence(chk: dict[str, Any] | None) -> tuple[str, str]:
         return "in the core", f"no group of partners would pay less alone (margin {musd(margin)} M USD)"
     who = chk.get("blocking_coalition") or []
     excess = as_float(chk.get("max_violation")) or 0.0
-    return "outside the core", (f"{'+'.join(who)} would pay {musd(excess)} M USD less on its own"
-                                if who else "not efficient")
+    return "outside the core", (
+        f"{'+'.join(who)} would pay {musd(excess)} M USD less on its own" if who else "not efficient"
+    )
 
 
 def rules_table(summary: dict[str, Any], rules: list[str]) -> Markup:
@@ -130,12 +157,16 @@ def core_verdict(summary: dict[str, Any]) -> Markup:
     if eps is None:
         return Markup("The core was not checked (too many partners for every coalition to be solved).")
     if summary.get("core_empty"):
-        return Markup(f"The core is <b>empty</b>: whatever the split, some group of partners would pay "
-                f"less on its own. The least-core ε* = {musd(eps)} M USD is the smallest extra any "
-                "split must ask of some group.")
-    return Markup(f"The core is <b>non-empty</b>: splits exist under which no group of partners would "
-            f"pay less on its own. Least-core ε* = {musd(eps)} M USD: every group can be charged at "
-            f"least {musd(-eps)} M USD below its stand-alone cost.")
+        return Markup(
+            f"The core is <b>empty</b>: whatever the split, some group of partners would pay "
+            f"less on its own. The least-core ε* = {musd(eps)} M USD is the smallest extra any "
+            "split must ask of some group."
+        )
+    return Markup(
+        f"The core is <b>non-empty</b>: splits exist under which no group of partners would "
+        f"pay less on its own. Least-core ε* = {musd(eps)} M USD: every group can be charged at "
+        f"least {musd(-eps)} M USD below its stand-alone cost."
+    )
 
 
 def whatif_chart(whatif: pd.DataFrame, weight_label: str = "people") -> bytes:
@@ -163,29 +194,70 @@ def whatif_table(whatif: pd.DataFrame) -> Markup:
     """Without each partner: what the others defend alone, what it adds, what its coverage costs."""
     rows = []
     for r in whatif.itertuples(index=False):
-        rows.append([Cell(r.partner), Cell(num(r.defended_in_plan)), Cell(num(r.defended_alone)),
-                     Cell(num(r.others_defend_without)), Cell(num(r.value_added)),
-                     Cell(num(r.value_shapley) if r.value_shapley is not None and not
-                          (isinstance(r.value_shapley, float) and math.isnan(r.value_shapley)) else "\u2014"),
-                     Cell(musd(r.others_cost_without_musd)), Cell(musd(r.cost_added_musd))])
-    return _table(["partner", "defended in plan", "defended alone", "others defend without it",
-                   "value it adds", "Shapley (coverage)", "others' cost without it", "cost it adds"],
-                  ["l"] + ["r"] * 7, rows,
-                  "Alone, a group defends only its own points with its pooled budget (capped by the "
-                  "network budget) and only sites on its territory, at sea or in space. Costs are the "
-                  "least cost of giving the group the coverage the plan gives it.")
+        rows.append(
+            [
+                Cell(r.partner),
+                Cell(num(r.defended_in_plan)),
+                Cell(num(r.defended_alone)),
+                Cell(num(r.others_defend_without)),
+                Cell(num(r.value_added)),
+                Cell(
+                    num(r.value_shapley)
+                    if r.value_shapley is not None
+                    and not (isinstance(r.value_shapley, float) and math.isnan(r.value_shapley))
+                    else "\u2014"
+                ),
+                Cell(musd(r.others_cost_without_musd)),
+                Cell(musd(r.cost_added_musd)),
+            ]
+        )
+    return _table(
+        [
+            "partner",
+            "defended in plan",
+            "defended alone",
+            "others defend without it",
+            "value it adds",
+            "Shapley (coverage)",
+            "others' cost without it",
+            "cost it adds",
+        ],
+        ["l"] + ["r"] * 7,
+        rows,
+        "Alone, a group defends only its own points with its pooled budget (capped by the "
+        "network budget) and only sites on its territory, at sea or in space. Costs are the "
+        "least cost of giving the group the coverage the plan gives it.",
+    )
 
 
 def coalitions_table(coalitions: pd.DataFrame, limit: int = 64) -> Markup:
     """Every coalition's stand-alone coverage and the least cost of its grand-plan coverage."""
     rows = []
     for r in coalitions.head(limit).itertuples(index=False):
-        rows.append([Cell(r.coalition), Cell(musd(r.pooled_budget_musd)), Cell(num(r.defended_alone)),
-                     Cell(musd(r.cost_of_plan_coverage_musd)), Cell(str(r.value_status or "")),
-                     Cell(str(r.cost_status or ""))])
+        rows.append(
+            [
+                Cell(r.coalition),
+                Cell(musd(r.pooled_budget_musd)),
+                Cell(num(r.defended_alone)),
+                Cell(musd(r.cost_of_plan_coverage_musd)),
+                Cell(str(r.value_status or "")),
+                Cell(str(r.cost_status or "")),
+            ]
+        )
     note = f"First {limit} of {len(coalitions)} coalitions." if len(coalitions) > limit else ""
-    return _table(["coalition", "pooled budget", "v(S): defended alone", "c(S): cost of plan coverage",
-                   "v status", "c status"], ["l", "r", "r", "r", "l", "l"], rows, note)
+    return _table(
+        [
+            "coalition",
+            "pooled budget",
+            "v(S): defended alone",
+            "c(S): cost of plan coverage",
+            "v status",
+            "c status",
+        ],
+        ["l", "r", "r", "r", "l", "l"],
+        rows,
+        note,
+    )
 
 
 def joint_block(joint: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -195,14 +267,34 @@ def joint_block(joint: dict[str, Any] | None) -> dict[str, Any] | None:
     rule = _label(joint.get("rule", ""))
     rows = []
     for p in joint.get("partners", []):
-        rows.append([Cell(p["partner"]), Cell(musd(p["contribution_musd"])),
-                     Cell(musd(p["rule_amount_musd"])), Cell(musd(p["in_kind_musd"])),
-                     Cell(musd(p["cash_musd"])), Cell(musd(p["cap_musd"]) if p["cap_musd"] else "none"),
-                     Cell(num(p["defended_weight"])), Cell(num(p["defended_alone"]))])
-    table = _table(["partner", "contribution", "rule amount", "in kind", "cash", "cash cap",
-                    "defended", "defended alone"], ["l"] + ["r"] * 7, rows,
-                   f"M USD. Contributions within ±{pct(joint.get('tolerance'), 0)} of the {rule} "
-                   "amount (plus rounding, if any), cash within each cap.")
+        rows.append(
+            [
+                Cell(p["partner"]),
+                Cell(musd(p["contribution_musd"])),
+                Cell(musd(p["rule_amount_musd"])),
+                Cell(musd(p["in_kind_musd"])),
+                Cell(musd(p["cash_musd"])),
+                Cell(musd(p["cap_musd"]) if p["cap_musd"] else "none"),
+                Cell(num(p["defended_weight"])),
+                Cell(num(p["defended_alone"])),
+            ]
+        )
+    table = _table(
+        [
+            "partner",
+            "contribution",
+            "rule amount",
+            "in kind",
+            "cash",
+            "cash cap",
+            "defended",
+            "defended alone",
+        ],
+        ["l"] + ["r"] * 7,
+        rows,
+        f"M USD. Contributions within ±{pct(joint.get('tolerance'), 0)} of the {rule} "
+        "amount (plus rounding, if any), cash within each cap.",
+    )
     short = (joint.get("without_conditions") or {}).get("shortfalls") or {}
     return {
         "rule": rule,
@@ -252,16 +344,27 @@ def costshare_section(
     partners = []
     for f in summary.get("partners", []):
         cap = f.get("budget_cap_musd")
-        partners.append([Cell(f["iso_a3"]), Cell(f.get("name", "")), Cell(num(f.get("population"))),
-                         Cell(f.get("population_source", "")), Cell(musd(f.get("gdp_musd"))),
-                         Cell(f.get("gdp_source", "")), Cell(musd(cap) if cap is not None else "none")])
+        partners.append(
+            [
+                Cell(f["iso_a3"]),
+                Cell(f.get("name", "")),
+                Cell(num(f.get("population"))),
+                Cell(f.get("population_source", "")),
+                Cell(musd(f.get("gdp_musd"))),
+                Cell(f.get("gdp_source", "")),
+                Cell(musd(cap) if cap is not None else "none"),
+            ]
+        )
     png = whatif_chart(whatif, weight_label) if len(whatif) else None
     context = {
         "bill": musd(summary.get("bill_musd")),
         "min_cost": musd(summary.get("min_cost_of_same_coverage_musd")),
         "n": len(summary.get("partners", [])),
-        "partners_table": _table(["partner", "name", "population", "source", "GDP (M USD)", "source",
-                                  "budget cap (M USD)"], ["l", "l", "r", "l", "r", "l", "r"], partners),
+        "partners_table": _table(
+            ["partner", "name", "population", "source", "GDP (M USD)", "source", "budget cap (M USD)"],
+            ["l", "l", "r", "l", "r", "l", "r"],
+            partners,
+        ),
         "bills": bills_table(allocations, rules),
         "per_person": per_person_table(allocations, rules, per),
         "rules": rules_table(summary, rules),

@@ -13,37 +13,91 @@ def _alloc(rules=("equal", "shapley")) -> pd.DataFrame:
     rows = []
     for rule in rules:
         for p, amount, dw in (("AAA", 60.0, 3e6), ("BBB", 40.0, 1e6)):
-            rows.append({"rule": rule, "partner": p, "amount_musd": amount, "share": amount / 100,
-                         "in_kind_credit_musd": 5.0 if p == "AAA" else 0.0,
-                         "cash_due_musd": amount - (5.0 if p == "AAA" else 0.0),
-                         "defended_weight": dw, "usd_per_defended_person": amount * 1e6 / dw,
-                         "ci95_half_width_musd": 0.0, "in_core": rule == "shapley"})
+            rows.append(
+                {
+                    "rule": rule,
+                    "partner": p,
+                    "amount_musd": amount,
+                    "share": amount / 100,
+                    "in_kind_credit_musd": 5.0 if p == "AAA" else 0.0,
+                    "cash_due_musd": amount - (5.0 if p == "AAA" else 0.0),
+                    "defended_weight": dw,
+                    "usd_per_defended_person": amount * 1e6 / dw,
+                    "ci95_half_width_musd": 0.0,
+                    "in_core": rule == "shapley",
+                }
+            )
     return pd.DataFrame(rows)
 
 
-WHATIF = pd.DataFrame([
-    {"partner": "AAA", "defended_in_plan": 3e6, "defended_alone": 2.5e6, "others_defend_without": 0.8e6,
-     "value_added": 3.2e6, "value_shapley": 3.1e6, "others_cost_without_musd": 30.0, "cost_added_musd": 70.0},
-    {"partner": "BBB", "defended_in_plan": 1e6, "defended_alone": 0.8e6, "others_defend_without": 2.5e6,
-     "value_added": 1.5e6, "value_shapley": 0.9e6, "others_cost_without_musd": 70.0, "cost_added_musd": 30.0},
-])
-COALITIONS = pd.DataFrame([
-    {"coalition": "AAA", "size": 1, "pooled_budget_musd": 80.0, "defended_alone": 2.5e6,
-     "cost_of_plan_coverage_musd": 70.0, "value_status": "optimal", "cost_status": "optimal"},
-])
+WHATIF = pd.DataFrame(
+    [
+        {
+            "partner": "AAA",
+            "defended_in_plan": 3e6,
+            "defended_alone": 2.5e6,
+            "others_defend_without": 0.8e6,
+            "value_added": 3.2e6,
+            "value_shapley": 3.1e6,
+            "others_cost_without_musd": 30.0,
+            "cost_added_musd": 70.0,
+        },
+        {
+            "partner": "BBB",
+            "defended_in_plan": 1e6,
+            "defended_alone": 0.8e6,
+            "others_defend_without": 2.5e6,
+            "value_added": 1.5e6,
+            "value_shapley": 0.9e6,
+            "others_cost_without_musd": 70.0,
+            "cost_added_musd": 30.0,
+        },
+    ]
+)
+COALITIONS = pd.DataFrame(
+    [
+        {
+            "coalition": "AAA",
+            "size": 1,
+            "pooled_budget_musd": 80.0,
+            "defended_alone": 2.5e6,
+            "cost_of_plan_coverage_musd": 70.0,
+            "value_status": "optimal",
+            "cost_status": "optimal",
+        },
+    ]
+)
 
 
 def _summary(**extra):
     base = {
-        "partners": [{"iso_a3": "AAA", "name": "Aland", "population": 5e6, "population_source": "scenario",
-                      "gdp_musd": 1000.0, "gdp_source": "Natural Earth GDP_MD (2019)",
-                      "budget_cap_musd": None},
-                     {"iso_a3": "BBB", "name": "Bland", "population": 2e6, "population_source": "scenario",
-                      "gdp_musd": 500.0, "gdp_source": "scenario", "budget_cap_musd": 50.0}],
+        "partners": [
+            {
+                "iso_a3": "AAA",
+                "name": "Aland",
+                "population": 5e6,
+                "population_source": "scenario",
+                "gdp_musd": 1000.0,
+                "gdp_source": "Natural Earth GDP_MD (2019)",
+                "budget_cap_musd": None,
+            },
+            {
+                "iso_a3": "BBB",
+                "name": "Bland",
+                "population": 2e6,
+                "population_source": "scenario",
+                "gdp_musd": 500.0,
+                "gdp_source": "scenario",
+                "budget_cap_musd": 50.0,
+            },
+        ],
         "bill_musd": 100.0,
-        "core": {"equal": {"in_core": False, "blocking_coalition": ["BBB"], "max_violation": 10.0},
-                 "shapley": {"in_core": True, "blocking_coalition": None, "max_violation": -5.0}},
-        "least_core_epsilon": -5.0, "core_empty": False,
+        "core": {
+            "equal": {"in_core": False, "blocking_coalition": ["BBB"], "max_violation": 10.0},
+            "shapley": {"in_core": True, "blocking_coalition": None, "max_violation": -5.0},
+        },
+        "least_core_epsilon": -5.0,
+        "core_empty": False,
         "notes": ["A note about <method> & caveats."],
     }
     return base | extra
@@ -69,12 +123,19 @@ def test_section_explains_every_rule_and_names_the_objecting_coalition():
 
 
 def test_empty_core_and_infeasible_joint_plan_are_said_plainly():
-    joint = {"rule": "gdp", "tolerance": 0.1, "status": "infeasible", "defended_weight": None,
-             "conditions": ["individual rationality: every partner defended at least as well as alone"],
-             "partners": [], "budget_musd": 100.0,
-             "without_conditions": {"plan": "grand plan", "shortfalls": {"AAA": 250000.0}}}
-    sec = costshare_section(_summary(core_empty=True, least_core_epsilon=12.0, joint_plan=joint),
-                            _alloc(), WHATIF, COALITIONS)
+    joint = {
+        "rule": "gdp",
+        "tolerance": 0.1,
+        "status": "infeasible",
+        "defended_weight": None,
+        "conditions": ["individual rationality: every partner defended at least as well as alone"],
+        "partners": [],
+        "budget_musd": 100.0,
+        "without_conditions": {"plan": "grand plan", "shortfalls": {"AAA": 250000.0}},
+    }
+    sec = costshare_section(
+        _summary(core_empty=True, least_core_epsilon=12.0, joint_plan=joint), _alloc(), WHATIF, COALITIONS
+    )
     text = _text(sec.html)
     assert "The core is empty" in text and "12.0" in text
     assert "No plan meets every condition" in text and "AAA: 250,000 short" in text
