@@ -102,6 +102,14 @@ def _highs_iis(model: LinearModel) -> Diagnosis:
     from models.engines.highs_engine import build_highs
 
     h = build_highs(model)
+    # An IIS of the LP relaxation explains the conflict only when the relaxation itself is
+    # infeasible. When only integrality makes the model infeasible, HiGHS (1.16) spends tens of
+    # seconds and returns no valid IIS, so that case goes straight to CP-SAT's cores.
+    n = model.num_cols
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+        return Diagnosis(method="highs-iis")
     strategy = int(highspy._core.kIisStrategyFromLp) | int(highspy._core.kIisStrategyIrreducible)  # noqa: SLF001
     h.setOptionValue("iis_strategy", strategy)
     status, iis = h.getIis()

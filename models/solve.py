@@ -29,6 +29,18 @@ def _better(sense: Sense, a: float, b: float) -> bool:
     return a > b + tol if sense is Sense.MAXIMIZE else a < b - tol
 
 
+def values_disagree(f: Formulation, run: EngineRun) -> bool:
+    """Whether the engine's column values fail to reproduce the objective it reported.
+
+    A solver that says "optimal, objective z" must hand back values whose objective is z; when
+    it does not, its plan cannot be called optimal on its word.
+    """
+    if run.values is None or run.objective is None or not f.model.num_cols:
+        return False
+    z = f.model.objective_value(run.values)
+    return abs(z - run.objective) > 1e-6 * max(1.0, abs(z), abs(run.objective))
+
+
 def starting_plan(
     f: Formulation, warm_start: np.ndarray | None = None, *, use_heuristic: bool = True
 ) -> tuple[np.ndarray | None, dict[str, Any]]:
@@ -87,9 +99,18 @@ def solve_formulation(
     start = f.complete(start_plan) if start_plan is not None else None
     run: EngineRun = eng.solve(f.model, options, start) if f.model.num_cols else _trivial_run(f, eng)
     sense = f.model.sense
+    stale = values_disagree(f, run)
+    if stale and start is not None:
+        # HiGHS 1.16 can report the optimum's objective with the *start's* column values; a
+        # second run without the start gives values that match (measured; pyproject pins < 1.16).
+        run = eng.solve(f.model, options, None)
+        stale = values_disagree(f, run)
+        info["resolved_without_start"] = True
 
     extra: dict[str, Any] = {**f.extra, **info, **run.extra}
     extra["solver_objective"] = run.objective
+    if stale:
+        extra["solver_values_disagree"] = True
     plan: np.ndarray | None = None
     source = None
     if run.values is not None:
@@ -112,7 +133,7 @@ def solve_formulation(
     if plan is None:
         status = SolutionStatus.NONE
     elif run.termination is Termination.OPTIMAL and (
-        source == "solver" or (gap is not None and gap <= options.mip_rel_gap)
+        (source == "solver" and not stale) or (gap is not None and gap <= options.mip_rel_gap)
     ):
         status = SolutionStatus.OPTIMAL
     else:
