@@ -1,6 +1,6 @@
 r"""Presolve for covering instances: fewer points, fewer sites, the same optimum.
 
-Three reductions, each safe for the formulations it is applied to:
+Four reductions, each safe for the formulations it is applied to:
 
 * **drop** points that cannot count: weight 0 (and not required), or not reachable by any site
   (for the layered model: by no sensor, or by no interceptor);
@@ -12,7 +12,11 @@ Three reductions, each safe for the formulations it is applied to:
   at no more cost and no less coverage. Ties are broken by (cost, −coverage, index), a strict
   order, so removing every dominated site at once is safe. This reasoning needs *single*
   coverage: it is not applied to backup or expected coverage (two sites beat one there), nor
-  to a type with a minimum quota, nor in favour of a site that excludes another.
+  to a type with a minimum quota, nor in favour of a site that excludes another;
+* **drop dominated rows** (minimum-cost covering only): required point ``i`` needs no row of its
+  own when another required point ``k`` is covered by a subset of ``i``'s sites
+  (:math:`\emptyset \ne C_k \subseteq C_i`): any plan covering ``k`` covers ``i``. Row and site
+  dominance are applied in turn until neither removes anything (each can enable the other).
 
 :class:`Reduction` maps a plan back to the original sites and reports what was removed.
 """
@@ -118,6 +122,32 @@ def _dominated(
     return dominated
 
 
+def _dominated_rows(a: sp.csr_array, max_pairs: int = 20_000_000) -> np.ndarray:
+    r"""Rows ``i`` with another row ``k``, :math:`\emptyset \ne C_k \subseteq C_i` (ties: lower index wins).
+
+    Overlaps :math:`|C_i \cap C_k|` come from :math:`A A^\top`, computed a block of rows at a time
+    so that memory stays near ``max_pairs`` overlapping pairs whatever the instance size.
+    """
+    m = a.shape[0]
+    a = sp.csr_array(a, dtype=np.float64)
+    size = np.diff(a.indptr)
+    at = sp.csc_array(a.T)
+    # Overlapping pairs per row (an upper bound on its row of A A^T): the sum of its sites' degrees.
+    est = a @ np.diff(sp.csc_array(a).indptr).astype(np.float64)
+    out = np.zeros(m, dtype=bool)
+    start = 0
+    while start < m:
+        stop = start + max(1, int(np.searchsorted(np.cumsum(est[start:]), max_pairs)))
+        block = sp.coo_array(a[start:stop] @ at)
+        i = block.row.astype(np.int64) + start
+        k = block.col.astype(np.int64)
+        sub = (i != k) & (size[k] > 0) & (np.rint(block.data) == size[k])
+        sub &= (size[k] < size[i]) | (k < i)
+        out[i[sub]] = True
+        start = stop
+    return out
+
+
 def _reduce(
     mats: list[sp.csr_array],
     w: np.ndarray,
@@ -130,6 +160,7 @@ def _reduce(
     relevant: np.ndarray,
     merge: bool,
     dominance: bool,
+    row_dominance: bool = False,
 ) -> tuple[Reduction, np.ndarray, np.ndarray, np.ndarray]:
     """Core reduction; returns ``(reduction, representative rows, merged w, merged required)``."""
     m, n = w.shape[0], c.shape[0]
@@ -143,22 +174,34 @@ def _reduce(
     report["points_dropped_zero_weight"] = int((~relevant).sum())
 
     kept_sites = np.arange(n)
-    if dominance:
-        protected = np.zeros(n, dtype=bool)
-        no_dom = np.zeros(n, dtype=bool)
-        if rules.existing is not None:
-            protected |= rules.existing
-        if rules.exclusive is not None and rules.exclusive.size:
-            no_dom[rules.exclusive.reshape(-1)] = True
-        if rules.type_min is not None and site_type is not None:
-            quota = rules.type_min[site_type] > 0
-            protected |= quota
-        sub = [sp.csr_array(a[keep]) for a in mats]
-        dom = _dominated(sub, c, site_type, protected, no_dom)
-        kept_sites = np.flatnonzero(~dom)
-        report["sites_dropped_dominated"] = int(dom.sum())
-    else:
-        report["sites_dropped_dominated"] = 0
+    protected = np.zeros(n, dtype=bool)
+    no_dom = np.zeros(n, dtype=bool)
+    if rules.existing is not None:
+        protected |= rules.existing
+    if rules.exclusive is not None and rules.exclusive.size:
+        no_dom[rules.exclusive.reshape(-1)] = True
+    if rules.type_min is not None and site_type is not None:
+        protected |= rules.type_min[site_type] > 0
+    st = None if site_type is None else site_type
+    report["sites_dropped_dominated"] = 0
+    report["points_dropped_dominated"] = 0
+    while dominance or row_dominance:
+        changed = False
+        if row_dominance:
+            rows = np.flatnonzero(keep)
+            drop = _dominated_rows(sp.csr_array(sp.csr_array(mats[0][rows])[:, kept_sites]))
+            keep[rows[drop]] = False
+            report["points_dropped_dominated"] += int(drop.sum())
+            changed |= bool(drop.any())
+        if dominance:
+            sub = [sp.csr_array(sp.csr_array(a[keep])[:, kept_sites]) for a in mats]
+            dom = _dominated(sub, c[kept_sites], None if st is None else st[kept_sites],
+                             protected[kept_sites], no_dom[kept_sites])
+            kept_sites = kept_sites[~dom]
+            report["sites_dropped_dominated"] += int(dom.sum())
+            changed |= bool(dom.any())
+        if not (changed and row_dominance):
+            break  # site dominance alone reaches its fixed point in one pass
 
     rows = np.flatnonzero(keep)
     sub = [sp.csr_array(sp.csr_array(a[rows])[:, kept_sites]) for a in mats]
@@ -254,6 +297,7 @@ def presolve_cover(
     red, rep, w_new, req_new = _reduce(
         [inst.a], inst.w, inst.c, req, partner, inst.site_type, rules,
         relevant=relevant, merge=merge, dominance=dominance,
+        row_dominance=bool(dominance) and objective == "min_cost",
     )
     ks = red.kept_sites
     out = CoverInstance(

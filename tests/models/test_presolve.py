@@ -30,6 +30,24 @@ def test_reductions_reported_and_mapped_back() -> None:
     assert list(red.row_of) == [0, 0, 0, -1]
 
 
+def test_dominated_rows_and_sites_in_turn_for_min_cost() -> None:
+    # Point 0 is covered by {0, 1}, point 1 by {0, 1, 2}, point 2 by {2, 3}: covering point 0
+    # covers point 1, so point 1's row goes. Then site 2 (cost 3) covers only point 2, like the
+    # cheaper site 3: dominated. Unit costs would tie, so costs are distinct here.
+    a = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 1, 1]])
+    inst = CoverInstance(w=[0, 0, 0], c=[1, 2, 3, 1], a=sp.csr_array(a))
+    red_inst, _, red = presolve_cover(inst, objective="min_cost")
+    assert red.report["points_dropped_dominated"] == 1
+    assert list(red.row_of) == [0, -1, 1]
+    assert list(red.kept_sites) == [0, 3]  # site 1 dominated by 0, site 2 by 3
+    res = solve_cover(inst, OPTS, formulation="min_cost")
+    assert res.objective == 2.0 and list(np.flatnonzero(res.x)) == [0, 3]
+    # An unreachable required point is never dropped as "dominated": the model must say infeasible.
+    bad = CoverInstance(w=[0, 0], c=[1, 1], a=sp.csr_array(np.array([[1, 1], [0, 0]])))
+    assert presolve_cover(bad, objective="min_cost")[2].report["points_dropped_dominated"] == 0
+    assert solve_cover(bad, OPTS, formulation="min_cost").status == "infeasible"
+
+
 @st.composite
 def cover_instances(draw, layered: bool = False):
     n = draw(st.integers(2, 8))
