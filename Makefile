@@ -22,9 +22,15 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+# The peers the benchmarks compare against (spopt + PuLP/CBC, scikit-learn) come with the bench extra.
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+bench: $(VENV)/.bench
 	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/solve.py
+	$(BIN)/python bench/shapley_geo.py
 	$(BIN)/python bench/batch.py
 
 clean:
