@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +20,37 @@ def _as_csr(a: sp.sparray | sp.spmatrix, shape: tuple[int, int], name: str) -> s
     a.sum_duplicates()
     a.data[:] = 1
     return a
+
+
+def _normalise(inst: Any, matrices: tuple[str, ...]) -> tuple[int, int]:
+    """Coerce an instance's weights, costs, coverage matrices and ids in place; return ``(m, n)``."""
+    w = np.asarray(inst.w, dtype=float)
+    c = np.asarray(inst.c, dtype=float)
+    m, n = w.shape[0], c.shape[0]
+    if (w < 0).any() or (c < 0).any() or not (np.isfinite(w).all() and np.isfinite(c).all()):
+        raise ValueError("weights and costs must be finite and non-negative")
+    set_ = object.__setattr__
+    set_(inst, "w", w)
+    set_(inst, "c", c)
+    for name in matrices:
+        set_(inst, name, _as_csr(getattr(inst, name), (m, n), name))
+    set_(inst, "demand_ids", _object_ids(inst.demand_ids, "d", m))
+    set_(inst, "site_ids", _object_ids(inst.site_ids, "s", n))
+    return m, n
+
+
+def _normalise_types(inst: Any, n: int) -> None:
+    """Check and coerce ``site_type`` (one per site) against ``type_max``; name unnamed types."""
+    st = np.asarray(inst.site_type, dtype=np.int64)
+    tm = np.asarray(inst.type_max, dtype=np.int64)
+    if st.shape != (n,):
+        raise ValueError(f"site_type has shape {st.shape}, expected {(n,)}")
+    if n and (st.min() < 0 or st.max() >= tm.shape[0]):
+        raise ValueError("site_type refers to a type outside type_max")
+    object.__setattr__(inst, "site_type", st)
+    object.__setattr__(inst, "type_max", tm)
+    if not inst.type_names:
+        object.__setattr__(inst, "type_names", tuple(f"type{t}" for t in range(tm.shape[0])))
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,30 +94,8 @@ class LayeredInstance:
     type_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        w = np.asarray(self.w, dtype=float)
-        c = np.asarray(self.c, dtype=float)
-        m, n = w.shape[0], c.shape[0]
-        set_ = object.__setattr__
-        set_(self, "w", w)
-        set_(self, "c", c)
-        set_(self, "a_sensor", _as_csr(self.a_sensor, (m, n), "a_sensor"))
-        set_(self, "a_interceptor", _as_csr(self.a_interceptor, (m, n), "a_interceptor"))
-        st = np.asarray(self.site_type, dtype=np.int64)
-        tm = np.asarray(self.type_max, dtype=np.int64)
-        if st.shape != (n,):
-            raise ValueError(f"site_type has shape {st.shape}, expected {(n,)}")
-        if n and (st.min() < 0 or st.max() >= tm.shape[0]):
-            raise ValueError("site_type refers to a type outside type_max")
-        set_(self, "site_type", st)
-        set_(self, "type_max", tm)
-        if (w < 0).any() or (c < 0).any():
-            raise ValueError("weights and costs must be non-negative")
-        if self.demand_ids is None:
-            set_(self, "demand_ids", np.array([f"d{i}" for i in range(m)], dtype=object))
-        if self.site_ids is None:
-            set_(self, "site_ids", np.array([f"s{j}" for j in range(n)], dtype=object))
-        if not self.type_names:
-            set_(self, "type_names", tuple(f"type{t}" for t in range(tm.shape[0])))
+        _, n = _normalise(self, ("a_sensor", "a_interceptor"))
+        _normalise_types(self, n)
 
     @property
     def m(self) -> int:
@@ -168,15 +178,8 @@ class CoverInstance:
     type_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        w = np.asarray(self.w, dtype=float)
-        c = np.asarray(self.c, dtype=float)
-        m, n = w.shape[0], c.shape[0]
+        m, n = _normalise(self, ("a",))
         set_ = object.__setattr__
-        set_(self, "w", w)
-        set_(self, "c", c)
-        set_(self, "a", _as_csr(self.a, (m, n), "a"))
-        if (w < 0).any() or (c < 0).any() or not (np.isfinite(w).all() and np.isfinite(c).all()):
-            raise ValueError("weights and costs must be finite and non-negative")
         if self.required is not None:
             req = np.asarray(self.required, dtype=bool)
             if req.shape != (m,):
@@ -185,22 +188,11 @@ class CoverInstance:
         if (self.site_type is None) != (self.type_max is None):
             raise ValueError("give both site_type and type_max, or neither")
         if self.site_type is not None:
-            st = np.asarray(self.site_type, dtype=np.int64)
-            tm = np.asarray(self.type_max, dtype=np.int64)
-            if st.shape != (n,):
-                raise ValueError(f"site_type has shape {st.shape}, expected {(n,)}")
-            if n and (st.min() < 0 or st.max() >= tm.shape[0]):
-                raise ValueError("site_type refers to a type outside type_max")
-            set_(self, "site_type", st)
-            set_(self, "type_max", tm)
-            if not self.type_names:
-                set_(self, "type_names", tuple(f"type{t}" for t in range(tm.shape[0])))
+            _normalise_types(self, n)
         if self.budget is not None and not np.isfinite(self.budget):
             set_(self, "budget", None)
         if self.count is not None:
             set_(self, "count", int(self.count))
-        set_(self, "demand_ids", _object_ids(self.demand_ids, "d", m))
-        set_(self, "site_ids", _object_ids(self.site_ids, "s", n))
 
     @property
     def m(self) -> int:

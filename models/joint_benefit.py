@@ -42,8 +42,6 @@ bound left open, so it *brackets* the optimum, independently of CP-SAT.
 from __future__ import annotations
 
 import math
-import pickle
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -52,7 +50,6 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from models.engines.base import EngineUnavailableError
 from models.formulations.base import Formulation, labels, type_matrix
 from models.joint_plan import COALITION_FLOOR, JointInstance, JointPlan
 from models.linear import LinearModel, Sense, VarKind
@@ -123,8 +120,8 @@ def solve_joint_benefit_cpsat(
 
     OR-Tools and highspy cannot share a process (they ship clashing HiGHS libraries, see
     :mod:`models.engines.cpsat_engine`): unless CP-SAT is already loaded here (or
-    ``isolate=False``), the model is built and solved in a fresh ``python -m
-    models.joint_benefit`` process, the instance and the result pickled over pipes.
+    ``isolate=False``), the model is built and solved in a fresh worker process
+    (:mod:`models.engines.cpsat_worker`), the instance and the result pickled over pipes.
 
     Returns
     -------
@@ -144,16 +141,10 @@ def solve_joint_benefit_cpsat(
 
 def _in_worker(ji: JointInstance, tolerance: float, options: SolveOptions, hint: np.ndarray | None,
                share_digits: int) -> JointPlan:
-    payload = pickle.dumps((ji, tolerance, options, hint, share_digits))
+    from models.engines.cpsat_worker import call
+
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "models.joint_benefit"], input=payload,
-                          capture_output=True, check=False)
-    if proc.returncode != 0:
-        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise EngineUnavailableError(f"CP-SAT worker failed: {tail[0]}")
-    ok, result = pickle.loads(proc.stdout)
-    if not ok:
-        raise result
+    result = call("models.joint_benefit:_solve_here", ji, tolerance, options, hint, share_digits)
     result.extra["cpsat_process_s"] = time.perf_counter() - t0
     return result
 
@@ -518,18 +509,3 @@ def solve_joint_benefit(
     )
     target = benefit_target(ji, search.plan)
     return JointPlan(best, target, target, "benefit", tolerance, 0.0, extra=best.extra), search
-
-
-def main() -> None:
-    """Worker entry point: solve one pickled CP-SAT joint plan from stdin, pickle the result."""
-    ji, tolerance, options, hint, share_digits = pickle.loads(sys.stdin.buffer.read())
-    try:
-        out: tuple[bool, object] = (True, _solve_here(ji, tolerance, options, hint, share_digits))
-    except Exception as exc:  # noqa: BLE001 - the parent re-raises it
-        out = (False, exc)
-    sys.stdout.buffer.write(pickle.dumps(out))
-    sys.stdout.buffer.flush()
-
-
-if __name__ == "__main__":
-    main()

@@ -33,8 +33,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import math
-import pickle
-import subprocess
 import sys
 import time
 from typing import Any
@@ -145,22 +143,11 @@ class CpSatEngine:
 
     def run_in_worker(self, task: str, **kwargs: Any) -> Any:
         """Run ``task`` (a method name) in a fresh Python process and return its result."""
-        payload = pickle.dumps(
-            {"engine": (self.solver_options, self.max_row_digits), "task": task, "kwargs": kwargs}
-        )
+        from models.engines.cpsat_worker import call
+
         t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "models.engines.cpsat_worker"],
-            input=payload,
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise EngineUnavailableError(f"CP-SAT worker failed: {tail[0]}")
-        ok, result = pickle.loads(proc.stdout)
-        if not ok:
-            raise result
+        result = call("models.engines.cpsat_engine:run_task",
+                      (self.solver_options, self.max_row_digits), task, kwargs)
         if isinstance(result, EngineRun):
             result.extra["cpsat_process_s"] = time.perf_counter() - t0
         return result
@@ -356,3 +343,10 @@ class CpSatEngine:
                 "warm_start_passed": start is not None,
             },
         )
+
+
+def run_task(config: tuple[dict[str, Any], int], task: str, kwargs: dict[str, Any]) -> Any:
+    """Worker side of :meth:`CpSatEngine.run_in_worker`: the engine's ``task`` in this process."""
+    solver_options, digits = config
+    engine = CpSatEngine(solver_options=solver_options, max_row_digits=digits, isolate=False)
+    return getattr(engine, task)(**kwargs)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,6 +37,29 @@ def _common(model: LinearModel, inst: CoverInstance, rules: PlanRules) -> VarBlo
     rules.check_sizes(inst.m, inst.n, num_types)
     add_site_rules(model, x, rules, inst.site_type, inst.type_names)
     return x
+
+
+def _level_formulation(
+    model: LinearModel,
+    x: VarBlock,
+    inst: CoverInstance,
+    rules: PlanRules,
+    totals: np.ndarray | None,
+    inc: np.ndarray,
+    complete: Callable[[np.ndarray], np.ndarray],
+    extra: dict[str, Any],
+) -> Formulation:
+    """The :class:`Formulation` of a multi-coverage model whose value is :func:`level_values`."""
+    return Formulation(
+        model=model,
+        sites=x,
+        complete=complete,
+        value=lambda plan: level_values(inst, plan, inc),
+        feasible=lambda plan: inst.is_feasible(plan)
+        and rules_feasible(rules, plan, inst.site_type, inst.coverage_counts(plan) > 0, inst.w, totals),
+        heuristic=level_heuristic(inst, rules, inc),
+        extra=extra,
+    )
 
 
 def backup_cover(
@@ -82,16 +107,7 @@ def backup_cover(
         k = inst.coverage_counts(plan)
         return np.concatenate([plan.astype(float), (k >= 1).astype(float), (k >= 2).astype(float)])
 
-    return Formulation(
-        model=model,
-        sites=x,
-        complete=complete,
-        value=lambda plan: level_values(inst, plan, inc),
-        feasible=lambda plan: inst.is_feasible(plan)
-        and rules_feasible(rules, plan, inst.site_type, inst.coverage_counts(plan) > 0, inst.w, totals),
-        heuristic=level_heuristic(inst, rules, inc),
-        extra={"theta": theta},
-    )
+    return _level_formulation(model, x, inst, rules, totals, inc, complete, {"theta": theta})
 
 
 def max_levels(inst: CoverInstance) -> int:
@@ -169,16 +185,7 @@ def expected_cover(
         k = inst.coverage_counts(plan)
         return np.concatenate([plan.astype(float), (level <= k[rows]).astype(float)])
 
-    return Formulation(
-        model=model,
-        sites=x,
-        complete=complete,
-        value=lambda plan: level_values(inst, plan, inc),
-        feasible=lambda plan: inst.is_feasible(plan)
-        and rules_feasible(rules, plan, inst.site_type, inst.coverage_counts(plan) > 0, inst.w, totals),
-        heuristic=level_heuristic(inst, rules, inc),
-        extra={"levels": big_l, "p": p},
-    )
+    return _level_formulation(model, x, inst, rules, totals, inc, complete, {"levels": big_l, "p": p})
 
 
 def _lift_partner(rules: PlanRules, rows: np.ndarray, lvl1: np.ndarray) -> PlanRules:
