@@ -280,10 +280,20 @@ class Threats(StrictModel):
 class SolverSettings(StrictModel):
     """How to solve: engine, solver and shared options."""
 
-    engine: str = "pyomo"
-    """Engine from the registry (``pyomo``, ``highs``, ``cpsat``)."""
+    engine: str = "highs"
+    """Engine from the registry: ``highs`` (the model as arrays straight to HiGHS, the fastest),
+    ``pyomo`` (the same model as a readable Pyomo model, any Pyomo solver) or ``cpsat`` (OR-Tools)."""
     solver: str = "highs"
     """For the ``pyomo`` engine: any Pyomo solver by name (``highs``, ``gurobi``, ``scip``, ``cbc``)."""
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        from models import engines
+
+        if value not in engines.names():
+            raise ValueError(f"unknown engine; choose one of {', '.join(engines.names())}")
+        return value
     time_limit_s: float | None = Field(default=60.0, gt=0)
     """Wall-clock limit; stopped early, the best plan is returned with its gap."""
     mip_rel_gap: float = Field(default=1e-4, ge=0, lt=1)

@@ -30,6 +30,19 @@ def test_plan_is_verified_and_consistent(small_run):
     assert 0 < s["defended_share"] <= 1
 
 
+
+@pytest.mark.parametrize("engine", ["pyomo", "cpsat"])
+def test_every_engine_reaches_the_same_verified_optimum(small_run, engine):
+    """The scenario's engine is a choice of speed, never of answer (HiGHS arrays as reference)."""
+    from planner import run_scenario
+
+    assert small_run.scenario.solver.engine == "highs"  # the default
+    other = small_run.scenario.with_overrides({"solver": {"engine": engine}})
+    run = run_scenario(other, problem=small_run.problem)
+    assert run.certificate.ok and run.result.status == "optimal"
+    assert run.summary()["solver"]["engine"] == engine
+    assert run.result.objective == pytest.approx(small_run.result.objective, rel=1e-4)
+
 def test_budget_binds_something(small_run):
     """The small scenario's budget cannot buy every candidate, so the optimiser had to choose."""
     run = small_run
