@@ -20,6 +20,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
 from pyproj import CRS, Transformer
 
 from reports.bundle import PlanBundle
@@ -153,7 +154,6 @@ def _draw_graticule(ax: Any, to_map: Transformer, extent: tuple[float, ...]) -> 
     xmin, ymin, xmax, ymax = extent
     dense = np.arange(-90.0, 90.0 + 1e-9, 0.5)
     xticks: list[tuple[float, str]] = []
-    yticks: list[tuple[float, str]] = []
     for lon in np.arange(-180.0, 180.0, step):
         x, y = to_map.transform(np.full_like(dense, lon), np.clip(dense, -89.9, 89.9))
         ax.plot(x, y, color=GRATICULE, lw=0.35, alpha=0.7, zorder=1.5)
@@ -161,14 +161,20 @@ def _draw_graticule(ax: Any, to_map: Transformer, extent: tuple[float, ...]) -> 
             if xmin <= cx <= xmax:
                 xticks.append((cx, _deg_label(lon, "E", "W")))
     dense_lon = np.arange(-180.0, 180.0 + 1e-9, 0.5)
+    # Each parallel is labelled on the line itself, at its leftmost point inside the frame: on a
+    # conic map a tick on the frame's edge sits far from the latitude the eye expects there.
+    pad = 0.006 * (xmax - xmin)
     for lat in np.arange(-90.0, 90.0, step)[1:]:
         x, y = to_map.transform(dense_lon, np.full_like(dense_lon, lat))
         ax.plot(x, y, color=GRATICULE, lw=0.35, alpha=0.7, zorder=1.5)
-        for cy in _edge_crossings(x, y, xmin):
-            if ymin <= cy <= ymax:
-                yticks.append((cy, _deg_label(lat, "N", "S")))
+        inside = np.flatnonzero((x >= xmin + pad) & (x <= xmax - 8 * pad)
+                                & (y >= ymin) & (y <= ymax - 3 * pad))
+        if inside.size:
+            k = inside[np.argmin(x[inside])]
+            ax.text(x[k] + pad, y[k], _deg_label(lat, "N", "S"), fontsize=6.5, color="#55606a", ha="left",
+                    va="bottom", zorder=1.6, path_effects=[withStroke(linewidth=2, foreground="white")])
     ax.set_xticks([t[0] for t in xticks], [t[1] for t in xticks])
-    ax.set_yticks([t[0] for t in yticks], [t[1] for t in yticks])
+    ax.set_yticks([])
     ax.tick_params(labelsize=7, colors="#55606a", length=2)
 
 
