@@ -142,11 +142,13 @@ def run(
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    pdf: Annotated[bool, typer.Option(
+        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan[pdf]').")] = False,
 ) -> None:
     """Run a scenario end to end: coverage, optimisation, verification, report.
 
     Writes plan.gpkg (open it in QGIS), plan.csv, points.csv, summary.json, map.png and a
-    self-contained report.html to OUT/<scenario name>/, atomically.
+    self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/, atomically.
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -157,6 +159,12 @@ def run(
         if time_limit is not None:
             overrides.append(f"solver.time_limit_s={time_limit}")
         sc = _load(scenario, overrides)
+        if pdf:
+            from reports.pdf import INSTALL_HINT, pdf_available
+
+            if not pdf_available():  # said before solving, not after
+                err_console.print(f"error: --pdf: {INSTALL_HINT}", markup=False)
+                raise typer.Exit(2)
         progress_console = Console(stderr=True)
         show = not (quiet or as_json) and progress_console.is_terminal
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
@@ -171,7 +179,7 @@ def run(
 
             result = run_scenario(sc, source=scenario, stage=stage)
             stage("Writing outputs")
-            paths = write_run(result, out)
+            paths = write_run(result, out, pdf=pdf)
             progress.update(current[-1], completed=1, total=1)
         summary = result.summary()
         if as_json:
@@ -186,8 +194,9 @@ def run(
                       + (f", gap {gap:.2%}" if gap is not None else "")
                       + f", verified: {'yes' if summary['verification']['ok'] else 'NO'}, "
                       f"{summary['times']['total_s']:.1f} s")
-        console.print(f"report: [link=file://{paths['report.html'].resolve()}]"
-                      f"{paths['report.html']}[/link]")
+        for name in ("report.html", "report.pdf"):
+            if name in paths:
+                console.print(f"report: [link=file://{paths[name].resolve()}]{paths[name]}[/link]")
 
 
 @app.command()

@@ -333,8 +333,8 @@ def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
     return {"sections": (section,), "allocations": alloc}
 
 
-def write_run(run: PlanRun, out_root: str | Path = "out") -> dict[str, Path]:
-    """Write the plan's outputs atomically under ``out_root/<scenario name>/``."""
+def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:
+    """Write the plan's outputs atomically under ``out_root/<scenario name>/`` (and ``report.pdf``)."""
     from reports import write_outputs
 
-    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name)
+    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name, pdf=pdf)

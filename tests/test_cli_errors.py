@@ -97,3 +97,11 @@ def test_console_script_prints_no_traceback(tmp_path):
                           capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_pdf_without_weasyprint_is_refused_before_solving(small_dict, write_yaml, tmp_path, monkeypatch):
+    monkeypatch.setattr("reports.pdf.pdf_available", lambda: False)
+    path = write_yaml(small_dict)
+    result = run_cli("run", str(path), "--pdf", "--out", str(tmp_path / "out"))
+    assert_one_line_error(result, "--pdf", "domeplan[pdf]")
+    assert not (tmp_path / "out").exists()

@@ -20,3 +20,12 @@ def test_missing_weasyprint_raises_before_anything_is_written(tmp_path, monkeypa
 def test_pdf_is_written_when_asked(tmp_path, fast_images):
     out = write_outputs(make_bundle(), tmp_path / "tiny", pdf=True, charts=False)
     assert out["report.pdf"].read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.skipif(not pdf.pdf_available(), reason="WeasyPrint not installed (optional)")
+def test_domeplan_run_writes_the_pdf_beside_the_html(small_run, tmp_path):
+    from planner import write_run
+
+    paths = write_run(small_run, tmp_path, pdf=True)
+    assert paths["report.pdf"].read_bytes()[:5] == b"%PDF-"
+    assert paths["report.pdf"].parent == paths["report.html"].parent == tmp_path / "small"
