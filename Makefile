@@ -30,6 +30,7 @@ $(VENV)/.bench: $(STAMP)
 bench: $(VENV)/.bench
 	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/solve.py
+	$(BIN)/python bench/orlib.py
 	$(BIN)/python bench/shapley_geo.py
 	$(BIN)/python bench/batch.py
 
