@@ -4,7 +4,7 @@ For every ``scp*.txt`` in a folder (default: the four copies the tests use), sol
 covering with ``models.solve_cover`` (presolve with dominated rows and sites, greedy start, HiGHS)
 and with the straightforward Pyomo model solved by HiGHS (``bench.peers.pyomo_highs``), one thread,
 gap 0.01 % (exact on these integer costs). Prints both times, the ratio, and whether each objective
-equals the published optimum (Beasley 1987; the table below, or ``optima.csv`` in the folder).
+equals the published optimum (Beasley 1987) listed in the folder's ``optima.csv``.
 
 Run: ``python bench/orlib.py`` or ``python bench/orlib.py DIR --only 4,5,6,a`` (the shared copy
 of all 50 instances sits beside the project in ``shared/data/orlib_scp``; ``--only`` picks the
@@ -26,14 +26,14 @@ from models import SolveOptions, solve_cover  # noqa: E402
 from models.orlib import read_orlib_scp  # noqa: E402
 
 HERE = Path(__file__).resolve().parents[1] / "tests" / "models" / "data" / "orlib"
-PUBLISHED = {"scp41": 429, "scp42": 512, "scpe1": 5, "scpe2": 5}
 
 
 def optima(folder: Path) -> dict[str, float]:
+    """Published optima by instance name, from the folder's ``optima.csv`` (none if it has none)."""
     table = folder / "optima.csv"
     if not table.exists():
-        return dict(PUBLISHED)
-    with table.open() as f:
+        return {}
+    with table.open(newline="") as f:
         return {row["instance"]: float(row["optimum"]) for row in csv.DictReader(f)}
 
 

@@ -182,7 +182,6 @@ def _reduce(
         no_dom[rules.exclusive.reshape(-1)] = True
     if rules.type_min is not None and site_type is not None:
         protected |= rules.type_min[site_type] > 0
-    st = None if site_type is None else site_type
     report["sites_dropped_dominated"] = 0
     report["points_dropped_dominated"] = 0
     while dominance or row_dominance:
@@ -195,7 +194,7 @@ def _reduce(
             changed |= bool(drop.any())
         if dominance:
             sub = [sp.csr_array(sp.csr_array(a[keep])[:, kept_sites]) for a in mats]
-            dom = _dominated(sub, c[kept_sites], None if st is None else st[kept_sites],
+            dom = _dominated(sub, c[kept_sites], None if site_type is None else site_type[kept_sites],
                              protected[kept_sites], no_dom[kept_sites])
             kept_sites = kept_sites[~dom]
             report["sites_dropped_dominated"] += int(dom.sum())

@@ -101,8 +101,8 @@ def solve_formulation(
     sense = f.model.sense
     stale = values_disagree(f, run)
     if stale and start is not None:
-        # HiGHS 1.16 can report the optimum's objective with the *start's* column values; a
-        # second run without the start gives values that match (measured; pyproject pins < 1.16).
+        # HiGHS 1.16 can report "optimal" with the *start's* column values; a second run
+        # without the start gives values that match (measured; pyproject pins < 1.16).
         run = eng.solve(f.model, options, None)
         stale = values_disagree(f, run)
         info["resolved_without_start"] = True
