@@ -206,8 +206,8 @@ def allocate(
                                        "optionally benefits and weights.")],
     method: Annotated[list[str], typer.Option(
         "--method", "-m", metavar="METHOD", show_default=False,
-        help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; repeat the option or "
-        "give a comma-separated list.")],
+        help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
+        "scenario's rules) or proportional; repeat the option or give a comma-separated list.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""

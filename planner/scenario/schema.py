@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models.costshare.registry import rule_names
 from planner.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -304,9 +305,9 @@ class SolverSettings(StrictModel):
     """Random seed for reproducible runs."""
 
 
-ShareRule = Literal["equal", "gdp", "population", "benefit", "standalone", "shapley", "nucleolus", "scrb"]
-SHARE_RULES: tuple[str, ...] = ("equal", "gdp", "population", "benefit", "standalone", "shapley",
-                                "nucleolus", "scrb")
+SHARE_RULES: tuple[str, ...] = rule_names()
+# The registry is the one vocabulary of rules; a Literal built from it keeps the JSON Schema's enum.
+ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]
 
 
 class JointPlanSettings(StrictModel):
