@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models import SolveOptions, SolveResult, solve_layered
+from models import SolveOptions, SolveResult, names, solve_layered
 from planner.errors import InputError
 from planner.problem.build import CoverageProblem, build_problem, plan_rules
 from planner.run.verify import Certificate, verify_plan
@@ -274,9 +274,10 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     if not result.has_solution:
         # Without side rules the empty plan is feasible; with quotas, existing sites or partner
         # shares the scenario itself may admit no plan: say which of its rules conflict.
-        rows = [c["text"] for c in result.extra.get("diagnosis", {}).get("conflicts", [])
-                if not c["bound"]]
-        rows.sort(key=lambda text: "cover[" in text)  # the scenario's limits first, then points
+        found = () if result.diagnosis is None else result.diagnosis.conflicts
+        # The scenario's limits first, then the points that cannot be covered.
+        rows = [c.text for c in sorted((c for c in found if not c.is_bound),
+                                       key=lambda c: c.block in names.POINT_BLOCKS)]
         more = f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
         why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
             f"the solver stopped with no plan ({result.status})"
