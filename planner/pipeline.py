@@ -22,7 +22,7 @@ import pandas as pd
 
 from models import SolveOptions, SolveResult, solve_layered
 from planner.errors import InputError
-from planner.problem import CoverageProblem, build_problem, plan_rules
+from planner.problem import CoverageProblem, build_problem, plan_rules, space_sampling
 from planner.scenario import Scenario, SpaceAsset
 from planner.verify import Certificate, verify_plan
 
@@ -128,6 +128,8 @@ class PlanRun:
                 "max_count": 1 if isinstance(asset, SpaceAsset) else asset.max_count,
                 "unit_cost_musd": asset.unit_cost_musd,
                 "cost_musd": float(c["cost_musd"].sum()),
+                **({"coverage_sampling": {k: v.describe() for k, v in space_sampling(asset).items()}}
+                   if isinstance(asset, SpaceAsset) else {}),
             })
         return rows
 

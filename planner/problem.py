@@ -24,6 +24,7 @@ from geodata import threats as gthreat
 from geodata.geometry import great_circle_km, radar_horizon_km
 from geodata.layers import LayerFileError, area_grid, point_layer_from_file
 from geodata.orbits import Walker
+from geodata.space_time import SamplingPlan, sampling_plan
 from models import LayeredInstance, PlanRules
 from planner.errors import InputError
 from planner.scenario import LandAsset, Scenario, SeaAsset, SpaceAsset
@@ -325,14 +326,25 @@ def _space_sites(asset: SpaceAsset) -> pd.DataFrame:
 
 
 def space_fractions(asset: SpaceAsset, demand: pd.DataFrame) -> np.ndarray:
-    """Time-averaged fraction of an orbit each point sees a satellite, one column per menu option."""
+    """Time-averaged fraction of the horizon each point sees a satellite, one column per menu option.
+
+    Horizon and step: the asset's ``horizon_s`` and ``time_step_s`` (default one sidereal day or
+    the repeat cycle, step from the footprint crossing time; :func:`space_sampling`).
+    """
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()
     cols = [
         gcov.space_coverage_fraction(Walker.parse(p), asset.altitude_km, asset.min_elevation_deg,
-                                     lon, lat, n_steps=asset.time_steps)
+                                     lon, lat, horizon_s=asset.horizon_s, time_step_s=asset.time_step_s)
         for p in asset.constellations
     ]
     return np.column_stack(cols)
+
+
+def space_sampling(asset: SpaceAsset) -> dict[str, SamplingPlan]:
+    """Horizon and time step used for each constellation option of a space asset, by pattern."""
+    return {str(w): sampling_plan(w, asset.altitude_km, asset.min_elevation_deg, asset.horizon_s,
+                                  asset.time_step_s)
+            for w in map(Walker.parse, asset.constellations)}
 
 
 def exclusive_pairs(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:

@@ -222,9 +222,23 @@ class SpaceAsset(_AssetBase):
     constellations: tuple[str, ...] = Field(min_length=1)
     """Menu of Walker delta patterns ``i:t/p/f`` (inclination deg : satellites / planes / phasing)."""
     coverage_threshold: float = Field(default=0.9, gt=0, le=1)
-    """Time-averaged fraction of an orbit with a satellite in view at which a point counts as covered."""
-    time_steps: int = Field(default=120, ge=8, le=5000)
-    """Time steps over one orbital period for the time average."""
+    """Time-averaged fraction of the horizon with a satellite in view at which a point counts as
+    covered."""
+    horizon_s: float | None = Field(default=None, gt=0, le=2_000_000, allow_inf_nan=False)
+    """Horizon of the time averages and revisit gaps, s. Default ``None``: one sidereal day
+    (86,164 s), or the constellation's ground-track repeat cycle when shorter (per-point coverage
+    depends on longitude; one orbit is far too short)."""
+    time_step_s: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
+    """Sample spacing, s. Default ``None``: the footprint crossing time 2λ/n over 40 (21.9 s at
+    1,200 km and 10°), so no pass is missed."""
+
+    @model_validator(mode="after")
+    def _samples(self) -> SpaceAsset:
+        if self.horizon_s is not None and self.time_step_s is not None \
+                and self.horizon_s / self.time_step_s > 200_000:
+            raise ValueError(f"asset type '{self.name}': horizon_s / time_step_s = "
+                             f"{self.horizon_s / self.time_step_s:,.0f} samples, more than 200,000")
+        return self
 
     @field_validator("constellations")
     @classmethod
