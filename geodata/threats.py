@@ -261,10 +261,14 @@ def corridor_summary(tracks: ThreatTracks, tracked: np.ndarray) -> pd.DataFrame:
     """Per track: launch area, target, range, apogee, flight time, tracked fraction, warning.
 
     ``warning_time_s`` is the time from the first tracked sample to impact, 0 if never tracked.
+    ``tracked`` is ``(n_tracks, n_samples)``, or ``(n_epochs, n_tracks, n_samples)`` for launch
+    times that matter (space sensors): then both figures are means over the epochs.
     """
-    any_track = tracked.any(axis=1)
-    first = np.argmax(tracked, axis=1)
-    t_first = tracks.time_s[np.arange(tracked.shape[0]), first]
+    tr = tracked if tracked.ndim == 3 else tracked[None]
+    any_track = tr.any(axis=2)
+    first = np.argmax(tr, axis=2)
+    t_first = np.take_along_axis(np.broadcast_to(tracks.time_s, tr.shape), first[..., None], axis=2)[..., 0]
+    warning = np.where(any_track, tracks.flight_time_s[None, :] - t_first, 0.0)
     return pd.DataFrame(
         {
             "launch_area": np.asarray(tracks.area_names, dtype=object)[tracks.area],
@@ -272,8 +276,8 @@ def corridor_summary(tracks: ThreatTracks, tracked: np.ndarray) -> pd.DataFrame:
             "range_km": tracks.range_km,
             "apogee_km": tracks.apogee_km,
             "flight_time_s": tracks.flight_time_s,
-            "tracked_fraction": tracked.mean(axis=1),
-            "warning_time_s": np.where(any_track, tracks.flight_time_s - t_first, 0.0),
+            "tracked_fraction": tr.mean(axis=2).mean(axis=0),
+            "warning_time_s": warning.mean(axis=0),
         }
     )
 
