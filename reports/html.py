@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jinja2
@@ -114,7 +114,7 @@ def asset_type_table(summary: dict[str, Any]) -> Table | None:
     sampling = [f"{r.get('asset_type')} {k}: {v}" for r in rows
                 for k, v in (r.get("coverage_sampling") or {}).items()]  # fmt: skip
     if sampling:
-        table.note = "Space coverage time averages: " + "; ".join(sampling) + "."
+        return replace(table, note="Space coverage time averages: " + "; ".join(sampling) + ".")
     return table
 
 
