@@ -6,12 +6,24 @@ line on stderr and exit with code 2 (no traceback, nothing written).
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any
 
+_REPR = reprlib.Repr()  # attributes, not keywords: Python 3.11
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxlong, _REPR.maxother = 3, 70, 40, 70
+for _name in ("maxtuple", "maxlist", "maxarray", "maxdict", "maxset", "maxfrozenset", "maxdeque"):
+    setattr(_REPR, _name, 4)
+
 
 def _show(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    """A bounded rendering of ``value``: never more than ``limit`` characters, whatever its size.
+
+    ``reprlib`` looks at no more than a few items per level and a few levels, so a huge or
+    alias-expanded value costs no more than a small one (``repr()`` of a billion-laughs value
+    would never end).
+    """
+    text = _REPR.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -14,10 +14,18 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from planner.errors import InputError
+from planner.limits import Limits
+from planner.strict import BOOL_ERROR, check_ring, reject_bool
 
 SCHEMA_VERSION = 1
 
@@ -33,6 +41,11 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, data: Any) -> Any:
+        return reject_bool(cls, data)
 
 
 class Partner(StrictModel):
@@ -254,6 +267,18 @@ class LaunchAreaSpec(StrictModel):
     """Exterior ring as ``[lon, lat]`` pairs (degrees)."""
     spacing_km: Km = 200.0
     """Spacing of launch points inside a polygon."""
+    repair: bool = False
+    """Repair an invalid (e.g. self-intersecting) polygon with ``shapely.make_valid`` instead of
+    refusing it."""
+
+    @model_validator(mode="after")
+    def _ring(self) -> LaunchAreaSpec:
+        if self.polygon is not None:
+            try:
+                check_ring(self.polygon, repair=self.repair)
+            except ValueError as err:
+                raise ValueError(f"launch area '{self.name}': polygon: {err}") from None
+        return self
 
     @model_validator(mode="after")
     def _point_or_polygon(self) -> LaunchAreaSpec:
@@ -398,6 +423,8 @@ class Scenario(StrictModel):
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
     """How the partners share the bill (computed when there are at least two partners)."""
+    limits: Limits = Limits()
+    """Most the scenario may build (sites, points, pairs), checked before building anything."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -432,8 +459,9 @@ class Scenario(StrictModel):
         return self.title or self.name
 
     def canonical_json(self) -> str:
-        """Canonical JSON of the fully resolved scenario (defaults filled), for hashing."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """Canonical JSON of the fully resolved scenario (defaults filled, limits left out), for hashing."""
+        data = self.model_dump(mode="json", exclude={"limits"})  # limits never change a result
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def digest(self) -> str:
         """SHA-256 of the canonical JSON: the scenario's identity in results."""
@@ -583,10 +611,14 @@ def validation_error(err: ValidationError, data: Any, file: str | Path | None) -
         return InputError("unknown key", file=file, field=_path(loc))
     if first["type"] == "missing":
         return InputError("required field is missing", file=file, field=_path(loc))
+    if first["type"] == BOOL_ERROR:
+        loc = (*loc, first["ctx"]["field"])
+        return InputError(first["msg"], file=file, field=_path(loc), value=_value_at(data, loc))
     value = first.get("input", ...)
-    if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
-        value = ...  # a model-level rule: the whole mapping says nothing useful
     msg = msg.removeprefix("Value error, ")
+    if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
+        # a model-level rule: the whole mapping says nothing useful
+        return InputError(msg, file=file, field=_path(loc) or None)
     return InputError(msg, file=file, field=_path(loc) or None,
                       value=value if value is not ... else _value_at(data, loc) if loc else ...)
 
@@ -609,23 +641,10 @@ def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file, turning I/O and syntax errors into :class:`InputError`."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read file ({err.__class__.__name__})", file=path) from None
-    if not text.strip():
-        raise InputError("file is empty", file=path)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "invalid YAML"
-        raise InputError(f"not valid YAML{where}: {problem}", file=path) from None
+    """Read a YAML file strictly and within the size cap (:func:`planner.safe_yaml.read_yaml`)."""
+    from planner.safe_yaml import read_yaml as read_strict
+
+    return read_strict(path)
 
 
 def load_scenario(path: str | Path) -> Scenario:
