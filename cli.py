@@ -55,8 +55,8 @@ def guard() -> Iterator[None]:
 
 
 def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Scenario, lazily imported
-    from planner.overrides import apply_cli_overrides
-    from planner.scenario import load_scenario
+    from planner.scenario.overrides import apply_cli_overrides
+    from planner.scenario.schema import load_scenario
 
     scenario = load_scenario(path)
     return apply_cli_overrides(scenario, overrides or [], file=path)
@@ -67,7 +67,7 @@ def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file against the schema and the shipped geography, without solving."""
     with guard():
         from planner.errors import InputError
-        from planner.problem import load_partners
+        from planner.problem.build import load_partners
 
         sc = _load(scenario)
         try:
@@ -82,7 +82,7 @@ def validate(scenario: ScenarioArg) -> None:
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code)."""
-    from planner.scenario import json_schema
+    from planner.scenario.schema import json_schema
 
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
@@ -152,7 +152,7 @@ def run(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from planner.pipeline import run_scenario, write_run
+    from planner.run.pipeline import run_scenario, write_run
 
     with guard():
         overrides = list(set_ or [])
@@ -211,7 +211,7 @@ def allocate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
-    from planner.allocate import allocate_file
+    from planner.commands.allocate import allocate_file
 
     with guard():
         result = allocate_file(game, method)
@@ -269,8 +269,8 @@ def optimize(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
+    from planner.commands.optimize import optimize_from_files
     from planner.errors import InputError
-    from planner.optimize import optimize_from_files
 
     with guard():
         limits: dict[str, int] = {}
@@ -311,9 +311,9 @@ def coverage(
     candidate sites in reach, space coverage fraction, time with 2+ satellites in view, mean and
     maximum revisit gap) and coverage_map.png.
     """
-    from planner.coverage_report import coverage_map, coverage_tables, write_coverage
     from planner.errors import InputError
-    from planner.problem import build_problem
+    from planner.problem.build import build_problem
+    from planner.problem.coverage_report import coverage_map, coverage_tables, write_coverage
 
     with guard():
         sc = _load(scenario, list(set_ or []))
@@ -344,7 +344,7 @@ def coverage(
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 
-def _runs_table(c) -> Table:  # noqa: ANN001 - planner.compare.Comparison, lazily imported
+def _runs_table(c) -> Table:  # noqa: ANN001 - planner.batch.compare.Comparison, lazily imported
     t = Table(title=f"batch {c.name}: runs side by side", title_justify="left", show_edge=False)
     params = [col for col in c.runs.columns if col not in (
         "name", "group", "status", "budget_musd", "cost_musd", "defended_weight", "defended_share",
@@ -368,7 +368,7 @@ def _runs_table(c) -> Table:  # noqa: ANN001 - planner.compare.Comparison, lazil
 
 
 def _show_comparison(folder: Path) -> None:
-    from planner.compare import compare_batch, write_comparison
+    from planner.batch.compare import compare_batch, write_comparison
 
     c = compare_batch(folder)
     paths = write_comparison(folder, c)
@@ -419,9 +419,9 @@ def batch(
         TimeRemainingColumn,
     )
 
-    from planner.batch import load_batch
-    from planner.runner import run_batch
-    from planner.store import StoreError
+    from planner.batch.runner import run_batch
+    from planner.batch.spec import load_batch
+    from planner.batch.store import StoreError
 
     with guard():
         spec = load_batch(batch_file, output=out)
@@ -433,7 +433,7 @@ def batch(
             bar = progress.add_task(f"batch {spec.name}", total=len(spec.runs), done=0, failed=0,
                                     running=0)
 
-            def show(p) -> None:  # noqa: ANN001 - planner.runner.BatchProgress
+            def show(p) -> None:  # noqa: ANN001 - planner.batch.runner.BatchProgress
                 progress.update(bar, completed=p.finished, done=p.done + p.skipped, failed=p.failed,
                                 running=p.running)
 
@@ -456,7 +456,7 @@ def compare(
     folder: Annotated[Path, typer.Argument(help="A batch's output folder.", show_default=False)],
 ) -> None:
     """Compare a batch's runs: cost–coverage frontier, runs side by side, plots, summary.html."""
-    from planner.store import StoreError
+    from planner.batch.store import StoreError
 
     try:
         _show_comparison(folder)
