@@ -64,18 +64,16 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file against the schema and the shipped geography, without solving."""
+    """Check a scenario file as `run` would before solving: schema, geography, point files,
+    solver available, size limits."""
     with guard():
-        from planner.errors import InputError
-        from planner.problem.build import load_partners
+        from planner.problem.preflight import preflight
 
         sc = _load(scenario)
-        try:
-            load_partners(sc)
-        except InputError as err:
-            raise err.with_file(scenario) from None
+        est = preflight(sc, scenario)  # everything run checks before solving
         console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
                       f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
+                      f"~{sum(est.sites.values()):,} candidate sites, {est.points:,} points, "
                       f"hash {sc.digest()[:12]}")
 
 

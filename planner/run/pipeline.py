@@ -261,6 +261,9 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     """
     say = stage or (lambda _msg: None)
     t0 = time.perf_counter()
+    from planner.problem.preflight import check_solver
+
+    check_solver(scenario, source)  # before any work: not after minutes of coverage
     if problem is None:
         try:
             base_dir = Path(source).parent if source is not None else None

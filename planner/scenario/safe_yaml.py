@@ -213,6 +213,8 @@ def loads(text: str, *, file: str | Path | None = None) -> Any:
         raise InputError(f"not valid YAML{where}: {problem}", file=file) from None
     except RecursionError:
         raise InputError(f"refused: nested deeper than {MAX_DEPTH} levels", file=file) from None
+    except ValueError as err:  # a constructor's own limit, e.g. an integer of 5,000 digits
+        raise InputError(f"not valid YAML: {str(err)[:120]}", file=file) from None
 
 
 def read_yaml(path: str | Path) -> Any:
