@@ -64,8 +64,10 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file as `run` would before solving: schema, geography, point files,
-    solver available, size limits."""
+    """Check a scenario file as `run` would before solving, without solving.
+
+    Schema, geography, point files read, solver available, size limits.
+    """
     with guard():
         from planner.problem.preflight import preflight
 

@@ -49,6 +49,10 @@ def check_game_numbers(obj: Any, file: Any) -> None:
         except OverflowError:
             big = True
         if big:
-            raise InputError(f"magnitude above {MAX_GAME_VALUE:g}: sums would overflow; rescale "
-                             "the game (e.g. M USD instead of USD)", file=file, field=fld,
-                             value=val if isinstance(val, float) else f"{str(val)[:20]}...")
+            raise InputError(
+                f"magnitude above {MAX_GAME_VALUE:g}: sums would overflow; rescale "
+                "the game (e.g. M USD instead of USD)",
+                file=file,
+                field=fld,
+                value=val if isinstance(val, float) else f"{str(val)[:20]}...",
+            )

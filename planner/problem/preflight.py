@@ -40,10 +40,18 @@ def check_solver(scenario: Scenario, file: str | Path | None = None) -> None:
     if _engine_available(s.engine, s.solver):
         return
     if s.engine == "pyomo":
-        raise InputError("Pyomo cannot find this solver here; install it, or use solver: highs",
-                         file=file, field="solver.solver", value=s.solver)
-    raise InputError("this engine is not installed here (see the README's engine table)", file=file,
-                     field="solver.engine", value=s.engine)
+        raise InputError(
+            "Pyomo cannot find this solver here; install it, or use solver: highs",
+            file=file,
+            field="solver.solver",
+            value=s.solver,
+        )
+    raise InputError(
+        "this engine is not installed here (see the README's engine table)",
+        file=file,
+        field="solver.engine",
+        value=s.engine,
+    )
 
 
 def check_solvers(scenarios: Iterable[Scenario], file: str | Path | None = None) -> None:

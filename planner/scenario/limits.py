@@ -14,6 +14,8 @@ The estimates (all from the shipped geography, none from building the problem):
   :math:`(s_0/s)^2`;
 - area-grid points: geodesic area / cell², and the cells scanned by the grid: the projected
   bounding box / cell²;
+- site pairs sharing a point (the presolve's dominance test builds :math:`A^\top A`): points ×
+  (sites in reach of a point, summed over the layer's types)²;
 - covered pairs of a layer: points × min(sites, sites within reach), the sites within reach
   being the spherical cap of the reach, :math:`2\pi R^2 (1-\cos(r/R))`, over spacing²;
   separation pairs likewise; for corridor engagement, track samples × sites within reach;
@@ -72,6 +74,8 @@ class SizeEstimate:
     points: int = 0
     grid_cells_scanned: int = 0
     pairs: int = 0
+    overlap_pairs: int = 0
+    """Site pairs sharing a point, the presolve's :math:`A^\\top A` (points × sites in reach²)."""
     track_samples: int = 0
 
 
@@ -186,6 +190,7 @@ def estimate_size(
         samples = n_points * _launch_points(scenario) * scenario.threats.n_samples
     sites: dict[str, int] = {}
     pairs = 0
+    reach = {"sensor": 0, "interceptor": 0}  # sites in reach of one point, per layer
     for k, asset in enumerate(scenario.asset_types):
         if isinstance(asset, SpaceAsset):
             pairs += 2 * n_points * len(asset.constellations)
@@ -205,14 +210,22 @@ def estimate_size(
 
         if asset.sensor_range_km is not None:
             pairs += n_points * near(asset.sensor_range_km)
+            reach["sensor"] += near(asset.sensor_range_km)
         if asset.engagement_range_km is not None:
             pairs += n_points * near(asset.engagement_range_km)
+            reach["interceptor"] += near(asset.engagement_range_km)
             if corridor:
                 pairs += samples * near(asset.engagement_range_km)
         if asset.min_separation_km is not None:
             pairs += n * near(asset.min_separation_km) // 2
+    overlaps = sum(n_points * r**2 for r in reach.values())
     return SizeEstimate(
-        sites=sites, points=n_points, grid_cells_scanned=scanned, pairs=pairs, track_samples=samples
+        sites=sites,
+        points=n_points,
+        grid_cells_scanned=scanned,
+        pairs=pairs,
+        overlap_pairs=overlaps,
+        track_samples=samples,
     )
 
 
@@ -269,6 +282,13 @@ def check_size(scenario: Scenario, partners: gpd.GeoDataFrame, base_dir: Path | 
             f"gives ~{_millions(est.pairs)} covered point–site pairs ({est.points:,} "
             f"points); the limit is {lim.max_pairs:,} — raise `limits.max_pairs` "
             "if you mean it",
+            field="asset_types",
+        )
+    if est.overlap_pairs > lim.max_pairs:
+        raise InputError(
+            f"gives ~{_millions(est.overlap_pairs)} pairs of candidate sites sharing a point "
+            f"({est.points:,} points × sites in reach²: the presolve compares them); the limit is "
+            f"{lim.max_pairs:,} — use a coarser spacing or raise `limits.max_pairs` if you mean it",
             field="asset_types",
         )
     return est
