@@ -403,6 +403,8 @@ def batch(
     skip_failed: Annotated[bool, typer.Option(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    allow_outside: Annotated[bool, typer.Option(
+        "--allow-outside", help="Let the file's output: write outside the working folder.")] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
@@ -425,6 +427,13 @@ def batch(
 
     with guard():
         spec = load_batch(batch_file, output=out)
+        if out is None and not allow_outside:
+            from planner.batch.guard import check_output_inside
+
+            check_output_inside(spec.output, batch_file)
+        from planner.problem.preflight import check_solvers
+
+        check_solvers((r.scenario for r in spec.runs), batch_file)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
                               "failed[/red] [cyan]{task.fields[running]} running[/cyan]"),

@@ -297,3 +297,44 @@ def check_size(scenario: Scenario, partners: gpd.GeoDataFrame, base_dir: Path | 
 def _field_value(scenario: Scenario, fld: str) -> Any:
     k = int(fld.split("[", 1)[1].split("]", 1)[0])
     return scenario.asset_types[k].candidates.spacing_km  # type: ignore[union-attr]
+
+
+class BatchLimits(BaseModel):
+    """Most a batch file may ask for; raise it in the batch's ``limits:`` block if you mean it."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True, strict=True
+    )
+
+    max_runs: int = Field(default=10_000, ge=1)
+    """Most runs in one batch (named scenarios plus every sweep's combinations), counted before any
+    run is resolved (each resolved run holds a validated scenario: ~1 ms and a few kB)."""
+
+
+def check_runs(spec: Any, file: str | Path) -> int:
+    """Count a batch's runs from its value lists alone and refuse more than ``spec.limits.max_runs``.
+
+    Raises
+    ------
+    InputError
+        Naming the sweep that contributes most, the count and the limit.
+    """
+    counts = {
+        f"sweeps[{k}]": (
+            len(sw.parameters[0].values)
+            if sw.mode == "zip"
+            else int(np.prod([len(p.values) for p in sw.parameters], dtype=object))
+        )
+        for k, sw in enumerate(spec.sweeps)
+    }
+    total = len(spec.scenarios) + sum(counts.values())
+    limit = spec.limits.max_runs
+    if total > limit:
+        worst = max(counts, key=counts.__getitem__) if counts else "scenarios"
+        raise InputError(
+            f"the batch has {total:,} runs ({worst}: {counts.get(worst, total):,}); the "
+            f"limit is {limit:,} — raise `limits.max_runs` if you mean it",
+            file=file,
+            field=worst,
+        )
+    return total
