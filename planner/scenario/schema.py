@@ -429,13 +429,15 @@ class Scenario(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         codes = [p.iso_a3 for p in self.partners]
-        dup = {c for c in codes if codes.count(c) > 1}
-        if dup:
-            raise ValueError(f"partner listed twice: {sorted(dup)}")
+        for k, c in enumerate(codes):
+            if c in codes[:k]:
+                raise ValueError(f"partners[{k}].iso_a3 = {c!r}: partner listed twice (first as "
+                                 f"partners[{codes.index(c)}])")
         names = [a.name for a in self.asset_types]
-        dupn = {n for n in names if names.count(n) > 1}
-        if dupn:
-            raise ValueError(f"asset type name used twice: {sorted(dupn)}")
+        for k, n in enumerate(names):
+            if n in names[:k]:
+                raise ValueError(f"asset_types[{k}].name = {n!r}: asset type name used twice (first "
+                                 f"as asset_types[{names.index(n)}])")
         cap = self.cost_sharing.gdp_cap_share
         if cap is not None and len(self.partners) >= 2 and cap * len(self.partners) < 1:
             raise ValueError(f"cost_sharing.gdp_cap_share = {cap} is below 1/{len(self.partners)} "
