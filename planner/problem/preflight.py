@@ -9,6 +9,7 @@ validates does not fail on its input at run time.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,11 +22,16 @@ from planner.scenario.schema import LandAsset, Scenario, SeaAsset
 def _engine_available(engine: str, solver: str) -> bool:
     from models import engines
 
+    quiet = logging.getLogger("pyomo")  # Pyomo logs a warning and a traceback for a missing solver
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL + 1)
     try:
         eng = engines.get(engine, solver=solver) if engine == "pyomo" else engines.get(engine)
         return bool(eng.available())
     except Exception:  # noqa: BLE001 - an engine that cannot even load is unavailable
         return False
+    finally:
+        quiet.setLevel(level)
 
 
 def check_solver(scenario: Scenario, file: str | Path | None = None) -> None:

@@ -101,7 +101,7 @@ def _sea_sites(territory: Any, within_km: float, spacing_km: float) -> int:
     from geodata.candidates import sea_grid
 
     s0 = max(spacing_km, min(100.0, within_km / 2))
-    lon, _ = sea_grid(territory, within_km, s0)
+    lon, _ = sea_grid(territory, within_km, s0, densify_km=max(2.0, s0 / 4))  # coarse coast: an estimate
     return int(np.ceil(len(lon) * (s0 / spacing_km) ** 2))
 
 
@@ -230,6 +230,8 @@ def estimate_size(
 
 
 def _millions(n: int) -> str:
+    if n >= 1e9:
+        return f"{n / 1e9:,.0f} billion"
     return f"{n / 1e6:,.1f} M" if n >= 1e6 else f"{n:,}"
 
 
