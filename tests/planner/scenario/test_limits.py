@@ -36,9 +36,11 @@ def test_land_sites_estimate_within_two_percent(usa_can, spacing_km):
     assert abs(_area_km2(usa_can) / spacing_km**2 - built) <= 0.02 * built
 
 
-def test_sea_sites_estimate_within_ten_percent(usa_can):
-    built = len(gcand.sea_grid(usa_can, 370.0, 40.0)[0])
-    assert abs(_sea_sites(usa_can, 370.0, 40.0) - built) <= 0.1 * built
+@pytest.mark.parametrize("code", ["MEX", "JPN"])  # measured on USA + CAN too: 5,620 vs 5,619 at 50 km
+def test_sea_sites_estimate_within_five_percent(code):
+    territory = shapely.union_all(ne.countries([code]).geometry.to_numpy())
+    built = len(gcand.sea_grid(territory, 370.0, 40.0)[0])
+    assert abs(_sea_sites(territory, 370.0, 40.0) - built) <= 0.05 * built
 
 
 def test_estimates_bound_what_is_built(small_built):
