@@ -27,6 +27,13 @@ def _show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _printable(text: str, limit: int) -> str:
+    """``text`` on one line: control characters escaped (a key may hold a newline), at most ``limit``."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[: 4 * limit])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class InputError(ValueError):
     """Bad user input: a file, a field path inside it, the bad value and what is wrong.
 
@@ -52,12 +59,12 @@ class InputError(ValueError):
         """Return the single line shown to the user."""
         where = self.file or "<input>"
         if self.field:
-            where += f": {self.field}"
+            where += f": {_printable(self.field, 200)}"
             if self.value is not ...:
                 where += f" = {_show(self.value)}"
         elif self.value is not ...:
             where += f": {_show(self.value)}"
-        return f"{where}: {self.message}"
+        return f"{_printable(where, 600)}: {_printable(self.message, 400)}"
 
     def with_file(self, file: str | Path) -> InputError:
         """Return a copy that names ``file`` (for errors raised before the file was known)."""
