@@ -239,7 +239,7 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
         return solve_layered_min_cost(inst, np.asarray(required).ravel(), solve_options(scenario),
                                       engine=s.engine, warm_start=warm_start, rules=rules)
     return solve_layered(inst, solve_options(scenario), engine=s.engine, solver=s.solver,
-                         warm_start=warm_start, rules=rules)
+                         warm_start=warm_start, rules=rules, tie_break=s.tie_break)
 
 
 def run_scenario(scenario: Scenario, *, source: str | Path | None = None,

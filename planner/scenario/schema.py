@@ -327,6 +327,10 @@ class SolverSettings(StrictModel):
     """Solver threads (``None``: solver default)."""
     seed: int = Field(default=0, ge=0)
     """Random seed for reproducible runs."""
+    tie_break: bool = True
+    """Among plans of equal value, return the one a second solve prefers (the cheapest, then a
+    fixed order of site ids: :mod:`models.tiebreak`), so that a plan never depends on a warm
+    start or on which runs of a batch finished first. ``max_defended`` only."""
 
 
 ShareRule = Literal["equal", "gdp", "population", "benefit", "standalone", "shapley", "nucleolus", "scrb"]
