@@ -19,9 +19,11 @@ model alone, not on any start. Why a second solve rather than a perturbed object
 solve stops at ``mip_rel_gap`` (1e-4 by default), far coarser than any perturbation small enough
 not to change the optimum, so a perturbation alone would not decide ties.
 
-The second solve starts from the first plan (always feasible for it) and is run to a zero gap
-within the same time limit; when it does not finish, or its plan falls short of :math:`v^\ast`
-by more than :math:`\tau`, the first plan is kept and ``extra["tie_break"]`` says so.
+The choice is made among the sites the presolve keeps (it drops a dominated site in favour of
+its dominator, itself deterministically). The second solve starts from the first plan (always
+feasible for it) and is run to a zero gap within the same time limit; when it does not finish,
+or its plan falls short of :math:`v^\ast` by more than :math:`\tau`, the first plan is kept and
+``extra["tie_break"]`` says so.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ TIE_BREAK_ROW = "tie_break_value"
 
 def site_order(ids: np.ndarray) -> np.ndarray:
     """A fixed pseudo-random number in [0, 1) per site id (SHA-256 of ``str(id)``)."""
-    return np.array([int.from_bytes(hashlib.sha256(str(i).encode()).digest()[:7], "big") / 2**56
-                     for i in ids], dtype=float)
+    return np.array(
+        [int.from_bytes(hashlib.sha256(str(i).encode()).digest()[:7], "big") / 2**56 for i in ids],
+        dtype=float,
+    )
 
 
 def tie_break_weights(f: Formulation, cost: np.ndarray) -> np.ndarray:
@@ -54,9 +58,15 @@ def tie_break_weights(f: Formulation, cost: np.ndarray) -> np.ndarray:
     return cost / scale + 0.01 * site_order(f.sites.ids)
 
 
-def break_ties(f: Formulation, plan: np.ndarray, cost: np.ndarray, options: SolveOptions,
-               engine: str, engine_config: dict[str, Any] | None = None) -> tuple[np.ndarray, str]:
-    """Return the plan of least :math:`\\sum_j r_j x_j` among those worth ``f.value(plan)``.
+def break_ties(
+    f: Formulation,
+    plan: np.ndarray,
+    cost: np.ndarray,
+    options: SolveOptions,
+    engine: str,
+    engine_config: dict[str, Any] | None = None,
+) -> tuple[np.ndarray, str]:
+    r"""Return the plan of least :math:`\sum_j r_j x_j` among those worth ``f.value(plan)``.
 
     Returns
     -------
@@ -70,8 +80,7 @@ def break_ties(f: Formulation, plan: np.ndarray, cost: np.ndarray, options: Solv
     tau = 1e-9 * max(1.0, abs(value))
     m2 = copy.deepcopy(model)
     terms = {m2.var(name): coef for name, coef in model.objective.items()}
-    m2.add_constraints(TIE_BREAK_ROW, ["value"], terms,
-                       lb=value - tau - model.objective_offset, ub=INF)
+    m2.add_constraints(TIE_BREAK_ROW, ["value"], terms, lb=value - tau - model.objective_offset, ub=INF)
     sites = m2.var(f.sites.name)
     m2.set_objective({sites: -tie_break_weights(f, cost)})
     eng = engines.get(engine, **(engine_config or {}))
