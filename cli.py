@@ -64,18 +64,18 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file against the schema and the shipped geography, without solving."""
+    """Check a scenario file as `run` would before solving, without solving.
+
+    Schema, geography, point files read, solver available, size limits.
+    """
     with guard():
-        from planner.errors import InputError
-        from planner.problem.build import load_partners
+        from planner.problem.preflight import preflight
 
         sc = _load(scenario)
-        try:
-            load_partners(sc)
-        except InputError as err:
-            raise err.with_file(scenario) from None
+        est = preflight(sc, scenario)  # everything run checks before solving
         console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
                       f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
+                      f"~{sum(est.sites.values()):,} candidate sites, {est.points:,} points, "
                       f"hash {sc.digest()[:12]}")
 
 
@@ -408,6 +408,8 @@ def batch(
     skip_failed: Annotated[bool, typer.Option(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    allow_outside: Annotated[bool, typer.Option(
+        "--allow-outside", help="Let the file's output: write outside the working folder.")] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
@@ -430,6 +432,13 @@ def batch(
 
     with guard():
         spec = load_batch(batch_file, output=out)
+        if out is None and not allow_outside:
+            from planner.batch.guard import check_output_inside
+
+            check_output_inside(spec.output, batch_file)
+        from planner.problem.preflight import check_solvers
+
+        check_solvers((r.scenario for r in spec.runs), batch_file)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
                               "failed[/red] [cyan]{task.fields[running]} running[/cyan]"),

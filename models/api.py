@@ -46,6 +46,7 @@ def solve_layered(
     rules: PlanRules | None = None,
     presolve: bool = True,
     solver_options: dict[str, Any] | None = None,
+    tie_break: bool = False,
 ) -> SolveResult:
     """Solve the budgeted layered maximal-covering model (:func:`models.formulations.layered`).
 
@@ -69,6 +70,9 @@ def solve_layered(
         dominated sites before building (the report is ``result.presolve``).
     solver_options
         Options passed verbatim to the solver.
+    tie_break
+        Among plans of the value found, return the one :mod:`models.tiebreak` prefers (a second
+        solve), so that the plan does not depend on the warm start or the solver's path.
 
     Returns
     -------
@@ -92,6 +96,13 @@ def solve_layered(
                             build_time_s=build)
     if res.x is None:
         return expand_result(res, None, None, presolve_report=red.report)
+    if tie_break:
+        from models.tiebreak import break_ties
+
+        t1 = time.perf_counter()
+        x_tb, how = break_ties(form, np.asarray(res.x, bool), red_inst.c, options, engine, config)
+        res = replace(res, x=x_tb, extra={**res.extra, "tie_break": how,
+                                          "tie_break_s": round(time.perf_counter() - t1, 3)})
     x_full = red.expand(res.x)
     return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report)
 

@@ -83,16 +83,21 @@ def parse_methods(values: Sequence[str]) -> tuple[str, ...]:
 
 def load_game(path: str | Path) -> Game:
     """Read and validate a game file, turning every problem into a one-line :class:`InputError`."""
+    from planner.commands.game_guard import check_game_numbers
+    from planner.scenario.safe_yaml import read_text_bounded
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"cannot read the game file ({err.strerror or err})", file=path) from None
+    text = read_text_bounded(path, what="game file")  # size cap; binary, UTF-16 and bad bytes named
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"invalid JSON: {err.msg}", file=path,
                          field=f"line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", file=path) from None
+    except ValueError as err:  # e.g. an integer of more than 4,300 digits
+        raise InputError(f"invalid JSON: {str(err)[:120]}", file=path) from None
+    check_game_numbers(obj, path)
     try:
         return Game.from_dict(obj)
     except GameError as err:

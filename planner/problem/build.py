@@ -463,6 +463,11 @@ def build_problem(scenario: Scenario, stage: Stage | None = None,
     say = stage or (lambda _msg: None)
     say("Loading partner territory")
     partners = load_partners(scenario)
+    from planner.problem.preflight import check_partner_lists
+    from planner.scenario.limits import check_size
+
+    check_partner_lists(scenario, partners)
+    check_size(scenario, partners, Path(base_dir) if base_dir is not None else None)  # before any work
     say("Building defended points")
     demand = build_demand(scenario, partners, Path(base_dir) if base_dir is not None else None)
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()

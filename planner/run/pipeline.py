@@ -250,7 +250,7 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
         return solve_layered_min_cost(inst, np.asarray(required).ravel(), solve_options(scenario),
                                       engine=s.engine, warm_start=warm_start, rules=rules)
     return solve_layered(inst, solve_options(scenario), engine=s.engine, solver=s.solver,
-                         warm_start=warm_start, rules=rules)
+                         warm_start=warm_start, rules=rules, tie_break=s.tie_break)
 
 
 def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
@@ -272,6 +272,9 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     """
     say = stage or (lambda _msg: None)
     t0 = time.perf_counter()
+    from planner.problem.preflight import check_solver
+
+    check_solver(scenario, source)  # before any work: not after minutes of coverage
     if problem is None:
         try:
             base_dir = Path(source).parent if source is not None else None

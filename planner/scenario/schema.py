@@ -14,11 +14,19 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from models.costshare.registry import rule_names
 from planner.errors import InputError
+from planner.scenario.limits import Limits
+from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
 
 SCHEMA_VERSION = 1
@@ -35,6 +43,11 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, data: Any) -> Any:
+        return reject_bool(cls, data)
 
 
 class Partner(StrictModel):
@@ -283,6 +296,18 @@ class LaunchAreaSpec(StrictModel):
     """Exterior ring as ``[lon, lat]`` pairs (degrees)."""
     spacing_km: Km = 200.0
     """Spacing of launch points inside a polygon."""
+    repair: bool = False
+    """Repair an invalid (e.g. self-intersecting) polygon with ``shapely.make_valid`` instead of
+    refusing it."""
+
+    @model_validator(mode="after")
+    def _ring(self) -> LaunchAreaSpec:
+        if self.polygon is not None:
+            try:
+                check_ring(self.polygon, repair=self.repair)
+            except ValueError as err:
+                raise ValueError(f"launch area '{self.name}': polygon: {err}") from None
+        return self
 
     @model_validator(mode="after")
     def _point_or_polygon(self) -> LaunchAreaSpec:
@@ -333,6 +358,10 @@ class SolverSettings(StrictModel):
     """Solver threads (``None``: solver default)."""
     seed: int = Field(default=0, ge=0)
     """Random seed for reproducible runs."""
+    tie_break: bool = True
+    """Among plans of equal value, return the one a second solve prefers (the cheapest, then a
+    fixed order of site ids: :mod:`models.tiebreak`), so that a plan never depends on a warm
+    start or on which runs of a batch finished first. ``max_defended`` only."""
 
 
 SHARE_RULES: tuple[str, ...] = rule_names()
@@ -429,17 +458,21 @@ class Scenario(StrictModel):
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
     """How the partners share the bill (computed when there are at least two partners)."""
+    limits: Limits = Limits()
+    """Most the scenario may build (sites, points, pairs), checked before building anything."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         codes = [p.iso_a3 for p in self.partners]
-        dup = {c for c in codes if codes.count(c) > 1}
-        if dup:
-            raise ValueError(f"partner listed twice: {sorted(dup)}")
+        for k, c in enumerate(codes):
+            if c in codes[:k]:
+                raise ValueError(f"partners[{k}].iso_a3 = {c!r}: partner listed twice (first as "
+                                 f"partners[{codes.index(c)}])")
         names = [a.name for a in self.asset_types]
-        dupn = {n for n in names if names.count(n) > 1}
-        if dupn:
-            raise ValueError(f"asset type name used twice: {sorted(dupn)}")
+        for k, n in enumerate(names):
+            if n in names[:k]:
+                raise ValueError(f"asset_types[{k}].name = {n!r}: asset type name used twice (first "
+                                 f"as asset_types[{names.index(n)}])")
         cap = self.cost_sharing.gdp_cap_share
         if cap is not None and len(self.partners) >= 2 and cap * len(self.partners) < 1:
             raise ValueError(f"cost_sharing.gdp_cap_share = {cap} is below 1/{len(self.partners)} "
@@ -463,8 +496,9 @@ class Scenario(StrictModel):
         return self.title or self.name
 
     def canonical_json(self) -> str:
-        """Canonical JSON of the fully resolved scenario (defaults filled), for hashing."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """Canonical JSON of the fully resolved scenario (defaults filled, limits left out), for hashing."""
+        data = self.model_dump(mode="json", exclude={"limits"})  # limits never change a result
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def digest(self) -> str:
         """SHA-256 of the canonical JSON: the scenario's identity in results."""
@@ -614,10 +648,14 @@ def validation_error(err: ValidationError, data: Any, file: str | Path | None) -
         return InputError("unknown key", file=file, field=_path(loc))
     if first["type"] == "missing":
         return InputError("required field is missing", file=file, field=_path(loc))
+    if first["type"] == BOOL_ERROR:
+        loc = (*loc, first["ctx"]["field"])
+        return InputError(first["msg"], file=file, field=_path(loc), value=_value_at(data, loc))
     value = first.get("input", ...)
-    if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
-        value = ...  # a model-level rule: the whole mapping says nothing useful
     msg = msg.removeprefix("Value error, ")
+    if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
+        # a model-level rule: the whole mapping says nothing useful
+        return InputError(msg, file=file, field=_path(loc) or None)
     return InputError(msg, file=file, field=_path(loc) or None,
                       value=value if value is not ... else _value_at(data, loc) if loc else ...)
 
@@ -640,23 +678,10 @@ def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file, turning I/O and syntax errors into :class:`InputError`."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read file ({err.__class__.__name__})", file=path) from None
-    if not text.strip():
-        raise InputError("file is empty", file=path)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "invalid YAML"
-        raise InputError(f"not valid YAML{where}: {problem}", file=path) from None
+    """Read a YAML file strictly and within the size cap (:func:`planner.scenario.safe_yaml.read_yaml`)."""
+    from planner.scenario.safe_yaml import read_yaml as read_strict
+
+    return read_strict(path)
 
 
 def load_scenario(path: str | Path) -> Scenario:
