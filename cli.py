@@ -55,8 +55,8 @@ def guard() -> Iterator[None]:
 
 
 def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Scenario, lazily imported
-    from planner.overrides import apply_cli_overrides
-    from planner.scenario import load_scenario
+    from planner.scenario.overrides import apply_cli_overrides
+    from planner.scenario.schema import load_scenario
 
     scenario = load_scenario(path)
     return apply_cli_overrides(scenario, overrides or [], file=path)
@@ -64,25 +64,25 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file against the schema and the shipped geography, without solving."""
+    """Check a scenario file as `run` would before solving, without solving.
+
+    Schema, geography, point files read, solver available, size limits.
+    """
     with guard():
-        from planner.errors import InputError
-        from planner.problem import load_partners
+        from planner.problem.preflight import preflight
 
         sc = _load(scenario)
-        try:
-            load_partners(sc)
-        except InputError as err:
-            raise err.with_file(scenario) from None
+        est = preflight(sc, scenario)  # everything run checks before solving
         console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
                       f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
+                      f"~{sum(est.sites.values()):,} candidate sites, {est.points:,} points, "
                       f"hash {sc.digest()[:12]}")
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code)."""
-    from planner.scenario import json_schema
+    from planner.scenario.schema import json_schema
 
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
@@ -152,7 +152,7 @@ def run(
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from planner.pipeline import run_scenario, write_run
+    from planner.run.pipeline import run_scenario, write_run
 
     with guard():
         overrides = list(set_ or [])
@@ -206,12 +206,12 @@ def allocate(
                                        "optionally benefits and weights.")],
     method: Annotated[list[str], typer.Option(
         "--method", "-m", metavar="METHOD", show_default=False,
-        help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; repeat the option or "
-        "give a comma-separated list.")],
+        help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
+        "scenario's rules) or proportional; repeat the option or give a comma-separated list.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
-    from planner.allocate import allocate_file
+    from planner.commands.allocate import allocate_file
 
     with guard():
         result = allocate_file(game, method)
@@ -269,8 +269,8 @@ def optimize(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
+    from planner.commands.optimize import optimize_from_files
     from planner.errors import InputError
-    from planner.optimize import optimize_from_files
 
     with guard():
         limits: dict[str, int] = {}
@@ -311,10 +311,10 @@ def coverage(
     candidate sites in reach, space coverage fraction, time with 2+ satellites in view, mean and
     maximum revisit gap) and coverage_map.png.
     """
-    from planner.coverage_report import coverage_map, coverage_tables, write_coverage
     from planner.errors import InputError
-    from planner.problem import build_problem, space_sampling
-    from planner.scenario import SpaceAsset
+    from planner.problem.build import build_problem, space_sampling
+    from planner.problem.coverage_report import coverage_map, coverage_tables, write_coverage
+    from planner.scenario.schema import SpaceAsset
 
     with guard():
         sc = _load(scenario, list(set_ or []))
@@ -349,7 +349,7 @@ def coverage(
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 
-def _runs_table(c) -> Table:  # noqa: ANN001 - planner.compare.Comparison, lazily imported
+def _runs_table(c) -> Table:  # noqa: ANN001 - planner.batch.compare.Comparison, lazily imported
     t = Table(title=f"batch {c.name}: runs side by side", title_justify="left", show_edge=False)
     params = [col for col in c.runs.columns if col not in (
         "name", "group", "status", "budget_musd", "cost_musd", "defended_weight", "defended_share",
@@ -373,7 +373,7 @@ def _runs_table(c) -> Table:  # noqa: ANN001 - planner.compare.Comparison, lazil
 
 
 def _show_comparison(folder: Path) -> None:
-    from planner.compare import compare_batch, write_comparison
+    from planner.batch.compare import compare_batch, write_comparison
 
     c = compare_batch(folder)
     paths = write_comparison(folder, c)
@@ -408,6 +408,8 @@ def batch(
     skip_failed: Annotated[bool, typer.Option(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    allow_outside: Annotated[bool, typer.Option(
+        "--allow-outside", help="Let the file's output: write outside the working folder.")] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
@@ -424,12 +426,19 @@ def batch(
         TimeRemainingColumn,
     )
 
-    from planner.batch import load_batch
-    from planner.runner import run_batch
-    from planner.store import StoreError
+    from planner.batch.runner import run_batch
+    from planner.batch.spec import load_batch
+    from planner.batch.store import StoreError
 
     with guard():
         spec = load_batch(batch_file, output=out)
+        if out is None and not allow_outside:
+            from planner.batch.guard import check_output_inside
+
+            check_output_inside(spec.output, batch_file)
+        from planner.problem.preflight import check_solvers
+
+        check_solvers((r.scenario for r in spec.runs), batch_file)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
                               "failed[/red] [cyan]{task.fields[running]} running[/cyan]"),
@@ -438,7 +447,7 @@ def batch(
             bar = progress.add_task(f"batch {spec.name}", total=len(spec.runs), done=0, failed=0,
                                     running=0)
 
-            def show(p) -> None:  # noqa: ANN001 - planner.runner.BatchProgress
+            def show(p) -> None:  # noqa: ANN001 - planner.batch.runner.BatchProgress
                 progress.update(bar, completed=p.finished, done=p.done + p.skipped, failed=p.failed,
                                 running=p.running)
 
@@ -461,7 +470,7 @@ def compare(
     folder: Annotated[Path, typer.Argument(help="A batch's output folder.", show_default=False)],
 ) -> None:
     """Compare a batch's runs: cost–coverage frontier, runs side by side, plots, summary.html."""
-    from planner.store import StoreError
+    from planner.batch.store import StoreError
 
     try:
         _show_comparison(folder)

@@ -7,7 +7,7 @@ import pytest
 
 from models import SolveOptions
 from models.costshare.coalitions import CoalitionCache, evaluate
-from models.costshare.placement import PlacementData, PlacementGames
+from models.formulations.coalition_placement import PlacementData, PlacementGames
 from tests.models.helpers import all_plans, random_layered
 
 PLAYERS = ("A", "B", "C")

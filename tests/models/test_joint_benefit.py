@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from models import SolveOptions
-from models.joint_benefit import (
+from models.formulations.joint_benefit import (
     benefit_target,
     joint_benefit_by_price,
     meets_benefit_rule,
     solve_joint_benefit,
     solve_joint_benefit_cpsat,
 )
-from models.joint_plan import JointInstance, verify_joint
+from models.formulations.joint_plan import JointInstance, verify_joint
 from tests.models.helpers import all_plans
 from tests.models.test_joint_plan import PLAYERS, joint_instance
 

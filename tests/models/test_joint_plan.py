@@ -5,7 +5,12 @@ import pytest
 import scipy.sparse as sp
 
 from models import LayeredInstance, SolveOptions
-from models.joint_plan import JointInstance, contributions_for, solve_joint_fixed_shares, verify_joint
+from models.formulations.joint_plan import (
+    JointInstance,
+    contributions_for,
+    solve_joint_fixed_shares,
+    verify_joint,
+)
 from models.result import Termination
 from tests.models.helpers import all_plans
 
