@@ -201,7 +201,11 @@ def _slerp(a: np.ndarray, b: np.ndarray, ang: np.ndarray) -> np.ndarray:
     """Points at central angle ``ang`` from unit ``a`` toward ``b`` (``(n, 3)``, ``ang`` ``(n, k)``)."""
     w = b - np.einsum("ij,ij->i", a, b)[:, None] * a
     norm = np.linalg.norm(w, axis=1)
-    w = np.where(norm[:, None] > 1e-12, w / np.where(norm > 1e-12, norm, 1.0)[:, None], 0.0)
+    # Antipodal (or equal) points: any great circle will do; take the one heading east (or +x).
+    east = np.cross(np.array([0.0, 0.0, 1.0]), a)
+    east[np.linalg.norm(east, axis=1) < 1e-9] = (1.0, 0.0, 0.0)
+    east /= np.linalg.norm(east, axis=1)[:, None]
+    w = np.where(norm[:, None] > 1e-9, w / np.where(norm > 1e-9, norm, 1.0)[:, None], east)
     return np.cos(ang)[..., None] * a[:, None, :] + np.sin(ang)[..., None] * w[:, None, :]
 
 
