@@ -21,6 +21,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The peers the benchmarks compare against (spopt + PuLP/CBC, scikit-learn) come with the bench extra.
 $(VENV)/.bench: $(STAMP)
