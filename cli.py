@@ -150,7 +150,7 @@ def run(
     Writes plan.gpkg (open it in QGIS), plan.csv, points.csv, summary.json, map.png and a
     self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/, atomically.
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from planner.run.pipeline import run_scenario, write_run
 
@@ -170,7 +170,7 @@ def run(
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
                       TimeElapsedColumn(), console=progress_console, disable=not show,
                       transient=False) as progress:
-            current: list[int] = []
+            current: list[TaskID] = []
 
             def stage(msg: str) -> None:
                 if current:

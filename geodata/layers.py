@@ -213,8 +213,7 @@ def area_grid(
     minx, miny, maxx, maxy = projected.bounds
     cols = np.arange(np.floor(minx / size), np.ceil(maxx / size)).astype(np.int64)
     rows = np.arange(np.floor(miny / size), np.ceil(maxy / size)).astype(np.int64)
-    rr, cc = np.meshgrid(rows, cols, indexing="ij")
-    rr, cc = rr.ravel(), cc.ravel()
+    rr, cc = (g.ravel() for g in np.meshgrid(rows, cols, indexing="ij"))
     boxes = shapely.box(cc * size, rr * size, (cc + 1) * size, (rr + 1) * size)
     inside = shapely.contains(projected, boxes)
     touching = ~inside & shapely.intersects(projected, boxes)

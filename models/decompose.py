@@ -195,6 +195,7 @@ def solve_max_cover_decomposed(
 
     # Bound fixing: a site whose forced-in bound is within the requested gap of the best plan
     # is removed; the largest such bound stays part of the reported bound.
+    assert best_rc is not None  # the first round's bound is finite, so it is always taken
     forced = best_u - np.maximum(0.0, -best_rc)
     free = (forced > lb * (1 + options.mip_rel_gap)) | plan
     fixed_bound = float(forced[~free].max()) if (~free).any() else -np.inf

@@ -322,7 +322,7 @@ def _layers(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             k.removesuffix("_weight").replace("_", " "),
             num(v),
-            pct(as_float(v) / total) if total and as_float(v) is not None else MISSING,
+            pct(x / total) if total and (x := as_float(v)) is not None else MISSING,
         )
         for k, v in layer.items()
     ]

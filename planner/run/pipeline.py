@@ -147,7 +147,8 @@ class PlanRun:
         tracks = self.problem.tracks
         if tracks is None:
             return None
-        assets = {a.name: a for a in self.scenario.asset_types}
+        assets = {a.name: a for a in self.scenario.asset_types if not isinstance(a, SpaceAsset)}
+        space = {a.name: a for a in self.scenario.asset_types if isinstance(a, SpaceAsset)}
         chosen = self.chosen_sites()
         chosen = chosen[chosen["role"].isin(["sensor", "both"])]
         ground = chosen[chosen["domain"] != "space"]
@@ -157,7 +158,7 @@ class PlanRun:
                                   np.asarray([assets[t].sensor_range_km for t in types], float),
                                   np.asarray([assets[t].min_elevation_deg for t in types], float))
         for _, row in chosen[chosen["domain"] == "space"].iterrows():
-            asset = assets[row["asset_type"]]
+            asset = space[row["asset_type"]]
             tracked = tracked | space_tracking(tracks, Walker.parse(row["pattern"]), asset.altitude_km,
                                                asset.sensor_range_km, asset.atmosphere_margin_km)
         return corridor_summary(tracks, tracked)
@@ -296,6 +297,7 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
             f"the solver stopped with no plan ({result.status})"
         raise InputError(f"no plan satisfies this scenario: {why}", file=source)
+    assert result.x is not None  # has_solution
     say("Verifying the plan")
     cert = verify_plan(scenario, problem, result.x, result.objective)
     cert.raise_if_failed()

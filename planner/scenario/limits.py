@@ -235,7 +235,7 @@ def estimate_size(
         c = asset.candidates
         territory = _territory(partners, c.partners)
         n = (
-            _sea_sites(territory, c.within_km, c.spacing_km)
+            _sea_sites(territory, asset.candidates.within_km, c.spacing_km)
             if isinstance(asset, SeaAsset)
             else int(np.ceil(_land_km2(territory) / c.spacing_km**2))
         )
