@@ -36,4 +36,4 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/batch.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache
