@@ -338,7 +338,7 @@ def check_size(scenario: Scenario, partners: gpd.GeoDataFrame, base_dir: Path | 
 
 def _field_value(scenario: Scenario, fld: str) -> Any:
     k = int(fld.split("[", 1)[1].split("]", 1)[0])
-    return scenario.asset_types[k].candidates.spacing_km  # type: ignore[union-attr]
+    return scenario.asset_types[k].candidates.spacing_km  # type: ignore[union-attr]  # fld names a ground asset
 
 
 class BatchLimits(BaseModel):

@@ -366,7 +366,7 @@ class SolverSettings(StrictModel):
 
 SHARE_RULES: tuple[str, ...] = rule_names()
 # The registry is the one vocabulary of rules; a Literal built from it keeps the JSON Schema's enum.
-ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]
+ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]  # built at import: mypy cannot see it
 
 
 class JointPlanSettings(StrictModel):
