@@ -214,6 +214,8 @@ class CostShareResult:
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (``summary.json["cost_sharing"]``)."""
+        from planner.costshare.checks import partner_checks
+
         return {
             "partners": [vars(f) for f in self.facts],
             "bill_musd": self.bill_musd,
@@ -231,6 +233,8 @@ class CostShareResult:
             "joint_plan": None if self.joint is None else self.joint.summary(),
             "notes": list(self.notes),
             "times": self.times,
+            "checks": partner_checks(self).to_json(),
+            "weight_label": self.weight_label,
         }
 
 

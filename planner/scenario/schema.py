@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.errors import InputError
+from planner.scenario.report import ReportSettings
 
 SCHEMA_VERSION = 1
 
@@ -398,6 +399,8 @@ class Scenario(StrictModel):
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
     """How the partners share the bill (computed when there are at least two partners)."""
+    report: ReportSettings = ReportSettings()
+    """What the report says about itself: the distribution line of the cover and page footers."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
