@@ -362,8 +362,23 @@ def _partner_facts(run: PlanRun) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:
-    """Write the plan's outputs atomically under ``out_root/<scenario name>/`` (and ``report.pdf``)."""
+def run_folder_name(scenario: Scenario) -> str:
+    """``<name>`` for a scenario as its file gives it, ``<name>--<8 hex of its hash>`` once overridden.
+
+    So a ``--set`` run (or ``with_overrides`` from Python) never overwrites the plain run's folder,
+    and two runs of one changed scenario share theirs.
+    """
+    return f"{scenario.name}--{scenario.digest()[:8]}" if scenario.overridden else scenario.name
+
+
+def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False,
+              folder: str | Path | None = None) -> dict[str, Path]:
+    """Write the plan's outputs atomically and return file name -> path.
+
+    The folder is ``folder`` when given, else ``out_root/<run_folder_name>`` (``out/<name>/`` for the
+    scenario as its file gives it, ``out/<name>--<hash>/`` once overrides changed it).
+    """
     from reports import write_outputs
 
-    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name, pdf=pdf)
+    target = Path(folder) if folder is not None else Path(out_root) / run_folder_name(run.scenario)
+    return write_outputs(plan_bundle(run), target, pdf=pdf)
