@@ -177,6 +177,7 @@ class CostShareResult:
         """The allocations table: one row per rule and partner (plus the joint plan's split)."""
         rows = []
         per = "usd_per_defended_person" if self.weight_label == "people" else "usd_per_defended_weight"
+        caps = {f.iso_a3: f.budget_cap_musd for f in self.facts}
         for rule, amounts in self.allocations.items():
             check = self.core.get(rule)
             for k, p in enumerate(self.players):
@@ -193,6 +194,7 @@ class CostShareResult:
                     "ci95_half_width_musd": (self.shapley_half_width or {}).get(p, 0.0)
                     if rule == "shapley" else 0.0,
                     "in_core": None if check is None else bool(check.in_core),
+                    "above_cap": None if caps[p] is None else bool(amount > caps[p] * (1 + 1e-6)),
                 })
         if self.joint is not None and self.joint.contributions is not None:
             for k, p in enumerate(self.players):
@@ -209,6 +211,7 @@ class CostShareResult:
                     per: amount * 1e6 / dw if dw > 0 else math.nan,
                     "ci95_half_width_musd": 0.0,
                     "in_core": None,
+                    "above_cap": None if caps[p] is None else bool(float(self.joint.cash[k]) > caps[p] * (1 + 1e-6)),
                 })
         return pd.DataFrame(rows)
 

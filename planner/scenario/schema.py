@@ -422,7 +422,8 @@ class Scenario(StrictModel):
     @property
     def overridden(self) -> bool:
         """Whether overrides changed the scenario its file gives (``False`` when not from a file)."""
-        return self._origin is not None and self._origin != self.digest()
+        origin = (self.__pydantic_private__ or {}).get("_origin")  # None: unpickled from an older version
+        return origin is not None and origin != self.digest()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
