@@ -47,6 +47,10 @@ class StageLog:
         if not self.enabled:
             return
         now = self.clock()
+        if msg.startswith("… "):  # an update within the current stage
+            sys.stderr.write(f"[{now - self.t0:7.1f} s]   {msg.removeprefix('… ')}\n")
+            sys.stderr.flush()
+            return
         if self.name is not None:
             sys.stderr.write(f"[{now - self.t0:7.1f} s] done: {self.name} ({now - self.last:.1f} s)\n")
         sys.stderr.write(f"[{now - self.t0:7.1f} s] {msg}\n")
@@ -222,6 +226,9 @@ def run(
 
             def stage(msg: str) -> None:
                 lines(msg)
+                if msg.startswith("… ") and current:  # an update of the current stage
+                    progress.update(current[-1], description=msg.removeprefix("… "))
+                    return
                 if current:
                     progress.update(current[-1], completed=1, total=1)
                 current.append(progress.add_task(msg, total=None))

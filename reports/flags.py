@@ -76,3 +76,25 @@ def partner_flags(checks: dict[str, Any] | None, unit: str = "people") -> list[F
         flags.append(Flag("No bill exceeds a cap, every partner is defended at least as well as alone, "
                           "and every partner has something defended.", "ok"))
     return flags
+
+
+def flag_summary(checks: dict[str, Any] | None) -> list[Flag]:
+    """One line per kind of flag, naming the partners (the headline; details in "Cost sharing")."""
+    if not checks:
+        return []
+    out: list[Flag] = []
+    over = list(dict.fromkeys(o["partner"] for o in checks.get("over_cap", [])))
+    if checks.get("bill_exceeds_caps"):
+        out.append(Flag(f"The plan costs {musd(checks['bill_musd'])} M USD, more than all caps together "
+                        f"({musd(checks['caps_total_musd'])} M USD)."))
+    if over:
+        out.append(Flag(f"Bill above the partner's cap under some rule: {', '.join(over)}."))
+    worse = [w["partner"] for w in checks.get("worse_than_alone", [])]
+    if worse:
+        out.append(Flag(f"Defended less in the shared plan than alone: {', '.join(worse)}."))
+    nothing = [n["partner"] for n in checks.get("nothing_defended", [])]
+    if nothing:
+        out.append(Flag(f"Nothing defended, yet billed: {', '.join(nothing)}.", "warn"))
+    if not out:
+        out.append(Flag("No bill above a cap; every partner defended at least as well as alone.", "ok"))
+    return out

@@ -401,7 +401,7 @@ def render_html(
     str
         The page, referencing no external resource.
     """
-    from reports.flags import partner_flags
+    from reports.flags import flag_summary
     from reports.why import why_table
 
     s = bundle.summary
@@ -422,7 +422,7 @@ def render_html(
         "notional_note": bundle.notional_note,
         "scenario": _scenario(bundle),
         "headline": _headline(s),
-        "flags": partner_flags(cs.get("checks"), weight_unit(s)),
+        "flags": flag_summary(cs.get("checks")),
         "weight_unit": weight_unit(s),
         "layers": _layers(s),
         "map_src": _png_data_uri(map_png),

@@ -342,6 +342,10 @@ def render_map(
     FigureCanvasAgg(fig)
     if n == 1:
         axes = [fig.add_subplot()]
+    elif n == 2:  # side by side, each as wide as its shape asks at a common height
+        fig.set_size_inches(width_in, max(4.0, width_in * 0.78 / sum(1 / a for a in aspects)) + 1.0)
+        grid = fig.add_gridspec(1, 2, width_ratios=[1 / a for a in aspects])
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])]
     else:
         grid = fig.add_gridspec(2, n - 1, height_ratios=[top_h, max(low_h, 0.3 * top_h)])
         axes = [fig.add_subplot(grid[0, :])] + [fig.add_subplot(grid[1, k]) for k in range(n - 1)]
@@ -355,14 +359,15 @@ def render_map(
     fig.suptitle(bundle.title, fontsize=13, fontweight="bold", x=0.01, ha="left")
     left_out = [g.name for g in groups[MAX_THEATRES:]]
     sub = _subtitle(bundle.summary) + (f" · not drawn: {', '.join(left_out)}" if left_out else "")
+    credit = f"{bundle.attribution}\n{bundle.notional_note}"
     if n == 1:
         axes[0].set_title(sub, fontsize=9, loc="left", color="#444444")
+        # Below the tick labels, in the axes' frame, so that a tight bounding box keeps it whole.
+        axes[0].annotate(credit, xy=(0, 0), xycoords="axes fraction", xytext=(0, -20),
+                         textcoords="offset points", fontsize=6.5, color="#666666", ha="left", va="top")
     else:
-        fig.supxlabel(sub, x=0.01, ha="left", fontsize=9, color="#444444")
-    last = axes[n - 1]
-    last.annotate(f"{bundle.attribution}\n{bundle.notional_note}", xy=(0, 0), xycoords="axes fraction",
-                  xytext=(0, -20), textcoords="offset points", fontsize=6.5, color="#666666", ha="left",
-                  va="top")
+        fig.supxlabel(f"{sub}\n{credit}", x=0.01, ha="left", fontsize=7, color="#555555",
+                      linespacing=1.4)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.15)
     return buf.getvalue()

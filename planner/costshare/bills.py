@@ -296,7 +296,8 @@ def compute_cost_sharing(
     notes: list[str] = []
     cost_game = value_game = None
     half: dict[str, float] | None = None
-    say(f"Cost sharing: {'all' if exact else 'sampled'} coalitions of {n} partners")
+    say(f"Cost sharing: {'all ' + str(2 ** n - 1) if exact else 'sampled'} coalitions of {n} partners")
+    _track_progress(games, say, 2 ** n - 1 if exact else None)
     if exact:
         built = games.games(workers=cs.workers, exact_up_to=cs.exact_up_to)
         cost_game, value_game = built["cost"], built["value"]
@@ -360,6 +361,16 @@ def compute_cost_sharing(
         result = replace(result, joint=joint,
                          times={**result.times, "joint_s": round(time.perf_counter() - t3, 3)})
     return result
+
+
+def _track_progress(games: PlacementGames, say: Stage, total: int | None) -> None:
+    """Report coalition counts and an ETA while the games are solved (wraps the instance's methods)."""
+    from planner.costshare.progress import CoalitionProgress
+
+    cost = CoalitionProgress(say, "cost", total, lambda: len(games.cost_solves))
+    value = CoalitionProgress(say, "value", total, lambda: len(games.value_solves))
+    games.cost = cost.wrap(games.cost)  # type: ignore[method-assign]
+    games.value = value.wrap(games.value)  # type: ignore[method-assign]
 
 
 def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames, bill: float,
