@@ -184,6 +184,17 @@ def _draw_polygons(
 ) -> gpd.GeoDataFrame | None:
     if frame is None or len(frame) == 0:
         return None
+    # Keep what lies within 100° of longitude of the centre: a polygon around the antipode (Africa
+    # seen from Hawaii) would project inside out over the whole map.
+    lon0 = float(Transformer.from_crs(crs, 4326, always_xy=True).transform(0.0, 0.0)[0])
+    w, e = lon0 - 100.0, lon0 + 100.0
+    window = shapely.union_all([shapely.box(a, -90.0, b, 90.0) for a, b in
+                                ((w, e), (w + 360.0, e + 360.0), (w - 360.0, e - 360.0))])
+    kept = shapely.intersection(frame.geometry.to_numpy(), window)
+    frame = frame.set_geometry(gpd.GeoSeries(kept, index=frame.index, crs=frame.crs))
+    frame = frame[~frame.geometry.is_empty]
+    if len(frame) == 0:
+        return None
     # Densify first: a long straight edge in lon/lat (a parallel) is a curve on the map.
     dense = frame.set_geometry(shapely.segmentize(frame.geometry.to_numpy(), 0.5), crs=frame.crs)
     projected = _finite(dense.to_crs(crs))

@@ -34,6 +34,8 @@ class Theatre:
     weight: float
     lon: np.ndarray
     lat: np.ndarray
+    place: str = ""
+    """Name of the theatre's heaviest defended point ("" without one)."""
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -44,7 +46,8 @@ class Theatre:
     def name(self) -> str:
         """The partners' codes joined by ``/`` (at most four, then "…")."""
         names = list(self.partners[:4]) + (["…"] if len(self.partners) > 4 else [])
-        return "/".join(names) or "theatre"
+        text = "/".join(names) or "theatre"
+        return f"{text} ({self.place})" if self.place else text
 
 
 def _anchors(bundle: PlanBundle) -> pd.DataFrame:
@@ -52,7 +55,7 @@ def _anchors(bundle: PlanBundle) -> pd.DataFrame:
     pts = bundle.points
     if len(pts):
         frames.append(pd.DataFrame({"lon": pts.geometry.x, "lat": pts.geometry.y,
-                                    "partner": pts["partner"].astype(str),
+                                    "partner": pts["partner"].astype(str), "name": pts["name"].astype(str),
                                     "weight": pd.to_numeric(pts["weight"], errors="coerce").fillna(0)}))
     chosen = bundle.chosen_sites
     if len(chosen):
@@ -87,6 +90,9 @@ def theatres(bundle: PlanBundle, link_km: float = LINK_KM) -> list[Theatre]:
         lk = mean + (lk - mean + 180.0) % 360.0 - 180.0
         members = a.loc[m, "partner"]
         partners = tuple(dict.fromkeys(p for p in members if p and p != "international waters"))
-        out.append(Theatre(partners, float(a.loc[m, "weight"].sum()), lk, lat[m]))
+        w = a.loc[m, "weight"].to_numpy(float)
+        names = a.loc[m, "name"].fillna("").to_numpy(object) if "name" in a else np.full(len(w), "")
+        place = str(names[int(np.argmax(w))]) if len(w) and w.max() > 0 else ""
+        out.append(Theatre(partners, float(w.sum()), lk, lat[m], place))
     out.sort(key=lambda t: (-t.weight, -len(t.lon)))
     return out
