@@ -44,6 +44,7 @@ class StageLog:
         self.name: str | None = None
 
     def __call__(self, msg: str) -> None:
+        """Log the start of stage ``msg`` (closing the previous one), or an update (``"… "``)."""
         if not self.enabled:
             return
         now = self.clock()
@@ -59,7 +60,7 @@ class StageLog:
 
     def done(self) -> None:
         """Close the last stage."""
-        self(("finished"))
+        self("finished")
         self.enabled = False
 
 
@@ -76,9 +77,14 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, metavar="", help="Print the version and exit.")] = False) -> None:
+def _main(version: Annotated[bool, flag(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
     """Plan a shared, layered missile-defence network and how its partners split the bill."""
+
+def flag(*names: str, **kwargs: object) -> object:
+    """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
+    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]
+
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
                                              show_default=False)]
@@ -190,10 +196,10 @@ def run(
         help="Override a scenario field, e.g. --set budget_musd=8000 "
              "--set 'asset_types[1].max_count=10' (value read as YAML).")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print summary.json to stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No progress display.")] = False,
-    pdf: Annotated[bool, typer.Option(
-        "--pdf", metavar="", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan\\[pdf]').")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print summary.json to stdout.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress display.")] = False,
+    pdf: Annotated[bool, flag(
+        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan\\[pdf]').")] = False,
 ) -> None:
     """Run a scenario end to end: coverage, optimisation, verification, report.
 
@@ -268,7 +274,7 @@ def allocate(
         "--method", "-m", metavar="METHOD", show_default=False,
         help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; repeat the option or "
         "give a comma-separated list.")],
-    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the allocations as JSON.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
     from planner.commands.allocate import allocate_file
@@ -326,7 +332,7 @@ def optimize(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
     p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the result as one JSON object.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
     from planner.commands.optimize import optimize_from_files
@@ -458,11 +464,11 @@ def batch(
         help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: the file's output, else out/<batch name>).")] = None,
-    cold: Annotated[bool, typer.Option(
-        "--cold", metavar="", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
-    skip_failed: Annotated[bool, typer.Option(
-        "--skip-failed", metavar="", help="Do not retry runs stored as failed.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No progress bar.")] = False,
+    cold: Annotated[bool, flag(
+        "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
+    skip_failed: Annotated[bool, flag(
+        "--skip-failed", help="Do not retry runs stored as failed.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.
 

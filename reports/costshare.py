@@ -97,12 +97,13 @@ def bills_table(alloc: pd.DataFrame, rules: list[str], checks: dict[str, Any] | 
                 continue
             text = f"{musd(a['amount_musd'].iloc[0])} ({pct(a['share'].iloc[0], 0)})"
             cap = over.get((r, p))
-            row.append(Cell(text, "flag", f"above the cap of {musd(cap)} M USD") if cap is not None
-                       else Cell(text))
+            row.append(
+                Cell(text, "flag", f"above the cap of {musd(cap)} M USD") if cap is not None else Cell(text)
+            )
         rows.append(row)
     note = "M USD (share of the bill). allocations.csv and allocations.xlsx hold every figure."
     if over:
-        note += " \u25B2 marks a bill above the partner's budget cap."
+        note += " \u25b2 marks a bill above the partner's budget cap."
     return _table(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows, note)
 
 
@@ -134,8 +135,10 @@ def _core_sentence(chk: dict[str, Any] | None) -> tuple[str, str]:
     if chk.get("in_core"):
         margin = -float(chk.get("max_violation") or 0.0)
         if margin < 0.05:  # zero at the precision shown
-            return "in the core", "no group of partners would pay less alone; some group pays exactly its " \
-                "stand-alone cost"
+            return (
+                "in the core",
+                "no group of partners would pay less alone; some group pays exactly its stand-alone cost",
+            )
         return "in the core", f"every group pays at least {musd(margin)} M USD less than alone"
     who = chk.get("blocking_coalition") or []
     excess = as_float(chk.get("max_violation")) or 0.0
@@ -245,7 +248,7 @@ def whatif_table(whatif: pd.DataFrame, checks: dict[str, Any] | None = None) -> 
         ],
         ["l"] + ["r"] * 7,
         rows,
-        ("\u25B2 marks a partner defended less in the plan than alone. " if worse else "")
+        ("\u25b2 marks a partner defended less in the plan than alone. " if worse else "")
         + "Alone, a group defends only its own points with its pooled budget (capped by the "
         "network budget) and only sites on its territory, at sea or in space. Costs are the "
         "least cost of giving the group the coverage the plan gives it.",

@@ -54,8 +54,9 @@ def partner_flags(checks: dict[str, Any] | None, unit: str = "people") -> list[F
                "(cost_sharing.joint_plan) chooses the plan and the split with the caps as constraints.")
     if checks.get("bill_exceeds_caps"):
         flags.append(Flag(
-            f"The plan costs {musd(checks['bill_musd'])} M USD, more than the {musd(checks['caps_total_musd'])}"
-            " M USD all partners' caps add up to: no split can keep every partner within its cap."))
+            f"The plan costs {musd(checks['bill_musd'])} M USD, more than the "
+            f"{musd(checks['caps_total_musd'])} M USD all partners' caps add up to: no split can keep "
+            "every partner within its cap."))
     for partner, rows in by_partner.items():
         cap = rows[0]["cap_musd"]
         bills = "; ".join(f"{rule_label(o['rule'])} {musd(o['amount_musd'])}" for o in rows)

@@ -35,7 +35,8 @@ def _options(props: dict[str, str]) -> str:
 
 def _symbol(name: str, kind: str, cls: str, props: dict[str, str]) -> str:
     return (f"<symbol type=\"{kind}\" name=\"{name}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">"
-            f"<layer class=\"{cls}\" enabled=\"1\" locked=\"0\" pass=\"0\">{_options(props)}</layer></symbol>")
+            f"<layer class=\"{cls}\" enabled=\"1\" locked=\"0\" pass=\"0\">{_options(props)}</layer>"
+            "</symbol>")
 
 
 def _categorized(attr: str, cats: list[tuple[str, str, str, str, dict[str, str]]]) -> str:

@@ -189,8 +189,16 @@ def points_table(bundle: PlanBundle, limit: int = MAX_POINT_ROWS) -> Table | Non
     shown = pts.loc[order[:limit]]
     more = len(pts) - len(shown)
     table = Table(
-        ["Point", "Name", "Partner", unit.capitalize() if unit != "km²" else "Area (km²)", "Sensor",
-         "Interceptor", "Space fraction", "Defended"],
+        [
+            "Point",
+            "Name",
+            "Partner",
+            unit.capitalize() if unit != "km²" else "Area (km²)",
+            "Sensor",
+            "Interceptor",
+            "Space fraction",
+            "Defended",
+        ],
         ["l", "l", "l", "r", "c", "c", "r", "c"],
         note=f"Heaviest {len(shown):,} of {len(pts):,} points; all are in points.csv." if more else "",
         print_rows=PRINT_POINT_ROWS,
@@ -354,18 +362,31 @@ def _layers(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 STANDARD_SECTIONS = (
-    ("headline", "Headline"), ("map", "Map"), ("coverage", "Coverage and cost"), ("partners", "Partners"),
-    ("asset-types", "Asset types"), ("sites", "Chosen sites"), ("why", "Why each site"),
-    ("points", "Defended points"), ("verification", "Verification"),
+    ("headline", "Headline"),
+    ("map", "Map"),
+    ("coverage", "Coverage and cost"),
+    ("partners", "Partners"),
+    ("asset-types", "Asset types"),
+    ("sites", "Chosen sites"),
+    ("why", "Why each site"),
+    ("points", "Defended points"),
+    ("verification", "Verification"),
 )
 """Anchor and title of the built-in sections, in page order (extra sections follow)."""
 
 
 def _toc(context: dict[str, Any], extra: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    present = {"headline": True, "map": context["map_src"] or context["live_map"],
-               "coverage": context["charts_src"] or context["layers"], "partners": context["partners"],
-               "asset-types": context["asset_types"], "sites": True, "why": context["why"],
-               "points": context["points"], "verification": context["verification"]}
+    present = {
+        "headline": True,
+        "map": context["map_src"] or context["live_map"],
+        "coverage": context["charts_src"] or context["layers"],
+        "partners": context["partners"],
+        "asset-types": context["asset_types"],
+        "sites": True,
+        "why": context["why"],
+        "points": context["points"],
+        "verification": context["verification"],
+    }
     toc = [(key, title) for key, title in STANDARD_SECTIONS if present[key]]
     toc += [(sec["id"], sec["title"]) for sec in extra]
     return [*toc, ("run-details", "Run details")]

@@ -51,6 +51,7 @@ def _vendor() -> tuple[str, str, str]:
     js = re.sub(r"//# sourceMappingURL=\S+", "", js)
     css = (root / "leaflet.css").read_text(encoding="utf-8")
     css = re.sub(r"url\(images/[^)]*\)", "none", css)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)  # comments (they cite bug-tracker URLs)
     licence = (root / "LEAFLET-LICENSE").read_text(encoding="utf-8")
     return js, css, licence
 
@@ -60,7 +61,8 @@ def _round(geom: Any, digits: int = 3) -> dict[str, Any]:
 
 
 def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": geom if isinstance(geom, dict) else _round(geom), "properties": props}
+    shape = geom if isinstance(geom, dict) else _round(geom)
+    return {"type": "Feature", "geometry": shape, "properties": props}
 
 
 def _partners(bundle: PlanBundle) -> list[dict[str, Any]]:
@@ -164,7 +166,8 @@ _CODE = """
   var D = JSON.parse(document.getElementById('domeplan-map-data').textContent);
   var map = L.map('map-live', {preferCanvas: false, worldCopyJump: false, attributionControl: true});
   map.attributionControl.setPrefix(false).addAttribution('Natural Earth; Leaflet (BSD-2)');
-  var tip = function (f, layer) { if (f.properties && f.properties.tip) layer.bindTooltip(f.properties.tip); };
+  var tip = function (f, layer) {
+    if (f.properties && f.properties.tip) { layer.bindTooltip(f.properties.tip); } };
   L.geoJSON({type: 'FeatureCollection', features: D.land}, {interactive: false,
     style: {color: '#d9d9d3', weight: 0, fillColor: '#e2e2dd', fillOpacity: 1}}).addTo(map);
   var layers = {};
@@ -184,7 +187,8 @@ _CODE = """
   layers['Chosen sites'] = L.geoJSON({type: 'FeatureCollection', features: D.sites}, {
     pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 6, color: '#000', weight: 1,
       fillColor: f.properties.color, fillOpacity: 1}); }, onEachFeature: tip});
-  ['Partners', 'Reach circles', 'Defended points', 'Chosen sites'].forEach(function (k) { layers[k].addTo(map); });
+  ['Partners', 'Reach circles', 'Defended points', 'Chosen sites'].forEach(function (k) {
+    layers[k].addTo(map); });
   L.control.layers(null, layers, {collapsed: false}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
   var tools = document.getElementById('map-theatres');

@@ -168,12 +168,22 @@ def _draw_graticule(ax: Any, to_map: Transformer, extent: tuple[float, ...]) -> 
     for lat in np.arange(-90.0, 90.0, step)[1:]:
         x, y = to_map.transform(dense_lon, np.full_like(dense_lon, lat))
         ax.plot(x, y, color=GRATICULE, lw=0.35, alpha=0.7, zorder=1.5)
-        inside = np.flatnonzero((x >= xmin + pad) & (x <= xmax - 8 * pad)
-                                & (y >= ymin) & (y <= ymax - 3 * pad))
+        inside = np.flatnonzero(
+            (x >= xmin + pad) & (x <= xmax - 8 * pad) & (y >= ymin) & (y <= ymax - 3 * pad)
+        )
         if inside.size:
             k = inside[np.argmin(x[inside])]
-            ax.text(x[k] + pad, y[k], _deg_label(lat, "N", "S"), fontsize=6.5, color="#55606a", ha="left",
-                    va="bottom", zorder=1.6, path_effects=[withStroke(linewidth=2, foreground="white")])
+            ax.text(
+                x[k] + pad,
+                y[k],
+                _deg_label(lat, "N", "S"),
+                fontsize=6.5,
+                color="#55606a",
+                ha="left",
+                va="bottom",
+                zorder=1.6,
+                path_effects=[withStroke(linewidth=2, foreground="white")],
+            )
     ax.set_xticks([t[0] for t in xticks], [t[1] for t in xticks])
     ax.set_yticks([])
     ax.tick_params(labelsize=7, colors="#55606a", length=2)
@@ -188,8 +198,9 @@ def _draw_polygons(
     # seen from Hawaii) would project inside out over the whole map.
     lon0 = float(Transformer.from_crs(crs, 4326, always_xy=True).transform(0.0, 0.0)[0])
     w, e = lon0 - 100.0, lon0 + 100.0
-    window = shapely.union_all([shapely.box(a, -90.0, b, 90.0) for a, b in
-                                ((w, e), (w + 360.0, e + 360.0), (w - 360.0, e - 360.0))])
+    window = shapely.union_all(
+        [shapely.box(a, -90.0, b, 90.0) for a, b in ((w, e), (w + 360.0, e + 360.0), (w - 360.0, e - 360.0))]
+    )
     kept = shapely.intersection(frame.geometry.to_numpy(), window)
     frame = frame.set_geometry(gpd.GeoSeries(kept, index=frame.index, crs=frame.crs))
     frame = frame[~frame.geometry.is_empty]
@@ -290,8 +301,17 @@ def _scale_bar(ax: Any, extent: tuple[float, ...]) -> None:
     length = max(v for v in (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000) if v <= max(target, 50))
     x0, y0 = xmin + 0.04 * (xmax - xmin), ymin + 0.05 * (ymax - ymin)
     ax.plot([x0, x0 + length], [y0, y0], color="#333333", lw=2.2, solid_capstyle="butt", zorder=5)
-    ax.text(x0 + length / 2, y0 + 0.012 * (ymax - ymin), f"{length:,} km", ha="center", va="bottom",
-            fontsize=7, color="#333333", zorder=5, path_effects=[withStroke(linewidth=2, foreground="white")])
+    ax.text(
+        x0 + length / 2,
+        y0 + 0.012 * (ymax - ymin),
+        f"{length:,} km",
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        color="#333333",
+        zorder=5,
+        path_effects=[withStroke(linewidth=2, foreground="white")],
+    )
 
 
 def _thin_ticks(ax: Any, extent: tuple[float, ...]) -> None:
@@ -304,8 +324,9 @@ def _thin_ticks(ax: Any, extent: tuple[float, ...]) -> None:
     ax.set_xticks([k[0] for k in keep], [k[1] for k in keep])
 
 
-def _label_places(ax: Any, pts: gpd.GeoDataFrame, to_map: Transformer, extent: tuple[float, ...],
-                  n: int = 8) -> None:
+def _label_places(
+    ax: Any, pts: gpd.GeoDataFrame, to_map: Transformer, extent: tuple[float, ...], n: int = 8
+) -> None:
     """Name the ``n`` heaviest points inside the frame."""
     if len(pts) == 0 or "name" not in pts:
         return
@@ -315,9 +336,16 @@ def _label_places(ax: Any, pts: gpd.GeoDataFrame, to_map: Transformer, extent: t
     w = pd.to_numeric(pts["weight"], errors="coerce").fillna(0).to_numpy(float)
     order = [k for k in np.argsort(-w, kind="stable") if inside[k]][:n]
     for k in order:
-        ax.annotate(str(pts["name"].iat[k]), (x[k], y[k]), xytext=(4, 3), textcoords="offset points",
-                    fontsize=6.5, color="#222222", zorder=4.5,
-                    path_effects=[withStroke(linewidth=2, foreground="white")])
+        ax.annotate(
+            str(pts["name"].iat[k]),
+            (x[k], y[k]),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=6.5,
+            color="#222222",
+            zorder=4.5,
+            path_effects=[withStroke(linewidth=2, foreground="white")],
+        )
 
 
 def render_map(
@@ -365,8 +393,11 @@ def render_map(
         handles = _draw_panel(axes[k], bundle, crs, extent, point_labels, candidate_label)
         if name:
             axes[k].set_title(f"Theatre {k + 1}: {name}", fontsize=9, loc="left", color="#333333")
-    fig.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False, title=legend_title,
-               title_fontsize=9, alignment="left")
+    style = {"fontsize": 8, "frameon": False, "title": legend_title, "title_fontsize": 9, "alignment": "left"}
+    if n == 1:  # beside the map, as a single map always had it
+        axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), **style)
+    else:
+        fig.legend(handles=handles, loc="outside right upper", **style)
     fig.suptitle(bundle.title, fontsize=13, fontweight="bold", x=0.01, ha="left")
     left_out = [g.name for g in groups[MAX_THEATRES:]]
     sub = _subtitle(bundle.summary) + (f" · not drawn: {', '.join(left_out)}" if left_out else "")
@@ -374,18 +405,32 @@ def render_map(
     if n == 1:
         axes[0].set_title(sub, fontsize=9, loc="left", color="#444444")
         # Below the tick labels, in the axes' frame, so that a tight bounding box keeps it whole.
-        axes[0].annotate(credit, xy=(0, 0), xycoords="axes fraction", xytext=(0, -20),
-                         textcoords="offset points", fontsize=6.5, color="#666666", ha="left", va="top")
+        axes[0].annotate(
+            credit,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -20),
+            textcoords="offset points",
+            fontsize=6.5,
+            color="#666666",
+            ha="left",
+            va="top",
+        )
     else:
-        fig.supxlabel(f"{sub}\n{credit}", x=0.01, ha="left", fontsize=7, color="#555555",
-                      linespacing=1.4)
+        fig.supxlabel(f"{sub}\n{credit}", x=0.01, ha="left", fontsize=7, color="#555555", linespacing=1.4)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.15)
     return buf.getvalue()
 
 
-def _draw_panel(ax: Any, bundle: PlanBundle, crs: CRS, extent: tuple[float, ...],
-                point_labels: tuple[str, str], candidate_label: str) -> list[Any]:
+def _draw_panel(
+    ax: Any,
+    bundle: PlanBundle,
+    crs: CRS,
+    extent: tuple[float, ...],
+    point_labels: tuple[str, str],
+    candidate_label: str,
+) -> list[Any]:
     """Draw one map panel; return the legend handles (counts are over the whole plan)."""
     to_map = Transformer.from_crs(4326, crs, always_xy=True)
     xmin, ymin, xmax, ymax = extent
@@ -395,15 +440,31 @@ def _draw_panel(ax: Any, bundle: PlanBundle, crs: CRS, extent: tuple[float, ...]
     ax.set_aspect("equal")
     ax.set_autoscale_on(False)
     _draw_polygons(ax, bundle.basemap, crs, extent, color=LAND, linewidth=0, zorder=1)
-    partners = _draw_polygons(ax, bundle.partners, crs, extent, facecolor=PARTNER_FILL,
-                              edgecolor=PARTNER_EDGE, linewidth=0.6, zorder=1.2)
+    partners = _draw_polygons(
+        ax,
+        bundle.partners,
+        crs,
+        extent,
+        facecolor=PARTNER_FILL,
+        edgecolor=PARTNER_EDGE,
+        linewidth=0.6,
+        zorder=1.2,
+    )
     _draw_graticule(ax, to_map, extent)
     _thin_ticks(ax, extent)
     if partners is not None:
         for row in partners.itertuples(index=False):
             p = row.geometry.representative_point()
-            ax.annotate(str(row.iso_a3), (p.x, p.y), fontsize=8, color="#8a7d63", ha="center",
-                        va="center", zorder=1.6, annotation_clip=True)
+            ax.annotate(
+                str(row.iso_a3),
+                (p.x, p.y),
+                fontsize=8,
+                color="#8a7d63",
+                ha="center",
+                va="center",
+                zorder=1.6,
+                annotation_clip=True,
+            )
     styles = all_styles(bundle)
     chosen = bundle.chosen_sites
     handles: list[Any] = []
@@ -419,8 +480,17 @@ def _draw_panel(ax: Any, bundle: PlanBundle, crs: CRS, extent: tuple[float, ...]
             handles.append(Patch(facecolor=swatch, alpha=0.3, edgecolor=swatch, label="engagement range"))
         if sen:
             cols = [styles[t][0] for t in sen_types]
-            ax.add_collection(PolyCollection(sen, facecolors="none", edgecolors=cols, linestyles="--",
-                                             linewidths=0.9, alpha=0.85, zorder=2.1))
+            ax.add_collection(
+                PolyCollection(
+                    sen,
+                    facecolors="none",
+                    edgecolors=cols,
+                    linestyles="--",
+                    linewidths=0.9,
+                    alpha=0.85,
+                    zorder=2.1,
+                )
+            )
             swatch = cols[0] if len(set(cols)) == 1 else "#666666"
             handles.append(Line2D([], [], color=swatch, ls="--", lw=0.9, label="sensor range"))
     unchosen = bundle.sites[~bundle.sites["chosen"].astype(bool)] if len(bundle.sites) else None
@@ -434,22 +504,63 @@ def _draw_panel(ax: Any, bundle: PlanBundle, crs: CRS, extent: tuple[float, ...]
         w = pd.to_numeric(pts["weight"], errors="coerce").fillna(0).to_numpy(float)
         size = 8 + 220 * w / w.max() if w.max() > 0 else np.full(w.shape, 20.0)
         ok = pts["defended"].astype(bool).to_numpy()
-        ax.scatter(px[ok], py[ok], s=size[ok], color=DEFENDED, alpha=0.75, edgecolors="white",
-                   linewidths=0.4, zorder=3)
-        ax.scatter(px[~ok], py[~ok], s=10 + size[~ok] / 3, marker="x", color=UNDEFENDED, linewidths=1.2,
-                   zorder=3.1)
-        handles.append(Line2D([], [], ls="", marker="o", ms=7, color=DEFENDED, alpha=0.75,
-                              label=f"{point_labels[0]} ({int(ok.sum())})"))
-        handles.append(Line2D([], [], ls="", marker="x", ms=6, mew=1.2, color=UNDEFENDED,
-                              label=f"{point_labels[1]} ({int((~ok).sum())})"))
+        ax.scatter(
+            px[ok],
+            py[ok],
+            s=size[ok],
+            color=DEFENDED,
+            alpha=0.75,
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=3,
+        )
+        ax.scatter(
+            px[~ok], py[~ok], s=10 + size[~ok] / 3, marker="x", color=UNDEFENDED, linewidths=1.2, zorder=3.1
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=7,
+                color=DEFENDED,
+                alpha=0.75,
+                label=f"{point_labels[0]} ({int(ok.sum())})",
+            )
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="x",
+                ms=6,
+                mew=1.2,
+                color=UNDEFENDED,
+                label=f"{point_labels[1]} ({int((~ok).sum())})",
+            )
+        )
         _label_places(ax, pts, to_map, extent)
     for t in sorted(set(chosen["asset_type"].astype(str))) if len(chosen) else []:
         sub = chosen[chosen["asset_type"].astype(str) == t]
         color, marker = styles[t]
         sx, sy = to_map.transform(*_lonlat(sub))
         ax.scatter(sx, sy, s=70, marker=marker, color=color, edgecolors="black", linewidths=0.7, zorder=4)
-        handles.insert(0, Line2D([], [], ls="", marker=marker, ms=8, color=color, mec="black", mew=0.7,
-                                 label=f"{t} ({len(sub)})"))
+        handles.insert(
+            0,
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=marker,
+                ms=8,
+                color=color,
+                mec="black",
+                mew=0.7,
+                label=f"{t} ({len(sub)})",
+            ),
+        )
     handles += _space_handles(bundle, styles)
     _scale_bar(ax, extent)
     ax.set_xlabel("")

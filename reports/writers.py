@@ -150,8 +150,14 @@ def reach_frame(bundle: PlanBundle) -> gpd.GeoDataFrame:
         sub = chosen[keep]
         lon, lat = range_rings(sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(), r[keep])
         for k, row in enumerate(sub.itertuples(index=False)):
-            rows.append({"site_id": row.site_id, "asset_type": row.asset_type, "kind": kind,
-                         "radius_km": float(r[keep][k])})
+            rows.append(
+                {
+                    "site_id": row.site_id,
+                    "asset_type": row.asset_type,
+                    "kind": kind,
+                    "radius_km": float(r[keep][k]),
+                }
+            )
             geoms.append(shapely.Polygon(np.column_stack([lon[k], lat[k]])))
     frame = pd.DataFrame(rows, columns=["site_id", "asset_type", "kind", "radius_km"])
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
@@ -168,8 +174,12 @@ def _gpkg_layers(bundle: PlanBundle) -> list[tuple[str, gpd.GeoDataFrame, str]]:
         near = sites["nearest_place"].fillna("")
         sites["label"] = np.where(near != "", sites["asset_type"].astype(str) + " near " + near, "")
     points = bundle.points.assign(status=point_status(bundle.points) if len(bundle.points) else [])
-    return [("partners", partners, "MultiPolygon"), ("sites", sites, "Point"), ("points", points, "Point"),
-            ("reach", reach_frame(bundle), "Polygon")]
+    return [
+        ("partners", partners, "MultiPolygon"),
+        ("sites", sites, "Point"),
+        ("points", points, "Point"),
+        ("reach", reach_frame(bundle), "Polygon"),
+    ]
 
 
 def _write_gpkg(bundle: PlanBundle, path: Path) -> None:

@@ -284,7 +284,7 @@ def summary_html(c: Comparison, frontier: bytes, marginal: bytes, links: dict[st
     fcols = [col for col in ("name", "budget_musd", "cost_musd", "defended_weight", "defended_share",
                              "marginal_per_musd") if col in c.frontier.columns]
     front = _table(c.frontier[fcols], links) if not c.frontier.empty else "<p>No successful run.</p>"
-    runs = _table(c.runs.drop(columns=["key"], errors="ignore"), links) \
+    runs = f'<div class="wrap">{_table(c.runs.drop(columns=["key"], errors="ignore"), links)}</div>' \
         if not c.runs.empty else "<p>No finished run.</p>"
     title = html.escape(f"Batch {c.name}")
     return f"""<!doctype html>
@@ -293,6 +293,7 @@ def summary_html(c: Comparison, frontier: bytes, marginal: bytes, links: dict[st
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; max-width: 100%; }}
 th {{ white-space: normal; vertical-align: bottom; }}
+.wrap {{ overflow-x: auto; max-width: 100%; }} /* many sweep columns scroll inside, not the page */
 th, td {{ padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; text-align: right; }}
 th {{ background: #f4f4f4; }} td:first-child, th:first-child {{ text-align: left; }}
 img {{ max-width: 100%; }} .note {{ color: #666; font-size: 0.85em; }}

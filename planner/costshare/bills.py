@@ -211,7 +211,8 @@ class CostShareResult:
                     per: amount * 1e6 / dw if dw > 0 else math.nan,
                     "ci95_half_width_musd": 0.0,
                     "in_core": None,
-                    "above_cap": None if caps[p] is None else bool(float(self.joint.cash[k]) > caps[p] * (1 + 1e-6)),
+                    "above_cap": None if caps[p] is None
+                    else bool(float(self.joint.cash[k]) > caps[p] * (1 + 1e-6)),
                 })
         return pd.DataFrame(rows)
 

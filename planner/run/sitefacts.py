@@ -1,14 +1,14 @@
-"""Why each chosen site: the points it defends, what the plan loses without it, where it is.
+r"""Why each chosen site: the points it defends, what the plan loses without it, where it is.
 
 For every chosen ground or sea site :math:`j` of a plan :math:`x`, with layer matrices
 :math:`A^s` (sensor) and :math:`A^k` (interceptor) after the scenario's requirement, a point
-:math:`i` is defended when :math:`(A^s x)_i \\ge 1` and :math:`(A^k x)_i \\ge 1`. The site's
+:math:`i` is defended when :math:`(A^s x)_i \ge 1` and :math:`(A^k x)_i \ge 1`. The site's
 *marginal value* is the weight no longer defended when :math:`j` alone is removed:
 
 .. math::
 
-    \\Delta_j = \\sum_i w_i \\,[\\text{defended}_i(x)] \\,
-        [(A^s x)_i - A^s_{ij} < 1 \\;\\lor\\; (A^k x)_i - A^k_{ij} < 1]
+    \Delta_j = \sum_i w_i \,[\text{defended}_i(x)] \,
+        [(A^s x)_i - A^s_{ij} < 1 \;\lor\; (A^k x)_i - A^k_{ij} < 1]
 
 recomputed from the coverage (the rest of the plan unchanged). Its *defended points* are the
 defended points it covers in a layer it provides. A sea site's waters are those of the partner

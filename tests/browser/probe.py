@@ -18,29 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-PROBE = r"""<script>
-(function () {
-  var P = window.__probe = {errors: [], console: []};
-  var orig = console.error;
-  console.error = function () { P.console.push(Array.prototype.join.call(arguments, ' ')); orig.apply(console, arguments); };
-  window.addEventListener('error', function (e) { P.errors.push(String(e.message || e.type) + ' ' + (e.filename || (e.target && (e.target.src || e.target.href)) || '')); }, true);
-  window.addEventListener('load', function () { setTimeout(function () {
-    P.resources = performance.getEntriesByType('resource').map(function (r) { return r.name; });
-    P.docWidth = document.documentElement.scrollWidth; P.winWidth = window.innerWidth;
-    P.tables = Array.prototype.map.call(document.querySelectorAll('section[id] table'), function (t) {
-      var s = t.closest('section[id]'); var box = (t.closest('.table-wrap') || t.parentElement);
-      return {section: s ? s.id : '', width: t.scrollWidth, room: box.clientWidth,
-              right: t.getBoundingClientRect().right};
-    });
-    var m = document.getElementById('map-live');
-    P.mapLayers = m ? (m.getAttribute('data-layers') || '').split('|').filter(Boolean) : null;
-    P.mapPaths = m ? m.querySelectorAll('path').length : 0;
-    P.links = Array.prototype.map.call(document.querySelectorAll('a[href]'), function (a) { return a.getAttribute('href'); });
-    var pre = document.createElement('pre'); pre.id = '__probe'; pre.textContent = JSON.stringify(P);
-    document.body.appendChild(pre);
-  }, 50); });
-})();
-</script>"""
+PROBE = "<script>\n" + (Path(__file__).with_name("probe.js")).read_text(encoding="utf-8") + "</script>"
 
 
 def chromium() -> str | None:
@@ -53,7 +31,7 @@ def chromium() -> str | None:
 
 
 def probe(page: Path, width: int = 1024, height: int = 900, timeout_s: float = 90.0) -> dict[str, Any]:
-    """Load a copy of ``page`` (same folder, so relative links resolve) with the probe; return its findings."""
+    """Load a copy of ``page`` with the probe (same folder: relative links resolve); return its findings."""
     exe = chromium()
     if exe is None:
         raise RuntimeError("chromium not found")
