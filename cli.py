@@ -32,6 +32,60 @@ app = typer.Typer(
 console = Console(stderr=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
+
+class StageLog:
+    """One line per stage on stderr with the previous stage's time, for logs (no terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled, self.clock = enabled, time.perf_counter
+        self.t0 = self.last = self.clock()
+        self.name: str | None = None
+
+    def __call__(self, msg: str) -> None:
+        """Log the start of stage ``msg`` (closing the previous one), or an update (``"… "``)."""
+        if not self.enabled:
+            return
+        now = self.clock()
+        if msg.startswith("… "):  # an update within the current stage
+            sys.stderr.write(f"[{now - self.t0:7.1f} s]   {msg.removeprefix('… ')}\n")
+            sys.stderr.flush()
+            return
+        if self.name is not None:
+            sys.stderr.write(f"[{now - self.t0:7.1f} s] done: {self.name} ({now - self.last:.1f} s)\n")
+        sys.stderr.write(f"[{now - self.t0:7.1f} s] {msg}\n")
+        sys.stderr.flush()
+        self.name, self.last = msg, now
+
+    def done(self) -> None:
+        """Close the last stage."""
+        self("finished")
+        self.enabled = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        import importlib.metadata as md
+
+        try:
+            v = md.version("domeplan")
+        except md.PackageNotFoundError:  # pragma: no cover - a source checkout without install
+            v = "unknown"
+        console.print(f"domeplan {v}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, flag(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Plan a shared, layered missile-defence network and how its partners split the bill."""
+
+def flag(*names: str, **kwargs: object) -> object:
+    """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
+    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]
+
+
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
                                              show_default=False)]
 
@@ -134,21 +188,24 @@ def _bills_table(cs: dict) -> Table:
 @app.command()
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option(help="Output root; results go to OUT/<scenario name>/.")] = Path("out"),
+    out: Annotated[Path, typer.Option(
+        help="Output root: results go to OUT/<scenario name>/, or OUT/<scenario name>--<hash>/ when "
+             "--set changes the scenario (so runs never overwrite each other).")] = Path("out"),
     set_: Annotated[list[str] | None, typer.Option(
         "--set", metavar="FIELD=VALUE",
         help="Override a scenario field, e.g. --set budget_musd=8000 "
              "--set 'asset_types[1].max_count=10' (value read as YAML).")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
-    pdf: Annotated[bool, typer.Option(
-        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan[pdf]').")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print summary.json to stdout.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress display.")] = False,
+    pdf: Annotated[bool, flag(
+        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan\\[pdf]').")] = False,
 ) -> None:
     """Run a scenario end to end: coverage, optimisation, verification, report.
 
     Writes plan.gpkg (open it in QGIS), plan.csv, points.csv, summary.json, map.png and a
-    self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/, atomically.
+    self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/ (with --set:
+    OUT/<scenario name>--<hash>/), atomically; the folder is printed at the end.
     """
     from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
@@ -167,12 +224,17 @@ def run(
                 raise typer.Exit(2)
         progress_console = Console(stderr=True)
         show = not (quiet or as_json) and progress_console.is_terminal
+        lines = StageLog(enabled=not (quiet or as_json or show))  # piped, CI, a worker's log
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
                       TimeElapsedColumn(), console=progress_console, disable=not show,
                       transient=False) as progress:
             current: list[TaskID] = []
 
             def stage(msg: str) -> None:
+                lines(msg)
+                if msg.startswith("… ") and current:  # an update of the current stage
+                    progress.update(current[-1], description=msg.removeprefix("… "))
+                    return
                 if current:
                     progress.update(current[-1], completed=1, total=1)
                 current.append(progress.add_task(msg, total=None))
@@ -181,6 +243,7 @@ def run(
             stage("Writing outputs")
             paths = write_run(result, out, pdf=pdf)
             progress.update(current[-1], completed=1, total=1)
+            lines.done()
         summary = result.summary()
         if as_json:
             sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
@@ -197,6 +260,9 @@ def run(
         for name in ("report.html", "report.pdf"):
             if name in paths:
                 console.print(f"report: [link=file://{paths[name].resolve()}]{paths[name]}[/link]")
+        folder = paths["summary.json"].parent
+        why = f" (--set changed the scenario: hash {sc.digest()[:8]})" if sc.overridden else ""
+        console.print(f"outputs: {folder}/{why}", markup=False, highlight=False)
 
 
 @app.command()
@@ -208,7 +274,7 @@ def allocate(
         "--method", "-m", metavar="METHOD", show_default=False,
         help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
         "scenario's rules) or proportional; repeat the option or give a comma-separated list.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
     from planner.commands.allocate import allocate_file
@@ -266,7 +332,7 @@ def optimize(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
     p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
     from planner.commands.optimize import optimize_from_files
@@ -403,12 +469,12 @@ def batch(
         help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: the file's output, else out/<batch name>).")] = None,
-    cold: Annotated[bool, typer.Option(
+    cold: Annotated[bool, flag(
         "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
-    skip_failed: Annotated[bool, typer.Option(
+    skip_failed: Annotated[bool, flag(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    allow_outside: Annotated[bool, typer.Option(
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
+    allow_outside: Annotated[bool, flag(
         "--allow-outside", help="Let the file's output: write outside the working folder.")] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.

@@ -179,4 +179,4 @@ def coverage_map(scenario: Scenario, problem: CoverageProblem, tables: CoverageT
         basemap=ne.land(),
     )
     return render_map(bundle, point_labels=("defendable point", "beyond reach of every candidate"),
-                      legend_title="Coverage")
+                      legend_title="Coverage", candidate_label="candidate site")

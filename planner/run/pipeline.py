@@ -35,6 +35,15 @@ NOTIONAL_NOTE = (
 )
 
 
+def weight_unit(scenario: Scenario) -> str:
+    """Unit of the defended weights: people (populated places), km² (an area grid) or weight (mixed)."""
+    d = scenario.defended
+    kinds = {"people" if d.populated_places is not None else None,
+             "km²" if d.area_grid is not None else None,
+             "weight" if d.points or d.files else None} - {None}
+    return kinds.pop() if len(kinds) == 1 else "weight"
+
+
 def solve_options(scenario: Scenario) -> SolveOptions:
     """The shared solver options of a scenario."""
     s = scenario.solver
@@ -186,7 +195,8 @@ class PlanRun:
         pts = self.points()
         return {
             "scenario": {"name": sc.name, "title": sc.display_title, "file": self.source,
-                         "hash": sc.digest()},
+                         "hash": sc.digest(), "distribution": sc.report.distribution},
+            "weight_unit": weight_unit(sc),
             "status": r.status,
             "termination": r.termination.value,
             "objective": r.objective,
@@ -222,8 +232,19 @@ class PlanRun:
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
-        """Ground and sea candidate sites with a ``chosen`` flag, as points."""
-        return self.problem.sites_frame(self.x)
+        """Ground and sea candidate sites with a ``chosen`` flag, as points.
+
+        A sea site's ``partner`` is the partner whose waters it is in, or "international waters".
+        """
+        from planner.run.sitefacts import sea_waters
+
+        frame = self.problem.sites_frame(self.x)
+        ground = self.problem.sites[self.problem.sites["domain"] != "space"].reset_index()
+        waters = sea_waters(self)
+        sea = (ground["domain"] == "sea").to_numpy()
+        if sea.any():
+            frame.loc[sea, "partner"] = waters.loc[ground.loc[sea, "index"]].to_numpy()
+        return frame
 
     def constellations_frame(self) -> pd.DataFrame:
         """Constellation options of the scenario's menus with a ``chosen`` flag."""
@@ -320,9 +341,12 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
 def plan_bundle(run: PlanRun) -> Any:
     """Everything the reports draw, as a :class:`reports.PlanBundle`."""
     from geodata import naturalearth as ne
+    from planner.run.sections import report_sections
+    from planner.run.sitefacts import site_facts
     from reports import PlanBundle
 
     partners = run.problem.partners[["iso_a3", "name", "geometry"]]
+    cs = run.cost_sharing
     return PlanBundle(
         scenario_name=run.scenario.name,
         title=run.scenario.display_title,
@@ -333,25 +357,45 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
-        **_cost_share_outputs(run),
+        sections=report_sections(run),
+        allocations=None if cs is None else cs.allocations_frame(),
+        site_facts=site_facts(run),
+        partner_facts=_partner_facts(run),
     )
 
 
-def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
-    """The cost-share report section and allocations table of a run (nothing when skipped)."""
+def _partner_facts(run: PlanRun) -> pd.DataFrame:
+    """Population, GDP, cap and bills of every partner (the GeoPackage's partner attributes)."""
     cs = run.cost_sharing
     if cs is None:
-        return {}
-    from reports.costshare import costshare_section
+        return pd.DataFrame({"iso_a3": list(run.scenario.partner_codes),
+                             "budget_cap_musd": [p.budget_musd for p in run.scenario.partners]})
+    rows = []
+    for f in cs.facts:
+        row = {"iso_a3": f.iso_a3, "population": f.population, "gdp_musd": f.gdp_musd,
+               "budget_cap_musd": f.budget_cap_musd}
+        row.update({f"bill_{rule}_musd": float(a[f.iso_a3]) for rule, a in cs.allocations.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
 
-    alloc = cs.allocations_frame()
-    section = costshare_section(cs.summary(), alloc, cs.whatif, cs.coalitions,
-                                weight_label=cs.weight_label)
-    return {"sections": (section,), "allocations": alloc}
+
+def run_folder_name(scenario: Scenario) -> str:
+    """``<name>`` for a scenario as its file gives it, ``<name>--<8 hex of its hash>`` once overridden.
+
+    So a ``--set`` run (or ``with_overrides`` from Python) never overwrites the plain run's folder,
+    and two runs of one changed scenario share theirs.
+    """
+    return f"{scenario.name}--{scenario.digest()[:8]}" if scenario.overridden else scenario.name
 
 
-def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:
-    """Write the plan's outputs atomically under ``out_root/<scenario name>/`` (and ``report.pdf``)."""
+def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False,
+              folder: str | Path | None = None) -> dict[str, Path]:
+    """Write the plan's outputs atomically and return file name -> path.
+
+    The folder is ``folder`` when given, else ``out_root/<run_folder_name>`` (``out/<name>/`` for the
+    scenario as its file gives it, ``out/<name>--<hash>/`` once overrides changed it).
+    """
     from reports import write_outputs
 
-    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name, pdf=pdf)
+    target = Path(folder) if folder is not None else Path(out_root) / run_folder_name(run.scenario)
+    return write_outputs(plan_bundle(run), target, pdf=pdf)
