@@ -440,7 +440,7 @@ def render_html(
         {"title": sec.title, "html": Markup(sec.html), "id": sec.anchor, "wide": sec.wide}
         for sec in (bundle.sections if sections is None else sections)
     ]
-    cs = s.get("cost_sharing") if isinstance(s.get("cost_sharing"), dict) else {}
+    cs = c if isinstance(c := s.get("cost_sharing"), dict) else {}
     context = {
         "title": bundle.title,
         "generated": when,

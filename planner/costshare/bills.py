@@ -188,7 +188,7 @@ class CostShareResult:
                     "ci95_half_width_musd": (self.shapley_half_width or {}).get(p, 0.0)
                     if rule == "shapley" else 0.0,
                     "in_core": None if check is None else bool(check.in_core),
-                    "above_cap": None if caps[p] is None else bool(amount > caps[p] * (1 + 1e-6)),
+                    "above_cap": None if (cap := caps[p]) is None else bool(amount > cap * (1 + 1e-6)),
                 })
         if self.joint is not None and self.joint.contributions is not None:
             for k, p in enumerate(self.players):
@@ -205,8 +205,8 @@ class CostShareResult:
                     per: amount * 1e6 / dw if dw > 0 else math.nan,
                     "ci95_half_width_musd": 0.0,
                     "in_core": None,
-                    "above_cap": None if caps[p] is None
-                    else bool(float(self.joint.cash[k]) > caps[p] * (1 + 1e-6)),
+                    "above_cap": None if (cap := caps[p]) is None
+                    else bool(float(self.joint.cash[k]) > cap * (1 + 1e-6)),
                 })
         return pd.DataFrame(rows)
 
@@ -348,8 +348,8 @@ def _track_progress(games: PlacementGames, say: Stage, total: int | None) -> Non
 
     cost = CoalitionProgress(say, "cost", total, lambda: len(games.cost_solves))
     value = CoalitionProgress(say, "value", total, lambda: len(games.value_solves))
-    games.cost = cost.wrap(games.cost)  # type: ignore[method-assign]
-    games.value = value.wrap(games.value)  # type: ignore[method-assign]
+    games.cost = cost.wrap(games.cost)  # type: ignore[method-assign, assignment]  # same call signature
+    games.value = value.wrap(games.value)  # type: ignore[method-assign, assignment]  # same call signature
 
 
 def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames, bill: float,

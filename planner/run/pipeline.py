@@ -38,9 +38,9 @@ NOTIONAL_NOTE = (
 def weight_unit(scenario: Scenario) -> str:
     """Unit of the defended weights: people (populated places), km² (an area grid) or weight (mixed)."""
     d = scenario.defended
-    kinds = {"people" if d.populated_places is not None else None,
-             "km²" if d.area_grid is not None else None,
-             "weight" if d.points or d.files else None} - {None}
+    present = {"people": d.populated_places is not None, "km²": d.area_grid is not None,
+               "weight": bool(d.points or d.files)}
+    kinds = {unit for unit, given in present.items() if given}
     return kinds.pop() if len(kinds) == 1 else "weight"
 
 
