@@ -471,6 +471,8 @@ def batch(
         help="Output folder (default: the file's output, else out/<batch name>).")] = None,
     cold: Annotated[bool, flag(
         "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
+    no_run_reports: Annotated[bool, flag(
+        "--no-run-reports", help="No report.html per run (saves a few seconds per run).")] = False,
     skip_failed: Annotated[bool, flag(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
     quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
@@ -480,8 +482,9 @@ def batch(
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
     Finished runs are skipped, so an interrupted batch resumes where it stopped. Results go to
-    OUT/results.duckdb and OUT/runs/<key>/; the comparison (summary.html, frontier.png,
-    comparison.csv) to OUT/. Exits with 1 when a run failed (the others still ran).
+    OUT/results.duckdb and OUT/runs/<key>/ (each with its report.html; OUT/by_name/<run> links to
+    it); the comparison (summary.html, linking every run's report, frontier.png, comparison.csv)
+    to OUT/. Exits with 1 when a run failed (the others still ran).
     """
     from rich.progress import (
         BarColumn,
@@ -520,7 +523,8 @@ def batch(
             try:
                 report = run_batch(spec, workers=workers, scheduler=scheduler,
                                    warm_start=False if cold else None,
-                                   retry_failed=not skip_failed, on_progress=show)
+                                   retry_failed=not skip_failed, on_progress=show,
+                                   run_reports=not no_run_reports)
             except StoreError as err:
                 err_console.print(f"error: {err}", markup=False)
                 raise typer.Exit(2) from None
