@@ -25,6 +25,8 @@ from geodata.geometry import lonlat_from_unit_vectors, unit_vectors
 
 _LON_NAMES = ("lon", "longitude", "lng", "long", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
+MAX_WEIGHT = 1e15
+"""Largest weight of a defended point read from a file (sums of weights must stay finite)."""
 
 
 class LayerFileError(ValueError):
@@ -115,6 +117,10 @@ def point_layer_from_file(
     if weight_column not in table.columns:
         raise LayerFileError(f"{path}: no weight column {weight_column!r}; columns are {list(table.columns)}")
     weight = _numeric(table[weight_column], path, weight_column)
+    if (weight > MAX_WEIGHT).any():  # sums of weights must stay finite
+        row = int(np.flatnonzero(weight > MAX_WEIGHT)[0])
+        raise LayerFileError(f"{path}: column {weight_column!r} row {row}: weight {weight[row]} above "
+                             f"{MAX_WEIGHT:g}")
     if (weight < 0).any():
         row = int(np.flatnonzero(weight < 0)[0])
         raise LayerFileError(f"{path}: column {weight_column!r} row {row}: negative weight {weight[row]}")
