@@ -206,8 +206,8 @@ def allocate(
                                        "optionally benefits and weights.")],
     method: Annotated[list[str], typer.Option(
         "--method", "-m", metavar="METHOD", show_default=False,
-        help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; repeat the option or "
-        "give a comma-separated list.")],
+        help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
+        "scenario's rules) or proportional; repeat the option or give a comma-separated list.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
@@ -312,8 +312,9 @@ def coverage(
     maximum revisit gap) and coverage_map.png.
     """
     from planner.errors import InputError
-    from planner.problem.build import build_problem
+    from planner.problem.build import build_problem, space_sampling
     from planner.problem.coverage_report import coverage_map, coverage_tables, write_coverage
+    from planner.scenario.schema import SpaceAsset
 
     with guard():
         sc = _load(scenario, list(set_ or []))
@@ -341,6 +342,10 @@ def coverage(
     t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}",
               f"{w[ok].sum() / w.sum():.1%}")
     console.print(t)
+    for asset in sc.asset_types:
+        if isinstance(asset, SpaceAsset):
+            for pattern, plan in space_sampling(asset).items():
+                console.print(f"space coverage {asset.name}:{pattern}: {plan.describe()}")
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 

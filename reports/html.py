@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jinja2
@@ -111,6 +111,10 @@ def asset_type_table(summary: dict[str, Any]) -> Table | None:
             Cell(_text(r.get("role"))), Cell(num(r.get("chosen"))), Cell(num(r.get("max_count"))),
             Cell(musd(r.get("unit_cost_musd"))), Cell(musd(r.get("cost_musd"))),
         ])  # fmt: skip
+    sampling = [f"{r.get('asset_type')} {k}: {v}" for r in rows
+                for k, v in (r.get("coverage_sampling") or {}).items()]  # fmt: skip
+    if sampling:
+        return replace(table, note="Space coverage time averages: " + "; ".join(sampling) + ".")
     return table
 
 

@@ -28,18 +28,12 @@ from models.costshare import (
     Game,
     GameError,
     core_check,
-    equal,
     least_core,
-    nucleolus,
-    proportional_to_benefit,
-    proportional_to_standalone,
-    proportional_to_weights,
-    scrb,
     shapley,
     shapley_estimate,
 )
 from models.costshare.core import tolerance
-from models.costshare.rules import weight_shares
+from models.costshare.registry import RULES, RuleInputs
 from models.formulations.coalition_placement import PlacementData, PlacementGames
 from planner.problem.build import CoverageProblem
 from planner.scenario.schema import Scenario
@@ -234,33 +228,15 @@ class CostShareResult:
         }
 
 
-def _rule_amounts(rule: str, game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
-                  defended: np.ndarray, cap: float | None, shap: dict[str, float] | None
-                  ) -> dict[str, float] | None:
-    players = [f.iso_a3 for f in facts]
-    n = len(players)
-
-    def by_weights(w: np.ndarray, c: float | None = None) -> dict[str, float]:
-        return dict(zip(players, (bill * weight_shares(w, c)).tolist(), strict=True))
-
-    if rule == "equal":
-        return dict.fromkeys(players, bill / n) if game is None else equal(game)
-    if rule == "gdp":
-        w = np.array([f.gdp_musd for f in facts])
-        if game is not None:
-            return proportional_to_weights(game, dict(zip(players, w, strict=True)), cap=cap)
-        return by_weights(w, cap)
-    if rule == "population":
-        return by_weights(np.array([f.population for f in facts]))
-    if rule == "benefit":
-        if game is not None:
-            return proportional_to_benefit(game, dict(zip(players, defended.tolist(), strict=True)))
-        return by_weights(defended)
-    if rule == "shapley":
-        return shap
-    if game is None:
-        return None
-    return {"standalone": proportional_to_standalone, "nucleolus": nucleolus, "scrb": scrb}[rule](game)
+def _rule_inputs(game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
+                 defended: np.ndarray, cap: float | None, shap: dict[str, float] | None) -> RuleInputs:
+    """The registry's inputs: with an exact game its grand value is the bill."""
+    players = tuple(f.iso_a3 for f in facts)
+    return RuleInputs(
+        players=players, bill=bill if game is None else float(game.grand), game=game,
+        gdp={f.iso_a3: f.gdp_musd for f in facts}, population={f.iso_a3: f.population for f in facts},
+        benefit=dict(zip(players, np.asarray(defended, dtype=float).tolist(), strict=True)),
+        cap=cap, shapley=shap)
 
 
 def compute_cost_sharing(
@@ -312,14 +288,16 @@ def compute_cost_sharing(
         weights=data.instance.c[data.plan & (data.site_host >= 0)], minlength=n)
     cap = cs.gdp_cap_share
     allocations: dict[str, dict[str, float]] = {}
+    inputs = _rule_inputs(cost_game, bill, facts, defended, cap, shap)
     for rule in cs.rules:
+        if "game" in RULES[rule].needs and cost_game is None and not (rule == "shapley" and shap):
+            continue
         try:
-            amounts = _rule_amounts(rule, cost_game, bill, facts, defended, cap, shap)
+            amounts = RULES[rule].apply(inputs)
         except GameError as err:
             notes.append(f"Rule {rule!r} not computed: {err.reason}.")
             continue
-        if amounts is not None:
-            allocations[rule] = {p: float(v) for p, v in amounts.items()}
+        allocations[rule] = {p: float(v) for p, v in amounts.items()}
     core: dict[str, CoreCheck] = {}
     eps = empty = None
     if cost_game is not None and n >= 2:

@@ -20,9 +20,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models import SolveOptions, SolveResult, solve_layered
+from geodata.orbits import Walker
+from models import SolveOptions, SolveResult, names, solve_layered
 from planner.errors import InputError
-from planner.problem.build import CoverageProblem, build_problem, plan_rules
+from planner.problem.build import CoverageProblem, build_problem, plan_rules, space_sampling
 from planner.run.verify import Certificate, verify_plan
 from planner.scenario.schema import Scenario, SpaceAsset
 
@@ -128,15 +129,19 @@ class PlanRun:
                 "max_count": 1 if isinstance(asset, SpaceAsset) else asset.max_count,
                 "unit_cost_musd": asset.unit_cost_musd,
                 "cost_musd": float(c["cost_musd"].sum()),
+                **({"coverage_sampling": {k: v.describe() for k, v in space_sampling(asset).items()}}
+                   if isinstance(asset, SpaceAsset) else {}),
             })
         return rows
 
     def threat_corridors(self) -> pd.DataFrame | None:
-        """Per threat track: tracked fraction and warning time with the plan's ground and sea sensors.
+        """Per threat track: tracked fraction and warning time with the plan's sensors.
 
-        Space sensors are not counted (their tracking of threats is not modelled); ``None`` without
-        threats in the scenario.
+        Ground and sea sensors by refracted line of sight; a chosen constellation by line of sight
+        clearing the Earth and its atmosphere margin, averaged over launch times spread over a day
+        (:mod:`geodata.space_tracking`). ``None`` without threats in the scenario.
         """
+        from geodata.space_tracking import space_tracking
         from geodata.threats import corridor_summary, sensor_tracking
 
         tracks = self.problem.tracks
@@ -144,11 +149,17 @@ class PlanRun:
             return None
         assets = {a.name: a for a in self.scenario.asset_types}
         chosen = self.chosen_sites()
-        chosen = chosen[(chosen["domain"] != "space") & chosen["role"].isin(["sensor", "both"])]
-        height = [assets[t].mast_height_m for t in chosen["asset_type"]]
-        rng = [assets[t].sensor_range_km for t in chosen["asset_type"]]
-        tracked = sensor_tracking(tracks, chosen["lon"].to_numpy(), chosen["lat"].to_numpy(),
-                                  np.asarray(height, float), np.asarray(rng, float))
+        chosen = chosen[chosen["role"].isin(["sensor", "both"])]
+        ground = chosen[chosen["domain"] != "space"]
+        types = ground["asset_type"]
+        tracked = sensor_tracking(tracks, ground["lon"].to_numpy(), ground["lat"].to_numpy(),
+                                  np.asarray([assets[t].mast_height_m for t in types], float),
+                                  np.asarray([assets[t].sensor_range_km for t in types], float),
+                                  np.asarray([assets[t].min_elevation_deg for t in types], float))
+        for _, row in chosen[chosen["domain"] == "space"].iterrows():
+            asset = assets[row["asset_type"]]
+            tracked = tracked | space_tracking(tracks, Walker.parse(row["pattern"]), asset.altitude_km,
+                                               asset.sensor_range_km, asset.atmosphere_margin_km)
         return corridor_summary(tracks, tracked)
 
     def _threat_summary(self) -> list[dict[str, Any]] | None:
@@ -277,9 +288,10 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     if not result.has_solution:
         # Without side rules the empty plan is feasible; with quotas, existing sites or partner
         # shares the scenario itself may admit no plan: say which of its rules conflict.
-        rows = [c["text"] for c in result.extra.get("diagnosis", {}).get("conflicts", [])
-                if not c["bound"]]
-        rows.sort(key=lambda text: "cover[" in text)  # the scenario's limits first, then points
+        found = () if result.diagnosis is None else result.diagnosis.conflicts
+        # The scenario's limits first, then the points that cannot be covered.
+        rows = [c.text for c in sorted((c for c in found if not c.is_bound),
+                                       key=lambda c: c.block in names.POINT_BLOCKS)]
         more = f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
         why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
             f"the solver stopped with no plan ({result.status})"

@@ -93,6 +93,16 @@ def _area_km2(geom: Any) -> float:
     return abs(area) / 1e6
 
 
+@functools.lru_cache(maxsize=32)
+def _land_km2(geom: Any) -> float:
+    """Area of ``geom`` less its inland water (land candidates avoid Natural Earth's lakes)."""
+    import shapely
+
+    from geodata import naturalearth as ne
+
+    return _area_km2(geom) - _area_km2(shapely.intersection(geom, ne.lakes_union()))
+
+
 def _territory(partners: gpd.GeoDataFrame, restrict: tuple[str, ...] | None) -> Any:
     codes = tuple(partners["iso_a3"]) if restrict is None else tuple(sorted(restrict))
     return _union(partners, codes)
@@ -227,7 +237,7 @@ def estimate_size(
         n = (
             _sea_sites(territory, c.within_km, c.spacing_km)
             if isinstance(asset, SeaAsset)
-            else int(np.ceil(_area_km2(territory) / c.spacing_km**2))
+            else int(np.ceil(_land_km2(territory) / c.spacing_km**2))
         )
         n += len(asset.existing_sites)
         sites[f"asset_types[{k}].candidates.spacing_km"] = n

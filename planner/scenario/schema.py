@@ -23,9 +23,11 @@ from pydantic import (
     model_validator,
 )
 
+from models.costshare.registry import rule_names
 from planner.errors import InputError
 from planner.scenario.limits import Limits
 from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
+from planner.scenario.threat_trajectory import Trajectory
 
 SCHEMA_VERSION = 1
 
@@ -181,8 +183,15 @@ class _GroundAsset(_AssetBase):
     """Height of the sensor above the surface, for the radar horizon."""
     target_altitude_m: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     """Altitude of the object the sensor must see, for the two-ended radar horizon."""
-    horizon_k: float = Field(default=4.0 / 3.0, gt=0)
-    """Effective Earth-radius factor for the horizon (4/3 for standard refraction)."""
+    horizon_k: float | None = Field(default=None, gt=0)
+    """``None`` (default): line of sight by a ray trace through a standard exponential atmosphere,
+    refraction inside the air and straight lines above it; a number: a k-effective Earth over the
+    whole path (4/3 holds only for targets inside the atmosphere: it overstates the reach to a
+    100 km target by 9 %)."""
+    min_elevation_deg: float = Field(default=0.0, ge=0, lt=90)
+    """Lowest elevation at which the sensor sees a target. Default 0: down to the refracted horizon
+    (the pre-existing behaviour, right for surface and ship radars); early-warning radars have a
+    few degrees (3° cuts a 30 m radar's reach to a 100 km target from 1,212 to 855 km)."""
     engagement_range_km: Km | None = None
     """Ground range within which an interceptor defends a point (terminal radius); with threat
     corridors, the slant range within which it engages a threat."""
@@ -235,9 +244,29 @@ class SpaceAsset(_AssetBase):
     constellations: tuple[str, ...] = Field(min_length=1)
     """Menu of Walker delta patterns ``i:t/p/f`` (inclination deg : satellites / planes / phasing)."""
     coverage_threshold: float = Field(default=0.9, gt=0, le=1)
-    """Time-averaged fraction of an orbit with a satellite in view at which a point counts as covered."""
-    time_steps: int = Field(default=120, ge=8, le=5000)
-    """Time steps over one orbital period for the time average."""
+    """Time-averaged fraction of the horizon with a satellite in view at which a point counts as
+    covered."""
+    horizon_s: float | None = Field(default=None, gt=0, le=2_000_000, allow_inf_nan=False)
+    """Horizon of the time averages and revisit gaps, s. Default ``None``: one sidereal day
+    (86,164 s), or the constellation's ground-track repeat cycle when shorter (per-point coverage
+    depends on longitude; one orbit is far too short)."""
+    sensor_range_km: Km | None = None
+    """Range within which a satellite tracks a threat (notional); ``None``: no limit but the Earth
+    and atmosphere."""
+    atmosphere_margin_km: float = Field(default=20.0, ge=0, le=200, allow_inf_nan=False)
+    """A satellite tracks a threat when the straight line between them clears the Earth plus this
+    layer (default 20 km: weather and water vapour lie below the tropopause, 10-18 km)."""
+    time_step_s: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
+    """Sample spacing, s. Default ``None``: the footprint crossing time 2λ/n over 40 (21.9 s at
+    1,200 km and 10°), so no pass is missed."""
+
+    @model_validator(mode="after")
+    def _samples(self) -> SpaceAsset:
+        if self.horizon_s is not None and self.time_step_s is not None \
+                and self.horizon_s / self.time_step_s > 200_000:
+            raise ValueError(f"asset type '{self.name}': horizon_s / time_step_s = "
+                             f"{self.horizon_s / self.time_step_s:,.0f} samples, more than 200,000")
+        return self
 
     @field_validator("constellations")
     @classmethod
@@ -300,6 +329,8 @@ class Threats(StrictModel):
     """Samples along each track."""
     engage: Literal["any", "all"] = "any"
     """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
+    trajectory: Trajectory = Trajectory()
+    """Two-body trajectory of the tracks: minimum energy from the launch point by default."""
 
 
 class SolverSettings(StrictModel):
@@ -333,9 +364,9 @@ class SolverSettings(StrictModel):
     start or on which runs of a batch finished first. ``max_defended`` only."""
 
 
-ShareRule = Literal["equal", "gdp", "population", "benefit", "standalone", "shapley", "nucleolus", "scrb"]
-SHARE_RULES: tuple[str, ...] = ("equal", "gdp", "population", "benefit", "standalone", "shapley",
-                                "nucleolus", "scrb")
+SHARE_RULES: tuple[str, ...] = rule_names()
+# The registry is the one vocabulary of rules; a Literal built from it keeps the JSON Schema's enum.
+ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]
 
 
 class JointPlanSettings(StrictModel):
