@@ -29,8 +29,11 @@ SCENARIOS = {
     "polygon_out_of_range": ["threats.launch_areas[0]", "vertex 0 (500.0, 100.0)"],
     "polygon_nan": ["threats.launch_areas[0]", "not finite"],
     "polygon_self_intersecting": ["threats.launch_areas[0]", "Self-intersection"],
-    "candidate_spacing_2km": ["asset_types[1].candidates.spacing_km = 2.0", "M candidate sites",
-                              "limits.max_sites"],
+    "candidate_spacing_2km": [
+        "asset_types[1].candidates.spacing_km = 2.0",
+        "M candidate sites",
+        "limits.max_sites",
+    ],
     "candidate_spacing_1m": ["asset_types[1].candidates.spacing_km = 0.001", "limits.max_sites"],
     "area_grid_2km": ["defended.area_grid.cell_km = 2.0", "M defended points", "limits.max_points"],
     "area_grid_1m": ["defended.area_grid.cell_km = 0.001", "limits.max_points"],
