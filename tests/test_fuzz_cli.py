@@ -134,7 +134,7 @@ def test_yaml_text_mutations_one_line(path, data):
 
 
 @settings(
-    max_examples=8,
+    max_examples=5,
     derandomize=True,
     deadline=30_000,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

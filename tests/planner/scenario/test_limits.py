@@ -23,11 +23,9 @@ def usa_can():
 
 
 @pytest.fixture(scope="module")
-def small_built():
-    from planner.problem.build import build_problem, load_partners
-
-    sc = parse_scenario(copy.deepcopy(SMALL))
-    return sc, load_partners(sc), build_problem(sc)
+def small_built(small_run):
+    """The small scenario's problem, from the session's solved run (built once for every test)."""
+    return small_run.scenario, small_run.problem.partners, small_run.problem
 
 
 @pytest.mark.parametrize("spacing_km", [40.0, 100.0])
