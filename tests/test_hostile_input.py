@@ -36,6 +36,7 @@ SCENARIOS = {
     ],
     "candidate_spacing_1m": ["asset_types[1].candidates.spacing_km = 0.001", "limits.max_sites"],
     "area_grid_2km": ["defended.area_grid.cell_km = 2.0", "M defended points", "limits.max_points"],
+    "area_grid_30km_satellites": ["asset_types[3]", "coverage samples", "limits.max_space_samples"],
     "area_grid_1m": ["defended.area_grid.cell_km = 0.001", "limits.max_points"],
     "pyomo_missing_solver": ["solver.solver = 'no_such_solver'"],
     "points_ragged_csv": ["defended.files[0].path = 'ragged.csv'", "line 3"],

@@ -67,6 +67,9 @@ class Limits(BaseModel):
     """Most covered point–site pairs over every layer and asset type (non-zeros of the model)."""
     max_track_samples: int = Field(default=5_000_000, ge=1)
     """Most samples along the notional threat tracks (points × launch points × samples)."""
+    max_space_samples: int = Field(default=500_000_000, ge=1)
+    """Most point × time-step × satellite samples of the constellation menus' coverage (measured:
+    ~50 ns each, so the default is ~25 s; the default scenario needs 54 M)."""
     max_file_mb: float = Field(default=50.0, gt=0)
     """Largest defended-point file (CSV, GeoJSON, GeoPackage, Shapefile), MB."""
 
@@ -83,6 +86,8 @@ class SizeEstimate:
     overlap_pairs: int = 0
     """Site pairs sharing a point, the presolve's :math:`A^\\top A` (points × sites in reach²)."""
     track_samples: int = 0
+    space_samples: int = 0
+    """Point × time-step × satellite samples of every constellation option."""
 
 
 def _cap_km2(radius_km: float) -> float:
@@ -226,7 +231,7 @@ def estimate_size(
     if scenario.threats is not None:
         samples = n_points * _launch_points(scenario) * scenario.threats.n_samples
     sites: dict[str, int] = {}
-    pairs = 0
+    pairs = space = 0
     reach = {"sensor": 0, "interceptor": 0}  # sites in reach of one point, per layer
     layer_sites = {"sensor": 0, "interceptor": 0}
     for k, asset in enumerate(scenario.asset_types):
@@ -235,6 +240,7 @@ def estimate_size(
                 layer_sites[layer] += len(asset.constellations) if isinstance(asset, SpaceAsset) else 0
         if isinstance(asset, SpaceAsset):
             pairs += 2 * n_points * len(asset.constellations)
+            space += n_points * _space_steps(asset)
             continue
         c = asset.candidates
         territory = _territory(partners, c.partners)
@@ -270,7 +276,16 @@ def estimate_size(
         pairs=pairs,
         overlap_pairs=overlaps,
         track_samples=samples,
+        space_samples=space,
     )
+
+
+def _space_steps(asset: Any) -> int:
+    """Time steps × satellites summed over a space asset's menu (its sampling plans)."""
+    from geodata.orbits import Walker
+    from planner.problem.build import space_sampling
+
+    return sum(plan.n_steps * Walker.parse(p).t for p, plan in space_sampling(asset).items())
 
 
 def _millions(n: int) -> str:
@@ -322,6 +337,14 @@ def check_size(scenario: Scenario, partners: gpd.GeoDataFrame, base_dir: Path | 
             f"{lim.max_track_samples:,} — raise `limits.max_track_samples` if you "
             "mean it",
             field="threats",
+        )
+    if est.space_samples > lim.max_space_samples:
+        k = next(k for k, a in enumerate(scenario.asset_types) if a.domain == "space")
+        raise InputError(
+            f"gives ~{_millions(est.space_samples)} coverage samples ({est.points:,} points × "
+            f"time steps × satellites); the limit is {lim.max_space_samples:,} — use fewer points, "
+            "a longer time_step_s, or raise `limits.max_space_samples` if you mean it",
+            field=f"asset_types[{k}]",
         )
     if est.pairs > lim.max_pairs:
         raise InputError(

@@ -84,6 +84,10 @@ def test_refusals_name_field_estimate_and_limit(small_built):
         (_with(limits__max_points=10), ["defended", "46 defended points", "limits.max_points"]),
         (_with(limits__max_pairs=1000), ["asset_types", "limits.max_pairs"]),
         (
+            _with(limits__max_space_samples=1000),
+            ["asset_types[3]", "coverage samples", "limits.max_space_samples"],
+        ),
+        (
             _with(
                 threats={"launch_areas": [{"name": "a", "lon": 0, "lat": 60}]}, limits__max_track_samples=100
             ),
