@@ -24,6 +24,15 @@ def random_instance(seed: int, m: int = 40, n: int = 10, p: int = 3, density: fl
     return CoverInstance(w=w, c=np.ones(n), a=a, count=p)
 
 
+def planar_instance(seed: int, m: int, n: int, p: int, radius: float = 0.18) -> CoverInstance:
+    """Points and sites uniform in the unit square; a site covers the points within ``radius``."""
+    rng = np.random.default_rng(seed)
+    pts, sites = rng.random((m, 2)), rng.random((n, 2))
+    d = np.linalg.norm(pts[:, None, :] - sites[None, :, :], axis=2)
+    w = np.round(rng.lognormal(np.log(100.0), 1.0, m))
+    return CoverInstance(w=w, c=np.ones(n), a=sp.csr_array((d <= radius).astype(np.int8)), count=p)
+
+
 def all_plans(n: int, p: int):
     for k in range(p + 1):
         for combo in itertools.combinations(range(n), k):
@@ -88,7 +97,7 @@ def test_fixing_keeps_every_optimal_site(seed: int) -> None:
 def exact_cases() -> list[tuple[CoverInstance, float]]:
     out = []
     for seed, p in itertools.product(range(3), (2, 5, 9)):
-        inst = random_instance(seed, m=400, n=45, p=p, density=0.08)
+        inst = planar_instance(seed, m=300, n=40, p=p)
         exact = solve_cover(inst, OPTS, method="milp")
         assert exact.status == "optimal"
         out.append((inst, exact.objective))
@@ -117,9 +126,9 @@ def test_bound_holds_when_stopped_early(exact_cases: list[tuple[CoverInstance, f
 
 
 def test_auto_chooses_consistently() -> None:
-    small = random_instance(0, m=100, n=20, p=3, density=0.1)
+    small = planar_instance(0, m=100, n=20, p=3)
     assert small.a.nnz < DECOMPOSE_MIN_NONZEROS
-    big = random_instance(1, m=2000, n=200, p=5, density=0.06)
+    big = planar_instance(1, m=2000, n=150, p=5, radius=0.17)
     assert big.a.nnz >= DECOMPOSE_MIN_NONZEROS
     for inst, expected in ((small, "milp"), (big, "benders")):
         choice = choose_method(inst)
