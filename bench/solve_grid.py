@@ -51,23 +51,38 @@ def run_ours(inst: Any, cap: float) -> dict[str, Any]:
     res = solve_cover(inst, SolveOptions(time_limit_s=cap, mip_rel_gap=GAP, threads=1, seed=0))
     total = time.perf_counter() - t0
     assert abs(inst.evaluate(res.x)[0] - res.objective) <= 1e-6 * max(1.0, res.objective)
-    return {"total_s": total, "objective": res.objective, "bound": res.bound,
-            "proven": res.status == "optimal", "method": res.extra.get("method", "milp"),
-            "reason": res.extra.get("method_reason")}
+    return {
+        "total_s": total,
+        "objective": res.objective,
+        "bound": res.bound,
+        "proven": res.status == "optimal",
+        "method": res.extra.get("method", "milp"),
+        "reason": res.extra.get("method_reason"),
+    }
 
 
 def run_tuned(inst: Any, p: int, cap: float) -> dict[str, Any]:
     r = highs_tuned(inst.a, inst.w, p, cap)
     r.pop("chosen")
-    return {"total_s": r["build_s"] + r["solve_s"], "objective": r["objective"], "bound": r["bound"],
-            "proven": r["status"] == "Optimal", "status": r["status"]}
+    return {
+        "total_s": r["build_s"] + r["solve_s"],
+        "objective": r["objective"],
+        "bound": r["bound"],
+        "proven": r["status"] == "Optimal",
+        "status": r["status"],
+    }
 
 
 def run_pyomo(inst: Any, p: int, cap: float) -> dict[str, Any]:
     r = pyomo_highs("mclp", inst.a, inst.w, inst.c, p, cap)
     r.pop("chosen")
-    return {"total_s": r["build_s"] + r["solve_s"], "objective": r["objective"], "bound": r.get("bound"),
-            "proven": r["status"] == "convergenceCriteriaSatisfied", "status": r["status"]}
+    return {
+        "total_s": r["build_s"] + r["solve_s"],
+        "objective": r["objective"],
+        "bound": r.get("bound"),
+        "proven": r["status"] == "convergenceCriteriaSatisfied",
+        "status": r["status"],
+    }
 
 
 def cell(r: dict[str, Any] | None, cap: float) -> str:
@@ -102,35 +117,54 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     sizes = args.sizes or ([20_000, 100_000] + ([1_000_000] if args.large else []))
     out: list[dict[str, Any]] = []
-    print(f"domeplan maximal-covering grid — one thread, gap {GAP:.2%}, cap {args.cap:.0f} s, seed 0; "
-          "seconds to a proven optimum (build + solve)")
-    print("| points × sites | r km | p | pairs | domeplan s (method) | highs tuned s | pyomo+highs s | "
-          "tuned/ours | pyomo/ours | agree |")
+    print(
+        f"domeplan maximal-covering grid — one thread, gap {GAP:.2%}, cap {args.cap:.0f} s, seed 0; "
+        "seconds to a proven optimum (build + solve)"
+    )
+    print(
+        "| points × sites | r km | p | pairs | domeplan s (method) | highs tuned s | pyomo+highs s | "
+        "tuned/ours | pyomo/ours | agree |"
+    )
     print("|---|---:|---:|---:|---|---:|---:|---:|---:|---|")
     for m in sizes:
         n = SIZES[m]
         for r in args.radii:
             inst0 = north_america(m, n, seed=0, radius_km=r, count=None)
-            for p in (LARGE_PS if m >= 1_000_000 else args.ps):
+            for p in LARGE_PS if m >= 1_000_000 else args.ps:
                 inst = type(inst0)(w=inst0.w, c=inst0.c, a=inst0.a, count=p)
                 ours = run_ours(inst, args.cap)
                 tuned = run_tuned(inst, p, args.cap)
                 pyo = None if (args.no_pyomo or m >= 1_000_000) else run_pyomo(inst, p, args.cap)
-                row = {"m": m, "n": n, "r_km": r, "p": p, "pairs": int(inst.a.nnz), "domeplan": ours,
-                       "highs_tuned": tuned, "pyomo_highs": pyo,
-                       "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
+                row = {
+                    "m": m,
+                    "n": n,
+                    "r_km": r,
+                    "p": p,
+                    "pairs": int(inst.a.nnz),
+                    "domeplan": ours,
+                    "highs_tuned": tuned,
+                    "pyomo_highs": pyo,
+                    "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+                }
                 out.append(row)
-                print(f"| {m:,} × {n:,} | {r:.0f} | {p} | {inst.a.nnz:,} | {cell(ours, args.cap)} "
-                      f"({ours['method']}) | {cell(tuned, args.cap)} | {cell(pyo, args.cap)} | "
-                      f"{ratio(tuned, ours, args.cap)} | {ratio(pyo, ours, args.cap)} | "
-                      f"{agree(tuned, ours)}/{agree(pyo, ours)} |")
+                print(
+                    f"| {m:,} × {n:,} | {r:.0f} | {p} | {inst.a.nnz:,} | {cell(ours, args.cap)} "
+                    f"({ours['method']}) | {cell(tuned, args.cap)} | {cell(pyo, args.cap)} | "
+                    f"{ratio(tuned, ours, args.cap)} | {ratio(pyo, ours, args.cap)} | "
+                    f"{agree(tuned, ours)}/{agree(pyo, ours)} |"
+                )
                 if args.json:
                     args.json.write_text(json.dumps(out, indent=2, default=str))
-    times = [row["highs_tuned"]["total_s"] / row["domeplan"]["total_s"] for row in out
-             if row["m"] == 100_000 and row["domeplan"]["proven"]]
+    times = [
+        row["highs_tuned"]["total_s"] / row["domeplan"]["total_s"]
+        for row in out
+        if row["m"] == 100_000 and row["domeplan"]["proven"]
+    ]
     if times:
-        print(f"\nmedian tuned/ours at 100k points: {np.median(times):.1f}× (tuned times capped at "
-              f"{args.cap:.0f} s count as the cap)")
+        print(
+            f"\nmedian tuned/ours at 100k points: {np.median(times):.1f}× (tuned times capped at "
+            f"{args.cap:.0f} s count as the cap)"
+        )
 
 
 if __name__ == "__main__":

@@ -76,19 +76,36 @@ PRIMAL_TIME_SHARE = 0.25
 """Share of the remaining time the support MILP of step 2 may use."""
 
 
-def _restricted_milp(inst: CoverInstance, cols: np.ndarray, plan: np.ndarray, options: SolveOptions,
-                     solver_options: dict[str, Any]) -> tuple[SolveResult, np.ndarray | None, dict]:
+def _restricted_milp(
+    inst: CoverInstance,
+    cols: np.ndarray,
+    plan: np.ndarray,
+    options: SolveOptions,
+    solver_options: dict[str, Any],
+) -> tuple[SolveResult, np.ndarray | None, dict]:
     """Solve max_cover over sites ``cols`` (points aggregated); the plan mapped back, and figures."""
     t = time.perf_counter()
     restricted, _, _ = _restrict(inst, cols)
-    res = solve_formulation(max_cover(restricted), options, "highs", warm_start=plan[cols],
-                            engine_config={"solver_options": solver_options}, use_heuristic=False)
+    res = solve_formulation(
+        max_cover(restricted),
+        options,
+        "highs",
+        warm_start=plan[cols],
+        engine_config={"solver_options": solver_options},
+        use_heuristic=False,
+    )
     full = None
     if res.x is not None:
         full = np.zeros(inst.n, dtype=bool)
         full[cols[res.x]] = True
-    info = {"sites": int(cols.size), "patterns": int(restricted.m), "status": res.status,
-            "bound": res.bound, "nodes": res.node_count, "seconds": time.perf_counter() - t}
+    info = {
+        "sites": int(cols.size),
+        "patterns": int(restricted.m),
+        "status": res.status,
+        "bound": res.bound,
+        "nodes": res.node_count,
+        "seconds": time.perf_counter() - t,
+    }
     return res, full, info
 
 
@@ -127,8 +144,9 @@ def solve_max_cover_benders(
 
     # Step 2: the MILP over the LP's support and the best plan.
     cols = np.flatnonzero(lp.support | plan)
-    res, cand, info["primal"] = _restricted_milp(inst, cols, plan, _remaining(
-        options, deadline, PRIMAL_TIME_SHARE), solver_options)
+    res, cand, info["primal"] = _restricted_milp(
+        inst, cols, plan, _remaining(options, deadline, PRIMAL_TIME_SHARE), solver_options
+    )
     if cand is not None and obj.value(obj.counts(cand)) > lb:
         lb, plan = obj.value(obj.counts(cand)), cand
 
@@ -137,8 +155,7 @@ def solve_max_cover_benders(
         free, fixed_bound = fix_sites(lp, lb, gap)
         free |= plan
         cols = np.flatnonzero(free)
-        res, cand, step = _restricted_milp(inst, cols, plan, _remaining(options, deadline),
-                                           solver_options)
+        res, cand, step = _restricted_milp(inst, cols, plan, _remaining(options, deadline), solver_options)
         step["fixed_bound"] = fixed_bound if np.isfinite(fixed_bound) else None
         info["loops"].append(step)
         nodes += res.node_count or 0
@@ -164,8 +181,17 @@ def _tighten(inst: CoverInstance, lp: SiteLP) -> SiteLP:
     return replace(lp, bound=bound, rc=rc) if bound < lp.bound else lp
 
 
-def _done(inst: CoverInstance, plan: np.ndarray, value: float, bound: float, term: Termination,
-          t0: float, info: dict[str, Any], nodes: int) -> SolveResult:
+def _done(
+    inst: CoverInstance,
+    plan: np.ndarray,
+    value: float,
+    bound: float,
+    term: Termination,
+    t0: float,
+    info: dict[str, Any],
+    nodes: int,
+) -> SolveResult:
     status = SolutionStatus.OPTIMAL if term is Termination.OPTIMAL else SolutionStatus.FEASIBLE
-    return _result(inst, plan, value, bound, term, status, t0, info, nodes=nodes, key="benders",
-                   raw="benders")
+    return _result(
+        inst, plan, value, bound, term, status, t0, info, nodes=nodes, key="benders", raw="benders"
+    )

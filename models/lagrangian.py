@@ -39,8 +39,7 @@ def benders_cut(w: np.ndarray, a: sp.csr_array, y_bar: np.ndarray) -> tuple[floa
     return float((w - lam).sum()), np.asarray(a.T @ lam, dtype=float)
 
 
-def count_bound(w: np.ndarray, at: sp.csr_array, lam: np.ndarray, p: int
-                ) -> tuple[float, np.ndarray]:
+def count_bound(w: np.ndarray, at: sp.csr_array, lam: np.ndarray, p: int) -> tuple[float, np.ndarray]:
     r"""Return :math:`U(\lambda)` and the reduced scores :math:`\bar c` (``at`` is :math:`A^\top`)."""
     s = np.asarray(at @ lam, dtype=float)
     k = min(p, s.shape[0])

@@ -40,8 +40,10 @@ def _npz_matrix(path: Path) -> sp.csr_array:
             keys = set(z.files)
             for layer in ("interceptor", "sensor"):
                 if f"{layer}_indptr" in keys:
-                    return sp.csr_array((z[f"{layer}_data"], z[f"{layer}_indices"], z[f"{layer}_indptr"]),
-                                        shape=tuple(z[f"{layer}_shape"]))
+                    return sp.csr_array(
+                        (z[f"{layer}_data"], z[f"{layer}_indices"], z[f"{layer}_indptr"]),
+                        shape=tuple(z[f"{layer}_shape"]),
+                    )
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
     except (OSError, ValueError) as exc:
@@ -63,13 +65,16 @@ def _parquet_pairs(path: Path, demand_ids: np.ndarray, site_ids: np.ndarray) -> 
                 raise InputError("must be integer positions", file=path, field=name)
             bad = np.flatnonzero((v < 0) | (v >= k))
             if bad.size:
-                raise InputError(f"position out of range 0..{k - 1}", file=path,
-                                 field=f"{name} (row {int(bad[0])})", value=int(v[bad[0]]))
+                raise InputError(
+                    f"position out of range 0..{k - 1}",
+                    file=path,
+                    field=f"{name} (row {int(bad[0])})",
+                    value=int(v[bad[0]]),
+                )
         return rows.astype(np.int64), cols.astype(np.int64)
     for col in ("demand_id", "site_id"):
         if col not in df.columns:
-            raise InputError("missing column (expected demand_id, site_id or row, col)", file=path,
-                             field=col)
+            raise InputError("missing column (expected demand_id, site_id or row, col)", file=path, field=col)
     out = []
     for col, ids in (("demand_id", demand_ids), ("site_id", site_ids)):
         pos = pd.Index(ids.astype(str)).get_indexer(df[col].astype(str))
@@ -86,8 +91,10 @@ def read_coverage_matrix(path: Path, demand_ids: np.ndarray, site_ids: np.ndarra
     if path.suffix == ".npz":
         a = _npz_matrix(path)
         if a.shape != (m, n):
-            raise InputError(f"matrix shape {a.shape[0]} × {a.shape[1]} does not match {m} demand "
-                             f"points × {n} sites", file=path)
+            raise InputError(
+                f"matrix shape {a.shape[0]} × {a.shape[1]} does not match {m} demand points × {n} sites",
+                file=path,
+            )
         a.eliminate_zeros()
         return sp.csr_array((np.ones(a.nnz, dtype=np.int8), a.indices, a.indptr), shape=(m, n))
     rows, cols = _parquet_pairs(path, demand_ids, site_ids)

@@ -28,11 +28,16 @@ def files(tmp_path: Path) -> dict[str, Path]:
     a = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(4, 3))
     sp.save_npz(tmp_path / "coverage.npz", a)  # COO: any scipy format is accepted
     pd.DataFrame({"demand_id": [d for d, _ in PAIRS], "site_id": [s for _, s in PAIRS]}).to_parquet(
-        tmp_path / "pairs.parquet")
+        tmp_path / "pairs.parquet"
+    )
     pd.DataFrame({"row": rows, "col": cols}).to_parquet(tmp_path / "positions.parquet")
-    return {"sites": tmp_path / "sites.csv", "demand": tmp_path / "demand.parquet",
-            "npz": tmp_path / "coverage.npz", "pairs": tmp_path / "pairs.parquet",
-            "positions": tmp_path / "positions.parquet"}
+    return {
+        "sites": tmp_path / "sites.csv",
+        "demand": tmp_path / "demand.parquet",
+        "npz": tmp_path / "coverage.npz",
+        "pairs": tmp_path / "pairs.parquet",
+        "positions": tmp_path / "positions.parquet",
+    }
 
 
 @pytest.mark.parametrize("cov", ["npz", "pairs", "positions"])
@@ -48,8 +53,20 @@ def test_wrong_shape_is_one_line(files: dict[str, Path], tmp_path: Path) -> None
     sp.save_npz(bad, sp.csr_matrix(np.ones((3, 3))))
     with pytest.raises(InputError, match="does not match 4 demand points"):
         optimize_from_files(sites=files["sites"], demand=files["demand"], coverage=bad, budget=6)
-    res = CliRunner().invoke(app, ["optimize", "--sites", str(files["sites"]), "--demand",
-                                   str(files["demand"]), "--coverage", str(bad), "--budget", "6"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "optimize",
+            "--sites",
+            str(files["sites"]),
+            "--demand",
+            str(files["demand"]),
+            "--coverage",
+            str(bad),
+            "--budget",
+            "6",
+        ],
+    )
     assert res.exit_code == 2 and "bad.npz" in res.output and "Traceback" not in res.output
 
 
@@ -61,8 +78,21 @@ def test_unknown_id_in_parquet_pairs(files: dict[str, Path], tmp_path: Path) -> 
 
 
 def test_cli_reports_the_method(files: dict[str, Path]) -> None:
-    res = CliRunner().invoke(app, ["optimize", "--sites", str(files["sites"]), "--demand",
-                                   str(files["demand"]), "--coverage", str(files["npz"]), "--count", "2",
-                                   "--method", "benders"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "optimize",
+            "--sites",
+            str(files["sites"]),
+            "--demand",
+            str(files["demand"]),
+            "--coverage",
+            str(files["npz"]),
+            "--count",
+            "2",
+            "--method",
+            "benders",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "method benders" in res.output
