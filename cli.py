@@ -315,7 +315,8 @@ def allocate(
 def optimize(
     sites: Annotated[Path | None, typer.Option(help="sites.csv: site_id, cost[, type].")] = None,
     demand: Annotated[Path | None, typer.Option(help="demand.csv: demand_id, weight[, required].")] = None,
-    coverage: Annotated[Path | None, typer.Option(help="coverage.csv: demand_id, site_id.")] = None,
+    coverage: Annotated[Path | None, typer.Option(
+        help="coverage.csv: demand_id, site_id; or a sparse matrix .npz / Parquet pairs.")] = None,
     orlib_scp: Annotated[Path | None, typer.Option(
         "--orlib-scp", metavar="FILE", help="OR-Library set-covering file instead of CSVs.")] = None,
     objective: Annotated[str, typer.Option(
@@ -333,6 +334,7 @@ def optimize(
     theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
     p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
     as_json: Annotated[bool, flag("--json", help="Print the result as one JSON object.")] = False,
+    method: Annotated[str, typer.Option(help="auto | milp | benders | decompose (max-coverage).")] = "auto",
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
     from planner.commands.optimize import optimize_from_files
@@ -348,14 +350,16 @@ def optimize(
         result = optimize_from_files(
             sites=sites, demand=demand, coverage=coverage, orlib_scp=orlib_scp, objective=objective,
             budget=budget, count=count, type_max=limits or None, engine=engine, solver=solver,
-            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p)
+            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p,
+            method=method)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     gap_txt = f", gap {result['gap']:.4%}" if result["gap"] is not None else ""
     console.print(f"status [bold]{result['status']}[/bold]{gap_txt}; objective {result['objective']}, "
                   f"bound {result['bound']}; {result['n_sites']} sites, cost {result['cost']}; "
-                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']})")
+                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']}, "
+                  f"method {result['method']})")
     if result["sites"]:
         console.print("sites: " + " ".join(result["sites"]), markup=False)
     if "diagnosis" in result:
