@@ -83,7 +83,7 @@ def _main(version: Annotated[bool, flag(
 
 def flag(*names: str, **kwargs: object) -> object:
     """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
-    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]
+    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]  # kwargs passed through to typer
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
