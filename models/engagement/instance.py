@@ -107,6 +107,8 @@ class EngagementInstance:
         (set them to 0 for sunk costs).
     threat_ids, site_ids, sensor_ids, type_names, boost_ids
         Labels.
+    shots_per_threat_max
+        Doctrine: at most this many shots at one threat over all layers (``None``: no limit).
     """
 
     v: np.ndarray
@@ -132,6 +134,7 @@ class EngagementInstance:
     sensor_ids: np.ndarray | None = None
     type_names: tuple[str, ...] = ()
     boost_ids: np.ndarray | None = None
+    shots_per_threat_max: int | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -312,6 +315,9 @@ def plan_violations(inst: EngagementInstance, plan: EngagementPlan, tol: float =
     built = np.bincount(inst.site_type[plan.sites], minlength=inst.type_max.shape[0])
     if (built > inst.type_max).any():
         out.append("more sites of a type than its maximum count")
+    if inst.shots_per_threat_max is not None and x.nnz:
+        if (np.asarray(x.sum(axis=1)).ravel() > inst.shots_per_threat_max).any():
+            out.append(f"more than {inst.shots_per_threat_max} shots at one threat")
     if not NO_BOOST <= plan.boost < inst.n_boost:
         out.append(f"boost option {plan.boost} out of range")
     if plan_cost(inst, plan) > inst.budget * (1 + tol) + tol:
