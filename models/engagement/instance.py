@@ -22,9 +22,12 @@ Notation
 
 Fire control is kept per shot opportunity (per threat *and* site), not per defended point:
 ``fire_control`` has one row per stored entry of ``max_shots`` (CSR order, see
-:attr:`EngagementInstance.pairs`) and one column per sensor. When a caller only knows "sensor
-:math:`s` tracks :math:`t`" (a ``(T, S)`` matrix), :func:`fire_control_from_track` broadcasts it
-to every site that can engage :math:`t` — a simplification the caller should document.
+:attr:`EngagementInstance.pairs`) and one column per sensor; entry :math:`f_{tjs}` is the number of
+shots sensor :math:`s`'s track allows site :math:`j` at :math:`t` (a late cue may leave room for
+one shot where an early one allows shoot-look-shoot), so :math:`x_{tj} \le \max_{s \text{ built}}
+f_{tjs}`. When a caller only knows "sensor :math:`s` tracks :math:`t`" (a ``(T, S)`` 0/1 matrix),
+:func:`fire_control_from_track` broadcasts it to every site that can engage :math:`t` with the
+full :math:`n_{tj}` shots — a simplification the caller should document.
 """
 
 from __future__ import annotations
@@ -61,13 +64,16 @@ def fire_control_from_track(max_shots: sp.sparray, track: sp.sparray) -> sp.csr_
 
     ``track[t, s] = 1`` when sensor ``s`` holds a fire-control track of threat ``t`` during the
     windows of every site that can engage ``t`` (the simplification). Returns the
-    ``(n_pairs, S)`` matrix whose row ``p`` is ``track[t_p]``.
+    ``(n_pairs, S)`` matrix whose row ``p`` is ``n_p * track[t_p]`` (every shot allowed).
     """
-    ms = sp.csr_array(max_shots)
+    ms = sp.csr_array(max_shots, dtype=np.int64)
     ms.sum_duplicates()
     ms.eliminate_zeros()
+    ms.sort_indices()
     t = np.repeat(np.arange(ms.shape[0]), np.diff(ms.indptr))
-    return sp.csr_array(sp.csr_array(track, dtype=np.int8)[t], dtype=np.int8)
+    tr = sp.csr_array(sp.csr_array(track, dtype=np.int64)[t])
+    tr.data[:] = 1
+    return sp.csr_array(tr.multiply(ms.data[:, None]), dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,8 +102,8 @@ class EngagementInstance:
         ``(T, J)`` sparse integer shot opportunities (0 no window, 1, 2 with shoot-look-shoot).
         Canonical CSR, zeros eliminated; its stored entries are the *pairs*.
     fire_control
-        ``(n_pairs, S)`` sparse 0/1: sensors able to give fire control for pair ``p``; ``None``
-        means no sensor is needed to fire (e.g. an instance without sensors).
+        ``(n_pairs, S)`` sparse integer: shots sensor ``s``'s track allows at pair ``p`` (capped
+        at ``n_p``; 0 none); ``None`` means no sensor is needed to fire.
     boost_cost, boost_survival
         ``(O,)`` and ``(O, T)``: optional boost-layer options (at most one is bought).
     budget
@@ -174,10 +180,13 @@ class EngagementInstance:
             raise ValueError("max_shots must be non-negative")
         set_(self, "max_shots", ms)
         if self.fire_control is not None:
-            fc = sp.csr_array(self.fire_control, dtype=np.int8)
+            fc = sp.csr_array(self.fire_control, dtype=np.int64)
             if fc.shape != (ms.nnz, n_s):
                 raise ValueError(f"fire_control has shape {fc.shape}, expected {(ms.nnz, n_s)}")
-            fc.data[:] = 1
+            fc = sp.csr_array(fc.minimum(sp.csr_array(fc != 0).multiply(ms.data[:, None])), dtype=np.int64)
+            fc.eliminate_zeros()
+            if (fc.data < 0).any():
+                raise ValueError("fire_control must be non-negative")
             set_(self, "fire_control", fc)
         n_o = self.boost_cost.shape[0]
         bs = np.ones((n_o, n_t)) if self.boost_survival is None else np.asarray(self.boost_survival, float)
@@ -324,8 +333,9 @@ def plan_violations(inst: EngagementInstance, plan: EngagementPlan, tol: float =
         out.append(f"cost {plan_cost(inst, plan):.6g} above budget {inst.budget:.6g}")
     if inst.fire_control is not None and x.nnz:
         t, j = inst.pairs
-        shot = np.asarray(x[t, j]).ravel() > 0
-        held = (inst.fire_control @ plan.sensors.astype(np.int64)) > 0
-        if (shot & ~held).any():
-            out.append("a shot without a fire-control track from a built sensor")
+        shot = np.asarray(x[t, j]).ravel()
+        allowed = sp.csr_array(inst.fire_control.multiply(plan.sensors[None, :].astype(np.int64)))
+        held = np.asarray(allowed.max(axis=1).toarray()).ravel() if allowed.shape[1] else 0 * shot
+        if (shot > held).any():
+            out.append("more shots than the built sensors' fire-control tracks allow")
     return out

@@ -14,7 +14,8 @@ opportunities, :math:`f(L) = e^{-L}`.
     & \ell_t \ge v_t\,(\alpha_k + \mu_k L_t) - v_t \textstyle\sum_o b_o
         && \texttt{leak\_cut}[t, k, \varnothing] \\
     & x_{tj} \le n_{tj}\, y_j && \texttt{site\_open}[t, j] \\
-    & x_{tj} \le n_{tj} \textstyle\sum_{s \in F_{tj}} z_s && \texttt{fire\_control}[t, j] \\
+    & x_{tj} \le (k - 1) + (n_{tj} - k + 1) \textstyle\sum_{s: f_{tjs} \ge k} z_s
+        && \texttt{fire\_control}[t, j, k] \\
     & \textstyle\sum_t x_{tj} \le r_j, \quad r_j \le M_j y_j
         && \texttt{magazine}[j],\ \texttt{stock}[j] \\
     & \textstyle\sum_j x_{tj} \le N && \texttt{salvo}[t] \text{ (if a doctrine limit } N) \\
@@ -154,6 +155,44 @@ def _leak_cuts(
     m.add_constraints(LEAK_CUT, ids, terms, lb=np.concatenate(lb))
 
 
+def _fire_control(m: LinearModel, inst: EngagementInstance, blocks: dict, n_p: np.ndarray) -> None:
+    r"""``fire_control[p, k]``: the k-th shot at pair p needs a built sensor allowing k shots.
+
+    :math:`x_p \le (k-1) + (n_p - k + 1) \sum_{s: f_{ps} \ge k} z_s` for :math:`k = 1..n_p`,
+    exactly :math:`x_p \le \max_{s \text{ built}} f_{ps}` on binary :math:`z`.
+    """
+    fc = inst.fire_control
+    npairs = n_p.size
+    ids, lhs_rows, ub = [], [], []
+    zr, zc, zv = [], [], []
+    coo = fc.tocoo()
+    pr, pc, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    row = 0
+    for k in range(1, int(n_p.max(initial=0)) + 1):
+        pk = np.flatnonzero(n_p >= k)
+        ids += [(int(p), k) for p in pk]
+        lhs_rows.append(pk)
+        ub.append(np.full(pk.size, k - 1.0))
+        sel = vals >= k
+        pos = np.full(npairs, -1)
+        pos[pk] = row + np.arange(pk.size)
+        zr.append(pos[pr[sel]])
+        zc.append(pc[sel])
+        zv.append(-(n_p[pr[sel]] - k + 1))
+        row += pk.size
+    if row == 0:
+        return
+    lhs = np.concatenate(lhs_rows)
+    n_z = fc.shape[1]
+    terms = {
+        blocks[X]: sp.csr_array((np.ones(row), (np.arange(row), lhs)), shape=(row, npairs)),
+        blocks[Z]: sp.csr_array(
+            (np.concatenate(zv), (np.concatenate(zr), np.concatenate(zc))), shape=(row, n_z)
+        ),
+    }
+    m.add_constraints(FIRE_CONTROL, ids, terms, ub=np.concatenate(ub))
+
+
 def engagement(
     inst: EngagementInstance, fixed: EngagementPlan | None = None, level_limit: int = LEVEL_LIMIT
 ) -> tuple[LinearModel, KillLevels]:
@@ -200,8 +239,7 @@ def engagement(
         ub=0.0,
     )
     if inst.fire_control is not None:
-        fc = sp.csr_array(inst.fire_control.multiply(n_p[:, None]))
-        m.add_constraints(FIRE_CONTROL, pair_ids, {blocks[X]: eye_p, blocks[Z]: -fc}, ub=0.0)
+        _fire_control(m, inst, blocks, n_p)
     m.add_constraints(MAGAZINE, inst.site_ids, {blocks[X]: on_j, blocks[R]: -sp.eye_array(n_j)}, ub=0.0)
     m.add_constraints(
         STOCK,

@@ -32,7 +32,7 @@ def one_site(n_threats: int, magazine: int, shots: int, sspk: float = 0.7) -> En
         type_max=[1],
         sensor_cost=[5.0],
         max_shots=sp.csr_array(np.full((n_threats, 1), shots)),
-        fire_control=sp.csr_array(np.ones((n_threats, 1))),
+        fire_control=sp.csr_array(np.full((n_threats, 1), shots)),
         budget=100.0,
         boost_cost=[20.0],
         boost_survival=np.full((1, n_threats), 0.5),
@@ -83,7 +83,7 @@ def test_fire_control_from_track_broadcasts_per_threat():
     ms = sp.csr_array(np.array([[1, 0, 2], [0, 1, 0]]))
     track = sp.csr_array(np.array([[1, 0], [0, 1]]))
     fc = fire_control_from_track(ms, track).toarray()
-    assert fc.tolist() == [[1, 0], [1, 0], [0, 1]]
+    assert fc.tolist() == [[1, 0], [2, 0], [0, 1]]
 
 
 def test_bad_sspk_refused():

@@ -22,7 +22,7 @@ def single(n_threats: int, magazine: int, shots: int, budget: float = 100.0) -> 
         site_cost=[10.0], round_cost=[1.0], magazine=[magazine], sspk=[0.7], layer=[1],
         site_type=[0], type_max=[1], sensor_cost=[5.0],
         max_shots=sp.csr_array(np.full((n_threats, 1), shots)),
-        fire_control=sp.csr_array(np.ones((n_threats, 1))), budget=budget,
+        fire_control=sp.csr_array(np.full((n_threats, 1), shots)), budget=budget,
     )  # fmt: skip
 
 
@@ -53,7 +53,7 @@ def random_instance(
     rng = np.random.default_rng(seed)
     ms = rng.integers(0, 3, size=(n_t, n_j)) * (rng.random((n_t, n_j)) < 0.8)
     ms = sp.csr_array(ms)
-    fc = sp.csr_array((rng.random((ms.nnz, n_s)) < 0.6).astype(int))
+    fc = sp.csr_array((rng.random((ms.nnz, n_s)) < 0.6) * rng.integers(1, 3, (ms.nnz, n_s)))
     return EngagementInstance(
         v=rng.integers(1, 5, n_t).astype(float), area=np.zeros(n_t), target=np.arange(n_t),
         site_cost=rng.integers(2, 6, n_j).astype(float), round_cost=np.ones(n_j),
@@ -126,3 +126,16 @@ def test_pyomo_engine_agrees_with_highs():
     a = solve_engagement(inst, OPTS, engine="highs")
     b = solve_engagement(inst, OPTS, engine="pyomo")
     assert b.expected_value_lost == pytest.approx(a.expected_value_lost, abs=1e-6)
+
+
+def test_late_cue_allows_one_shot_only():
+    # Sensor 0 (cheap) cues late: one shot; sensor 1 (dear) early: shoot-look-shoot.
+    def inst(budget: float) -> EngagementInstance:
+        return EngagementInstance(
+            v=[1.0], area=[0], target=[0], site_cost=[1.0], round_cost=[0.0], magazine=[2],
+            sspk=[0.7], layer=[2], site_type=[0], type_max=[1], sensor_cost=[1.0, 5.0],
+            max_shots=sp.csr_array([[2]]), fire_control=sp.csr_array([[1, 2]]), budget=budget,
+        )  # fmt: skip
+
+    assert solve_engagement(inst(2.0), OPTS).expected_leakers == pytest.approx(0.3)
+    assert solve_engagement(inst(6.0), OPTS).expected_leakers == pytest.approx(0.09)
