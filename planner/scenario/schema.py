@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.errors import InputError
+from planner.scenario.threats import Engagement
 
 SCHEMA_VERSION = 1
 
@@ -275,6 +276,8 @@ class Threats(StrictModel):
     """Samples along each track."""
     engage: Literal["any", "all"] = "any"
     """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
+    engagement: Engagement | None = None
+    """A raid against the kill chain (optional): plan, leakage curve, Monte Carlo check."""
 
 
 class SolverSettings(StrictModel):
