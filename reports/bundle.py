@@ -93,6 +93,9 @@ class PlanBundle:
         ``allocations.csv`` / ``allocations.xlsx`` when given.
     attribution
         Data attribution printed under the map and in the report footer.
+    layers
+        Extra GeoPackage layers ``(name, frame)`` written to ``plan.gpkg`` (e.g. threat tracks
+        and intercept points); each frame in EPSG:4326.
     """
 
     scenario_name: str
@@ -107,6 +110,7 @@ class PlanBundle:
     basemap: gpd.GeoDataFrame | None = None
     allocations: pd.DataFrame | None = None
     attribution: str = NATURAL_EARTH_ATTRIBUTION
+    layers: tuple[tuple[str, gpd.GeoDataFrame], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario_name, str) or not _SLUG.match(self.scenario_name):

@@ -62,8 +62,13 @@ Y, R, Z, B, X, L, LEAK = "y", "r", "z", "b", "x", "L", "leak"
 # Constraint blocks
 KILL, LEAK_CUT, SITE_OPEN, FIRE_CONTROL = "kill", "leak_cut", "site_open", "fire_control"
 MAGAZINE, STOCK, SALVO, BUDGET, TYPE_MAX, BOOST_ONE = (
-    "magazine", "stock", "salvo", "budget", "type_max", "boost_one",
-)  # fmt: skip
+    "magazine",
+    "stock",
+    "salvo",
+    "budget",
+    "type_max",
+    "boost_one",
+)
 
 LEVEL_LIMIT = 120
 """Most kill levels enumerated (secant mode needs them all)."""
@@ -232,8 +237,9 @@ def engagement(
     tp, jp = inst.pairs
     n_p = inst.max_shots.data.astype(float)
     npairs = tp.size
-    kl = kill_levels(inst.log_miss[jp] if npairs else np.zeros(0), int(_threat_shots(inst).max(initial=0)),
-                     level_limit)  # fmt: skip
+    kl = kill_levels(
+        inst.log_miss[jp] if npairs else np.zeros(0), int(_threat_shots(inst).max(initial=0)), level_limit
+    )
     m = LinearModel("engagement", Sense.MINIMIZE)
     y_lb = inst.existing_sites.astype(float)
     z_lb = inst.existing_sensors.astype(float)
@@ -253,7 +259,7 @@ def engagement(
             kind=VarKind.BINARY,
             lb=z_lb,
             ub=z_ub if fixed is not None else np.where(dominated_sensors(inst), 0.0, 1.0),
-        ),  # fmt: skip
+        ),
         B: m.add_vars(B, inst.boost_ids, kind=VarKind.BINARY, lb=b_lb, ub=b_ub),
         X: m.add_vars(X, list(zip(tp.tolist(), jp.tolist(), strict=True)), kind=VarKind.INTEGER, ub=n_p),
         L: m.add_vars(L, inst.threat_ids, lb=0.0, ub=float(kl.levels[-1]) if kl.secant else np.inf),
@@ -262,10 +268,16 @@ def engagement(
     pp = np.arange(npairs)
     on_t = sp.csr_array((np.ones(npairs), (tp, pp)), shape=(n_t, npairs))
     on_j = sp.csr_array((np.ones(npairs), (jp, pp)), shape=(n_j, npairs))
-    m.add_constraints(KILL, inst.threat_ids, {
-        blocks[L]: sp.eye_array(n_t, format="csr"),
-        blocks[X]: -sp.csr_array((inst.log_miss[jp], (tp, pp)), shape=(n_t, npairs)),
-    }, lb=0.0, ub=0.0)  # fmt: skip
+    m.add_constraints(
+        KILL,
+        inst.threat_ids,
+        {
+            blocks[L]: sp.eye_array(n_t, format="csr"),
+            blocks[X]: -sp.csr_array((inst.log_miss[jp], (tp, pp)), shape=(n_t, npairs)),
+        },
+        lb=0.0,
+        ub=0.0,
+    )
     _leak_cuts(m, inst, kl, blocks, None if fixed is None else fixed.boost)
     pair_ids = blocks[X].ids
     eye_p = sp.eye_array(npairs, format="csr")

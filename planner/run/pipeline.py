@@ -327,8 +327,30 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
-        **_cost_share_outputs(run),
+        **_merge_sections(_cost_share_outputs(run), _engagement_outputs(run)),
     )
+
+
+def _engagement_outputs(run: PlanRun) -> dict[str, Any]:
+    """The raid-and-leakage report section and GeoPackage layers (nothing without a raid)."""
+    out = run.engagement
+    if out is None:
+        return {}
+    from reports.engagement import engagement_section
+
+    tracks, intercepts = out.tracks_frame(), out.intercepts_frame()
+    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "name", "geometry"]], geometry="geometry",
+                                crs="EPSG:4326")
+    section = engagement_section(out.to_json(), tracks, intercepts, partners)
+    return {"sections": (section,), "layers": (("threat_tracks", tracks), ("intercept_points", intercepts))}
+
+
+def _merge_sections(*parts: dict[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            merged[key] = merged.get(key, ()) + value if key == "sections" else value
+    return merged
 
 
 def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:

@@ -61,9 +61,11 @@ class InterceptorType(_Strict):
     @model_validator(mode="after")
     def _band(self) -> InterceptorType:
         if self.min_intercept_altitude_km >= self.max_intercept_altitude_km:
-            raise ValueError(f"interceptor '{self.asset_type}': min_intercept_altitude_km "
-                             f"{self.min_intercept_altitude_km} >= max_intercept_altitude_km "
-                             f"{self.max_intercept_altitude_km}")  # fmt: skip
+            raise ValueError(
+                f"interceptor '{self.asset_type}': min_intercept_altitude_km "
+                f"{self.min_intercept_altitude_km} >= max_intercept_altitude_km "
+                f"{self.max_intercept_altitude_km}"
+            )
         return self
 
 
