@@ -169,3 +169,13 @@ def test_late_cue_allows_one_shot_only():
 
     assert solve_engagement(inst(2.0), OPTS).expected_leakers == pytest.approx(0.3)
     assert solve_engagement(inst(6.0), OPTS).expected_leakers == pytest.approx(0.09)
+
+
+@pytest.mark.parametrize("seed", [1, 3, 5])
+def test_boost_branches_match_joint_model(seed):
+    inst = random_instance(seed, n_o=2)
+    joint = solve_engagement(inst, OPTS, split_boost=False)
+    split = solve_engagement(inst, OPTS)
+    assert split.expected_value_lost == pytest.approx(joint.expected_value_lost, abs=1e-6)
+    assert split.bound == pytest.approx(split.expected_value_lost, rel=1e-6)
+    assert str(split.termination) == "optimal"
