@@ -6,13 +6,12 @@ opportunities, :math:`f(L) = e^{-L}`.
 
 .. math::
 
-    \min\; & \sum_t \ell_t \\
-    \text{s.t.}\; & L_t = \sum_{j:(t,j) \in P} \lambda_j x_{tj}
+    \min\; & \textstyle\sum_t \sum_q \ell_{tq} \\
+    \text{s.t.}\; & \textstyle\sum_q L_{tq} = \sum_{j:(t,j) \in P} \lambda_j x_{tj}
         && \texttt{kill}[t] \\
-    & \ell_t \ge v_t \sigma_{ot}\,(\alpha_k + \mu_k L_t) - v_t\sigma_{ot}(1 - b_o)
-        && \texttt{leak\_cut}[t, k, o] \\
-    & \ell_t \ge v_t\,(\alpha_k + \mu_k L_t) - v_t \textstyle\sum_o b_o
-        && \texttt{leak\_cut}[t, k, \varnothing] \\
+    & \ell_{tq} \ge v_t \sigma_{qt}\,(\alpha_k \beta_q + \mu_k L_{tq})
+        && \texttt{leak\_cut}[t, k, q] \\
+    & L_{tq} \le \bar L_t\, \beta_q && \texttt{branch}[t, q] \\
     & x_{tj} \le n_{tj}\, y_j && \texttt{site\_open}[t, j] \\
     & x_{tj} \le (k - 1) + (n_{tj} - k + 1) \textstyle\sum_{s: f_{tjs} \ge k} z_s
         && \texttt{fire\_control}[t, j, k] \\
@@ -39,10 +38,16 @@ size limit). The lines :math:`\alpha_k + \mu_k L`:
   exceeds :math:`f` (the model under-estimates, so its bound stays a valid bound) and equals
   it at every level; a threat given more than :math:`N_\Lambda` shots (the largest count fully
   enumerated) is under-estimated by at most :math:`v_t e^{-(N_\Lambda+1)\lambda_{min}}`, the
-  a-priori error bound reported in ``extra["error_bound"]``.
+  a-priori error bound reported as ``EngagementSolution.error_bound``.
 
-The boost factor :math:`\sigma_{ot}` enters through the option that is bought (big-M
-:math:`v_t\sigma_{ot}` is valid because every line is at most 1 on :math:`L \ge 0`).
+Boost branches. :math:`q` ranges over "no boost" (:math:`\beta_\varnothing = 1 - \sum_o b_o`,
+:math:`\sigma = 1`) and each option (:math:`\beta_o = b_o`). The cut on branch :math:`q` is the
+*perspective* of the line, so for binary :math:`b` the kill weight sits on the bought branch only
+(:math:`\bar L_t` the largest kill weight threat :math:`t` can receive) and
+:math:`\ell_{tq} \ge v_t\sigma_{qt} f(L_t)` exactly there — the convex hull of the disjunction,
+much tighter than a big-M. With a single branch (no options, or one fixed)
+:math:`\beta = 1` and the ``branch`` rows vanish; :func:`models.engagement.solve.solve_engagement`
+solves one such model per branch by default (exact; bound = least branch bound).
 With ``fixed`` assets (the leakage curve: plan held, shots re-optimised), :math:`y, z, r, b` are
 fixed and the budget and type rows are dropped.
 """
