@@ -300,7 +300,10 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     if scenario.threats is not None and scenario.threats.engagement is not None:
         from planner.run.leakage import run_engagement
 
-        outcome = run_engagement(scenario, problem, say)
+        try:
+            outcome = run_engagement(scenario, problem, say)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
     t5 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
