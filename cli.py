@@ -32,6 +32,60 @@ app = typer.Typer(
 console = Console(stderr=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
+
+class StageLog:
+    """One line per stage on stderr with the previous stage's time, for logs (no terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled, self.clock = enabled, time.perf_counter
+        self.t0 = self.last = self.clock()
+        self.name: str | None = None
+
+    def __call__(self, msg: str) -> None:
+        """Log the start of stage ``msg`` (closing the previous one), or an update (``"… "``)."""
+        if not self.enabled:
+            return
+        now = self.clock()
+        if msg.startswith("… "):  # an update within the current stage
+            sys.stderr.write(f"[{now - self.t0:7.1f} s]   {msg.removeprefix('… ')}\n")
+            sys.stderr.flush()
+            return
+        if self.name is not None:
+            sys.stderr.write(f"[{now - self.t0:7.1f} s] done: {self.name} ({now - self.last:.1f} s)\n")
+        sys.stderr.write(f"[{now - self.t0:7.1f} s] {msg}\n")
+        sys.stderr.flush()
+        self.name, self.last = msg, now
+
+    def done(self) -> None:
+        """Close the last stage."""
+        self("finished")
+        self.enabled = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        import importlib.metadata as md
+
+        try:
+            v = md.version("domeplan")
+        except md.PackageNotFoundError:  # pragma: no cover - a source checkout without install
+            v = "unknown"
+        console.print(f"domeplan {v}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, flag(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Plan a shared, layered missile-defence network and how its partners split the bill."""
+
+def flag(*names: str, **kwargs: object) -> object:
+    """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
+    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]
+
+
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
                                              show_default=False)]
 
@@ -64,18 +118,18 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file against the schema and the shipped geography, without solving."""
+    """Check a scenario file as `run` would before solving, without solving.
+
+    Schema, geography, point files read, solver available, size limits.
+    """
     with guard():
-        from planner.errors import InputError
-        from planner.problem.build import load_partners
+        from planner.problem.preflight import preflight
 
         sc = _load(scenario)
-        try:
-            load_partners(sc)
-        except InputError as err:
-            raise err.with_file(scenario) from None
+        est = preflight(sc, scenario)  # everything run checks before solving
         console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
                       f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
+                      f"~{sum(est.sites.values()):,} candidate sites, {est.points:,} points, "
                       f"hash {sc.digest()[:12]}")
 
 
@@ -147,21 +201,24 @@ def _print_engagement(e: dict) -> None:
 
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option(help="Output root; results go to OUT/<scenario name>/.")] = Path("out"),
+    out: Annotated[Path, typer.Option(
+        help="Output root: results go to OUT/<scenario name>/, or OUT/<scenario name>--<hash>/ when "
+             "--set changes the scenario (so runs never overwrite each other).")] = Path("out"),
     set_: Annotated[list[str] | None, typer.Option(
         "--set", metavar="FIELD=VALUE",
         help="Override a scenario field, e.g. --set budget_musd=8000 "
              "--set 'asset_types[1].max_count=10' (value read as YAML).")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
-    pdf: Annotated[bool, typer.Option(
-        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan[pdf]').")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print summary.json to stdout.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress display.")] = False,
+    pdf: Annotated[bool, flag(
+        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan\\[pdf]').")] = False,
 ) -> None:
     """Run a scenario end to end: coverage, optimisation, verification, report.
 
     Writes plan.gpkg (open it in QGIS), plan.csv, points.csv, summary.json, map.png and a
-    self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/, atomically.
+    self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/ (with --set:
+    OUT/<scenario name>--<hash>/), atomically; the folder is printed at the end.
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -180,12 +237,17 @@ def run(
                 raise typer.Exit(2)
         progress_console = Console(stderr=True)
         show = not (quiet or as_json) and progress_console.is_terminal
+        lines = StageLog(enabled=not (quiet or as_json or show))  # piped, CI, a worker's log
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
                       TimeElapsedColumn(), console=progress_console, disable=not show,
                       transient=False) as progress:
             current: list[int] = []
 
             def stage(msg: str) -> None:
+                lines(msg)
+                if msg.startswith("… ") and current:  # an update of the current stage
+                    progress.update(current[-1], description=msg.removeprefix("… "))
+                    return
                 if current:
                     progress.update(current[-1], completed=1, total=1)
                 current.append(progress.add_task(msg, total=None))
@@ -194,6 +256,7 @@ def run(
             stage("Writing outputs")
             paths = write_run(result, out, pdf=pdf)
             progress.update(current[-1], completed=1, total=1)
+            lines.done()
         summary = result.summary()
         if as_json:
             sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
@@ -212,6 +275,9 @@ def run(
         for name in ("report.html", "report.pdf"):
             if name in paths:
                 console.print(f"report: [link=file://{paths[name].resolve()}]{paths[name]}[/link]")
+        folder = paths["summary.json"].parent
+        why = f" (--set changed the scenario: hash {sc.digest()[:8]})" if sc.overridden else ""
+        console.print(f"outputs: {folder}/{why}", markup=False, highlight=False)
 
 
 @app.command()
@@ -221,9 +287,9 @@ def allocate(
                                        "optionally benefits and weights.")],
     method: Annotated[list[str], typer.Option(
         "--method", "-m", metavar="METHOD", show_default=False,
-        help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; repeat the option or "
-        "give a comma-separated list.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
+        help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
+        "scenario's rules) or proportional; repeat the option or give a comma-separated list.")],
+    as_json: Annotated[bool, flag("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
     from planner.commands.allocate import allocate_file
@@ -281,7 +347,7 @@ def optimize(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
     p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
     from planner.commands.optimize import optimize_from_files
@@ -327,8 +393,9 @@ def coverage(
     maximum revisit gap) and coverage_map.png.
     """
     from planner.errors import InputError
-    from planner.problem.build import build_problem
+    from planner.problem.build import build_problem, space_sampling
     from planner.problem.coverage_report import coverage_map, coverage_tables, write_coverage
+    from planner.scenario.schema import SpaceAsset
 
     with guard():
         sc = _load(scenario, list(set_ or []))
@@ -356,6 +423,10 @@ def coverage(
     t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}",
               f"{w[ok].sum() / w.sum():.1%}")
     console.print(t)
+    for asset in sc.asset_types:
+        if isinstance(asset, SpaceAsset):
+            for pattern, plan in space_sampling(asset).items():
+                console.print(f"space coverage {asset.name}:{pattern}: {plan.describe()}")
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 
@@ -413,11 +484,13 @@ def batch(
         help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: the file's output, else out/<batch name>).")] = None,
-    cold: Annotated[bool, typer.Option(
+    cold: Annotated[bool, flag(
         "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
-    skip_failed: Annotated[bool, typer.Option(
+    skip_failed: Annotated[bool, flag(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
+    allow_outside: Annotated[bool, flag(
+        "--allow-outside", help="Let the file's output: write outside the working folder.")] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
@@ -440,6 +513,13 @@ def batch(
 
     with guard():
         spec = load_batch(batch_file, output=out)
+        if out is None and not allow_outside:
+            from planner.batch.guard import check_output_inside
+
+            check_output_inside(spec.output, batch_file)
+        from planner.problem.preflight import check_solvers
+
+        check_solvers((r.scenario for r in spec.runs), batch_file)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
                               "failed[/red] [cyan]{task.fields[running]} running[/cyan]"),

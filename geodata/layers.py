@@ -86,7 +86,7 @@ def point_layer_from_file(
         raise FileNotFoundError(f"defended-layer file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = pd.read_csv(path, dtype={id_column: str} if id_column else None)
+        table = _read_csv(path, id_column)
         lon_name = _pick(table.columns, lon_column, _LON_NAMES, path)
         lat_name = _pick(table.columns, lat_column, _LAT_NAMES, path)
         lon = _numeric(table[lon_name], path, lon_name)
@@ -131,6 +131,22 @@ def point_layer_from_file(
     return gpd.GeoDataFrame(
         {"point_id": ids.astype(str), "weight": weight}, geometry=geometry, crs="EPSG:4326"
     )
+
+
+def _read_csv(path: Path, id_column: str | None) -> pd.DataFrame:
+    """``pd.read_csv`` with its errors (ragged rows, empty file, bad bytes) as one-line errors."""
+    try:
+        table = pd.read_csv(path, dtype={id_column: str} if id_column else None)
+    except pd.errors.EmptyDataError:
+        raise LayerFileError(f"{path}: the CSV file is empty (no header row)") from None
+    except pd.errors.ParserError as exc:  # e.g. "Expected 3 fields in line 5, saw 4"
+        msg = str(exc).strip().splitlines()[-1][:200]
+        raise LayerFileError(f"{path}: not a regular CSV table: {msg}") from None
+    except UnicodeDecodeError as exc:
+        raise LayerFileError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})") from None
+    if table.empty:
+        raise LayerFileError(f"{path}: the CSV file has a header but no rows")
+    return table
 
 
 def _numeric(col: pd.Series, path: Path, name: str) -> np.ndarray:

@@ -128,7 +128,7 @@ def _cpsat_core(model: LinearModel, time_limit_s: float) -> Diagnosis:
     engine = CpSatEngine()
     if not engine.available():
         return Diagnosis(method="cpsat-assumptions")
-    if engine._isolated():  # noqa: SLF001
+    if engine.isolated():
         rows = engine.run_in_worker("core_here", model=model, time_limit_s=time_limit_s)
     else:
         rows = engine.core_here(model, time_limit_s)

@@ -153,4 +153,4 @@ def engagement_section(
         + sites
         + f'<img alt="engagement map" src="{windows_map(tracks, intercepts, partners)}">'
     )
-    return ReportSection(title="Raid and leakage (notional)", html=body)
+    return ReportSection(title="Raid and leakage (notional)", html=body, key="engagement", wide=True)

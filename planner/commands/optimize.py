@@ -161,7 +161,7 @@ def optimize_from_files(
         raise InputError(f"choose one of {', '.join(OBJECTIVES)}", file="--objective", value=objective)
     if engine not in engines.names():
         raise InputError(f"choose one of {', '.join(engines.names())}", file="--engine", value=engine)
-    if solver is not None and engine != "pyomo":
+    if solver is not None and not engines.capabilities(engine).solver_choice:
         raise InputError("--solver needs --engine pyomo", file="--solver", value=solver)
     if budget is not None and not (np.isfinite(budget) and budget >= 0):
         raise InputError("must be a non-negative number", file="--budget", value=budget)
@@ -217,8 +217,8 @@ def optimize_from_files(
         "solver_version": res.solver_version,
         "termination": res.termination.value,
         "solve_seconds": round(res.wall_time_s, 3),
-        "presolve": res.extra.get("presolve"),
+        "presolve": None if res.presolve is None else res.presolve.to_dict(),
     }
-    if "diagnosis" in res.extra:
-        out["diagnosis"] = res.extra["diagnosis"]
+    if res.diagnosis is not None:
+        out["diagnosis"] = res.diagnosis.to_dict()
     return out

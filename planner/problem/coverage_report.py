@@ -9,7 +9,8 @@ What it writes (in ``OUT/<name>/coverage/``, atomically) is meant for analysts a
 * ``figures_of_merit.csv`` and ``coverage.gpkg`` (layers ``points`` and ``sites``) — per point: how
   many candidate sensors and interceptors reach it, whether it can be defended at all, and for every
   constellation option the STK-style figures of merit (time-averaged coverage, time with at least two
-  satellites in view, mean and maximum revisit gap over one orbital period); per site: points and
+  satellites in view, mean and maximum revisit gap over the horizon: one sidereal day or the
+  ground-track repeat cycle by default, step from the footprint crossing time); per site: points and
   weight it reaches;
 * ``coverage_map.png`` — points coloured by how many candidate sites can defend them.
 """
@@ -64,7 +65,7 @@ def _space_fom(scenario: Scenario, problem: CoverageProblem) -> pd.DataFrame:
         for pattern in asset.constellations:
             walker = Walker.parse(pattern)
             fom = space_figures_of_merit(walker, asset.altitude_km, asset.min_elevation_deg, lon, lat,
-                                         n_steps=asset.time_steps, wrap=True)
+                                         horizon_s=asset.horizon_s, time_step_s=asset.time_step_s)
             key = f"{asset.name}:{walker}"
             for c in ("coverage_fraction", "fraction_ge_2", "mean_gap_s", "max_gap_s"):
                 cols[f"{key}:{c}"] = fom[c].to_numpy()
@@ -173,4 +174,4 @@ def coverage_map(scenario: Scenario, problem: CoverageProblem, tables: CoverageT
         basemap=ne.land(),
     )
     return render_map(bundle, point_labels=("defendable point", "beyond reach of every candidate"),
-                      legend_title="Coverage")
+                      legend_title="Coverage", candidate_label="candidate site")

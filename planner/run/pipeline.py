@@ -20,9 +20,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models import SolveOptions, SolveResult, solve_layered
+from geodata.orbits import Walker
+from models import SolveOptions, SolveResult, names, solve_layered
 from planner.errors import InputError
-from planner.problem.build import CoverageProblem, build_problem, plan_rules
+from planner.problem.build import CoverageProblem, build_problem, plan_rules, space_sampling
 from planner.run.verify import Certificate, verify_plan
 from planner.scenario.schema import Scenario, SpaceAsset
 
@@ -32,6 +33,15 @@ NOTIONAL_NOTE = (
     "All asset parameters (ranges, heights, orbits, costs) are notional and illustrative, derived "
     "from public physics and round-number costs. They are not data about any real system."
 )
+
+
+def weight_unit(scenario: Scenario) -> str:
+    """Unit of the defended weights: people (populated places), km² (an area grid) or weight (mixed)."""
+    d = scenario.defended
+    kinds = {"people" if d.populated_places is not None else None,
+             "km²" if d.area_grid is not None else None,
+             "weight" if d.points or d.files else None} - {None}
+    return kinds.pop() if len(kinds) == 1 else "weight"
 
 
 def solve_options(scenario: Scenario) -> SolveOptions:
@@ -130,15 +140,19 @@ class PlanRun:
                 "max_count": 1 if isinstance(asset, SpaceAsset) else asset.max_count,
                 "unit_cost_musd": asset.unit_cost_musd,
                 "cost_musd": float(c["cost_musd"].sum()),
+                **({"coverage_sampling": {k: v.describe() for k, v in space_sampling(asset).items()}}
+                   if isinstance(asset, SpaceAsset) else {}),
             })
         return rows
 
     def threat_corridors(self) -> pd.DataFrame | None:
-        """Per threat track: tracked fraction and warning time with the plan's ground and sea sensors.
+        """Per threat track: tracked fraction and warning time with the plan's sensors.
 
-        Space sensors are not counted (their tracking of threats is not modelled); ``None`` without
-        threats in the scenario.
+        Ground and sea sensors by refracted line of sight; a chosen constellation by line of sight
+        clearing the Earth and its atmosphere margin, averaged over launch times spread over a day
+        (:mod:`geodata.space_tracking`). ``None`` without threats in the scenario.
         """
+        from geodata.space_tracking import space_tracking
         from geodata.threats import corridor_summary, sensor_tracking
 
         tracks = self.problem.tracks
@@ -146,11 +160,17 @@ class PlanRun:
             return None
         assets = {a.name: a for a in self.scenario.asset_types}
         chosen = self.chosen_sites()
-        chosen = chosen[(chosen["domain"] != "space") & chosen["role"].isin(["sensor", "both"])]
-        height = [assets[t].mast_height_m for t in chosen["asset_type"]]
-        rng = [assets[t].sensor_range_km for t in chosen["asset_type"]]
-        tracked = sensor_tracking(tracks, chosen["lon"].to_numpy(), chosen["lat"].to_numpy(),
-                                  np.asarray(height, float), np.asarray(rng, float))
+        chosen = chosen[chosen["role"].isin(["sensor", "both"])]
+        ground = chosen[chosen["domain"] != "space"]
+        types = ground["asset_type"]
+        tracked = sensor_tracking(tracks, ground["lon"].to_numpy(), ground["lat"].to_numpy(),
+                                  np.asarray([assets[t].mast_height_m for t in types], float),
+                                  np.asarray([assets[t].sensor_range_km for t in types], float),
+                                  np.asarray([assets[t].min_elevation_deg for t in types], float))
+        for _, row in chosen[chosen["domain"] == "space"].iterrows():
+            asset = assets[row["asset_type"]]
+            tracked = tracked | space_tracking(tracks, Walker.parse(row["pattern"]), asset.altitude_km,
+                                               asset.sensor_range_km, asset.atmosphere_margin_km)
         return corridor_summary(tracks, tracked)
 
     def _threat_summary(self) -> list[dict[str, Any]] | None:
@@ -176,7 +196,8 @@ class PlanRun:
         pts = self.points()
         return {
             "scenario": {"name": sc.name, "title": sc.display_title, "file": self.source,
-                         "hash": sc.digest()},
+                         "hash": sc.digest(), "distribution": sc.report.distribution},
+            "weight_unit": weight_unit(sc),
             "status": r.status,
             "termination": r.termination.value,
             "objective": r.objective,
@@ -213,8 +234,19 @@ class PlanRun:
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
-        """Ground and sea candidate sites with a ``chosen`` flag, as points."""
-        return self.problem.sites_frame(self.x)
+        """Ground and sea candidate sites with a ``chosen`` flag, as points.
+
+        A sea site's ``partner`` is the partner whose waters it is in, or "international waters".
+        """
+        from planner.run.sitefacts import sea_waters
+
+        frame = self.problem.sites_frame(self.x)
+        ground = self.problem.sites[self.problem.sites["domain"] != "space"].reset_index()
+        waters = sea_waters(self)
+        sea = (ground["domain"] == "sea").to_numpy()
+        if sea.any():
+            frame.loc[sea, "partner"] = waters.loc[ground.loc[sea, "index"]].to_numpy()
+        return frame
 
     def constellations_frame(self) -> pd.DataFrame:
         """Constellation options of the scenario's menus with a ``chosen`` flag."""
@@ -242,7 +274,7 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
         return solve_layered_min_cost(inst, np.asarray(required).ravel(), solve_options(scenario),
                                       engine=s.engine, warm_start=warm_start, rules=rules)
     return solve_layered(inst, solve_options(scenario), engine=s.engine, solver=s.solver,
-                         warm_start=warm_start, rules=rules)
+                         warm_start=warm_start, rules=rules, tie_break=s.tie_break)
 
 
 def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
@@ -264,6 +296,9 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     """
     say = stage or (lambda _msg: None)
     t0 = time.perf_counter()
+    from planner.problem.preflight import check_solver
+
+    check_solver(scenario, source)  # before any work: not after minutes of coverage
     if problem is None:
         try:
             base_dir = Path(source).parent if source is not None else None
@@ -277,9 +312,10 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     if not result.has_solution:
         # Without side rules the empty plan is feasible; with quotas, existing sites or partner
         # shares the scenario itself may admit no plan: say which of its rules conflict.
-        rows = [c["text"] for c in result.extra.get("diagnosis", {}).get("conflicts", [])
-                if not c["bound"]]
-        rows.sort(key=lambda text: "cover[" in text)  # the scenario's limits first, then points
+        found = () if result.diagnosis is None else result.diagnosis.conflicts
+        # The scenario's limits first, then the points that cannot be covered.
+        rows = [c.text for c in sorted((c for c in found if not c.is_bound),
+                                       key=lambda c: c.block in names.POINT_BLOCKS)]
         more = f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
         why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
             f"the solver stopped with no plan ({result.status})"
@@ -317,9 +353,12 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
 def plan_bundle(run: PlanRun) -> Any:
     """Everything the reports draw, as a :class:`reports.PlanBundle`."""
     from geodata import naturalearth as ne
+    from planner.run.sections import report_sections
+    from planner.run.sitefacts import site_facts
     from reports import PlanBundle
 
     partners = run.problem.partners[["iso_a3", "name", "geometry"]]
+    cs = run.cost_sharing
     return PlanBundle(
         scenario_name=run.scenario.name,
         title=run.scenario.display_title,
@@ -330,47 +369,54 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
-        **_merge_sections(_cost_share_outputs(run), _engagement_outputs(run)),
+        sections=report_sections(run),
+        allocations=None if cs is None else cs.allocations_frame(),
+        site_facts=site_facts(run),
+        partner_facts=_partner_facts(run),
+        layers=_engagement_layers(run),
     )
 
 
-def _engagement_outputs(run: PlanRun) -> dict[str, Any]:
-    """The raid-and-leakage report section and GeoPackage layers (nothing without a raid)."""
+def _engagement_layers(run: PlanRun) -> tuple[tuple[str, gpd.GeoDataFrame], ...]:
+    """GeoPackage layers of the raid: threat tracks and intercept points (none without a raid)."""
     out = run.engagement
     if out is None:
-        return {}
-    from reports.engagement import engagement_section
-
-    tracks, intercepts = out.tracks_frame(), out.intercepts_frame()
-    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "name", "geometry"]], geometry="geometry",
-                                crs="EPSG:4326")
-    section = engagement_section(out.to_json(), tracks, intercepts, partners)
-    return {"sections": (section,), "layers": (("threat_tracks", tracks), ("intercept_points", intercepts))}
+        return ()
+    return (("threat_tracks", out.tracks_frame()), ("intercept_points", out.intercepts_frame()))
 
 
-def _merge_sections(*parts: dict[str, Any]) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for part in parts:
-        for key, value in part.items():
-            merged[key] = merged.get(key, ()) + value if key == "sections" else value
-    return merged
-
-
-def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
-    """The cost-share report section and allocations table of a run (nothing when skipped)."""
+def _partner_facts(run: PlanRun) -> pd.DataFrame:
+    """Population, GDP, cap and bills of every partner (the GeoPackage's partner attributes)."""
     cs = run.cost_sharing
     if cs is None:
-        return {}
-    from reports.costshare import costshare_section
+        return pd.DataFrame({"iso_a3": list(run.scenario.partner_codes),
+                             "budget_cap_musd": [p.budget_musd for p in run.scenario.partners]})
+    rows = []
+    for f in cs.facts:
+        row = {"iso_a3": f.iso_a3, "population": f.population, "gdp_musd": f.gdp_musd,
+               "budget_cap_musd": f.budget_cap_musd}
+        row.update({f"bill_{rule}_musd": float(a[f.iso_a3]) for rule, a in cs.allocations.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
 
-    alloc = cs.allocations_frame()
-    section = costshare_section(cs.summary(), alloc, cs.whatif, cs.coalitions,
-                                weight_label=cs.weight_label)
-    return {"sections": (section,), "allocations": alloc}
+
+def run_folder_name(scenario: Scenario) -> str:
+    """``<name>`` for a scenario as its file gives it, ``<name>--<8 hex of its hash>`` once overridden.
+
+    So a ``--set`` run (or ``with_overrides`` from Python) never overwrites the plain run's folder,
+    and two runs of one changed scenario share theirs.
+    """
+    return f"{scenario.name}--{scenario.digest()[:8]}" if scenario.overridden else scenario.name
 
 
-def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:
-    """Write the plan's outputs atomically under ``out_root/<scenario name>/`` (and ``report.pdf``)."""
+def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False,
+              folder: str | Path | None = None) -> dict[str, Path]:
+    """Write the plan's outputs atomically and return file name -> path.
+
+    The folder is ``folder`` when given, else ``out_root/<run_folder_name>`` (``out/<name>/`` for the
+    scenario as its file gives it, ``out/<name>--<hash>/`` once overrides changed it).
+    """
     from reports import write_outputs
 
-    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name, pdf=pdf)
+    target = Path(folder) if folder is not None else Path(out_root) / run_folder_name(run.scenario)
+    return write_outputs(plan_bundle(run), target, pdf=pdf)
