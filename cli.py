@@ -185,7 +185,6 @@ def _bills_table(cs: dict) -> Table:
     return t
 
 
-@app.command()
 def _print_engagement(e: dict) -> None:
     """Expected leakers of the design raid and the leakage curve, one line per raid size."""
     mc = e["monte_carlo"]
@@ -199,6 +198,7 @@ def _print_engagement(e: dict) -> None:
                   f"{e['saturation_raid_size'] or 'none of these sizes'}", markup=False)
 
 
+@app.command()
 def run(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option(
