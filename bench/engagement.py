@@ -192,13 +192,14 @@ def main() -> None:
     t1 = time.perf_counter()
     sol = solve_engagement(inst, opts)
     total = time.perf_counter() - t1
+
     def num(v: float | None) -> str:
         return "none" if v is None else f"{v:,.0f}"
 
     print(f"domeplan (arrays -> HiGHS): build {sol.build_time_s:.2f} s, solve {sol.wall_time_s:.2f} s, "
           f"total {total:.2f} s; {sol.termination}, value lost {num(sol.expected_value_lost)} "
-          f"(model {num(sol.model_objective)}, bound {num(sol.bound)}), {sol.n_vars} vars x {sol.n_rows} rows "
-          f"over the boost branches, {sol.to_json()['linearisation']}")  # fmt: skip
+          f"(model {num(sol.model_objective)}, bound {num(sol.bound)}), {sol.n_vars} vars x {sol.n_rows} rows"
+          f" over the boost branches, {sol.to_json()['linearisation']}")  # fmt: skip
     if not a.no_pyomo:
         # The plain model has no sensor-dominance fixing (a presolve step, not the formulation).
         p = run_pyomo(inst, a.time_limit)
