@@ -15,7 +15,7 @@ opportunities, :math:`f(L) = e^{-L}`.
     & x_{tj} \le n_{tj}\, y_j && \texttt{site\_open}[t, j] \\
     & x_{tj} \le (k - 1) + (n_{tj} - k + 1) \textstyle\sum_{s: f_{tjs} \ge k} z_s
         && \texttt{fire\_control}[t, j, k] \\
-    & \textstyle\sum_t x_{tj} \le r_j, \quad r_j \le M_j y_j
+    & \textstyle\sum_t x_{tj} \le r_j, \quad r_j \le \min(M_j, \textstyle\sum_t n_{tj})\, y_j
         && \texttt{magazine}[j],\ \texttt{stock}[j] \\
     & \textstyle\sum_j x_{tj} \le N && \texttt{salvo}[t] \text{ (if a doctrine limit } N) \\
     & \textstyle\sum_j (c_j y_j + c^r_j r_j) + \sum_s c^s_s z_s + \sum_o c^b_o b_o \le B
@@ -307,7 +307,9 @@ def engagement(
     m = LinearModel("engagement", Sense.MINIMIZE)
     y_lb = inst.existing_sites.astype(float)
     z_lb = inst.existing_sensors.astype(float)
-    r_lb, r_ub, y_ub, z_ub = 0.0, inst.magazine.astype(float), 1.0, 1.0
+    # No plan fires more rounds at a site than its shot opportunities: a smaller big-M, same optimum.
+    useful = np.minimum(inst.magazine, np.bincount(jp, weights=n_p, minlength=n_j)).astype(float)
+    r_lb, r_ub, y_ub, z_ub = 0.0, useful, 1.0, 1.0
     b_lb, b_ub = 0.0, 1.0
     if fixed is not None:
         y_lb = y_ub = fixed.sites.astype(float)
@@ -363,7 +365,10 @@ def engagement(
     m.add_constraints(
         STOCK,
         inst.site_ids,
-        {blocks[R]: sp.eye_array(n_j), blocks[Y]: -sp.diags_array(inst.magazine.astype(float))},
+        {
+            blocks[R]: sp.eye_array(n_j),
+            blocks[Y]: -sp.diags_array(useful if fixed is None else inst.magazine.astype(float)),
+        },
         ub=0.0,
     )
     if inst.shots_per_threat_max is not None:
