@@ -121,22 +121,29 @@ def solve_engagement(
         return _solve_one(inst, options, engine, fixed, None)
     sols: list[EngagementSolution] = []
     t0 = time.perf_counter()
-    for q in [NO_BOOST, *np.argsort(inst.boost_cost, kind="stable").tolist()]:
-        left = (
-            None
-            if options.time_limit_s is None
-            else max(options.time_limit_s - (time.perf_counter() - t0), 1.0)
-        )
-        sols.append(_solve_one(inst, replace(options, time_limit_s=left), engine, None, int(q)))
-    return _best_branch(sols)
+    order = [NO_BOOST, *np.argsort(inst.boost_cost, kind="stable").tolist()]
+    for n, q in enumerate(order):
+        share = None  # the time left, shared equally among the branches left
+        if options.time_limit_s is not None:
+            share = max((options.time_limit_s - (time.perf_counter() - t0)) / (len(order) - n), 1.0)
+        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q)))
+    return _best_branch(sols, options.mip_rel_gap)
 
 
-def _best_branch(sols: list[EngagementSolution]) -> EngagementSolution:
-    """The best plan over boost branches, with the least bound and the weakest termination."""
+def _best_branch(sols: list[EngagementSolution], gap: float) -> EngagementSolution:
+    """The best plan over boost branches, with the least bound and the weakest termination.
+
+    A branch stopped early is closed anyway when its own bound shows it cannot beat the best plan.
+    """
     found = [s for s in sols if s.plan is not None]
     best = min(found, key=lambda s: s.expected_value_lost) if found else sols[0]
     closed = (Termination.OPTIMAL, Termination.INFEASIBLE)
-    done = all(s.termination in closed for s in sols)
+    target = None if best.expected_value_lost is None else best.expected_value_lost * (1 - gap)
+
+    def is_closed(s: EngagementSolution) -> bool:
+        return s.termination in closed or (target is not None and s.bound is not None and s.bound >= target)
+
+    done = all(is_closed(s) for s in sols)
     infeasible = Termination.INFEASIBLE
     bounds = [
         s.bound if s.bound is not None else (math.inf if s.termination is infeasible else None) for s in sols
@@ -145,13 +152,11 @@ def _best_branch(sols: list[EngagementSolution]) -> EngagementSolution:
     if bound is not None and best.expected_value_lost is not None:
         bound = min(bound, best.expected_value_lost)
     bound = None if bound is not None and not math.isfinite(bound) else bound
-    worst = next((s.termination for s in sols if s.termination not in closed), Termination.OPTIMAL)
+    worst = next((s.termination for s in sols if not is_closed(s)), Termination.OPTIMAL)
     return replace(
         best,
         termination=Termination.OPTIMAL if done and found else worst if found else best.termination,
-        solution_status=best.solution_status
-        if done
-        else SolutionStatus.FEASIBLE
+        solution_status=(SolutionStatus.OPTIMAL if done else SolutionStatus.FEASIBLE)
         if found
         else SolutionStatus.NONE,
         bound=bound,
