@@ -330,7 +330,8 @@ def allocate(
 def optimize(
     sites: Annotated[Path | None, typer.Option(help="sites.csv: site_id, cost[, type].")] = None,
     demand: Annotated[Path | None, typer.Option(help="demand.csv: demand_id, weight[, required].")] = None,
-    coverage: Annotated[Path | None, typer.Option(help="coverage.csv: demand_id, site_id.")] = None,
+    coverage: Annotated[Path | None, typer.Option(
+        help="coverage.csv: demand_id, site_id; or a sparse matrix .npz / Parquet pairs.")] = None,
     orlib_scp: Annotated[Path | None, typer.Option(
         "--orlib-scp", metavar="FILE", help="OR-Library set-covering file instead of CSVs.")] = None,
     objective: Annotated[str, typer.Option(
@@ -348,6 +349,7 @@ def optimize(
     theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
     p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
     as_json: Annotated[bool, flag("--json", help="Print the result as one JSON object.")] = False,
+    method: Annotated[str, typer.Option(help="auto | milp | benders | decompose (max-coverage).")] = "auto",
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
     from planner.commands.optimize import optimize_from_files
@@ -363,14 +365,16 @@ def optimize(
         result = optimize_from_files(
             sites=sites, demand=demand, coverage=coverage, orlib_scp=orlib_scp, objective=objective,
             budget=budget, count=count, type_max=limits or None, engine=engine, solver=solver,
-            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p)
+            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p,
+            method=method)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     gap_txt = f", gap {result['gap']:.4%}" if result["gap"] is not None else ""
     console.print(f"status [bold]{result['status']}[/bold]{gap_txt}; objective {result['objective']}, "
                   f"bound {result['bound']}; {result['n_sites']} sites, cost {result['cost']}; "
-                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']})")
+                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']}, "
+                  f"method {result['method']})")
     if result["sites"]:
         console.print("sites: " + " ".join(result["sites"]), markup=False)
     if "diagnosis" in result:
@@ -486,6 +490,8 @@ def batch(
         help="Output folder (default: the file's output, else out/<batch name>).")] = None,
     cold: Annotated[bool, flag(
         "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
+    no_run_reports: Annotated[bool, flag(
+        "--no-run-reports", help="No report.html per run (saves a few seconds per run).")] = False,
     skip_failed: Annotated[bool, flag(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
     quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
@@ -495,8 +501,9 @@ def batch(
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
     Finished runs are skipped, so an interrupted batch resumes where it stopped. Results go to
-    OUT/results.duckdb and OUT/runs/<key>/; the comparison (summary.html, frontier.png,
-    comparison.csv) to OUT/. Exits with 1 when a run failed (the others still ran).
+    OUT/results.duckdb and OUT/runs/<key>/ (each with its report.html; OUT/by_name/<run> links to
+    it); the comparison (summary.html, linking every run's report, frontier.png, comparison.csv)
+    to OUT/. Exits with 1 when a run failed (the others still ran).
     """
     from rich.progress import (
         BarColumn,
@@ -535,7 +542,8 @@ def batch(
             try:
                 report = run_batch(spec, workers=workers, scheduler=scheduler,
                                    warm_start=False if cold else None,
-                                   retry_failed=not skip_failed, on_progress=show)
+                                   retry_failed=not skip_failed, on_progress=show,
+                                   run_reports=not no_run_reports)
             except StoreError as err:
                 err_console.print(f"error: {err}", markup=False)
                 raise typer.Exit(2) from None

@@ -256,6 +256,8 @@ def write_outputs(
         if bundle.allocations is not None:
             write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
         if pdf:
-            (tmp / FILES["pdf"]).write_bytes(html_to_pdf(html))
+            # The printed page has the static map: no need for the interactive one's script and data.
+            printed = render_html(bundle, map_png=map_png, charts_png=charts_png, interactive=False)
+            (tmp / FILES["pdf"]).write_bytes(html_to_pdf(printed))
         names = sorted(p.name for p in tmp.iterdir())
     return {name: final / name for name in names}

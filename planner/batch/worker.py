@@ -227,8 +227,9 @@ def _record(task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wal
     chosen = run.chosen_sites()
     plans = chosen[["site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
                     "pattern"]].to_dict("records")
-    files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary).encode(),
-             "report.html": _report_html(run)}
+    files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary).encode()}
+    if task.extra.get("report", True):
+        files["report.html"] = _report_html(run)
     return RunRecord(task.key, task.name, row, plans, summary["per_partner"], allocations(summary),
                      files, x=run.x.copy())
 

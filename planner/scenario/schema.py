@@ -38,8 +38,8 @@ SCHEMA_VERSION = 1
 
 IsoA3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 country code.")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
-Money = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Km = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]  # le: sums stay finite
+Km = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
 
 
 class StrictModel(BaseModel):
@@ -64,7 +64,7 @@ class Partner(StrictModel):
     """The partner's budget cap in M USD (used by cost sharing); ``None`` for no cap."""
     min_defended_share: float | None = Field(default=None, ge=0, le=1)
     """Minimum share of the partner's defended weight the plan must defend (``max_defended`` only)."""
-    population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    population: float | None = Field(default=None, gt=0, le=1e11, allow_inf_nan=False)
     """Population for cost sharing; ``None``: Natural Earth ``POP_EST`` (its year is stated)."""
     gdp_musd: Money | None = None
     """GDP in M USD for cost sharing; ``None``: Natural Earth ``GDP_MD`` (its year is stated)."""
@@ -85,7 +85,7 @@ class ExplicitPoint(StrictModel):
     """Longitude, degrees WGS84."""
     lat: float = Field(ge=-90, le=90)
     """Latitude, degrees WGS84."""
-    weight: float = Field(gt=0, allow_inf_nan=False)
+    weight: float = Field(gt=0, le=1e15, allow_inf_nan=False)
     """Weight of the point in the objective (e.g. people, or a value score)."""
     partner: IsoA3 | None = None
     """Partner the point belongs to (for per-partner results); ``None``: nearest partner territory."""
