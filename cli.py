@@ -185,6 +185,19 @@ def _bills_table(cs: dict) -> Table:
     return t
 
 
+def _print_engagement(e: dict) -> None:
+    """Expected leakers of the design raid and the leakage curve, one line per raid size."""
+    mc = e["monte_carlo"]
+    lo, hi = mc["ci99"]
+    console.print(f"design raid of {e['design_raid_size']}: expected leakers "
+                  f"[bold]{e['expected_leakers']:.2f}[/bold], engaged {e['engaged']}, expected defeated "
+                  f"{e['expected_defeated']:.2f}; Monte Carlo {mc['expected_leakers']:.2f} "
+                  f"(99% CI {lo:.2f}-{hi:.2f})")
+    curve = ", ".join(f"{p['raid_size']}: {p['expected_leakers']:.1f}" for p in e["raid_curve"])
+    console.print(f"leakage curve (raid: expected leakers) {curve}; first magazine empty at "
+                  f"{e['saturation_raid_size'] or 'none of these sizes'}", markup=False)
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -252,6 +265,8 @@ def run(
         console.print(_assets_table(summary))
         if summary.get("cost_sharing", {}).get("allocations"):
             console.print(_bills_table(summary["cost_sharing"]))
+        if "engagement" in summary:
+            _print_engagement(summary["engagement"])
         gap = summary["gap"]
         console.print(f"status [bold]{summary['status']}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")

@@ -112,6 +112,9 @@ class PlanBundle:
     partner_facts
         Partner attributes for the GeoPackage (``iso_a3`` and e.g. ``population``, ``gdp_musd``,
         ``budget_cap_musd``, ``bill_<rule>_musd``), or ``None``.
+    layers
+        Extra GeoPackage layers ``(name, frame)`` written to ``plan.gpkg`` (e.g. threat tracks
+        and intercept points); each frame in EPSG:4326.
     """
 
     scenario_name: str
@@ -128,6 +131,7 @@ class PlanBundle:
     attribution: str = NATURAL_EARTH_ATTRIBUTION
     site_facts: pd.DataFrame | None = None
     partner_facts: pd.DataFrame | None = None
+    layers: tuple[tuple[str, gpd.GeoDataFrame], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario_name, str) or not _SLUG.match(self.scenario_name):

@@ -193,6 +193,9 @@ def _write_gpkg(bundle: PlanBundle, path: Path) -> None:
             geometry_type=geometry_type,
             promote_to_multi=geometry_type.startswith("Multi"),
         )
+    for name, frame in bundle.layers:
+        if len(frame):
+            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     if len(bundle.constellations.columns):
         # GDAL writes a frame without geometry as a GeoPackage attribute table ("attributes" in
         # gpkg_contents), which QGIS lists as a plain table.

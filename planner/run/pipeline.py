@@ -76,6 +76,8 @@ class PlanRun:
     versions: dict[str, str] = field(default_factory=versions)
     cost_sharing: Any = None
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
+    engagement: Any = None
+    """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
 
     @property
     def x(self) -> np.ndarray:
@@ -229,6 +231,7 @@ class PlanRun:
             "threats": self._threat_summary(),
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
+            **({"engagement": self.engagement.to_json()} if self.engagement is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -331,11 +334,22 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         say("Cost sharing")
         shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
     t4 = time.perf_counter()
+    outcome = None
+    if scenario.threats is not None and scenario.threats.engagement is not None:
+        from planner.run.leakage import run_engagement
+
+        try:
+            outcome = run_engagement(scenario, problem, say)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t5 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "total_s": round(t4 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t5 - t4, 3),
+             "total_s": round(t5 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None, cost_sharing=shares)
+                   source=str(source) if source is not None else None, cost_sharing=shares,
+                   engagement=outcome)
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -361,7 +375,16 @@ def plan_bundle(run: PlanRun) -> Any:
         allocations=None if cs is None else cs.allocations_frame(),
         site_facts=site_facts(run),
         partner_facts=_partner_facts(run),
+        layers=_engagement_layers(run),
     )
+
+
+def _engagement_layers(run: PlanRun) -> tuple[tuple[str, gpd.GeoDataFrame], ...]:
+    """GeoPackage layers of the raid: threat tracks and intercept points (none without a raid)."""
+    out = run.engagement
+    if out is None:
+        return ()
+    return (("threat_tracks", out.tracks_frame()), ("intercept_points", out.intercepts_frame()))
 
 
 def _partner_facts(run: PlanRun) -> pd.DataFrame:

@@ -30,7 +30,21 @@ def cost_sharing_section(run: PlanRun) -> Any:
                              weight_label=cs.weight_label)
 
 
-SECTION_BUILDERS: tuple[SectionBuilder, ...] = (cost_sharing_section,)
+def engagement_report_section(run: PlanRun) -> Any:
+    """The raid against the kill chain: leakage curve, shots per layer, engagement map."""
+    out = run.engagement
+    if out is None:
+        return None
+    import geopandas as gpd
+
+    from reports.engagement import engagement_section
+
+    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "name", "geometry"]], geometry="geometry",
+                                crs="EPSG:4326")
+    return engagement_section(out.to_json(), out.tracks_frame(), out.intercepts_frame(), partners)
+
+
+SECTION_BUILDERS: tuple[SectionBuilder, ...] = (cost_sharing_section, engagement_report_section)
 """Builders of the optional sections, in page order."""
 
 

@@ -32,6 +32,7 @@ from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
 from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
+from planner.scenario.threats import Engagement
 
 SCHEMA_VERSION = 1
 
@@ -335,6 +336,8 @@ class Threats(StrictModel):
     """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
     trajectory: Trajectory = Trajectory()
     """Two-body trajectory of the tracks: minimum energy from the launch point by default."""
+    engagement: Engagement | None = None
+    """A raid against the kill chain (optional): plan, leakage curve, Monte Carlo check."""
 
 
 class SolverSettings(StrictModel):
