@@ -154,9 +154,7 @@ def in_reach_counts(
     e2 = np.column_stack((-sn * ci, cn * ci, np.full_like(cn, si)))
     h = np.column_stack((sn * si, -cn * si, np.full_like(cn, ci)))
     plane = np.repeat(np.arange(walker.p), n_t)
-    u0 = 2.0 * np.pi * walker.f * plane / walker.t + mean_motion_rad_s(altitude_km) * np.tile(
-        times, walker.p
-    )
+    u0 = 2.0 * np.pi * walker.f * plane / walker.t + mean_motion_rad_s(altitude_km) * np.tile(times, walker.p)
     scale = s / (2.0 * np.pi)
     n_cells = walker.p * n_t
     chunk = max(1, _MAX_CHUNK_CELLS // n_cells)
@@ -187,7 +185,7 @@ def day_times(n_steps: int = 1440, start_s: float = 0.0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Availability:
-    """Distribution over a day of the number of interceptors in reach of a launch area.
+    r"""Distribution over a day of the number of interceptors in reach of a launch area.
 
     Launch point and instant are drawn uniformly (over the area's sample points and the day).
 
@@ -196,9 +194,9 @@ class Availability:
     walker, altitude_km, reach_km
         The constellation, its altitude and the ground reach used.
     mean_in_reach
-        :math:`\\bar N`, mean number in reach.
+        :math:`\bar N`, mean number in reach.
     p_at_least
-        ``p_at_least[k]`` = :math:`P(N \\ge k)` for ``k = 0 .. k_max`` (``p_at_least[0] = 1``).
+        ``p_at_least[k]`` = :math:`P(N \ge k)` for ``k = 0 .. k_max`` (``p_at_least[0] = 1``).
     p_at_least_worst_point
         The same probability at the area's worst sample point.
     n_samples
@@ -215,7 +213,7 @@ class Availability:
 
     @property
     def absentee_ratio(self) -> float:
-        """Satellites in the constellation per satellite in reach, :math:`t / \\bar N` (inf if none)."""
+        r"""Satellites in the constellation per satellite in reach, :math:`t / \bar N` (inf if none)."""
         return self.walker.t / self.mean_in_reach if self.mean_in_reach > 0 else float("inf")
 
 
