@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.errors import InputError
+from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
 
 SCHEMA_VERSION = 1
 
@@ -226,6 +227,13 @@ class SpaceAsset(_AssetBase):
     time_steps: int = Field(default=120, ge=8, le=5000)
     """Time steps over one orbital period for the time average."""
 
+    @field_validator("role")
+    @classmethod
+    def _sensor_only(cls, value: str) -> str:
+        if value != "sensor":
+            raise ValueError(INTERCEPTOR_ROLE_REFUSED.format(role=value))
+        return value
+
     @field_validator("constellations")
     @classmethod
     def _walker(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -398,6 +406,8 @@ class Scenario(StrictModel):
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
     """How the partners share the bill (computed when there are at least two partners)."""
+    space_interceptors: SpaceInterceptors | None = None
+    """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
