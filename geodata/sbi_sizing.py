@@ -170,8 +170,9 @@ def size_constellation(
         q = min(reach_probability_exact(inc, reach_km, float(la)) for la in lat_all)
         for p in planes:
             cap = max_satellites if best is None else min(max_satellites, best[0].t - 1)
-            found = _search_plane_count(areas, altitude_km, reach_km, need, target, inc, p, q, cap,
-                                        n_steps, tried)  # fmt: skip
+            found = _search_plane_count(
+                areas, altitude_km, reach_km, need, target, inc, p, q, cap, n_steps, tried
+            )
             if found is not None:
                 best = found
     if best is None:
