@@ -66,6 +66,8 @@ class PlanRun:
     versions: dict[str, str] = field(default_factory=versions)
     cost_sharing: Any = None
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
+    space_interceptors: Any = None
+    """The space interceptor layer (:class:`planner.run.space_interceptors.SpaceInterceptorResult`)."""
 
     @property
     def x(self) -> np.ndarray:
@@ -207,6 +209,8 @@ class PlanRun:
             "threats": self._threat_summary(),
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
+            **({"space_interceptors": self.space_interceptors.to_json()}
+               if self.space_interceptors is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -293,11 +297,23 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         say("Cost sharing")
         shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
     t4 = time.perf_counter()
+    sbi = None
+    if scenario.space_interceptors is not None:
+        from planner.run.space_interceptors import space_interceptor_stage
+
+        say("Space-based interceptors")
+        try:
+            sbi = space_interceptor_stage(scenario)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "total_s": round(t4 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3),
+             "space_interceptors_s": round(time.perf_counter() - t4, 3),
+             "total_s": round(time.perf_counter() - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None, cost_sharing=shares)
+                   source=str(source) if source is not None else None, cost_sharing=shares,
+                   space_interceptors=sbi)
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -316,8 +332,19 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
-        **_cost_share_outputs(run),
+        **_section_outputs(run),
     )
+
+
+def _section_outputs(run: PlanRun) -> dict[str, Any]:
+    """Extra report sections (cost sharing, space interceptors) and the allocations table."""
+    out = _cost_share_outputs(run)
+    if run.space_interceptors is not None:
+        from reports.space_interceptors import space_interceptor_section
+
+        section = space_interceptor_section(run.space_interceptors.to_json())
+        out["sections"] = (*out.get("sections", ()), section)
+    return out
 
 
 def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:

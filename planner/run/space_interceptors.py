@@ -224,7 +224,7 @@ def _curves(
     rows = []
     ks = sorted({1, need})
     for w in walkers:
-        for s in sorted({max(1, round(w.per_plane * f)) for f in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)}):
+        for s in sorted({max(1, round(w.per_plane * f)) for f in (0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)}):
             ws = Walker(w.inclination_deg, w.p * s, w.p, w.f)
             for name, (lon, lat) in areas.items():
                 a = sbi.availability(ws, block.altitude_km, reach_km, lon, lat, need, block.time_steps)
