@@ -77,17 +77,33 @@ class SpaceInterceptorResult:
     curves: tuple[tuple[str, float, str, int, int, float], ...]
     """(area, lat_deg, pattern, satellites, k, P(N >= k)) along a size sweep, for the chart."""
 
-    def boost_layer(self, threat_areas: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """``boost_cost[o]`` (life-cycle M USD) and ``boost_survival[o, t]`` for the engagement model.
+    def boost_layer(self, threat_areas: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``boost_ids[o]``, ``boost_cost[o]`` and ``boost_survival[o, t]`` for the engagement model.
 
-        ``threat_areas[t]`` names the launch area of threat ``t``; options in ``self.options`` order.
+        ``threat_areas[t]`` names the launch area of threat ``t``; the options are
+        ``self.options`` in order, the cost is the life-cycle cost (M USD, constant dollars over
+        the horizon). Threats of one area are taken as one salvo, so at most ``salvo_size`` may
+        come from an area: beyond, the probabilities were not computed for that many.
+
+        Raises
+        ------
+        ValueError
+            For an unknown area, or more threats from an area than ``salvo_size``.
         """
+        names, counts = np.unique(np.asarray(threat_areas, dtype=str), return_counts=True)
+        known = {a.area for a in self.options[0].areas} if self.options else set()
+        for name, c in zip(names, counts, strict=True):
+            if name not in known:
+                raise ValueError(f"threat launch area {name!r} is not one of {sorted(known)}")
+            if c > self.salvo_size:
+                raise ValueError(f"{c} threats from {name!r} exceed salvo_size {self.salvo_size}")
+        ids = np.array([o.pattern for o in self.options])
         cost = np.array([o.life_cycle_cost.total_musd for o in self.options])
         surv = np.ones((len(self.options), len(threat_areas)))
         for i, o in enumerate(self.options):
             by_area = {a.area: a.boost_survival for a in o.areas}
             surv[i] = [by_area[name] for name in threat_areas]
-        return cost, surv
+        return ids, cost, surv
 
     def to_json(self) -> dict[str, Any]:
         """``summary.json["space_interceptors"]``, keyed by option and launch area."""
