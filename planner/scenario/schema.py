@@ -227,13 +227,6 @@ class SpaceAsset(_AssetBase):
     time_steps: int = Field(default=120, ge=8, le=5000)
     """Time steps over one orbital period for the time average."""
 
-    @field_validator("role")
-    @classmethod
-    def _sensor_only(cls, value: str) -> str:
-        if value != "sensor":
-            raise ValueError(INTERCEPTOR_ROLE_REFUSED.format(role=value))
-        return value
-
     @field_validator("constellations")
     @classmethod
     def _walker(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -246,6 +239,13 @@ class SpaceAsset(_AssetBase):
                 raise ValueError(f"constellations[{k}]: {err}") from None
         if len(set(value)) != len(value):
             raise ValueError("constellations lists a pattern twice")
+        return value
+
+    @field_validator("role")
+    @classmethod
+    def _sensor_only(cls, value: str) -> str:
+        if value != "sensor":
+            raise ValueError(INTERCEPTOR_ROLE_REFUSED.format(role=value))
         return value
 
 
