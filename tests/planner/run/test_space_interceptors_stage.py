@@ -104,3 +104,41 @@ def test_stage_refuses_missing_launch_areas_and_no_reach():
         space_interceptor_stage(scenario(launch_areas=[]))
     with pytest.raises(InputError, match="cannot reach"):
         space_interceptor_stage(scenario(boost={"boost_duration_s": 50}))
+
+
+def test_the_engagement_model_uses_the_boost_layer(written):
+    """The layer's options enter the engagement MILP (issue 11) as its boost layer."""
+    import scipy.sparse as sp
+
+    from models.engagement import EngagementInstance, expected_leakage
+    from models.engagement.solve import solve_engagement
+    from models.result import SolveOptions
+
+    r = written[0].space_interceptors
+    ids, cost, surv = r.boost_layer(["p40", "p40"])
+    inst = EngagementInstance(
+        v=np.ones(2),
+        area=np.zeros(2),
+        target=np.arange(2),
+        site_cost=[10.0],
+        round_cost=[1.0],
+        magazine=[2],
+        sspk=[0.7],
+        layer=[2],
+        site_type=[0],
+        type_max=[1],
+        sensor_cost=[5.0],
+        max_shots=sp.csr_array(np.ones((2, 1))),
+        fire_control=sp.csr_array(np.ones((2, 1))),
+        budget=float(cost.max()) + 100.0,
+        boost_cost=cost,
+        boost_survival=surv,
+        boost_ids=ids,
+    )
+    sol = solve_engagement(inst, SolveOptions(time_limit_s=30, mip_rel_gap=1e-9))
+    assert sol.plan is not None and sol.plan.boost >= 0
+    best = surv.min(axis=0)
+    assert np.allclose(surv[sol.plan.boost], best)
+    # One ground shot each at SSPK 0.7 behind the boost layer: 0.3 of the boost survivors leak.
+    assert sol.expected_leakers == pytest.approx(0.3 * best.sum(), abs=1e-6)
+    assert expected_leakage(inst, sol.plan)[0] == pytest.approx(0.3 * best.sum(), abs=1e-6)
