@@ -116,6 +116,8 @@ class SpaceInterceptorResult:
                 d["p_at_least"] = {str(k): v for k, v in a.p_at_least.items()}
                 d["p_at_least_worst_point"] = {str(k): v for k, v in a.p_at_least_worst_point.items()}
                 d["reach_km"] = self.reach.reach_km
+                if not np.isfinite(a.absentee_ratio):
+                    d["absentee_ratio"] = None  # none ever in reach; JSON has no infinity
                 areas[a.area] = d
             options[o.pattern] = {
                 "source": o.source,
