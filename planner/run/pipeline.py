@@ -78,6 +78,8 @@ class PlanRun:
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
     engagement: Any = None
     """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
+    space_interceptors: Any = None
+    """The space interceptor layer (:class:`planner.run.space_interceptors.SpaceInterceptorResult`)."""
 
     @property
     def x(self) -> np.ndarray:
@@ -232,6 +234,8 @@ class PlanRun:
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
             **({"engagement": self.engagement.to_json()} if self.engagement is not None else {}),
+            **({"space_interceptors": self.space_interceptors.to_json()}
+               if self.space_interceptors is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -343,13 +347,23 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         except InputError as err:
             raise (err.with_file(source) if err.file is None and source is not None else err) from None
     t5 = time.perf_counter()
+    sbi = None
+    if scenario.space_interceptors is not None:
+        from planner.run.space_interceptors import space_interceptor_stage
+
+        say("Space-based interceptors")
+        try:
+            sbi = space_interceptor_stage(scenario)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t6 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
              "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t5 - t4, 3),
-             "total_s": round(t5 - t0, 3)}
+             "space_interceptors_s": round(t6 - t5, 3), "total_s": round(t6 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
                    source=str(source) if source is not None else None, cost_sharing=shares,
-                   engagement=outcome)
+                   engagement=outcome, space_interceptors=sbi)
 
 
 def plan_bundle(run: PlanRun) -> Any:

@@ -44,7 +44,17 @@ def engagement_report_section(run: PlanRun) -> Any:
     return engagement_section(out.to_json(), out.tracks_frame(), out.intercepts_frame(), partners)
 
 
-SECTION_BUILDERS: tuple[SectionBuilder, ...] = (cost_sharing_section, engagement_report_section)
+def space_interceptor_report_section(run: PlanRun) -> Any:
+    """The space interceptor layer: P(>= k in reach) by constellation size and launch area."""
+    if run.space_interceptors is None:
+        return None
+    from reports.space_interceptors import space_interceptor_section
+
+    return space_interceptor_section(run.space_interceptors.to_json())
+
+
+SECTION_BUILDERS: tuple[SectionBuilder, ...] = (cost_sharing_section, engagement_report_section,
+                                                space_interceptor_report_section)
 """Builders of the optional sections, in page order."""
 
 

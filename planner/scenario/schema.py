@@ -30,6 +30,7 @@ from models.costshare.registry import rule_names
 from planner.errors import InputError
 from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
+from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
 from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
 from planner.scenario.threats import Engagement
@@ -287,6 +288,13 @@ class SpaceAsset(_AssetBase):
             raise ValueError("constellations lists a pattern twice")
         return value
 
+    @field_validator("role")
+    @classmethod
+    def _sensor_only(cls, value: str) -> str:
+        if value != "sensor":
+            raise ValueError(INTERCEPTOR_ROLE_REFUSED.format(role=value))
+        return value
+
 
 AssetType = Annotated[LandAsset | SeaAsset | SpaceAsset, Field(discriminator="domain")]
 
@@ -482,6 +490,8 @@ class Scenario(StrictModel):
         """Whether overrides changed the scenario its file gives (``False`` when not from a file)."""
         origin = (self.__pydantic_private__ or {}).get("_origin")  # None: unpickled from an older version
         return origin is not None and origin != self.digest()
+    space_interceptors: SpaceInterceptors | None = None
+    """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
