@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.errors import InputError
+from planner.scenario.schedule import Schedule
 
 SCHEMA_VERSION = 1
 
@@ -398,6 +399,8 @@ class Scenario(StrictModel):
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
     """How the partners share the bill (computed when there are at least two partners)."""
+    schedule: Schedule | None = None
+    """A build-out year by year (optional): annual budgets, life cycles, milestones, yearly bills."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -419,6 +422,8 @@ class Scenario(StrictModel):
         for r in need:
             if r not in roles and "both" not in roles:
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
+        if self.schedule is not None:
+            self.schedule.check_names(tuple(names), tuple(codes))
         return self
 
     @property

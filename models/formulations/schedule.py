@@ -1,0 +1,347 @@
+r"""The multi-period build-out: what to fund each year so the most is defended over the years.
+
+Life-cycle arithmetic (:math:`\alpha, \sigma, \rho`, existing sites) is in :mod:`models.schedule`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Protocol
+
+import numpy as np
+import scipy.sparse as sp
+
+from models import engines
+from models.formulations.base import Formulation, labels, type_matrix
+from models.instance import PlanRules
+from models.linear import LinearModel, Sense, VarKind
+from models.names import EXCLUSIVE, INTERCEPTOR_COVER, SENSOR_COVER, TYPE_MAX, TYPE_MIN, Y
+from models.presolve import presolve_layered
+from models.result import SolveOptions, SolveResult
+from models.schedule import ScheduleInstance
+from models.solve import expand_result, solve_formulation
+
+Z = "z"
+"""Site funded in a year: ``z[j, s]``."""
+U = "u"
+"""Site in service in a year: ``u[j, tau]``."""
+IN_SERVICE = "in_service"
+"""``u[j, tau] = sum_s sigma(tau - s) z[j, s] + e[j, tau]``."""
+BUILD_ONCE = "build_once"
+"""``sum_s z[j, s] <= 1``."""
+ANNUAL_BUDGET = "annual_budget"
+"""Spending of year ``tau`` (cumulated with carry-over) within its budget."""
+MILESTONE_SHARE = "milestone_share"
+"""``sum_i w[i] y[i, tau] >= share W`` from the milestone's year on."""
+MILESTONE_TYPE = "milestone_type"
+"""``sum_{j in t} u[j, tau] >= count`` from the milestone's year on."""
+
+
+class YearValue(Protocol):
+    r"""What one year of service is worth: the hook for other measures of value.
+
+    The schedule model asks a value model for one objective term per year from the service
+    variables :math:`u_{\cdot\tau}`. :func:`schedule` implements *population under layered
+    coverage* (:math:`\sum_i w_i y_{i\tau}`); an engagement model (expected leakage against a
+    design raid) would implement this protocol: ``add`` declares its variables and constraints
+    linked to ``u`` and returns the objective coefficients, ``evaluate`` recomputes a year's value
+    from the sites in service (for verification and warm starts). Not implemented here.
+    """
+
+    def add(self, model: LinearModel, u: object, discount: np.ndarray) -> None:
+        """Add the value variables and rows for every year; set their objective terms."""
+
+    def evaluate(self, in_service: np.ndarray) -> float:
+        """Value of one year from a boolean mask of the sites in service."""
+
+
+def _kron_years(a: sp.csr_array, big_t: int) -> sp.csr_array:
+    """``a ⊗ I_T``: row ``(i, tau)``, column ``(j, tau)`` (both major-minor)."""
+    return sp.csr_array(sp.kron(a, sp.eye_array(big_t), format="csr"))
+
+
+def _per_site(big_t: int, n: int) -> sp.csr_array:
+    """``I_n ⊗ 1_T^T``: sums a site's funding over the years."""
+    return sp.csr_array(sp.kron(sp.eye_array(n), np.ones((1, big_t)), format="csr"))
+
+
+def _year_rows(coef: np.ndarray, taus: np.ndarray, big_t: int) -> sp.csr_array:
+    """Rows ``k``: ``coef ⊗ e_{taus[k]}`` over a (item, year) block."""
+    rows = [sp.kron(coef[None, :], sp.csr_array(([1.0], ([0], [int(t)])), shape=(1, big_t))) for t in taus]
+    return sp.csr_array(sp.vstack(rows, format="csr"))
+
+
+def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulation:
+    r"""Multi-period layered maximal covering under annual budgets and life cycles.
+
+    Years :math:`\tau \in \{0..T-1\}` with budgets :math:`B_\tau` and discount weights
+    :math:`\delta_\tau`; sites :math:`j` with unit costs :math:`c_j`, O&S :math:`o_j`, types
+    :math:`t(j)`; life-cycle profiles :math:`\alpha_t, \sigma_t, \rho_t` of the age
+    :math:`d = \tau - s` (:mod:`models.schedule`); existing sites' fixed service :math:`e_{j\tau}`
+    and spending :math:`f_\tau`. Spending of site :math:`j` in year :math:`\tau` when funded in
+    :math:`s`: :math:`k_{j\tau s} = c_j(\alpha(\tau-s) + \rho(\tau-s)) + o_j\sigma(\tau-s)`.
+
+    .. math::
+
+        \max\ & \sum_\tau \delta_\tau \sum_i w_i y_{i\tau} \\
+        \text{s.t. }
+        & u_{j\tau} = \textstyle\sum_{s \le \tau} \sigma_{t(j)}(\tau - s) z_{js} + e_{j\tau}
+          & \forall j, \tau & \quad (\texttt{in\_service}[j,\tau]) \\
+        & y_{i\tau} \le \textstyle\sum_j a^S_{ij} u_{j\tau},\quad
+          y_{i\tau} \le \textstyle\sum_j a^K_{ij} u_{j\tau}
+          & \forall i, \tau & \quad (\texttt{sensor\_cover}, \texttt{interceptor\_cover}) \\
+        & \textstyle\sum_s z_{js} \le 1 & \forall j & \quad (\texttt{build\_once}[j]) \\
+        & \textstyle\sum_{j,s} k_{j\tau s} z_{js} + f_\tau \le B_\tau
+          \quad\text{(with carry-over: } \textstyle\sum_{\tau' \le \tau} \text{ on both sides)}
+          & \forall \tau & \quad (\texttt{annual\_budget}[\tau]) \\
+        & \textstyle\sum_{t(j) = t} \sum_s z_{js} \le M_t - E_t & \forall t & \quad (\texttt{type\_max}[t]) \\
+        & \textstyle\sum_i w_i y_{i\tau} \ge \underline s_k W & \forall k, \tau \ge \tau_k
+          & \quad (\texttt{milestone\_share}[k,\tau]) \\
+        & \textstyle\sum_{t(j) = t_k} u_{j\tau} \ge n_k & \forall k, \tau \ge \tau_k
+          & \quad (\texttt{milestone\_type}[k,\tau]) \\
+        & z_{js} \in \{0,1\},\ z_{js} = 0 \text{ for existing } j,\ 0 \le u, y \le 1
+
+    Optional rules (:class:`~models.instance.PlanRules`): exclusive pairs
+    :math:`\sum_s (z_{js} + z_{ks}) \le 1` and quotas :math:`\sum_{t(j)=t}\sum_s z_{js} \ge N_t - E_t`
+    (existing sites count toward both). :math:`E_t` counts type :math:`t`'s existing sites.
+    With :math:`T = 1` and no lead time this is exactly :func:`models.formulations.layered.layered`.
+    """
+    rules = rules or PlanRules()
+    base, big_t, n, m = inst.base, inst.years, inst.n, inst.base.m
+    num_types = base.type_max.shape[0]
+    acq, srv, rep = inst.site_profiles()
+    e_acq, e_om, e_rep, e_srv = inst.existing_profiles()
+    years = np.arange(big_t)
+
+    model = LinearModel("schedule", Sense.MAXIMIZE)
+    zid = labels([(sid, int(s)) for sid in base.site_ids for s in years])
+    ub_z = np.repeat(np.where(inst.existing, 0.0, 1.0), big_t)
+    z = model.add_vars(Z, zid, kind=VarKind.BINARY, ub=ub_z)
+    u = model.add_vars(U, zid, lb=0.0, ub=1.0, integral_at_optimum=True)
+    # y may be continuous: u is integral when z is, so the optimal y is too (as in `layered`).
+    y = model.add_vars(
+        Y,
+        labels([(d, int(t)) for d in base.demand_ids for t in years]),
+        lb=0.0,
+        ub=1.0,
+        integral_at_optimum=True,
+    )
+    model.set_objective({y: np.kron(base.w, inst.discount)})
+
+    sigma = sp.block_diag([sp.csr_array(srv[j]) for j in range(n)], format="csr")
+    model.add_constraints(
+        IN_SERVICE, zid, {u: sp.eye_array(n * big_t), z: -sigma}, lb=e_srv.ravel(), ub=e_srv.ravel()
+    )
+    eye_y = sp.eye_array(m * big_t)
+    ids_y = y.ids
+    model.add_constraints(SENSOR_COVER, ids_y, {y: eye_y, u: -_kron_years(base.a_sensor, big_t)}, ub=0.0)
+    model.add_constraints(
+        INTERCEPTOR_COVER, ids_y, {y: eye_y, u: -_kron_years(base.a_interceptor, big_t)}, ub=0.0
+    )
+    once = _per_site(big_t, n)
+    model.add_constraints(BUILD_ONCE, base.site_ids, {z: once}, ub=1.0)
+
+    k = acq + rep + inst.om[:, None, None] * srv  # (n, tau, s)
+    spend = sp.csr_array(np.transpose(k, (1, 0, 2)).reshape(big_t, n * big_t))
+    fixed = (e_acq + e_om + e_rep).sum(axis=0)
+    budget = inst.budget - fixed
+    if inst.carry_over:
+        lower = sp.csr_array(np.tril(np.ones((big_t, big_t))))
+        spend, budget = sp.csr_array(lower @ spend), np.cumsum(inst.budget) - np.cumsum(fixed)
+    model.add_constraints(ANNUAL_BUDGET, labels([int(v) for v in inst.year_labels]), {z: spend}, ub=budget)
+
+    types = type_matrix(base.site_type, num_types)
+    n_existing = types @ inst.existing.astype(float)
+    model.add_constraints(
+        TYPE_MAX,
+        labels(list(base.type_names)),
+        {z: sp.csr_array(types @ once)},
+        ub=base.type_max - n_existing,
+    )
+    _add_rules(model, z, rules, once, types, n_existing, base.type_names, base.site_ids)
+    _add_milestones(model, inst, y, u, types)
+
+    def complete(plan: np.ndarray) -> np.ndarray:
+        funded = inst.funding_years(plan)
+        service = inst.ledger(funded)["service"]
+        return np.concatenate(
+            [plan.astype(float), service.ravel(), inst.defended_by_year(funded).astype(float).ravel()]
+        )
+
+    return Formulation(
+        model=model,
+        sites=z,
+        complete=complete,
+        value=lambda plan: inst.value(inst.funding_years(plan)),
+        feasible=lambda plan: schedule_feasible(inst, rules, plan),
+        heuristic=lambda: None,
+        extra={"years": big_t},
+    )
+
+
+def _add_rules(
+    model: LinearModel,
+    z: object,
+    rules: PlanRules,
+    once: sp.csr_array,
+    types: sp.csr_array,
+    n_existing: np.ndarray,
+    type_names: tuple[str, ...],
+    site_ids: np.ndarray,
+) -> None:
+    if rules.exclusive is not None and rules.exclusive.size:
+        p = rules.exclusive
+        kk, n = p.shape[0], once.shape[0]
+        pair = sp.csr_array((np.ones(2 * kk), (np.repeat(np.arange(kk), 2), p.reshape(-1))), shape=(kk, n))
+        ex = np.zeros(n) if rules.existing is None else rules.existing.astype(float)
+        model.add_constraints(
+            EXCLUSIVE,
+            labels([(site_ids[a], site_ids[b]) for a, b in p]),
+            {z: sp.csr_array(pair @ once)},
+            ub=1.0 - pair @ ex,
+        )
+    if rules.type_min is not None and (rules.type_min > 0).any():
+        t = np.flatnonzero(rules.type_min > 0)
+        model.add_constraints(
+            TYPE_MIN,
+            labels([type_names[k] for k in t]),
+            {z: sp.csr_array((types @ once)[t])},
+            lb=rules.type_min[t] - n_existing[t],
+        )
+
+
+def _add_milestones(
+    model: LinearModel, inst: ScheduleInstance, y: object, u: object, types: sp.csr_array
+) -> None:
+    big_t, w = inst.years, inst.base.w
+    ids, rows = [], []
+    for k, (tau0, share) in enumerate(inst.share_milestones):
+        taus = np.arange(tau0, big_t)
+        ids += [(k, inst.year_labels[t]) for t in taus]
+        rows.append((_year_rows(w, taus, big_t), np.full(taus.shape, share * inst.total_weight)))
+    if rows:
+        model.add_constraints(
+            MILESTONE_SHARE,
+            labels(ids),
+            {y: sp.csr_array(sp.vstack([r[0] for r in rows], format="csr"))},
+            lb=np.concatenate([r[1] for r in rows]),
+        )
+    ids, rows = [], []
+    for k, (tau0, t, count) in enumerate(inst.type_milestones):
+        taus = np.arange(tau0, big_t)
+        ids += [(k, inst.year_labels[s]) for s in taus]
+        rows.append((_year_rows(types.toarray()[t], taus, big_t), np.full(taus.shape, float(count))))
+    if rows:
+        model.add_constraints(
+            MILESTONE_TYPE,
+            labels(ids),
+            {u: sp.csr_array(sp.vstack([r[0] for r in rows], format="csr"))},
+            lb=np.concatenate([r[1] for r in rows]),
+        )
+
+
+def schedule_feasible(inst: ScheduleInstance, rules: PlanRules, plan: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether a funding mask satisfies every constraint of :func:`schedule` (from the arrays)."""
+    zz = np.asarray(plan, dtype=bool).reshape(inst.n, inst.years)
+    if (zz.sum(axis=1) > 1).any() or (zz.any(axis=1) & inst.existing).any():
+        return False
+    funded = inst.funding_years(plan)
+    built = (funded >= 0) | inst.existing
+    counts = np.bincount(inst.base.site_type[built], minlength=inst.base.type_max.shape[0])
+    if (counts > inst.base.type_max).any():
+        return False
+    if rules.type_min is not None and (counts < rules.type_min).any():
+        return False
+    if (
+        rules.exclusive is not None
+        and rules.exclusive.size
+        and (built[rules.exclusive[:, 0]] & built[rules.exclusive[:, 1]]).any()
+    ):
+        return False
+    if not inst.budget_ok(inst.spend(funded), tol):
+        return False
+    led = inst.ledger(funded)
+    d = inst.defended_by_year(funded)
+    got = inst.base.w @ d
+    for tau0, share in inst.share_milestones:
+        if (got[tau0:] < share * inst.total_weight * (1 - tol) - tol).any():
+            return False
+    for tau0, t, count in inst.type_milestones:
+        mine = inst.base.site_type == t
+        if (led["service"][mine][:, tau0:].sum(axis=0) < count - tol).any():
+            return False
+    return True
+
+
+def greedy_schedule(inst: ScheduleInstance, plan: np.ndarray) -> np.ndarray:
+    """Fund the sites of a single-period plan, most useful first, each in the earliest year it fits.
+
+    "Most useful": the site adding the most weight defended to those already scheduled (a site
+    adding nothing alone, e.g. a sensor before any interceptor, is ranked by the weight it covers
+    in its own layers). Each is funded in the earliest year whose spending stream stays within
+    the budgets; a site that fits no year, or whose type is full, is left out. Returns funding
+    years (``-1``: never). The result may miss milestones (then the solver starts without it).
+    """
+    base = inst.base
+    funded = np.full(inst.n, -1, dtype=np.int64)
+    left = list(np.flatnonzero(np.asarray(plan, bool) & ~inst.existing))
+    chosen = inst.existing.copy()
+    own = base.w @ (base.a_sensor + base.a_interceptor).toarray()
+    now = base.w[base.defended(chosen)].sum()
+    while left:
+        gains = []
+        for j in left:
+            trial = chosen.copy()
+            trial[j] = True
+            gains.append((base.w[base.defended(trial)].sum() - now, own[j], -base.c[j]))
+        pick = left.pop(max(range(len(left)), key=lambda q: gains[q]))
+        used = np.bincount(base.site_type[chosen], minlength=base.type_max.shape[0])
+        if used[base.site_type[pick]] >= base.type_max[base.site_type[pick]]:
+            continue
+        for s in range(inst.years):
+            funded[pick] = s
+            if inst.budget_ok(inst.spend(funded)):
+                chosen[pick] = True
+                now = base.w[base.defended(chosen)].sum()
+                break
+            funded[pick] = -1
+    return funded
+
+
+def solve_schedule(
+    inst: ScheduleInstance,
+    options: SolveOptions | None = None,
+    *,
+    engine: str = engines.DEFAULT_ENGINE,
+    rules: PlanRules | None = None,
+    single_period_plan: np.ndarray | None = None,
+    presolve: bool = True,
+) -> SolveResult:
+    """Solve :func:`schedule`; ``result.x`` is the ``(n·T,)`` funding mask over the original sites.
+
+    ``single_period_plan`` (a site mask) is scheduled by :func:`greedy_schedule` as the warm start.
+    Presolve merges points with identical coverage and drops sites dominated within their type
+    (same life cycle; cost, hence O&S, no lower) — valid in every year since coverage depends
+    only on the sites in service.
+    """
+    options = options or SolveOptions()
+    rules = rules or PlanRules()
+    t0 = time.perf_counter()
+    rules = replace(rules, existing=inst.existing, partner=None, min_share=None)
+    red_base, red_rules, red = presolve_layered(inst.base, rules, merge=presolve, dominance=presolve)
+    ks = red.kept_sites
+    red_inst = replace(
+        inst, base=red_base, om=inst.om[ks], existing=inst.existing[ks], total_weight=inst.total_weight
+    )
+    form = schedule(red_inst, red_rules)
+    if single_period_plan is not None:
+        start = greedy_schedule(red_inst, red.restrict(single_period_plan))
+        form = replace(form, heuristic=lambda: red_inst.plan_mask(start))
+    build = time.perf_counter() - t0
+    res = solve_formulation(form, options, engine, build_time_s=build)
+    if res.x is None:
+        return expand_result(res, None, None, presolve=red.report)
+    full = np.full(inst.n, -1, dtype=np.int64)
+    full[ks] = red_inst.funding_years(res.x)
+    return expand_result(res, inst.plan_mask(full), inst.value(full), presolve=red.report)
