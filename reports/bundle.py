@@ -93,6 +93,9 @@ class PlanBundle:
         ``allocations.csv`` / ``allocations.xlsx`` when given.
     attribution
         Data attribution printed under the map and in the report footer.
+    extra_files
+        Further files rendered by a report module (e.g. ``schedule.csv``), as ``(name, bytes)``
+        pairs, written into the same folder with the rest.
     """
 
     scenario_name: str
@@ -107,6 +110,7 @@ class PlanBundle:
     basemap: gpd.GeoDataFrame | None = None
     allocations: pd.DataFrame | None = None
     attribution: str = NATURAL_EARTH_ATTRIBUTION
+    extra_files: tuple[tuple[str, bytes], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario_name, str) or not _SLUG.match(self.scenario_name):

@@ -205,6 +205,8 @@ def write_outputs(
             (tmp / FILES["charts_png"]).write_bytes(charts_png)
         if bundle.allocations is not None:
             write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
+        for name, data in bundle.extra_files:
+            (tmp / name).write_bytes(data)
         if pdf:
             (tmp / FILES["pdf"]).write_bytes(html_to_pdf(html))
         names = sorted(p.name for p in tmp.iterdir())

@@ -28,8 +28,10 @@ U = "u"
 """Site in service in a year: ``u[j, tau]``."""
 IN_SERVICE = "in_service"
 """``u[j, tau] = sum_s sigma(tau - s) z[j, s] + e[j, tau]``."""
-BUILD_ONCE = "build_once"
-"""``sum_s z[j, s] <= 1``."""
+V = "v"
+"""Site funded by a year: ``v[j, s] = sum_{s' <= s} z[j, s']`` (binary; at most 1: built once)."""
+FUNDED_BY = "funded_by"
+"""``z[j, s] = v[j, s] - v[j, s - 1]``."""
 ANNUAL_BUDGET = "annual_budget"
 """Spending of year ``tau`` (cumulated with carry-over) within its budget."""
 MILESTONE_SHARE = "milestone_share"
@@ -88,10 +90,11 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
         \text{s.t. }
         & u_{j\tau} = \textstyle\sum_{s \le \tau} \sigma_{t(j)}(\tau - s) z_{js} + e_{j\tau}
           & \forall j, \tau & \quad (\texttt{in\_service}[j,\tau]) \\
+        & z_{js} = v_{js} - v_{j,s-1},\ v_{j,-1} = 0 & \forall j, s
+          & \quad (\texttt{funded\_by}[j,s]) \\
         & y_{i\tau} \le \textstyle\sum_j a^S_{ij} u_{j\tau},\quad
           y_{i\tau} \le \textstyle\sum_j a^K_{ij} u_{j\tau}
           & \forall i, \tau & \quad (\texttt{sensor\_cover}, \texttt{interceptor\_cover}) \\
-        & \textstyle\sum_s z_{js} \le 1 & \forall j & \quad (\texttt{build\_once}[j]) \\
         & \textstyle\sum_{j,s} k_{j\tau s} z_{js} + f_\tau \le B_\tau
           \quad\text{(with carry-over: } \textstyle\sum_{\tau' \le \tau} \text{ on both sides)}
           & \forall \tau & \quad (\texttt{annual\_budget}[\tau]) \\
@@ -100,7 +103,9 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
           & \quad (\texttt{milestone\_share}[k,\tau]) \\
         & \textstyle\sum_{t(j) = t_k} u_{j\tau} \ge n_k & \forall k, \tau \ge \tau_k
           & \quad (\texttt{milestone\_type}[k,\tau]) \\
-        & z_{js} \in \{0,1\},\ z_{js} = 0 \text{ for existing } j,\ 0 \le u, y \le 1
+        & v_{js} \in \{0,1\},\ z_{js} \ge 0,\ z_{js} = 0 \text{ for existing } j
+          \text{ and for } s + \ell_{t(j)} \ge T \text{ (no service in the horizon; kept with a
+          quota)},\ 0 \le u, y \le 1
 
     Optional rules (:class:`~models.instance.PlanRules`): exclusive pairs
     :math:`\sum_s (z_{js} + z_{ks}) \le 1` and quotas :math:`\sum_{t(j)=t}\sum_s z_{js} \ge N_t - E_t`
@@ -116,8 +121,13 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
 
     model = LinearModel("schedule", Sense.MAXIMIZE)
     zid = labels([(sid, int(s)) for sid in base.site_ids for s in years])
-    ub_z = np.repeat(np.where(inst.existing, 0.0, 1.0), big_t)
-    z = model.add_vars(Z, zid, kind=VarKind.BINARY, ub=ub_z)
+    # Funding too late to serve within the horizon only costs (kept when a quota may need it).
+    quota = np.zeros(num_types, bool) if rules.type_min is None else rules.type_min > 0
+    late = (years[None, :] + inst.lead[base.site_type][:, None] >= big_t) & ~quota[base.site_type][:, None]
+    ub_z = np.where(inst.existing[:, None] | late, 0.0, 1.0).ravel()
+    # z is continuous and v binary: branching on "funded by year s" (v) splits the schedules far
+    # more evenly than branching on "funded in year s" (z); z = v_s - v_{s-1} is then integral.
+    z = model.add_vars(Z, zid, lb=0.0, ub=ub_z, integral_at_optimum=True)
     u = model.add_vars(U, zid, lb=0.0, ub=1.0, integral_at_optimum=True)
     # y may be continuous: u is integral when z is, so the optimal y is too (as in `layered`).
     y = model.add_vars(
@@ -140,7 +150,9 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
         INTERCEPTOR_COVER, ids_y, {y: eye_y, u: -_kron_years(base.a_interceptor, big_t)}, ub=0.0
     )
     once = _per_site(big_t, n)
-    model.add_constraints(BUILD_ONCE, base.site_ids, {z: once}, ub=1.0)
+    v = model.add_vars(V, zid, kind=VarKind.BINARY, ub=np.repeat(np.where(inst.existing, 0.0, 1.0), big_t))
+    step = sp.kron(sp.eye_array(n), sp.eye_array(big_t) - sp.eye_array(big_t, k=-1))
+    model.add_constraints(FUNDED_BY, zid, {z: sp.eye_array(n * big_t), v: -step}, lb=0.0, ub=0.0)
 
     k = acq + rep + inst.om[:, None, None] * srv  # (n, tau, s)
     spend = sp.csr_array(np.transpose(k, (1, 0, 2)).reshape(big_t, n * big_t))
@@ -165,9 +177,9 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
     def complete(plan: np.ndarray) -> np.ndarray:
         funded = inst.funding_years(plan)
         service = inst.ledger(funded)["service"]
-        return np.concatenate(
-            [plan.astype(float), service.ravel(), inst.defended_by_year(funded).astype(float).ravel()]
-        )
+        by = np.cumsum(plan.reshape(n, big_t), axis=1).ravel()
+        d = inst.defended_by_year(funded).astype(float).ravel()
+        return np.concatenate([plan.astype(float), service.ravel(), d, by.astype(float)])
 
     return Formulation(
         model=model,
@@ -247,6 +259,10 @@ def schedule_feasible(inst: ScheduleInstance, rules: PlanRules, plan: np.ndarray
     if (zz.sum(axis=1) > 1).any() or (zz.any(axis=1) & inst.existing).any():
         return False
     funded = inst.funding_years(plan)
+    quota = np.zeros(inst.lead.shape, bool) if rules.type_min is None else rules.type_min > 0
+    st = inst.base.site_type
+    if ((funded >= 0) & (funded + inst.lead[st] >= inst.years) & ~quota[st]).any():
+        return False
     built = (funded >= 0) | inst.existing
     counts = np.bincount(inst.base.site_type[built], minlength=inst.base.type_max.shape[0])
     if (counts > inst.base.type_max).any():
@@ -280,7 +296,8 @@ def greedy_schedule(inst: ScheduleInstance, plan: np.ndarray) -> np.ndarray:
     "Most useful": the site adding the most weight defended to those already scheduled (a site
     adding nothing alone, e.g. a sensor before any interceptor, is ranked by the weight it covers
     in its own layers). Each is funded in the earliest year whose spending stream stays within
-    the budgets; a site that fits no year, or whose type is full, is left out. Returns funding
+    the budgets and lets it serve within the horizon; a site that fits no year, or whose type is
+    full, is left out. Returns funding
     years (``-1``: never). The result may miss milestones (then the solver starts without it).
     """
     base = inst.base
@@ -299,7 +316,7 @@ def greedy_schedule(inst: ScheduleInstance, plan: np.ndarray) -> np.ndarray:
         used = np.bincount(base.site_type[chosen], minlength=base.type_max.shape[0])
         if used[base.site_type[pick]] >= base.type_max[base.site_type[pick]]:
             continue
-        for s in range(inst.years):
+        for s in range(inst.years - int(inst.lead[base.site_type[pick]])):
             funded[pick] = s
             if inst.budget_ok(inst.spend(funded)):
                 chosen[pick] = True

@@ -66,6 +66,8 @@ class PlanRun:
     versions: dict[str, str] = field(default_factory=versions)
     cost_sharing: Any = None
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
+    schedule: Any = None
+    """The build-out year by year (:class:`planner.run.schedule.ScheduleRun`), ``None`` without one."""
 
     @property
     def x(self) -> np.ndarray:
@@ -207,6 +209,7 @@ class PlanRun:
             "threats": self._threat_summary(),
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
+            **({"schedule": self.schedule.to_json()} if self.schedule is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -293,11 +296,24 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         say("Cost sharing")
         shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
     t4 = time.perf_counter()
+    sched = None
+    if scenario.schedule is not None:
+        from planner.run.schedule import run_schedule
+
+        try:
+            sched = run_schedule(scenario, problem, result.x, stage=say,
+                                 cost_sharing=scenario.cost_sharing.enabled if cost_sharing is None
+                                 else cost_sharing)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t5 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "total_s": round(t4 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3), "schedule_s": round(t5 - t4, 3),
+             "total_s": round(t5 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None, cost_sharing=shares)
+                   source=str(source) if source is not None else None, cost_sharing=shares,
+                   schedule=sched)
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -316,8 +332,33 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
-        **_cost_share_outputs(run),
+        **_merge_outputs(_cost_share_outputs(run), _schedule_outputs(run)),
     )
+
+
+def _merge_outputs(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Combine report extras: sections and extra files add up, other keys are taken as given."""
+    out: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            out[key] = out.get(key, ()) + value if key in ("sections", "extra_files") else value
+    return out
+
+
+def _schedule_outputs(run: PlanRun) -> dict[str, Any]:
+    """The build-out's report section, ``schedule.csv`` and ``schedule.xlsx`` (nothing without one)."""
+    if run.schedule is None:
+        return {}
+    from reports.schedule import schedule_chart, schedule_section, schedule_xlsx
+    from reports.writers import jsonable
+
+    sched = jsonable(run.schedule.to_json())
+    png = schedule_chart(sched)
+    frame = run.schedule.frame()
+    csv = frame.to_csv(index=False, lineterminator="\n").encode()
+    xlsx = schedule_xlsx(frame, run.schedule.builds, sched["lifecycle_totals"], note=NOTIONAL_NOTE)
+    return {"sections": (schedule_section(sched, png),),
+            "extra_files": (("schedule.csv", csv), ("schedule.xlsx", xlsx), ("schedule.png", png))}
 
 
 def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
