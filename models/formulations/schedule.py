@@ -137,7 +137,9 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
         ub=1.0,
         integral_at_optimum=True,
     )
-    model.set_objective({y: np.kron(base.w, inst.discount)})
+    # Weights as shares of W: people (~1e7 each) next to costs (~1e2) upset HiGHS's numerics, and
+    # the objective reads as discounted share-years. ``value`` and the result are in the same unit.
+    model.set_objective({y: np.kron(base.w / inst.total_weight, inst.discount)})
 
     sigma = sp.block_diag([sp.csr_array(srv[j]) for j in range(n)], format="csr")
     model.add_constraints(
@@ -185,7 +187,7 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
         model=model,
         sites=z,
         complete=complete,
-        value=lambda plan: inst.value(inst.funding_years(plan)),
+        value=lambda plan: inst.value(inst.funding_years(plan)) / inst.total_weight,
         feasible=lambda plan: schedule_feasible(inst, rules, plan),
         heuristic=lambda: None,
         extra={"years": big_t},
@@ -226,12 +228,12 @@ def _add_rules(
 def _add_milestones(
     model: LinearModel, inst: ScheduleInstance, y: object, u: object, types: sp.csr_array
 ) -> None:
-    big_t, w = inst.years, inst.base.w
+    big_t, w = inst.years, inst.base.w / inst.total_weight
     ids, rows = [], []
     for k, (tau0, share) in enumerate(inst.share_milestones):
         taus = np.arange(tau0, big_t)
         ids += [(k, inst.year_labels[t]) for t in taus]
-        rows.append((_year_rows(w, taus, big_t), np.full(taus.shape, share * inst.total_weight)))
+        rows.append((_year_rows(w, taus, big_t), np.full(taus.shape, share)))
     if rows:
         model.add_constraints(
             MILESTONE_SHARE,
@@ -361,4 +363,20 @@ def solve_schedule(
         return expand_result(res, None, None, presolve=red.report)
     full = np.full(inst.n, -1, dtype=np.int64)
     full[ks] = red_inst.funding_years(res.x)
+    big_w = inst.total_weight  # back from share-years to weight-years
+    res = replace(
+        res,
+        objective=res.objective * big_w,
+        bound=None if res.bound is None else res.bound * big_w,
+        extra={
+            **res.extra,
+            "start_objective": _scaled(res.extra.get("start_objective"), big_w),
+            "heuristic_objective": _scaled(res.extra.get("heuristic_objective"), big_w),
+            "solver_objective": _scaled(res.extra.get("solver_objective"), big_w),
+        },
+    )
     return expand_result(res, inst.plan_mask(full), inst.value(full), presolve=red.report)
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor

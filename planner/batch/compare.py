@@ -266,4 +266,7 @@ def write_comparison(folder: str | Path, c: Comparison | None = None) -> dict[st
         "marginal.png": atomic_write_bytes(folder / "marginal.png", mpng),
     }
     paths["summary.html"] = atomic_write_text(folder / "summary.html", summary_html(c, fpng, mpng))
+    from planner.batch.schedule_compare import write_schedule_comparison
+
+    paths.update(write_schedule_comparison(folder))  # build-outs: time to milestones against cost
     return paths
