@@ -292,20 +292,49 @@ def schedule_feasible(inst: ScheduleInstance, rules: PlanRules, plan: np.ndarray
     return True
 
 
+def _fund_earliest(inst: ScheduleInstance, funded: np.ndarray, j: int) -> bool:
+    """Fund site ``j`` in the earliest year that keeps the budgets and serves within the horizon."""
+    for s in range(inst.years - int(inst.lead[inst.base.site_type[j]])):
+        funded[j] = s
+        if inst.budget_ok(inst.spend(funded)):
+            return True
+    funded[j] = -1
+    return False
+
+
+def _milestone_sites(inst: ScheduleInstance, plan: np.ndarray) -> list[int]:
+    """Sites for the type milestones, earliest milestone first: the plan's, else the cheapest."""
+    out: list[int] = []
+    st, c = inst.base.site_type, inst.base.c
+    for _, t, count in sorted(inst.type_milestones):
+        mine = np.flatnonzero((st == t) & ~inst.existing)
+        have = [j for j in mine[np.argsort(c[mine], kind="stable")] if plan[j]]
+        extra = [j for j in mine[np.argsort(c[mine], kind="stable")] if not plan[j]]
+        need = max(count - int(inst.existing[st == t].sum()), 0)
+        out += [j for j in (have + extra)[:need] if j not in out]
+    return out
+
+
 def greedy_schedule(inst: ScheduleInstance, plan: np.ndarray) -> np.ndarray:
     """Fund the sites of a single-period plan, most useful first, each in the earliest year it fits.
 
-    "Most useful": the site adding the most weight defended to those already scheduled (a site
-    adding nothing alone, e.g. a sensor before any interceptor, is ranked by the weight it covers
-    in its own layers). Each is funded in the earliest year whose spending stream stays within
-    the budgets and lets it serve within the horizon; a site that fits no year, or whose type is
-    full, is left out. Returns funding
-    years (``-1``: never). The result may miss milestones (then the solver starts without it).
+    Sites a type milestone needs come first (the plan's own, else the cheapest of the type, in
+    order of the milestones' years). Then "most useful": the site adding the most weight
+    defended to those already scheduled (a site adding nothing alone, e.g. a sensor before any
+    interceptor, is ranked by the weight it covers in its own layers). Each is funded in the
+    earliest year whose spending stream stays within the budgets and lets it serve within the
+    horizon; a site that fits no year, or whose type is full, is left out. Money left then buys
+    sites outside the plan, most added weight per unit cost first. Returns funding years
+    (``-1``: never). The result may still miss a milestone (then the solver starts without it).
     """
     base = inst.base
+    plan = np.asarray(plan, bool)
     funded = np.full(inst.n, -1, dtype=np.int64)
-    left = list(np.flatnonzero(np.asarray(plan, bool) & ~inst.existing))
     chosen = inst.existing.copy()
+    first = _milestone_sites(inst, plan)
+    for j in first:
+        chosen[j] = _fund_earliest(inst, funded, j)
+    left = [j for j in np.flatnonzero(plan & ~inst.existing) if j not in first]
     own = base.w @ (base.a_sensor + base.a_interceptor).toarray()
     now = base.w[base.defended(chosen)].sum()
     while left:
@@ -316,16 +345,37 @@ def greedy_schedule(inst: ScheduleInstance, plan: np.ndarray) -> np.ndarray:
             gains.append((base.w[base.defended(trial)].sum() - now, own[j], -base.c[j]))
         pick = left.pop(max(range(len(left)), key=lambda q: gains[q]))
         used = np.bincount(base.site_type[chosen], minlength=base.type_max.shape[0])
-        if used[base.site_type[pick]] >= base.type_max[base.site_type[pick]]:
-            continue
-        for s in range(inst.years - int(inst.lead[base.site_type[pick]])):
-            funded[pick] = s
-            if inst.budget_ok(inst.spend(funded)):
-                chosen[pick] = True
-                now = base.w[base.defended(chosen)].sum()
-                break
-            funded[pick] = -1
+        if used[base.site_type[pick]] < base.type_max[base.site_type[pick]] and _fund_earliest(
+            inst, funded, pick
+        ):
+            chosen[pick] = True
+            now = base.w[base.defended(chosen)].sum()
+    _fill(inst, funded, chosen)
     return funded
+
+
+FILL_ATTEMPTS = 25
+"""Sites outside the plan the warm start tries to add (each try re-ranks every candidate)."""
+
+
+def _fill(inst: ScheduleInstance, funded: np.ndarray, chosen: np.ndarray) -> None:
+    """Add sites outside the plan while money is left: best added weight per unit cost first."""
+    base = inst.base
+    tried = chosen.copy()
+    for _ in range(FILL_ATTEMPTS):
+        now = base.w[base.defended(chosen)].sum()
+        used = np.bincount(base.site_type[chosen], minlength=base.type_max.shape[0])
+        best, best_ratio = -1, 0.0
+        for j in np.flatnonzero(~tried & (used[base.site_type] < base.type_max[base.site_type])):
+            trial = chosen.copy()
+            trial[j] = True
+            gain = base.w[base.defended(trial)].sum() - now
+            if gain > 0 and gain / max(base.c[j], 1e-9) > best_ratio:
+                best, best_ratio = j, gain / max(base.c[j], 1e-9)
+        if best < 0:
+            break
+        tried[best] = True
+        chosen[best] = _fund_earliest(inst, funded, best)
 
 
 def solve_schedule(

@@ -190,6 +190,8 @@ def marginal_png(c: Comparison) -> bytes:
 
 
 def _cell(col: str, v: Any) -> str:
+    if isinstance(v, list | tuple | dict):  # a swept list, e.g. an annual budget profile
+        return json.dumps(v)
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return ""
     if col.startswith("share_") or col == "defended_share":

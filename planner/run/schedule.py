@@ -355,6 +355,8 @@ def _assemble(
         "engine": res.engine,
         "start_objective": res.extra.get("start_objective"),
         "start_source": res.extra.get("start_source"),
+        # The single-period plan scheduled greedily (None: it missed a milestone or a budget).
+        "warm_start_objective": res.extra.get("heuristic_objective"),
         "presolve": res.extra.get("presolve"),
         "variables": int(inst.n * inst.years),
         **times,
