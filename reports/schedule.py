@@ -48,8 +48,9 @@ def _gantt(ax: Any, sched: dict[str, Any]) -> None:
     ax.set_ylim(len(builds) - 0.5, -0.5)
     ax.set_xlim(sched["first_year"], last)
     handles = [ax.barh([0], [0], color=color[t], label=t) for t in types]
-    ax.legend(handles=handles, fontsize=7, loc="lower left", frameon=False)
-    ax.set_xlabel("year", fontsize=8)
+    ax.legend(
+        handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, frameon=False
+    )
 
 
 def _spending(ax: Any, sched: dict[str, Any]) -> None:
@@ -73,29 +74,28 @@ def _spending(ax: Any, sched: dict[str, Any]) -> None:
     ax2.tick_params(labelsize=7)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left", frameon=False)
+    ax.legend(
+        h1 + h2, l1 + l2, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False
+    )
 
 
 def _defended(ax: Any, sched: dict[str, Any]) -> None:
     years = pd.DataFrame(sched["years"])
     x = years["year"].to_numpy()
     ax.plot(x, years["defended_share"], marker="o", ms=3, color="#4f9d69", label="defended share")
-    for m in sched.get("milestones", []):
-        color = "#4f9d69" if m["ok"] else "#b04a4a"
-        ax.axvline(m["year"], color=color, ls=":", lw=1)
-        ax.text(
-            m["year"],
-            1.02,
-            m["label"],
-            rotation=90,
-            fontsize=6,
-            va="bottom",
-            ha="right",
-            transform=ax.get_xaxis_transform(),
-        )
+    for k, m in enumerate(sched.get("milestones", [])):
+        color = PALETTE[(k + 3) % len(PALETTE)]
+        tag = "" if m["ok"] else " (missed)"
+        share = m.get("min_defended_share")
+        if share is not None:
+            ax.hlines(share, m["year"], x[-1], colors=color, linestyles="--", label=m["label"] + tag)
+            ax.plot([m["year"]], [share], marker="v", color=color)
+        else:
+            ax.axvline(m["year"], color=color, ls=":", lw=1.2, label=m["label"] + tag)
     ax.set_ylim(0, 1.0)
-    ax.set_title("Share of weight defended in service, against milestones", fontsize=10, loc="left", pad=40)
+    ax.set_title("Share of weight defended in service, against milestones", fontsize=10, loc="left")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
 
 
 def _bills(ax: Any, sched: dict[str, Any]) -> None:

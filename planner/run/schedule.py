@@ -110,6 +110,8 @@ class MilestoneStatus:
     year: int
     first_year_met: int | None
     ok: bool
+    min_defended_share: float | None = None
+    asset_type: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +202,11 @@ def _milestones(
         tail = np.flatnonzero(~holds)
         first = 0 if not tail.size else int(tail[-1]) + 1
         met = sch.years[first] if first < len(holds) else None
-        out.append(MilestoneStatus(m.label, m.year, met, met is not None and met <= m.year))
+        out.append(
+            MilestoneStatus(
+                m.label, m.year, met, met is not None and met <= m.year, m.min_defended_share, m.asset_type
+            )
+        )
     return tuple(out)
 
 
