@@ -65,12 +65,12 @@ def schedule_instance(scenario: Scenario, problem: CoverageProblem) -> ScheduleI
         share_milestones=tuple(
             (m.year - sch.first_year, m.min_defended_share)
             for m in sch.milestones
-            if m.min_defended_share is not None
+            if m.enforce and m.min_defended_share is not None
         ),
         type_milestones=tuple(
             (m.year - sch.first_year, index[m.asset_type], m.min_count)
             for m in sch.milestones
-            if m.asset_type is not None
+            if m.enforce and m.asset_type is not None
         ),
         year_labels=sch.years,
     )
@@ -112,6 +112,7 @@ class MilestoneStatus:
     ok: bool
     min_defended_share: float | None = None
     asset_type: str | None = None
+    enforced: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,6 +184,7 @@ def _solve(
     res = solve_schedule(inst, options, engine=s.engine, rules=rules, single_period_plan=single_plan)
     if res.x is None:
         rows = [c["text"] for c in res.extra.get("diagnosis", {}).get("conflicts", []) if not c["bound"]]
+        rows.sort(key=lambda text: "cover[" in text)  # budgets and milestones first, then points
         why = ("; ".join(rows[:4])) if rows else f"the solver stopped with no plan ({res.status})"
         raise InputError(f"no schedule satisfies the budgets and milestones: {why}", field="schedule")
     return res
@@ -204,7 +206,13 @@ def _milestones(
         met = sch.years[first] if first < len(holds) else None
         out.append(
             MilestoneStatus(
-                m.label, m.year, met, met is not None and met <= m.year, m.min_defended_share, m.asset_type
+                m.label,
+                m.year,
+                met,
+                met is not None and met <= m.year,
+                m.min_defended_share,
+                m.asset_type,
+                m.enforce,
             )
         )
     return tuple(out)

@@ -212,7 +212,7 @@ def _checks(
         checks.append(Check(f"count[{asset.name}]", n <= limit, f"{n} <= {limit}"))
     total_w = float(problem.demand["weight"].sum())
     types = chosen["asset_type"].to_numpy()
-    for m in sch.milestones:
+    for m in (m for m in sch.milestones if m.enforce):  # reported-only milestones are not checks
         k = m.year - sch.first_year
         if m.min_defended_share is not None:
             share = got[k:] / total_w

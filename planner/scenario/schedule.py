@@ -78,6 +78,9 @@ class Milestone(StrictModel):
     """An asset type that must be in service."""
     min_count: int = Field(default=1, ge=1)
     """Units of ``asset_type`` that must be in service (a constellation counts as one)."""
+    enforce: bool = True
+    """Impose it as a constraint; ``false``: only report the first year it holds (to compare
+    budget profiles by their time to the milestone without making slow ones infeasible)."""
 
     @model_validator(mode="after")
     def _one(self) -> Milestone:

@@ -165,3 +165,9 @@ def test_unreachable_milestone_is_an_input_error(small_run):
     sc = parse_scenario(with_schedule(hard))
     with pytest.raises(InputError, match="no schedule satisfies"):
         run_scenario(sc, problem=small_run.problem, cost_sharing=False)
+    # Reported, not imposed: the run goes through and says the milestone is missed.
+    hard["milestones"][0]["enforce"] = False
+    run = run_scenario(parse_scenario(with_schedule(hard)), problem=small_run.problem, cost_sharing=False)
+    (status,) = run.schedule.milestones
+    assert not status.ok and not status.enforced
+    assert run.schedule.certificate.ok
