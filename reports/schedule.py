@@ -185,9 +185,24 @@ def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> R
     bill_rows = []
     for y in years:
         for rule, split in y.get("bills", {}).items():
+            if rule not in (bills.get("reference_rule"), "core_lp"):
+                continue  # every rule is in schedule.csv; the report shows the reference and the LP
             bill_rows.append([str(y["year"]), rule] + [musd(v) for v in split.values()])
     partners = list(next(iter(years[0]["bills"].values())).keys()) if years and years[0].get("bills") else []
     bill_table = _table(["year", "rule", *partners], bill_rows) if bill_rows else ""
+    core_rows = [
+        [rule]
+        + [
+            "n/a"
+            if c is None
+            else "yes"
+            if c["in_core"]
+            else "no: " + "+".join(c["blocking_coalition"] or [])
+            for c in checks
+        ]
+        for rule, checks in (bills.get("core") or {}).items()
+    ]
+    core_table = _table(["rule", *[str(y["year"]) for y in years]], core_rows) if core_rows else ""
     solve = sched["solve"]
     img = (
         ""
@@ -195,7 +210,7 @@ def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> R
         else f'<img alt="build-out charts" style="max-width:100%" src="data:image/png;base64,'
         f'{base64.b64encode(chart_png).decode("ascii")}">'
     )
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sched.get("notes", []) + bills.get("notes", []))
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sched.get("notes", []))
     body = (
         f"<p>{sched['first_year']}–{sched['last_year']}, money in {html.escape(sched['money'])}; "
         f"carry-over {'on' if sched['carry_over'] else 'off'}, discount rate "
@@ -204,7 +219,9 @@ def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> R
         f"recomputed from the build decisions): {'passed' if sched['verification']['ok'] else 'FAILED'}."
         f"</p>{img}<h3>Life-cycle totals</h3>{_totals_table(sched['lifecycle_totals'])}"
         f"<h3>Milestones</h3>{miles}<h3>Year by year</h3>{year_table}"
-        f"<h3>Each year's bill (M USD)</h3>{bill_table}<ul>{notes}</ul>"
+        f"<h3>Each year's bill (M USD; every rule in schedule.csv)</h3>{bill_table}"
+        f"<h3>Cumulative split in the core of what was built so far (else: who would object)</h3>"
+        f"{core_table}<ul>{notes}</ul>"
     )
     return ReportSection(title="Build-out year by year", html=body)
 
