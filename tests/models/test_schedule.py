@@ -191,3 +191,12 @@ def test_greedy_schedule_is_a_feasible_warm_start():
     funded = greedy_schedule(inst, np.ones(inst.n, bool))
     assert inst.budget_ok(inst.spend(funded))
     assert schedule_feasible(inst, PlanRules(), inst.plan_mask(funded))
+
+
+@pytest.mark.parametrize("engine", ["pyomo", "cpsat"])
+def test_every_engine_agrees_on_the_two_year_instance(engine):
+    inst = two_year(budget=(3.0, 7.0), om=0.0, lead=(0, 1), share_milestones=((1, 0.5),))
+    ref = solve_schedule(inst, OPTS)
+    res = solve_schedule(inst, OPTS, engine=engine)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(ref.objective)
