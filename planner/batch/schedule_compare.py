@@ -2,9 +2,9 @@
 
 A batch whose runs have a ``schedule:`` (e.g. a sweep over annual budget profiles, see
 ``scenarios/build_out_sweep.yaml``) gets, next to the usual comparison,
-``schedule_comparison.csv`` (one row per run) and ``schedule_tradeoff.png`` (the first year from
-which every milestone holds, against the life-cycle total in constant dollars, with its low–high
-range).
+``schedule_comparison.csv`` (one row per run, ``met:<milestone>`` the first year each holds) and
+``schedule_tradeoff.png`` (those years against the life-cycle total in constant dollars, with its
+low–high range).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def _row(name: str, params: Any, sched: dict[str, Any]) -> dict[str, Any]:
         "mean_defended_share": sum(y["defended_share"] for y in years) / len(years),
         "objective": sched["solve"]["objective"],
         "gap": sched["solve"]["gap"],
+        **{f"met:{m['label']}": m["first_year_met"] for m in sched.get("milestones", [])},
     }
 
 
@@ -60,36 +61,35 @@ def schedule_comparison(folder: str | Path) -> pd.DataFrame:
 
 
 def tradeoff_png(table: pd.DataFrame) -> bytes:
-    """Time to the milestones against the life-cycle total (constant M USD), one point per run."""
+    """First year each milestone holds against the life-cycle total (constant M USD), per run."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.5, 4.5), dpi=120, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
-    met = table[table["time_to_milestones"].notna()]
-    ax.errorbar(
-        met["lifecycle_total_musd"],
-        met["time_to_milestones"],
-        xerr=[
-            met["lifecycle_total_musd"] - met["lifecycle_low_musd"],
-            met["lifecycle_high_musd"] - met["lifecycle_total_musd"],
-        ],
-        fmt="o",
-        color="#3b6ea8",
-        ecolor="#9bb7d8",
-        capsize=3,
-    )
-    for r in met.itertuples():
-        ax.annotate(
-            r.name,
-            (r.lifecycle_total_musd, r.time_to_milestones),
-            fontsize=7,
-            xytext=(4, 4),
-            textcoords="offset points",
+    x = table["lifecycle_total_musd"]
+    err = [x - table["lifecycle_low_musd"], table["lifecycle_high_musd"] - x]
+    labels = [c for c in table.columns if c.startswith("met:")]
+    for k, col in enumerate(labels):
+        met = table[col].notna()
+        ax.errorbar(
+            x[met],
+            table.loc[met, col],
+            xerr=[e[met] for e in err],
+            fmt="os^vD"[k % 5],
+            capsize=3,
+            label=col.removeprefix("met:"),
+            alpha=0.85,
         )
+    first = table[labels].min(axis=1) if labels else pd.Series(dtype=float)
+    for xi, yi, name in zip(x, first, table["name"], strict=True):
+        if pd.notna(yi):
+            ax.annotate(name, (xi, yi), fontsize=7, xytext=(4, -10), textcoords="offset points")
+    if labels:
+        ax.legend(fontsize=7, frameon=False)
     ax.set_xlabel("life-cycle total, constant M USD (bars: low-high cost range)")
-    ax.set_ylabel("every milestone holds from")
+    ax.set_ylabel("first year the milestone holds (to the end)")
     ax.set_title("Build-out profiles: time to milestones against cost", fontsize=10, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     buf = io.BytesIO()
