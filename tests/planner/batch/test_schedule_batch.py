@@ -52,4 +52,5 @@ def test_budget_profile_sweep_compares_time_to_milestones_and_cost(tmp_path):
     # Money late can only defend later: the back-loaded profile meets its milestone no earlier.
     fast, slow = table.sort_values("name")["time_to_milestones"].tolist()
     assert fast <= slow
+    assert table.sort_values("name")["met:10% defended by 2028"].tolist() == [fast, slow]
     assert (table["lifecycle_total_musd"] <= table["budget_total_musd"] + 1e-6).all()
