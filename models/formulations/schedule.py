@@ -6,7 +6,7 @@ Life-cycle arithmetic (:math:`\alpha, \sigma, \rho`, existing sites) is in :mod:
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from models import engines
 from models.formulations.base import Formulation, labels, type_matrix
 from models.instance import PlanRules
-from models.linear import LinearModel, Sense, VarKind
+from models.linear import LinearModel, ModelError, Sense, VarBlock, VarKind
 from models.names import EXCLUSIVE, INTERCEPTOR_COVER, SENSOR_COVER, TYPE_MAX, TYPE_MIN, Y
 from models.presolve import presolve_layered
 from models.result import SolveOptions, SolveResult
@@ -41,21 +41,61 @@ MILESTONE_TYPE = "milestone_type"
 
 
 class YearValue(Protocol):
-    r"""What one year of service is worth: the hook for other measures of value.
+    r"""What a year of service is worth: the interface through which other measures plug in.
 
-    The schedule model asks a value model for one objective term per year from the service
-    variables :math:`u_{\cdot\tau}`. :func:`schedule` implements *population under layered
-    coverage* (:math:`\sum_i w_i y_{i\tau}`); an engagement model (expected leakage against a
-    design raid) would implement this protocol: ``add`` declares its variables and constraints
-    linked to ``u`` and returns the objective coefficients, ``evaluate`` recomputes a year's value
-    from the sites in service (for verification and warm starts). Not implemented here.
+    :func:`schedule` links the service variables :math:`u_{j	au}` to a value model through three
+    calls. :class:`CoverageValue` (the default) is population under layered coverage; an
+    engagement model (expected leakers against a design raid, as a piecewise-linear function of
+    the interceptors in service) would implement the same three methods. Only the coverage value
+    exists today; milestones on the defended share need it.
     """
 
-    def add(self, model: LinearModel, u: object, discount: np.ndarray) -> None:
-        """Add the value variables and rows for every year; set their objective terms."""
+    def add(self, model: LinearModel, u: VarBlock, discount: np.ndarray) -> VarBlock | None:
+        """Declare the value's variables and rows over every year and set the objective."""
 
-    def evaluate(self, in_service: np.ndarray) -> float:
-        """Value of one year from a boolean mask of the sites in service."""
+    def columns(self, service: np.ndarray) -> np.ndarray:
+        """Values of the variables ``add`` declared, for a ``(n, T)`` service matrix (warm starts)."""
+
+    def year_value(self, in_service: np.ndarray) -> float:
+        """One year's value (in the objective's unit) from a boolean mask of the sites in service."""
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageValue:
+    r"""Population under layered coverage, the default :class:`YearValue`.
+
+    :math:`\sum_i (w_i / W) y_{i\tau}` with :math:`y_{i\tau} \le \sum_j a^S_{ij} u_{j\tau}` and
+    :math:`y_{i\tau} \le \sum_j a^K_{ij} u_{j\tau}`. Weights are shares of :math:`W`: people
+    (~1e7 each) next to costs (~1e2) upset HiGHS's numerics, and the objective reads as
+    discounted share-years.
+    """
+
+    inst: ScheduleInstance
+
+    def add(self, model: LinearModel, u: VarBlock, discount: np.ndarray) -> VarBlock:
+        """Declare ``y[i, tau]`` and the two cover rows per point and year."""
+        base, big_t = self.inst.base, self.inst.years
+        # y may be continuous: u is integral when z is, so the optimal y is too (as in `layered`).
+        ids = labels([(d, int(t)) for d in base.demand_ids for t in range(big_t)])
+        y = model.add_vars(Y, ids, lb=0.0, ub=1.0, integral_at_optimum=True)
+        model.set_objective({y: np.kron(base.w / self.inst.total_weight, discount)})
+        eye = sp.eye_array(base.m * big_t)
+        model.add_constraints(SENSOR_COVER, ids, {y: eye, u: -_kron_years(base.a_sensor, big_t)}, ub=0.0)
+        model.add_constraints(
+            INTERCEPTOR_COVER, ids, {y: eye, u: -_kron_years(base.a_interceptor, big_t)}, ub=0.0
+        )
+        return y
+
+    def columns(self, service: np.ndarray) -> np.ndarray:
+        """Defended (1) or not (0) per point and year."""
+        on = service > 0.5
+        base = self.inst.base
+        return np.column_stack([base.defended(on[:, k]) for k in range(on.shape[1])]).astype(float).ravel()
+
+    def year_value(self, in_service: np.ndarray) -> float:
+        """Defended share of the total weight."""
+        base = self.inst.base
+        return float(base.w[base.defended(in_service)].sum() / self.inst.total_weight)
 
 
 def _kron_years(a: sp.csr_array, big_t: int) -> sp.csr_array:
@@ -74,7 +114,9 @@ def _year_rows(coef: np.ndarray, taus: np.ndarray, big_t: int) -> sp.csr_array:
     return sp.csr_array(sp.vstack(rows, format="csr"))
 
 
-def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulation:
+def schedule(
+    inst: ScheduleInstance, rules: PlanRules | None = None, value: YearValue | None = None
+) -> Formulation:
     r"""Multi-period layered maximal covering under annual budgets and life cycles.
 
     Years :math:`\tau \in \{0..T-1\}` with budgets :math:`B_\tau` and discount weights
@@ -111,9 +153,11 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
     :math:`\sum_s (z_{js} + z_{ks}) \le 1` and quotas :math:`\sum_{t(j)=t}\sum_s z_{js} \ge N_t - E_t`
     (existing sites count toward both). :math:`E_t` counts type :math:`t`'s existing sites.
     With :math:`T = 1` and no lead time this is exactly :func:`models.formulations.layered.layered`.
+    The value of a year (:math:`\sum_i w_i y_{i\tau}` with the two cover rows) comes from ``value``
+    (:class:`YearValue`; default :class:`CoverageValue`, whose objective is in shares of :math:`W`).
     """
     rules = rules or PlanRules()
-    base, big_t, n, m = inst.base, inst.years, inst.n, inst.base.m
+    base, big_t, n = inst.base, inst.years, inst.n
     num_types = base.type_max.shape[0]
     acq, srv, rep = inst.site_profiles()
     e_acq, e_om, e_rep, e_srv = inst.existing_profiles()
@@ -129,27 +173,14 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
     # more evenly than branching on "funded in year s" (z); z = v_s - v_{s-1} is then integral.
     z = model.add_vars(Z, zid, lb=0.0, ub=ub_z, integral_at_optimum=True)
     u = model.add_vars(U, zid, lb=0.0, ub=1.0, integral_at_optimum=True)
-    # y may be continuous: u is integral when z is, so the optimal y is too (as in `layered`).
-    y = model.add_vars(
-        Y,
-        labels([(d, int(t)) for d in base.demand_ids for t in years]),
-        lb=0.0,
-        ub=1.0,
-        integral_at_optimum=True,
-    )
-    # Weights as shares of W: people (~1e7 each) next to costs (~1e2) upset HiGHS's numerics, and
-    # the objective reads as discounted share-years. ``value`` and the result are in the same unit.
-    model.set_objective({y: np.kron(base.w / inst.total_weight, inst.discount)})
+    value = value or CoverageValue(inst)
+    y = value.add(model, u, inst.discount)
+    if inst.share_milestones and not isinstance(value, CoverageValue):
+        raise ModelError("defended-share milestones need the coverage value (CoverageValue)")
 
     sigma = sp.block_diag([sp.csr_array(srv[j]) for j in range(n)], format="csr")
     model.add_constraints(
         IN_SERVICE, zid, {u: sp.eye_array(n * big_t), z: -sigma}, lb=e_srv.ravel(), ub=e_srv.ravel()
-    )
-    eye_y = sp.eye_array(m * big_t)
-    ids_y = y.ids
-    model.add_constraints(SENSOR_COVER, ids_y, {y: eye_y, u: -_kron_years(base.a_sensor, big_t)}, ub=0.0)
-    model.add_constraints(
-        INTERCEPTOR_COVER, ids_y, {y: eye_y, u: -_kron_years(base.a_interceptor, big_t)}, ub=0.0
     )
     once = _per_site(big_t, n)
     v = model.add_vars(V, zid, kind=VarKind.BINARY, ub=np.repeat(np.where(inst.existing, 0.0, 1.0), big_t))
@@ -176,18 +207,23 @@ def schedule(inst: ScheduleInstance, rules: PlanRules | None = None) -> Formulat
     _add_rules(model, z, rules, once, types, n_existing, base.type_names, base.site_ids)
     _add_milestones(model, inst, y, u, types)
 
+    def service(plan: np.ndarray) -> np.ndarray:
+        return inst.ledger(inst.funding_years(plan))["service"]
+
     def complete(plan: np.ndarray) -> np.ndarray:
-        funded = inst.funding_years(plan)
-        service = inst.ledger(funded)["service"]
+        on = service(plan)
         by = np.cumsum(plan.reshape(n, big_t), axis=1).ravel()
-        d = inst.defended_by_year(funded).astype(float).ravel()
-        return np.concatenate([plan.astype(float), service.ravel(), d, by.astype(float)])
+        return np.concatenate([plan.astype(float), on.ravel(), value.columns(on), by.astype(float)])
+
+    def objective(plan: np.ndarray) -> float:
+        on = service(plan) > 0.5
+        return float(sum(inst.discount[k] * value.year_value(on[:, k]) for k in range(big_t)))
 
     return Formulation(
         model=model,
         sites=z,
         complete=complete,
-        value=lambda plan: inst.value(inst.funding_years(plan)) / inst.total_weight,
+        value=objective,
         feasible=lambda plan: schedule_feasible(inst, rules, plan),
         heuristic=lambda: None,
         extra={"years": big_t},
@@ -386,24 +422,27 @@ def solve_schedule(
     rules: PlanRules | None = None,
     single_period_plan: np.ndarray | None = None,
     presolve: bool = True,
+    value: YearValue | None = None,
 ) -> SolveResult:
     """Solve :func:`schedule`; ``result.x`` is the ``(n·T,)`` funding mask over the original sites.
 
     ``single_period_plan`` (a site mask) is scheduled by :func:`greedy_schedule` as the warm start.
     Presolve merges points with identical coverage and drops sites dominated within their type
     (same life cycle; cost, hence O&S, no lower) — valid in every year since coverage depends
-    only on the sites in service.
+    only on the sites in service. With a ``value`` other than coverage nothing is presolved (its
+    arrays refer to the original sites) and the objective is in that value's unit.
     """
     options = options or SolveOptions()
     rules = rules or PlanRules()
     t0 = time.perf_counter()
     rules = replace(rules, existing=inst.existing, partner=None, min_share=None)
+    presolve = presolve and value is None
     red_base, red_rules, red = presolve_layered(inst.base, rules, merge=presolve, dominance=presolve)
     ks = red.kept_sites
     red_inst = replace(
         inst, base=red_base, om=inst.om[ks], existing=inst.existing[ks], total_weight=inst.total_weight
     )
-    form = schedule(red_inst, red_rules)
+    form = schedule(red_inst, red_rules, value)
     if single_period_plan is not None:
         start = greedy_schedule(red_inst, red.restrict(single_period_plan))
         form = replace(form, heuristic=lambda: red_inst.plan_mask(start))
@@ -413,6 +452,8 @@ def solve_schedule(
         return expand_result(res, None, None, presolve=red.report)
     full = np.full(inst.n, -1, dtype=np.int64)
     full[ks] = red_inst.funding_years(res.x)
+    if value is not None:
+        return expand_result(res, inst.plan_mask(full), res.objective, presolve=red.report)
     big_w = inst.total_weight  # back from share-years to weight-years
     res = replace(
         res,

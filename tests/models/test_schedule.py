@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from models import LayeredInstance, SolveOptions, solve_layered
 from models.formulations.schedule import greedy_schedule, schedule_feasible, solve_schedule
 from models.instance import PlanRules
+from models.linear import ModelError
 from models.schedule import ScheduleInstance
 from tests.models.helpers import random_layered
 
@@ -200,3 +201,36 @@ def test_every_engine_agrees_on_the_two_year_instance(engine):
     res = solve_schedule(inst, OPTS, engine=engine)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(ref.objective)
+
+
+class SiteYears:
+    """A stand-in value model (not coverage): b_j per year site j is in service, through YearValue."""
+
+    def __init__(self, b: np.ndarray) -> None:
+        self.b = b
+
+    def add(self, model, u, discount):
+        model.set_objective({u: np.kron(self.b, discount)})
+        return None
+
+    def columns(self, service):
+        return np.zeros(0)
+
+    def year_value(self, in_service):
+        return float(self.b @ in_service)
+
+
+def test_another_value_model_plugs_in_through_year_value():
+    inst = two_year(budget=(4.0, 6.0), lead=(0, 1), discount=(1.0, 0.9))
+    b = np.array([1.0, 5.0, 2.0])
+    res = solve_schedule(inst, OPTS, value=SiteYears(b))
+    best = 0.0
+    for funded in itertools.product(range(-1, inst.years), repeat=inst.n):
+        f = np.array(funded)
+        if schedule_feasible(inst, PlanRules(), inst.plan_mask(f)):
+            on = inst.ledger(f)["service"]
+            best = max(best, float(inst.discount @ (b @ on)))
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(best)
+    with pytest.raises(ModelError, match="coverage value"):
+        solve_schedule(two_year(share_milestones=((1, 0.5),)), OPTS, value=SiteYears(b))
