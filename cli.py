@@ -116,6 +116,25 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
     return apply_cli_overrides(scenario, overrides or [], file=path)
 
 
+def _schedule_table(sc: dict) -> Table:
+    """The build-out year by year (constant M USD): budget, spending, defended share, core."""
+    rule = (sc.get("bills") or {}).get("reference_rule")
+    t = Table(show_edge=False, box=None, padding=(0, 1),
+              title=f"build-out, {sc['money']}; MILP {sc['solve']['status']}, "
+                    f"verified: {'yes' if sc['verification']['ok'] else 'NO'}")
+    for col in ("year", "budget", "spend", "defended", f"in core ({rule})" if rule else "core"):
+        t.add_column(col, justify="right")
+    for y in sc["years"]:
+        core = {True: "yes", False: "no " + "+".join(y["blocking_coalition"] or []), None: "-"}
+        t.add_row(str(y["year"]), f"{y['budget_musd']:,.0f}", f"{y['spend_musd']:,.0f}",
+                  f"{y['defended_share']:.1%}", core[y["core_ok"]])
+    tot = sc["lifecycle_totals"]
+    t.caption = (f"life cycle {tot['constant_musd']['total']:,.0f} (range {tot['range_musd']['low']:,.0f}"
+                 f"-{tot['range_musd']['high']:,.0f}), nominal {tot['nominal_musd']['total']:,.0f}; "
+                 f"every milestone holds from {sc['time_to_milestones'] or 'never'}")
+    return t
+
+
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file as `run` would before solving, without solving.
@@ -267,6 +286,8 @@ def run(
             console.print(_bills_table(summary["cost_sharing"]))
         if "engagement" in summary:
             _print_engagement(summary["engagement"])
+        if summary.get("schedule"):
+            console.print(_schedule_table(summary["schedule"]))
         gap = summary["gap"]
         console.print(f"status [bold]{summary['status']}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")

@@ -247,6 +247,22 @@ def _rule_inputs(game: Game | None, bill: float, facts: tuple[PartnerFacts, ...]
         cap=cap, shapley=shap)
 
 
+def rule_amounts(rule: str, game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
+                 defended: np.ndarray, cap: float | None, shap: dict[str, float] | None
+                 ) -> dict[str, float] | None:
+    """One registry rule's split of ``bill`` (``None`` when it needs every coalition and has no game).
+
+    Raises
+    ------
+    GameError
+        When the rule cannot be computed from these inputs (e.g. a cap it cannot meet).
+    """
+    if "game" in RULES[rule].needs and game is None and not (rule == "shapley" and shap):
+        return None
+    inputs = _rule_inputs(game, bill, facts, defended, cap, shap)
+    return {p: float(v) for p, v in RULES[rule].apply(inputs).items()}
+
+
 def compute_cost_sharing(
     scenario: Scenario,
     problem: CoverageProblem,
@@ -297,16 +313,14 @@ def compute_cost_sharing(
         weights=data.instance.c[data.plan & (data.site_host >= 0)], minlength=n)
     cap = cs.gdp_cap_share
     allocations: dict[str, dict[str, float]] = {}
-    inputs = _rule_inputs(cost_game, bill, facts, defended, cap, shap)
     for rule in cs.rules:
-        if "game" in RULES[rule].needs and cost_game is None and not (rule == "shapley" and shap):
-            continue
         try:
-            amounts = RULES[rule].apply(inputs)
+            amounts = rule_amounts(rule, cost_game, bill, facts, defended, cap, shap)
         except GameError as err:
             notes.append(f"Rule {rule!r} not computed: {err.reason}.")
             continue
-        allocations[rule] = {p: float(v) for p, v in amounts.items()}
+        if amounts is not None:
+            allocations[rule] = amounts
     core: dict[str, CoreCheck] = {}
     eps = empty = None
     if cost_game is not None and n >= 2:

@@ -80,6 +80,8 @@ class PlanRun:
     """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
     space_interceptors: Any = None
     """The space interceptor layer (:class:`planner.run.space_interceptors.SpaceInterceptorResult`)."""
+    schedule: Any = None
+    """The build-out year by year (:class:`planner.run.schedule.ScheduleRun`), ``None`` without one."""
 
     @property
     def x(self) -> np.ndarray:
@@ -236,6 +238,7 @@ class PlanRun:
             **({"engagement": self.engagement.to_json()} if self.engagement is not None else {}),
             **({"space_interceptors": self.space_interceptors.to_json()}
                if self.space_interceptors is not None else {}),
+            **({"schedule": self.schedule.to_json()} if self.schedule is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -357,13 +360,25 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         except InputError as err:
             raise (err.with_file(source) if err.file is None and source is not None else err) from None
     t6 = time.perf_counter()
+    sched = None
+    if scenario.schedule is not None:
+        from planner.run.schedule import run_schedule
+
+        try:
+            sched = run_schedule(scenario, problem, result.x, stage=say,
+                                 cost_sharing=scenario.cost_sharing.enabled if cost_sharing is None
+                                 else cost_sharing)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t7 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
              "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t5 - t4, 3),
-             "space_interceptors_s": round(t6 - t5, 3), "total_s": round(t6 - t0, 3)}
+             "space_interceptors_s": round(t6 - t5, 3), "schedule_s": round(t7 - t6, 3),
+             "total_s": round(t7 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
                    source=str(source) if source is not None else None, cost_sharing=shares,
-                   engagement=outcome, space_interceptors=sbi)
+                   engagement=outcome, space_interceptors=sbi, schedule=sched)
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -390,7 +405,22 @@ def plan_bundle(run: PlanRun) -> Any:
         site_facts=site_facts(run),
         partner_facts=_partner_facts(run),
         layers=_engagement_layers(run),
+        extra_files=_schedule_files(run),
     )
+
+
+def _schedule_files(run: PlanRun) -> tuple[tuple[str, bytes], ...]:
+    """``schedule.csv``, ``schedule.xlsx`` and ``schedule.png`` of a build-out (none without one)."""
+    if run.schedule is None:
+        return ()
+    from reports.schedule import schedule_chart, schedule_xlsx
+    from reports.writers import jsonable
+
+    sched = jsonable(run.schedule.to_json())
+    frame = run.schedule.frame()
+    csv = frame.to_csv(index=False, lineterminator="\n").encode()
+    xlsx = schedule_xlsx(frame, run.schedule.builds, sched["lifecycle_totals"], note=NOTIONAL_NOTE)
+    return (("schedule.csv", csv), ("schedule.xlsx", xlsx), ("schedule.png", schedule_chart(sched)))
 
 
 def _engagement_layers(run: PlanRun) -> tuple[tuple[str, gpd.GeoDataFrame], ...]:

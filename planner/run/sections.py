@@ -53,8 +53,19 @@ def space_interceptor_report_section(run: PlanRun) -> Any:
     return space_interceptor_section(run.space_interceptors.to_json())
 
 
+def schedule_report_section(run: PlanRun) -> Any:
+    """The build-out year by year: timeline, spending, defended value, cumulative bills."""
+    if run.schedule is None:
+        return None
+    from reports.schedule import schedule_chart, schedule_section
+    from reports.writers import jsonable
+
+    sched = jsonable(run.schedule.to_json())
+    return schedule_section(sched, schedule_chart(sched))
+
+
 SECTION_BUILDERS: tuple[SectionBuilder, ...] = (cost_sharing_section, engagement_report_section,
-                                                space_interceptor_report_section)
+                                                space_interceptor_report_section, schedule_report_section)
 """Builders of the optional sections, in page order."""
 
 

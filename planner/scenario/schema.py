@@ -30,6 +30,7 @@ from models.costshare.registry import rule_names
 from planner.errors import InputError
 from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
+from planner.scenario.schedule import Schedule
 from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
 from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
@@ -492,6 +493,8 @@ class Scenario(StrictModel):
         return origin is not None and origin != self.digest()
     space_interceptors: SpaceInterceptors | None = None
     """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
+    schedule: Schedule | None = None
+    """A build-out year by year (optional): annual budgets, life cycles, milestones, yearly bills."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -515,6 +518,8 @@ class Scenario(StrictModel):
         for r in need:
             if r not in roles and "both" not in roles:
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
+        if self.schedule is not None:
+            self.schedule.check_names(tuple(names), tuple(codes))
         return self
 
     @property
