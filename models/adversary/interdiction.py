@@ -1,0 +1,220 @@
+r"""Loss of assets: the :math:`k` sites or sensors whose loss hurts most, and plans that hold up.
+
+**Interdiction** (the r-interdiction models of Church, Scaparra and Middleton, 2004, with the
+defender's recourse of Brown, Carlyle, Salmerón and Wood, 2006). Against a fixed plan :math:`P`
+and the design raid :math:`m^0`, the attacker removes :math:`k` of the plan's assets
+(:math:`\delta_j = 1` for a lost site, :math:`\delta_k = 1` for a lost sensor) and the defender
+fires what survives as well as it can:
+
+.. math::
+
+    \Psi_k(P) = \max_{\delta \in \{0,1\}^{A(P)},\ \sum \delta = k}\
+    \min_{b \in B(P \setminus \delta)} L(b; m^0).
+
+A response :math:`b` computed for some loss set fires salvo :math:`t` (leak :math:`\ell_t`)
+from sites :math:`U_t` under tracks from sensors :math:`K_{c(t)}`. Under any other loss set,
+the same salvo less the shots of lost sites is still feasible, and leaks at most
+:math:`\ell_t` if nothing it used is lost and at most 1 otherwise, so
+
+.. math::
+
+    \varphi(\delta) \le \sum_t v_{c(t)} w_t, \quad
+    w_t \le \min\Big(1,\ \ell_t + (1 - \ell_t)\big(\textstyle\sum_{j \in U_t} \delta_j
+    + \lambda_{c(t)}\big)\Big), \quad \lambda_c \le \delta_k\ \ \forall k \in K_c,
+
+(:math:`\lambda_c = 1` only when every sensor tracking class :math:`c` is lost) is a valid
+cut, linear in :math:`\delta`, and exact at the loss set it was computed for. The attacker's
+master over the cuts found so far bounds :math:`\Psi_k` from above; each exact response bounds
+it from below; a loss set cannot recur with a bound above its value, and loss sets are
+finitely many, so the cutting plane ends with a proof (the argument of
+:mod:`models.adversary.raid`). Cuts stay valid for every :math:`k`, so the table for
+:math:`k = 1 \dots K` reuses them.
+
+**Fortification-style plan.** The plan best under any :math:`k` losses,
+:math:`\min_P \Psi_k(P)`, is solved by the column-and-constraint generation of
+:mod:`models.adversary.robust` with loss sets in place of raids: the master carries one copy of
+the shots per loss set generated (a loss set naming sites the new plan does not build removes
+fewer assets, so the master stays a relaxation: losses only hurt the defender).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from models.adversary.engagement import EXACT, Response, Scenario, solve_engagement, value_lost
+from models.adversary.instance import AdversaryInstance, DefencePlan, Raid
+from models.adversary.raid import TOL
+from models.engines.highs_engine import HighsEngine
+from models.linear import LinearModel, Sense, VarKind
+
+
+@dataclass(frozen=True, eq=False)
+class Interdiction:
+    """The worst loss of ``k`` assets of a plan, with the proof of it."""
+
+    k: int
+    lost_sites: np.ndarray
+    lost_sensors: np.ndarray
+    value_lost: float
+    bound: float
+    iterations: int
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between the attacker's bound and the loss set found."""
+        return max(0.0, self.bound - self.value_lost) / max(abs(self.bound), 1e-12)
+
+    def assets(self, inst: AdversaryInstance) -> list[str]:
+        """Ids of the lost sites and sensors."""
+        return [inst.site_ids[j] for j in np.flatnonzero(self.lost_sites)] + [
+            inst.sensor_ids[k] for k in np.flatnonzero(self.lost_sensors)
+        ]
+
+
+@dataclass(frozen=True, eq=False)
+class _Cut:
+    missile_class: np.ndarray
+    leak: np.ndarray
+    used: sp.csr_array  # (missiles, J) 0/1: site j fired at missile t
+
+
+def _cut_of(resp: Response) -> _Cut:
+    used = sp.csr_array((resp.shots > 0).astype(float))
+    return _Cut(resp.missile_class, resp.missile_leak, used)
+
+
+def _master(
+    inst: AdversaryInstance, plan: DefencePlan, k: int, cuts: list[_Cut]
+) -> tuple[np.ndarray, np.ndarray, float]:
+    sites, sensors = np.flatnonzero(plan.sites), np.flatnonzero(plan.sensors)
+    n_a = len(sites) + len(sensors)
+    model = LinearModel("interdiction", Sense.MAXIMIZE)
+    d = model.add_vars(
+        "lost",
+        [("site", inst.site_ids[j]) for j in sites] + [("sensor", inst.sensor_ids[s]) for s in sensors],
+        kind=VarKind.BINARY,
+    )
+    eta = model.add_vars("eta", ["eta"], lb=0.0)
+    model.set_objective({eta: np.ones(1)})
+    model.add_constraints("losses", ["losses"], {d: np.ones(n_a)}, lb=min(k, n_a), ub=min(k, n_a))
+    col_of_site = np.full(inst.n_sites, -1)
+    col_of_site[sites] = np.arange(len(sites))
+    lam = None
+    if inst.n_sensors:
+        lam = model.add_vars("untracked", list(range(inst.n_classes)), ub=1.0)
+        tr = sp.coo_array(inst.track[:, sensors])  # classes × chosen sensors
+        rows = np.arange(tr.nnz)
+        a_lam = sp.csr_array((np.ones(tr.nnz), (rows, tr.row)), shape=(tr.nnz, inst.n_classes))
+        a_d = sp.csr_array((-np.ones(tr.nnz), (rows, len(sites) + tr.col)), shape=(tr.nnz, n_a))
+        model.add_constraints("untracked_if_lost", list(range(tr.nnz)), {lam: a_lam, d: a_d}, ub=0.0)
+    for r, cut in enumerate(cuts):
+        n_t = len(cut.leak)
+        w = model.add_vars(f"w@{r}", list(range(n_t)), ub=1.0)
+        v = inst.class_value[cut.missile_class]
+        model.add_constraints(f"response_cut@{r}", [r], {eta: np.ones(1), w: -v}, ub=0.0)
+        hit = cut.leak < 1.0
+        rows = np.flatnonzero(hit)
+        used = sp.coo_array(cut.used[rows][:, sites] if len(sites) else sp.csr_array((len(rows), 0)))
+        scale = 1.0 - cut.leak[rows]
+        terms = {
+            w: sp.csr_array((np.ones(len(rows)), (np.arange(len(rows)), rows)), shape=(len(rows), n_t)),
+            d: sp.csr_array((-scale[used.row], (used.row, used.col)), shape=(len(rows), n_a)),
+        }
+        if lam is not None:
+            terms[lam] = sp.csr_array(
+                (-scale, (np.arange(len(rows)), cut.missile_class[rows])), shape=(len(rows), inst.n_classes)
+            )
+        model.add_constraints(f"salvo_lost@{r}", rows.tolist(), terms, ub=cut.leak[rows])
+    run = HighsEngine().solve(model, EXACT)
+    assert run.values is not None, run.raw_status
+    dv = run.values[d.cols] > 0.5
+    lost_sites = np.zeros(inst.n_sites, bool)
+    lost_sites[sites[dv[: len(sites)]]] = True
+    lost_sensors = np.zeros(inst.n_sensors, bool)
+    lost_sensors[sensors[dv[len(sites) :]]] = True
+    bound = run.bound if run.bound is not None else float(run.objective)
+    return lost_sites, lost_sensors, float(bound)
+
+
+def interdict(
+    inst: AdversaryInstance,
+    plan: DefencePlan,
+    design: Raid,
+    k: int,
+    *,
+    cuts: list[_Cut] | None = None,
+    max_iterations: int = 500,
+) -> Interdiction:
+    """The ``k`` assets of ``plan`` whose loss raises the design raid's expected damage most.
+
+    ``cuts`` (a list, extended in place) carries responses between calls on the same plan.
+    """
+    cuts = cuts if cuts is not None else []
+    if not cuts:
+        cuts.append(_cut_of(value_lost(inst, plan, Scenario(design))))
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    bound, it = float("inf"), 0
+    while it < max_iterations:
+        it += 1
+        ls, lk, bound = _master(inst, plan, k, cuts)
+        resp = value_lost(inst, plan, Scenario(design, ls, lk))
+        if best is None or resp.value_lost > best[0]:
+            best = (resp.value_lost, ls, lk)
+        if bound - best[0] <= TOL * max(1.0, abs(bound)):
+            break
+        cuts.append(_cut_of(resp))
+    assert best is not None
+    return Interdiction(k, best[1], best[2], best[0], max(bound, best[0]), it)
+
+
+def interdiction_table(
+    inst: AdversaryInstance, plan: DefencePlan, design: Raid, k_max: int
+) -> list[Interdiction]:
+    """The worst loss of ``k`` assets for ``k = 1 … k_max`` (cuts shared between the ``k``)."""
+    n_assets = int(plan.sites.sum() + plan.sensors.sum())
+    cuts: list[_Cut] = []
+    return [interdict(inst, plan, design, k, cuts=cuts) for k in range(1, min(k_max, n_assets) + 1)]
+
+
+@dataclass(frozen=True, eq=False)
+class FortifiedPlan:
+    """The plan best under any ``k`` losses, with its worst loss set and the bounds."""
+
+    k: int
+    plan: DefencePlan
+    worst: Interdiction
+    lower_bound: float
+    iterations: int
+    time_s: float
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between the plan's worst ``k``-loss damage and the master's bound."""
+        ub = self.worst.value_lost
+        return max(0.0, ub - self.lower_bound) / max(abs(ub), 1e-12)
+
+
+def fortified_plan(
+    inst: AdversaryInstance, design: Raid, k: int, *, max_iterations: int = 50
+) -> FortifiedPlan:
+    """The plan minimising the design raid's damage after the worst loss of ``k`` assets."""
+    t0 = time.perf_counter()
+    scen = [Scenario(design)]
+    best: tuple[DefencePlan, Interdiction] | None = None
+    lower, it = 0.0, 0
+    while it < max_iterations:
+        it += 1
+        master = solve_engagement(inst, scen)
+        lower = max(lower, master.bound)
+        worst = interdict(inst, master.plan, design, k)
+        if best is None or worst.value_lost < best[1].value_lost:
+            best = (master.plan, worst)
+        if best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
+            break
+        scen.append(Scenario(design, worst.lost_sites, worst.lost_sensors))
+    assert best is not None
+    return FortifiedPlan(k, best[0], best[1], min(lower, best[1].value_lost), it, time.perf_counter() - t0)

@@ -1,0 +1,227 @@
+r"""The worst-case raid against a fixed plan: an attacker who reads the defence.
+
+The attacker sees the plan (sites, rounds, sensors: radars and batteries are not secret) and lays
+down :math:`N` missiles; the defender sees the raid as it flies and fires its rounds at it as
+well as it can. This is the bilevel max–min
+
+.. math::
+
+    \Phi(P) = \max_{m \in \mathcal M_N}\ \varphi(m), \qquad
+    \varphi(m) = \min_{b \in B(P)}\ L(b; m),
+
+with :math:`\mathcal M_N = \{m \in \mathbb Z^C_{\ge 0} : \sum_c m_c = N,\
+\sum_{c: a(c) = a} m_c \le M_a\}` and :math:`\varphi(m)` the defender's best response
+(:func:`models.adversary.engagement.value_lost`).
+
+**Rank form.** Write a laydown as :math:`u_{ck} = 1` when class :math:`c` receives at least
+:math:`k` missiles (:math:`u_{c,k} \le u_{c,k-1}`). A defender response :math:`b` assigns every
+missile a salvo; sort the salvos of class :math:`c` by leak probability,
+:math:`\ell_{c1}(b) \le \ell_{c2}(b) \le \dots`, with :math:`\ell_{ck} = 1` past the last one.
+Facing :math:`m`, the defender may always fire the :math:`m_c` best salvos of :math:`b` at class
+:math:`c` (a subset of a feasible response is feasible: fewer rounds), so
+:math:`\varphi(m) \le \sum_{c,k} v_c\,\ell_{ck}(b)\,u_{ck}` for every :math:`b` and every
+:math:`m`: linear in :math:`u`. The attacker's master problem over a set :math:`\mathcal B` of
+responses,
+
+.. math::
+
+    \max\ \eta \quad \text{s.t. } \eta \le \sum_{c,k} v_c\,\ell_{ck}(b)\,u_{ck}\ \ \forall b \in
+    \mathcal B,\quad u \in \mathcal M_N \text{ (rank form)},
+
+is a relaxation, so its optimum :math:`\bar\eta` bounds :math:`\Phi` from above, and every
+:math:`\varphi(m^*)` solved exactly bounds it from below.
+
+**Convergence.** Each iteration solves the master (laydown :math:`m^*`, bound
+:math:`\bar\eta`), then the defender's exact best response :math:`b^*` to :math:`m^*`
+(value :math:`\varphi(m^*)`), and adds :math:`b^*` to :math:`\mathcal B`. The new cut evaluates
+to exactly :math:`\varphi(m^*)` at :math:`m^*`, so :math:`m^*` can never again be the master's
+answer with :math:`\eta > \varphi(m^*)`. There are finitely many laydowns, hence finitely many
+iterations until :math:`\bar\eta = \max_r \varphi(m^r)`, the proof of optimality. Cuts are
+strengthened, without losing validity, by firing the rounds :math:`b^*` leaves unused at
+further missiles of other classes (:func:`fill_leftover`). Stopped early, the gap between the
+bound and the best laydown found is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from models.adversary.engagement import EXACT, Scenario, value_lost
+from models.adversary.instance import (
+    AdversaryError,
+    AdversaryInstance,
+    DefencePlan,
+    Raid,
+    check_raid_size,
+)
+from models.engines.highs_engine import HighsEngine
+from models.linear import LinearModel, Sense, VarKind
+
+TOL = 1e-6
+"""Relative tolerance at which bound and value count as equal."""
+
+
+@dataclass(frozen=True, eq=False)
+class WorstRaid:
+    """The attacker's best laydown against a plan, with the proof of it."""
+
+    raid: Raid
+    value_lost: float
+    bound: float
+    iterations: int
+    time_s: float
+    leaks: np.ndarray
+    """Leak probability of each missile of the raid under the defender's best response."""
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between the attacker's bound and the laydown found (0 when proven)."""
+        return max(0.0, self.bound - self.value_lost) / max(abs(self.bound), 1e-12)
+
+    @property
+    def proven(self) -> bool:
+        """Whether the laydown is proven worst."""
+        return self.gap <= TOL
+
+
+def rank_limits(inst: AdversaryInstance, n_missiles: int) -> np.ndarray:
+    """Most missiles any laydown of ``n_missiles`` can put on each class (``(C,)`` int)."""
+    return np.minimum(n_missiles, np.asarray(inst.inventory)[inst.class_area]).astype(int)
+
+
+def fill_leftover(
+    inst: AdversaryInstance, plan: DefencePlan, used: np.ndarray, slots: list[np.ndarray], limits: np.ndarray
+) -> list[np.ndarray]:
+    """Add salvos from the rounds a response left unused, classes by value, one missile a pass.
+
+    Any salvo fired from leftover rounds within windows and tracks keeps the response feasible,
+    so the cut it gives stays valid; it only gets stronger.
+    """
+    left = np.where(plan.sites, plan.rounds, 0).astype(float) - used
+    tracked = (
+        np.ones(inst.n_classes, bool)
+        if not inst.n_sensors
+        else np.asarray(inst.track @ plan.sensors.astype(float)).ravel() > 0
+    )
+    out = [list(s[s < 1.0]) for s in slots]  # an unengaged missile holds no salvo
+    order = np.argsort(-inst.class_value, kind="stable")
+    active = [c for c in order if tracked[c] and len(out[c]) < limits[c]]
+    shots = inst.shots.tocsr()
+    q_miss = 1.0 - inst.kind_pk
+    while active:
+        nxt = []
+        for c in active:
+            row = shots[[c]]
+            sites, s = row.indices, row.data
+            fired = np.minimum(s, left[sites]) * plan.sites[sites]
+            kinds = inst.site_kind[sites]
+            leak, took = 1.0, np.zeros_like(fired)
+            for q in np.unique(kinds):
+                idx = np.flatnonzero(kinds == q)
+                idx = idx[np.argsort(-left[sites[idx]], kind="stable")]
+                want = int(inst.kind_max_shots[q])
+                for i in idx:
+                    k = min(want, int(fired[i]))
+                    took[i], want = k, want - k
+                leak *= q_miss[q] ** took[idx].sum()
+            if took.sum() == 0:
+                continue
+            left[sites] -= took
+            out[c].append(leak)
+            if len(out[c]) < limits[c]:
+                nxt.append(c)
+        active = nxt
+    return [np.sort(np.asarray(s, float)) for s in out]
+
+
+def _cut(
+    inst: AdversaryInstance, slots: list[np.ndarray], limits: np.ndarray, ranks: np.ndarray
+) -> np.ndarray:
+    r"""Coefficients :math:`v_c \ell_{ck}` over the rank variables."""
+    coef = np.ones(int(limits.sum()))
+    start = np.concatenate([[0], np.cumsum(limits)[:-1]])
+    for c, s in enumerate(slots):
+        k = min(len(s), limits[c])
+        coef[start[c] : start[c] + k] = s[:k]
+    return coef * inst.class_value[ranks]
+
+
+def _master(
+    inst: AdversaryInstance, n_missiles: int, limits: np.ndarray, ranks: np.ndarray, cuts: list[np.ndarray]
+) -> tuple[np.ndarray, float]:
+    """Solve the attacker's master problem; return (missiles per class, bound)."""
+    n_u = int(limits.sum())
+    model = LinearModel("worst_raid", Sense.MAXIMIZE)
+    u = model.add_vars("u", list(range(n_u)), kind=VarKind.BINARY)
+    eta = model.add_vars("eta", ["eta"], lb=0.0)
+    model.set_objective({eta: np.ones(1)})
+    first = np.concatenate([[0], np.cumsum(limits)[:-1]])
+    chain = np.setdiff1d(np.arange(1, n_u), first)  # u[c, k] <= u[c, k-1]
+    if len(chain):
+        d = sp.csr_array(
+            (
+                np.r_[np.ones(len(chain)), -np.ones(len(chain))],
+                (np.r_[np.arange(len(chain)), np.arange(len(chain))], np.r_[chain, chain - 1]),
+            ),
+            shape=(len(chain), n_u),
+        )
+        model.add_constraints("rank_order", chain.tolist(), {u: d}, ub=0.0)
+    area = inst.class_area[ranks]
+    inv = sp.csr_array((np.ones(n_u), (area, np.arange(n_u))), shape=(len(inst.area_names), n_u))
+    model.add_constraints("inventory", list(inst.area_names), {u: inv}, ub=np.asarray(inst.inventory, float))
+    model.add_constraints("raid_size", ["raid_size"], {u: np.ones(n_u)}, lb=n_missiles, ub=n_missiles)
+    cut = sp.csr_array(-np.vstack(cuts))
+    model.add_constraints(
+        "response_cut", list(range(len(cuts))), {eta: np.ones((len(cuts), 1)), u: cut}, ub=0.0
+    )
+    run = HighsEngine().solve(model, EXACT)
+    if run.values is None:
+        raise AdversaryError(f"no laydown of {n_missiles} missiles fits ({run.raw_status})")
+    counts = np.bincount(ranks, weights=run.values[u.cols], minlength=inst.n_classes)
+    bound = run.bound if run.bound is not None else float(run.objective)
+    return np.round(counts).astype(int), float(bound)
+
+
+def worst_case_raid(
+    inst: AdversaryInstance,
+    plan: DefencePlan,
+    n_missiles: int,
+    *,
+    max_iterations: int = 500,
+    time_limit_s: float | None = None,
+    cuts: list[np.ndarray] | None = None,
+) -> WorstRaid:
+    """The laydown of ``n_missiles`` that loses the most expected value against ``plan``.
+
+    Solved exactly by the cutting plane of the module docstring; ``cuts`` (rank coefficients
+    from earlier calls on the same plan and raid size) may seed it. Stopped by
+    ``max_iterations`` or ``time_limit_s``, the best laydown found is returned with its gap.
+    """
+    check_raid_size(inst, n_missiles)
+    t0 = time.perf_counter()
+    limits = rank_limits(inst, n_missiles)
+    ranks = np.repeat(np.arange(inst.n_classes), limits)
+    cuts = list(cuts or []) + [inst.class_value[ranks]]  # no shots at all: every missile leaks
+    best: tuple[float, Raid, np.ndarray] | None = None
+    bound = float("inf")
+    it = 0
+    while it < max_iterations:
+        it += 1
+        counts, bound = _master(inst, n_missiles, limits, ranks, cuts)
+        raid = Raid(counts)
+        resp = value_lost(inst, plan, Scenario(raid))
+        if best is None or resp.value_lost > best[0]:
+            best = (resp.value_lost, raid, resp.missile_leak)
+        if bound - best[0] <= TOL * max(1.0, abs(bound)):
+            break
+        used = np.asarray(resp.shots.sum(axis=0)).ravel()
+        slots = fill_leftover(inst, plan, used, resp.class_leaks(inst.n_classes), limits)
+        cuts.append(_cut(inst, slots, limits, ranks))
+        if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
+            break
+    assert best is not None
+    return WorstRaid(best[1], best[0], max(bound, best[0]), it, time.perf_counter() - t0, best[2])
