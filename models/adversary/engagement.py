@@ -91,6 +91,8 @@ def _plan_blocks(
     n_j = inst.n_sites
     eye = sp.eye_array(n_j, format="csr")
     model.add_constraints("magazine", list(inst.site_ids), {r: eye, x: -sp.diags_array(mag)}, ub=0.0)
+    if plan is None:
+        _plan_rules(model, inst, x, y)
     if plan is None and np.isfinite(inst.budget):
         model.add_constraints(
             "budget",
@@ -99,6 +101,24 @@ def _plan_blocks(
             ub=float(inst.budget),
         )
     return x, r, y
+
+
+def _plan_rules(model: LinearModel, inst: AdversaryInstance, x: VarBlock, y: VarBlock) -> None:
+    """Type limits and existing assets (kept in every plan)."""
+    if inst.type_max is not None and inst.site_type is not None:
+        n_types = len(inst.type_max)
+        a = sp.csr_array(
+            (np.ones(inst.n_sites), (inst.site_type, np.arange(inst.n_sites))), shape=(n_types, inst.n_sites)
+        )
+        model.add_constraints("type_max", list(range(n_types)), {x: a}, ub=np.asarray(inst.type_max, float))
+    for block, keep, name in (
+        (x, inst.existing_sites, "existing_site"),
+        (y, inst.existing_sensors, "existing_sensor"),
+    ):
+        if keep is not None and np.any(keep):
+            idx = np.flatnonzero(keep)
+            a = sp.csr_array((np.ones(len(idx)), (np.arange(len(idx)), idx)), shape=(len(idx), block.size))
+            model.add_constraints(name, idx.tolist(), {block: a}, lb=1.0)
 
 
 def _scenario_blocks(
@@ -151,20 +171,23 @@ def _scenario_blocks(
         f"rounds@{s}", list(inst.site_ids), {n: use, r: -sp.eye_array(inst.n_sites, format="csr")}, ub=0.0
     )
     if inst.n_sensors:
+        # A shot needs a built, surviving sensor holding fire control on that (class, site) pair.
         alive = (
             np.ones(inst.n_sensors)
             if sc.lost_sensors is None
             else (~np.asarray(sc.lost_sensors, bool)).astype(float)
         )
-        big = inst.kind_shots[mc].sum(axis=1).astype(float) if n_t else np.zeros(0)
-        tr = (
-            sp.csr_array(inst.track[mc].multiply(alive[None, :]))
+        pair = (
+            np.concatenate([np.arange(inst.shots.indptr[c], inst.shots.indptr[c + 1]) for c in mc])
             if n_t
-            else sp.csr_array((0, inst.n_sensors))
+            else np.zeros(0, int)
         )
-        per_missile = sp.csr_array((np.ones(n_n), (n_missile, np.arange(n_n))), shape=(n_t, n_n))
+        fc = sp.csr_array(inst.fire_control[pair[keep]].multiply(alive[None, :]))
         model.add_constraints(
-            f"tracked@{s}", list(range(n_t)), {n: per_missile, y: -sp.diags_array(big) @ tr}, ub=0.0
+            f"fire_control@{s}",
+            list(range(n_n)),
+            {n: sp.eye_array(n_n, format="csr"), y: -sp.diags_array(n_ub) @ fc},
+            ub=0.0,
         )
     # Missiles of one class are interchangeable: order them best engaged first.
     same = np.flatnonzero(mc[1:] == mc[:-1]) if n_t > 1 else np.zeros(0, int)
@@ -204,15 +227,19 @@ def engagement_model(
             & \forall s, t, q & \quad (\texttt{kind\_shots@s}) \\
         & 0 \le n^s_{tj} \le s_{c(t)j}\,(1 - \delta^s_j) & \forall s, t, j \\
         & \textstyle\sum_{t} n^s_{tj} \le r_j & \forall s, j & \quad (\texttt{rounds@s}) \\
-        & \textstyle\sum_{j} n^s_{tj} \le S_{c(t)} \sum_k \tau_{c(t)k}(1 - \delta^s_k) y_k
-            & \forall s, t & \quad (\texttt{tracked@s}) \\
+        & n^s_{tj} \le s_{c(t)j} \sum_{k \in F_{c(t)j}} (1 - \delta^s_k) y_k
+            & \forall s, t, j & \quad (\texttt{fire\_control@s}) \\
         & r_j \le R_j x_j & \forall j & \quad (\texttt{magazine}) \\
         & \textstyle\sum_j (f_j x_j + g_j r_j) + \sum_k h_k y_k \le B & & \quad (\texttt{budget})
 
-    with :math:`x, y, z` binary and :math:`n, r` integer. The leak is exact: the pattern fixes
-    the number of shots of each kind, and the product of miss probabilities is a constant of
-    the pattern (no linearisation error). Missiles of one class are interchangeable, so they
-    are ordered best engaged first (``order@s``), which removes symmetric solutions only.
+    with :math:`x, y, z` binary and :math:`n, r` integer, :math:`F_{cj}` the sensors able to
+    give fire control for site :math:`j` against class :math:`c`, and optionally type limits,
+    existing assets and a doctrine's cap on shots per missile (in the patterns).
+
+    The leak is exact: the pattern fixes the number of shots of each kind, and the product of
+    miss probabilities is a constant of the pattern (no linearisation error). Missiles of one
+    class are interchangeable, so they are ordered best engaged first (``order@s``), which
+    removes symmetric solutions only.
 
     With ``plan`` the plan blocks are fixed (the defender's best response); ``theta_max`` and
     ``objective_scenario`` turn it into the second, lexicographic stage: among plans whose worst

@@ -44,8 +44,19 @@ class AdversaryInstance:
         of that kind at one missile :math:`\bar n_q`.
     sensor_ids, sensor_cost, track
         Fire-control sensors ``k`` (radars, satellite layers) and :math:`\tau_{ck} = 1` when
-        sensor ``k`` holds a fire-control track on class ``c`` (``(C, K)`` sparse 0/1). With no
-        sensors (``K = 0``) every class counts as tracked.
+        sensor ``k`` holds a fire-control track on class ``c`` (``(C, K)`` sparse 0/1), good for
+        every site that can engage ``c``. With no sensors (``K = 0``) every class counts as
+        tracked.
+    fire_control
+        Instead of ``track``, fire control per shot opportunity: ``(nnz(shots), K)`` 0/1, row
+        ``p`` the sensors able to launch site :math:`j_p` at class :math:`c_p` (pairs in the
+        CSR order of ``shots``, as :class:`models.engagement.EngagementInstance` keeps them).
+    max_shots_per_missile
+        Doctrine: most shots at one missile over all kinds (``None``: only the per-kind caps).
+    site_type, type_max
+        Optional per-site type and most sites built per type.
+    existing_sites, existing_sensors
+        Assets already in place: every plan keeps them.
     budget
         :math:`B`: most the plan (sites, rounds and sensors) may cost.
     """
@@ -68,14 +79,31 @@ class AdversaryInstance:
     sensor_ids: tuple[str, ...] = ()
     sensor_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     track: sp.csr_array | None = None
+    fire_control: sp.csr_array | None = None
+    max_shots_per_missile: int | None = None
+    site_type: np.ndarray | None = None
+    type_max: np.ndarray | None = None
+    existing_sites: np.ndarray | None = None
+    existing_sensors: np.ndarray | None = None
     budget: float = float("inf")
 
     def __post_init__(self) -> None:
         n_c, n_j, n_k = len(self.class_area), len(self.site_ids), len(self.sensor_ids)
-        if self.shots.shape != (n_c, n_j):
-            raise AdversaryError(f"shots has shape {self.shots.shape}, expected {(n_c, n_j)}")
-        if n_k and (self.track is None or self.track.shape != (n_c, n_k)):
-            raise AdversaryError(f"track must have shape {(n_c, n_k)}")
+        shots = sp.csr_array(self.shots, dtype=np.int64)
+        shots.sum_duplicates()
+        shots.eliminate_zeros()
+        shots.sort_indices()
+        object.__setattr__(self, "shots", shots)
+        if shots.shape != (n_c, n_j):
+            raise AdversaryError(f"shots has shape {shots.shape}, expected {(n_c, n_j)}")
+        if n_k and self.fire_control is None:
+            if self.track is None or self.track.shape != (n_c, n_k):
+                raise AdversaryError(f"track must have shape {(n_c, n_k)}")
+            rows = np.repeat(np.arange(n_c), np.diff(shots.indptr))
+            fc = sp.csr_array(self.track)[rows]
+            object.__setattr__(self, "fire_control", sp.csr_array(fc, dtype=float))
+        if n_k and self.fire_control.shape != (shots.nnz, n_k):
+            raise AdversaryError(f"fire_control must have shape {(shots.nnz, n_k)}")
         if np.any((self.kind_pk <= 0) | (self.kind_pk >= 1)):
             raise AdversaryError("every SSPK must lie strictly between 0 and 1")
         if len(self.inventory) != len(self.area_names):
@@ -122,6 +150,20 @@ class AdversaryInstance:
         )
         return np.minimum(total, self.kind_max_shots[None, :]).astype(int)
 
+    @cached_property
+    def pair_class(self) -> np.ndarray:
+        """Class of every shot opportunity (stored entry of ``shots``, CSR order)."""
+        return np.repeat(np.arange(self.n_classes), np.diff(self.shots.indptr))
+
+    def fired_on(self, c: int, sites: np.ndarray, sensors: np.ndarray) -> np.ndarray:
+        """Pair indices of class ``c`` a plan can fire (site built, a built sensor holds fire control)."""
+        lo, hi = self.shots.indptr[c], self.shots.indptr[c + 1]
+        p = np.arange(lo, hi)
+        ok = np.asarray(sites, bool)[self.shots.indices[lo:hi]]
+        if self.n_sensors:
+            ok &= np.asarray(self.fire_control[p] @ np.asarray(sensors, float)).ravel() > 0
+        return p[ok]
+
     def patterns(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         r"""Shot patterns :math:`\pi` of class ``c`` and their leak probabilities.
 
@@ -129,7 +171,9 @@ class AdversaryInstance:
         engaged with it leaks with probability :math:`Q_\pi = \prod_q (1 - p_q)^{\pi_q}`.
         Returns ``(P, Q)`` with ``P`` of shape ``(n_patterns, kinds)``, the empty pattern first.
         """
-        return _patterns(tuple(self.kind_shots[c].tolist()), tuple(self.kind_pk.tolist()))
+        return _patterns(
+            tuple(self.kind_shots[c].tolist()), tuple(self.kind_pk.tolist()), self.max_shots_per_missile
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,9 +229,13 @@ class Raid:
         return out
 
 
-def _patterns(caps: tuple[int, ...], pk: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _patterns(
+    caps: tuple[int, ...], pk: tuple[float, ...], total: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     grid = np.array(list(itertools.product(*(range(n + 1) for n in caps))), dtype=int)
     grid = grid.reshape(-1, len(caps))
+    if total is not None:
+        grid = grid[grid.sum(axis=1) <= total]
     leak = np.prod(np.power(1.0 - np.asarray(pk)[None, :], grid), axis=1)
     return grid, leak
 

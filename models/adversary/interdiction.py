@@ -12,17 +12,19 @@ fires what survives as well as it can:
     \min_{b \in B(P \setminus \delta)} L(b; m^0).
 
 A response :math:`b` computed for some loss set fires salvo :math:`t` (leak :math:`\ell_t`)
-from sites :math:`U_t` under tracks from sensors :math:`K_{c(t)}`. Under any other loss set,
+from sites :math:`U_t` under fire control from sensors :math:`F_{c(t)j}`. Under any other loss set,
 the same salvo less the shots of lost sites is still feasible, and leaks at most
 :math:`\ell_t` if nothing it used is lost and at most 1 otherwise, so
 
 .. math::
 
     \varphi(\delta) \le \sum_t v_{c(t)} w_t, \quad
-    w_t \le \min\Big(1,\ \ell_t + (1 - \ell_t)\big(\textstyle\sum_{j \in U_t} \delta_j
-    + \lambda_{c(t)}\big)\Big), \quad \lambda_c \le \delta_k\ \ \forall k \in K_c,
+    w_t \le \min\Big(1,\ \ell_t + (1 - \ell_t)\textstyle\sum_{j \in U_t}
+    \big(\delta_j + \lambda_{c(t)j}\big)\Big), \quad \lambda_{cj} \le \delta_k\ \
+    \forall k \in F_{cj},
 
-(:math:`\lambda_c = 1` only when every sensor tracking class :math:`c` is lost) is a valid
+(:math:`\lambda_{cj} = 1` only when every built sensor giving fire control for site :math:`j`
+against class :math:`c` is lost) is a valid
 cut, linear in :math:`\delta`, and exact at the loss set it was computed for. The attacker's
 master over the cuts found so far bounds :math:`\Psi_k` from above; each exact response bounds
 it from below; a loss set cannot recur with a bound above its value, and loss sets are
@@ -80,11 +82,23 @@ class _Cut:
     missile_class: np.ndarray
     leak: np.ndarray
     used: sp.csr_array  # (missiles, J) 0/1: site j fired at missile t
+    pairs: sp.csr_array  # (missiles, pairs) 0/1: the shot opportunities it used
 
 
-def _cut_of(resp: Response) -> _Cut:
-    used = sp.csr_array((resp.shots > 0).astype(float))
-    return _Cut(resp.missile_class, resp.missile_leak, used)
+def _cut_of(inst: AdversaryInstance, resp: Response) -> _Cut:
+    used = sp.coo_array((resp.shots > 0).astype(float))
+    c = resp.missile_class[used.row]
+    lo, hi = inst.shots.indptr[c], inst.shots.indptr[c + 1]
+    pair = np.array(
+        [
+            lo_ + np.searchsorted(inst.shots.indices[lo_:hi_], j)
+            for lo_, hi_, j in zip(lo, hi, used.col, strict=True)
+        ],
+        dtype=int,
+    )
+    shape = (len(resp.missile_class), inst.shots.nnz)
+    pairs = sp.csr_array((np.ones(len(pair)), (used.row, pair)), shape=shape)
+    return _Cut(resp.missile_class, resp.missile_leak, sp.csr_array(used), pairs)
 
 
 def _master(
@@ -105,12 +119,13 @@ def _master(
     col_of_site[sites] = np.arange(len(sites))
     lam = None
     if inst.n_sensors:
-        lam = model.add_vars("untracked", list(range(inst.n_classes)), ub=1.0)
-        tr = sp.coo_array(inst.track[:, sensors])  # classes × chosen sensors
-        rows = np.arange(tr.nnz)
-        a_lam = sp.csr_array((np.ones(tr.nnz), (rows, tr.row)), shape=(tr.nnz, inst.n_classes))
-        a_d = sp.csr_array((-np.ones(tr.nnz), (rows, len(sites) + tr.col)), shape=(tr.nnz, n_a))
-        model.add_constraints("untracked_if_lost", list(range(tr.nnz)), {lam: a_lam, d: a_d}, ub=0.0)
+        # lam[p] = 1 only when every built sensor giving fire control for pair p is lost
+        lam = model.add_vars("no_fire_control", list(range(inst.shots.nnz)), ub=1.0)
+        fc = sp.coo_array(inst.fire_control[:, sensors])  # pairs × built sensors
+        rows = np.arange(fc.nnz)
+        a_lam = sp.csr_array((np.ones(fc.nnz), (rows, fc.row)), shape=(fc.nnz, inst.shots.nnz))
+        a_d = sp.csr_array((-np.ones(fc.nnz), (rows, len(sites) + fc.col)), shape=(fc.nnz, n_a))
+        model.add_constraints("fire_control_lost", list(range(fc.nnz)), {lam: a_lam, d: a_d}, ub=0.0)
     for r, cut in enumerate(cuts):
         n_t = len(cut.leak)
         w = model.add_vars(f"w@{r}", list(range(n_t)), ub=1.0)
@@ -125,9 +140,8 @@ def _master(
             d: sp.csr_array((-scale[used.row], (used.row, used.col)), shape=(len(rows), n_a)),
         }
         if lam is not None:
-            terms[lam] = sp.csr_array(
-                (-scale, (np.arange(len(rows)), cut.missile_class[rows])), shape=(len(rows), inst.n_classes)
-            )
+            pu = sp.coo_array(cut.pairs[rows])
+            terms[lam] = sp.csr_array((-scale[pu.row], (pu.row, pu.col)), shape=(len(rows), inst.shots.nnz))
         model.add_constraints(f"salvo_lost@{r}", rows.tolist(), terms, ub=cut.leak[rows])
     run = HighsEngine().solve(model, EXACT)
     assert run.values is not None, run.raw_status
@@ -155,7 +169,7 @@ def interdict(
     """
     cuts = cuts if cuts is not None else []
     if not cuts:
-        cuts.append(_cut_of(value_lost(inst, plan, Scenario(design))))
+        cuts.append(_cut_of(inst, value_lost(inst, plan, Scenario(design))))
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     bound, it = float("inf"), 0
     while it < max_iterations:
@@ -166,7 +180,7 @@ def interdict(
             best = (resp.value_lost, ls, lk)
         if bound - best[0] <= TOL * max(1.0, abs(bound)):
             break
-        cuts.append(_cut_of(resp))
+        cuts.append(_cut_of(inst, resp))
     assert best is not None
     return Interdiction(k, best[1], best[2], best[0], max(bound, best[0]), it)
 

@@ -102,40 +102,43 @@ def fill_leftover(
     so the cut it gives stays valid; it only gets stronger.
     """
     left = np.where(plan.sites, plan.rounds, 0).astype(float) - used
-    tracked = (
-        np.ones(inst.n_classes, bool)
-        if not inst.n_sensors
-        else np.asarray(inst.track @ plan.sensors.astype(float)).ravel() > 0
-    )
     out = [list(s[s < 1.0]) for s in slots]  # an unengaged missile holds no salvo
+    pairs = [inst.fired_on(c, plan.sites, plan.sensors) for c in range(inst.n_classes)]
     order = np.argsort(-inst.class_value, kind="stable")
-    active = [c for c in order if tracked[c] and len(out[c]) < limits[c]]
-    shots = inst.shots.tocsr()
-    q_miss = 1.0 - inst.kind_pk
+    active = [c for c in order if len(pairs[c]) and len(out[c]) < limits[c]]
     while active:
         nxt = []
         for c in active:
-            row = shots[[c]]
-            sites, s = row.indices, row.data
-            fired = np.minimum(s, left[sites]) * plan.sites[sites]
-            kinds = inst.site_kind[sites]
-            leak, took = 1.0, np.zeros_like(fired)
-            for q in np.unique(kinds):
-                idx = np.flatnonzero(kinds == q)
-                idx = idx[np.argsort(-left[sites[idx]], kind="stable")]
-                want = int(inst.kind_max_shots[q])
-                for i in idx:
-                    k = min(want, int(fired[i]))
-                    took[i], want = k, want - k
-                leak *= q_miss[q] ** took[idx].sum()
-            if took.sum() == 0:
+            leak, took = _salvo(inst, inst.shots.indices[pairs[c]], inst.shots.data[pairs[c]], left)
+            if took is None:
                 continue
-            left[sites] -= took
+            left[inst.shots.indices[pairs[c]]] -= took
             out[c].append(leak)
             if len(out[c]) < limits[c]:
                 nxt.append(c)
         active = nxt
     return [np.sort(np.asarray(s, float)) for s in out]
+
+
+def _salvo(
+    inst: AdversaryInstance, sites: np.ndarray, s: np.ndarray, left: np.ndarray
+) -> tuple[float, np.ndarray | None]:
+    """A greedy salvo from leftover rounds at one missile: (leak, shots per site) or no shot."""
+    fired = np.minimum(s, left[sites]).astype(int)
+    kinds = inst.site_kind[sites]
+    took = np.zeros_like(fired)
+    total = inst.max_shots_per_missile if inst.max_shots_per_missile is not None else 1 << 30
+    leak = 1.0
+    for q in np.argsort(inst.kind_pk)[::-1]:  # most lethal kind first
+        idx = np.flatnonzero(kinds == q)
+        idx = idx[np.argsort(-left[sites[idx]], kind="stable")]
+        want = min(int(inst.kind_max_shots[q]), total)
+        for i in idx:
+            k = min(want, int(fired[i]))
+            took[i], want = k, want - k
+        total -= int(took[idx].sum())
+        leak *= (1.0 - inst.kind_pk[q]) ** took[idx].sum()
+    return (leak, took) if took.sum() else (1.0, None)
 
 
 def _cut(

@@ -14,8 +14,14 @@ import scipy.sparse as sp
 from models.adversary import AdversaryInstance, DefencePlan, Raid
 
 
-def random_instance(seed: int, *, sensors: int = 1, budget: float = 9.0) -> AdversaryInstance:
-    """Two launch areas, two targets (four classes), two sites of two kinds, ``sensors``."""
+def random_instance(
+    seed: int, *, sensors: int = 1, budget: float = 9.0, per_pair: bool = False, total: int | None = None
+) -> AdversaryInstance:
+    """Two launch areas, two targets (four classes), two sites of two kinds, ``sensors``.
+
+    ``per_pair``: fire control drawn per (class, site) pair instead of per class; ``total``: a
+    doctrine cap on shots per missile.
+    """
     rng = np.random.default_rng(seed)
     n_c, n_j = 4, 2
     shots = rng.integers(1, 3, (n_c, n_j)) * (rng.random((n_c, n_j)) < 0.75)
@@ -38,7 +44,11 @@ def random_instance(seed: int, *, sensors: int = 1, budget: float = 9.0) -> Adve
         kind_max_shots=np.array([2, 1]),
         sensor_ids=tuple(f"k{k}" for k in range(sensors)),
         sensor_cost=np.full(sensors, 1.0),
-        track=sp.csr_array(track) if sensors else None,
+        track=sp.csr_array(track) if sensors and not per_pair else None,
+        fire_control=sp.csr_array((rng.random((int((shots > 0).sum()), sensors)) < 0.6).astype(float))
+        if sensors and per_pair
+        else None,
+        max_shots_per_missile=total,
         budget=budget,
     )
 
@@ -56,10 +66,12 @@ def defender_value(
     rounds = np.where(sites, plan.rounds, 0)
     s = inst.shots.toarray()
     miss = 1.0 - inst.kind_pk[inst.site_kind]
+    held = fire_control(inst, sensors)
     options, leaks, values = [], [], []
     for c in np.repeat(np.arange(len(counts)), counts):
-        tracked = inst.n_sensors == 0 or bool((inst.track.toarray()[c] * sensors).sum())
-        ranges = [range(int(s[c, j]) + 1) if sites[j] and tracked else range(1) for j in range(inst.n_sites)]
+        ranges = [
+            range(int(s[c, j]) + 1) if sites[j] and held[c, j] else range(1) for j in range(inst.n_sites)
+        ]
         opts = [
             o
             for o in itertools.product(*ranges)
@@ -79,6 +91,15 @@ def defender_value(
             continue
         best = min(best, float(sum(values[t] * leaks[t][p] for t, p in enumerate(pick))))
     return best
+
+
+def fire_control(inst: AdversaryInstance, sensors: np.ndarray) -> np.ndarray:
+    """``(C, J)``: whether a built sensor gives fire control for site ``j`` against class ``c``."""
+    out = np.zeros((inst.n_classes, inst.n_sites), bool)
+    fc = inst.fire_control.toarray() if inst.n_sensors else None
+    for p, (c, j) in enumerate(zip(inst.pair_class, inst.shots.indices, strict=True)):
+        out[c, j] = fc is None or bool(fc[p] @ sensors)
+    return out
 
 
 def laydowns(inst: AdversaryInstance, n: int) -> list[np.ndarray]:
