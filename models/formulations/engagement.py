@@ -1,0 +1,285 @@
+r"""Least expected value leaked by a raid: sites, sensors, rounds and shots (one MILP).
+
+Notation as in :mod:`models.engagement.instance`; :math:`\lambda_j = -\ln(1 - p_j)` is the kill
+weight of one shot from site :math:`j`, :math:`P = \{(t, j) : n_{tj} > 0\}` the shot
+opportunities, :math:`f(L) = e^{-L}`.
+
+.. math::
+
+    \min\; & \sum_t \ell_t \\
+    \text{s.t.}\; & L_t = \sum_{j:(t,j) \in P} \lambda_j x_{tj}
+        && \texttt{kill}[t] \\
+    & \ell_t \ge v_t \sigma_{ot}\,(\alpha_k + \mu_k L_t) - v_t\sigma_{ot}(1 - b_o)
+        && \texttt{leak\_cut}[t, k, o] \\
+    & \ell_t \ge v_t\,(\alpha_k + \mu_k L_t) - v_t \textstyle\sum_o b_o
+        && \texttt{leak\_cut}[t, k, \varnothing] \\
+    & x_{tj} \le n_{tj}\, y_j && \texttt{site\_open}[t, j] \\
+    & x_{tj} \le (k - 1) + (n_{tj} - k + 1) \textstyle\sum_{s: f_{tjs} \ge k} z_s
+        && \texttt{fire\_control}[t, j, k] \\
+    & \textstyle\sum_t x_{tj} \le r_j, \quad r_j \le M_j y_j
+        && \texttt{magazine}[j],\ \texttt{stock}[j] \\
+    & \textstyle\sum_j x_{tj} \le N && \texttt{salvo}[t] \text{ (if a doctrine limit } N) \\
+    & \textstyle\sum_j (c_j y_j + c^r_j r_j) + \sum_s c^s_s z_s + \sum_o c^b_o b_o \le B
+        && \texttt{budget} \\
+    & \textstyle\sum_{j: k(j) = k} y_j \le M_k, \quad \sum_o b_o \le 1
+        && \texttt{type\_max}[k],\ \texttt{boost\_one} \\
+    & y, z, b \in \{0, 1\},\ r_j \in \mathbb{Z}_{\ge 0},\ x_{tj} \in \{0, \dots, n_{tj}\},
+      \ y_j = 1 \ (j \text{ existing}),\ z_s = 1 \ (s \text{ existing}).
+
+Exact linearisation. :math:`L_t` only takes *kill levels*: sums of the distinct
+:math:`\lambda` over at most :math:`N_t = \min(\sum_j n_{tj}, N)` shots. Let
+:math:`\Lambda = \{\Lambda_0 = 0 < \Lambda_1 < \dots\}` be those levels (enumerated up to a
+size limit). The lines :math:`\alpha_k + \mu_k L`:
+
+* **secant mode** (every threat's levels are in :math:`\Lambda`): the chords of :math:`f` between
+  consecutive levels. :math:`f` is convex, so their maximum is the piecewise-linear interpolant,
+  equal to :math:`f` at every level: the model's objective *is* the expected value lost at
+  every integer solution, and its LP relaxation is the tightest such envelope.
+* **tangent mode** (otherwise): tangents of :math:`f` at each level. Their maximum never
+  exceeds :math:`f` (the model under-estimates, so its bound stays a valid bound) and equals
+  it at every level; a threat given more than :math:`N_\Lambda` shots (the largest count fully
+  enumerated) is under-estimated by at most :math:`v_t e^{-(N_\Lambda+1)\lambda_{min}}`, the
+  a-priori error bound reported in ``extra["error_bound"]``.
+
+The boost factor :math:`\sigma_{ot}` enters through the option that is bought (big-M
+:math:`v_t\sigma_{ot}` is valid because every line is at most 1 on :math:`L \ge 0`).
+With ``fixed`` assets (the leakage curve: plan held, shots re-optimised), :math:`y, z, r, b` are
+fixed and the budget and type rows are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from models.engagement.instance import NO_BOOST, EngagementInstance, EngagementPlan
+from models.linear import LinearModel, Sense, VarKind
+
+# Variable blocks
+Y, R, Z, B, X, L, LEAK = "y", "r", "z", "b", "x", "L", "leak"
+# Constraint blocks
+KILL, LEAK_CUT, SITE_OPEN, FIRE_CONTROL = "kill", "leak_cut", "site_open", "fire_control"
+MAGAZINE, STOCK, SALVO, BUDGET, TYPE_MAX, BOOST_ONE = (
+    "magazine", "stock", "salvo", "budget", "type_max", "boost_one",
+)  # fmt: skip
+
+LEVEL_LIMIT = 120
+"""Most kill levels enumerated (secant mode needs them all)."""
+
+
+@dataclass(frozen=True)
+class KillLevels:
+    r"""The kill levels :math:`\Lambda` and the cut lines built on them."""
+
+    levels: np.ndarray
+    alpha: np.ndarray
+    mu: np.ndarray
+    shots_enumerated: int
+    secant: bool
+    lam_min: float
+
+    def error_bound(self, max_shots_per_threat: int) -> float:
+        """A-priori under-estimate of :math:`f` per unit value (0 in secant mode)."""
+        if self.secant or max_shots_per_threat <= self.shots_enumerated or self.lam_min <= 0:
+            return 0.0
+        return float(np.exp(-(self.shots_enumerated + 1) * self.lam_min))
+
+
+def kill_levels(lam: np.ndarray, n_max: int, limit: int = LEVEL_LIMIT) -> KillLevels:
+    """Enumerate the kill levels of up to ``n_max`` shots with weights ``lam``; build the lines."""
+    weights = np.unique(np.round(lam[lam > 0], 12))
+    levels = np.zeros(1)
+    done = 0
+    for k in range(1, n_max + 1):
+        nxt = np.unique(np.round(np.concatenate([levels, (levels[:, None] + weights).ravel()]), 12))
+        if nxt.size > limit:
+            break
+        levels, done = nxt, k
+    secant = done >= n_max and levels.size > 1
+    f = np.exp(-levels)
+    if secant:
+        mu = np.diff(f) / np.diff(levels)
+        alpha = f[:-1] - mu * levels[:-1]
+    else:
+        mu = -f
+        alpha = f * (1 + levels)
+    return KillLevels(levels, alpha, mu, done, bool(secant), float(weights.min(initial=0.0)))
+
+
+def _threat_shots(inst: EngagementInstance) -> np.ndarray:
+    n = np.asarray(inst.max_shots.sum(axis=1)).ravel()
+    return n if inst.shots_per_threat_max is None else np.minimum(n, inst.shots_per_threat_max)
+
+
+def _leak_cuts(
+    m: LinearModel, inst: EngagementInstance, kl: KillLevels, blocks: dict, fixed_boost: int | None
+) -> None:
+    """``leak_cut[t, k, o]`` rows, one per threat, line and boost option (or none)."""
+    n_t, n_k, n_o = inst.n_threats, kl.alpha.size, inst.n_boost
+    opts = [NO_BOOST, *range(n_o)] if fixed_boost is None else [fixed_boost]
+    t = np.repeat(np.arange(n_t), n_k)
+    k = np.tile(np.arange(n_k), n_t)
+    ids, lb, rows_l, rows_b, cols_b, vals_b, w_all = [], [], [], [], [], [], []
+    for q, o in enumerate(opts):
+        w = inst.v[t] * (1.0 if o == NO_BOOST else inst.boost_survival[o, t])
+        w_all.append(w)
+        ids += [(int(a), int(c), int(o)) for a, c in zip(t, k, strict=True)]
+        base = q * t.size
+        rows_l.append(base + np.arange(t.size))
+        relax = fixed_boost is None and n_o > 0
+        if relax and o == NO_BOOST:  # + v Σ_o b_o
+            rows_b.append(np.repeat(base + np.arange(t.size), n_o))
+            cols_b.append(np.tile(np.arange(n_o), t.size))
+            vals_b.append(np.repeat(w, n_o))
+            lb.append(w * kl.alpha[k])
+        elif relax:  # - w b_o, rhs - w
+            rows_b.append(base + np.arange(t.size))
+            cols_b.append(np.full(t.size, o))
+            vals_b.append(-w)
+            lb.append(w * kl.alpha[k] - w)
+        else:
+            lb.append(w * kl.alpha[k])
+    n_rows = len(ids)
+    w_cat, t_all = np.concatenate(w_all), np.tile(t, len(opts))
+    k_all = np.tile(k, len(opts))
+    terms = {
+        blocks[LEAK]: sp.csr_array((np.ones(n_rows), (np.arange(n_rows), t_all)), shape=(n_rows, n_t)),
+        blocks[L]: sp.csr_array((-w_cat * kl.mu[k_all], (np.arange(n_rows), t_all)), shape=(n_rows, n_t)),
+    }
+    if rows_b:
+        terms[blocks[B]] = sp.csr_array(
+            (np.concatenate(vals_b), (np.concatenate(rows_b), np.concatenate(cols_b))), shape=(n_rows, n_o)
+        )
+    m.add_constraints(LEAK_CUT, ids, terms, lb=np.concatenate(lb))
+
+
+def _fire_control(m: LinearModel, inst: EngagementInstance, blocks: dict, n_p: np.ndarray) -> None:
+    r"""``fire_control[p, k]``: the k-th shot at pair p needs a built sensor allowing k shots.
+
+    :math:`x_p \le (k-1) + (n_p - k + 1) \sum_{s: f_{ps} \ge k} z_s` for :math:`k = 1..n_p`,
+    exactly :math:`x_p \le \max_{s \text{ built}} f_{ps}` on binary :math:`z`.
+    """
+    fc = inst.fire_control
+    npairs = n_p.size
+    ids, lhs_rows, ub = [], [], []
+    zr, zc, zv = [], [], []
+    coo = fc.tocoo()
+    pr, pc, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    row = 0
+    for k in range(1, int(n_p.max(initial=0)) + 1):
+        pk = np.flatnonzero(n_p >= k)
+        ids += [(int(p), k) for p in pk]
+        lhs_rows.append(pk)
+        ub.append(np.full(pk.size, k - 1.0))
+        sel = vals >= k
+        pos = np.full(npairs, -1)
+        pos[pk] = row + np.arange(pk.size)
+        zr.append(pos[pr[sel]])
+        zc.append(pc[sel])
+        zv.append(-(n_p[pr[sel]] - k + 1))
+        row += pk.size
+    if row == 0:
+        return
+    lhs = np.concatenate(lhs_rows)
+    n_z = fc.shape[1]
+    terms = {
+        blocks[X]: sp.csr_array((np.ones(row), (np.arange(row), lhs)), shape=(row, npairs)),
+        blocks[Z]: sp.csr_array(
+            (np.concatenate(zv), (np.concatenate(zr), np.concatenate(zc))), shape=(row, n_z)
+        ),
+    }
+    m.add_constraints(FIRE_CONTROL, ids, terms, ub=np.concatenate(ub))
+
+
+def engagement(
+    inst: EngagementInstance, fixed: EngagementPlan | None = None, level_limit: int = LEVEL_LIMIT
+) -> tuple[LinearModel, KillLevels]:
+    """Build the engagement MILP (module docstring); ``fixed`` holds sites, sensors, rounds, boost."""
+    n_t, n_j, n_o = inst.n_threats, inst.n_sites, inst.n_boost
+    tp, jp = inst.pairs
+    n_p = inst.max_shots.data.astype(float)
+    npairs = tp.size
+    kl = kill_levels(inst.log_miss[jp] if npairs else np.zeros(0), int(_threat_shots(inst).max(initial=0)),
+                     level_limit)  # fmt: skip
+    m = LinearModel("engagement", Sense.MINIMIZE)
+    y_lb = inst.existing_sites.astype(float)
+    z_lb = inst.existing_sensors.astype(float)
+    r_lb, r_ub, y_ub, z_ub = 0.0, inst.magazine.astype(float), 1.0, 1.0
+    b_lb, b_ub = 0.0, 1.0
+    if fixed is not None:
+        y_lb = y_ub = fixed.sites.astype(float)
+        z_lb = z_ub = fixed.sensors.astype(float)
+        r_lb = r_ub = fixed.rounds.astype(float)
+        b_lb = b_ub = (np.arange(n_o) == fixed.boost).astype(float)
+    blocks = {
+        Y: m.add_vars(Y, inst.site_ids, kind=VarKind.BINARY, lb=y_lb, ub=y_ub),
+        R: m.add_vars(R, inst.site_ids, kind=VarKind.INTEGER, lb=r_lb, ub=r_ub),
+        Z: m.add_vars(Z, inst.sensor_ids, kind=VarKind.BINARY, lb=z_lb, ub=z_ub),
+        B: m.add_vars(B, inst.boost_ids, kind=VarKind.BINARY, lb=b_lb, ub=b_ub),
+        X: m.add_vars(X, list(zip(tp.tolist(), jp.tolist(), strict=True)), kind=VarKind.INTEGER, ub=n_p),
+        L: m.add_vars(L, inst.threat_ids, lb=0.0, ub=float(kl.levels[-1]) if kl.secant else np.inf),
+        LEAK: m.add_vars(LEAK, inst.threat_ids, lb=0.0),
+    }
+    pp = np.arange(npairs)
+    on_t = sp.csr_array((np.ones(npairs), (tp, pp)), shape=(n_t, npairs))
+    on_j = sp.csr_array((np.ones(npairs), (jp, pp)), shape=(n_j, npairs))
+    m.add_constraints(KILL, inst.threat_ids, {
+        blocks[L]: sp.eye_array(n_t, format="csr"),
+        blocks[X]: -sp.csr_array((inst.log_miss[jp], (tp, pp)), shape=(n_t, npairs)),
+    }, lb=0.0, ub=0.0)  # fmt: skip
+    _leak_cuts(m, inst, kl, blocks, None if fixed is None else fixed.boost)
+    pair_ids = blocks[X].ids
+    eye_p = sp.eye_array(npairs, format="csr")
+    m.add_constraints(
+        SITE_OPEN,
+        pair_ids,
+        {blocks[X]: eye_p, blocks[Y]: -sp.csr_array((n_p, (pp, jp)), shape=(npairs, n_j))},
+        ub=0.0,
+    )
+    if inst.fire_control is not None:
+        _fire_control(m, inst, blocks, n_p)
+    m.add_constraints(MAGAZINE, inst.site_ids, {blocks[X]: on_j, blocks[R]: -sp.eye_array(n_j)}, ub=0.0)
+    m.add_constraints(
+        STOCK,
+        inst.site_ids,
+        {blocks[R]: sp.eye_array(n_j), blocks[Y]: -sp.diags_array(inst.magazine.astype(float))},
+        ub=0.0,
+    )
+    if inst.shots_per_threat_max is not None:
+        m.add_constraints(SALVO, inst.threat_ids, {blocks[X]: on_t}, ub=float(inst.shots_per_threat_max))
+    if fixed is None:
+        m.add_constraints(
+            BUDGET,
+            ["budget"],
+            {
+                blocks[Y]: inst.site_cost,
+                blocks[R]: inst.round_cost,
+                blocks[Z]: inst.sensor_cost,
+                blocks[B]: inst.boost_cost,
+            },
+            ub=inst.budget,
+        )
+        k = inst.type_max.shape[0]
+        types = sp.csr_array((np.ones(n_j), (inst.site_type, np.arange(n_j))), shape=(k, n_j))
+        m.add_constraints(TYPE_MAX, list(inst.type_names), {blocks[Y]: types}, ub=inst.type_max.astype(float))
+        if n_o:
+            m.add_constraints(BOOST_ONE, ["boost_one"], {blocks[B]: np.ones(n_o)}, ub=1.0)
+    m.set_objective({blocks[LEAK]: np.ones(n_t)})
+    return m, kl
+
+
+def plan_from_values(inst: EngagementInstance, m: LinearModel, values: np.ndarray) -> EngagementPlan:
+    """Read an :class:`EngagementPlan` from a solution vector of :func:`engagement`'s model."""
+    v = np.round(values)
+    tp, jp = inst.pairs
+    x = sp.csr_array((v[m.var(X).cols], (tp, jp)), shape=(inst.n_threats, inst.n_sites))
+    b = np.flatnonzero(v[m.var(B).cols] > 0.5)
+    return EngagementPlan(
+        sites=v[m.var(Y).cols] > 0.5,
+        sensors=v[m.var(Z).cols] > 0.5,
+        rounds=v[m.var(R).cols],
+        shots=x,
+        boost=int(b[0]) if b.size else NO_BOOST,
+    )
