@@ -121,6 +121,28 @@ def _plan_rules(model: LinearModel, inst: AdversaryInstance, x: VarBlock, y: Var
             model.add_constraints(name, idx.tolist(), {block: a}, lb=1.0)
 
 
+def _fire_control(
+    model: LinearModel,
+    s: int,
+    fc: sp.csr_array,
+    alive: np.ndarray,
+    n_ub: np.ndarray,
+    n: VarBlock,
+    y: VarBlock,
+) -> None:
+    """``n <= (k - 1) + (s - k + 1) * sum of built, surviving sensors allowing >= k shots``."""
+    for k in range(1, int(n_ub.max(initial=0)) + 1):
+        rows = np.flatnonzero(n_ub >= k)
+        f = sp.csr_array(fc[rows] >= k, dtype=float).multiply(alive[None, :])
+        pick = sp.csr_array((np.ones(len(rows)), (np.arange(len(rows)), rows)), shape=(len(rows), n.size))
+        model.add_constraints(
+            f"fire_control@{s}.{k}",
+            rows.tolist(),
+            {n: pick, y: -sp.diags_array(n_ub[rows] - k + 1) @ sp.csr_array(f)},
+            ub=float(k - 1),
+        )
+
+
 def _scenario_blocks(
     model: LinearModel,
     inst: AdversaryInstance,
@@ -171,7 +193,6 @@ def _scenario_blocks(
         f"rounds@{s}", list(inst.site_ids), {n: use, r: -sp.eye_array(inst.n_sites, format="csr")}, ub=0.0
     )
     if inst.n_sensors:
-        # A shot needs a built, surviving sensor holding fire control on that (class, site) pair.
         alive = (
             np.ones(inst.n_sensors)
             if sc.lost_sensors is None
@@ -182,13 +203,7 @@ def _scenario_blocks(
             if n_t
             else np.zeros(0, int)
         )
-        fc = sp.csr_array(inst.fire_control[pair[keep]].multiply(alive[None, :]))
-        model.add_constraints(
-            f"fire_control@{s}",
-            list(range(n_n)),
-            {n: sp.eye_array(n_n, format="csr"), y: -sp.diags_array(n_ub) @ fc},
-            ub=0.0,
-        )
+        _fire_control(model, s, inst.fire_control[pair[keep]], alive, n_ub, n, y)
     # Missiles of one class are interchangeable: order them best engaged first.
     same = np.flatnonzero(mc[1:] == mc[:-1]) if n_t > 1 else np.zeros(0, int)
     if len(same):
@@ -227,13 +242,15 @@ def engagement_model(
             & \forall s, t, q & \quad (\texttt{kind\_shots@s}) \\
         & 0 \le n^s_{tj} \le s_{c(t)j}\,(1 - \delta^s_j) & \forall s, t, j \\
         & \textstyle\sum_{t} n^s_{tj} \le r_j & \forall s, j & \quad (\texttt{rounds@s}) \\
-        & n^s_{tj} \le s_{c(t)j} \sum_{k \in F_{c(t)j}} (1 - \delta^s_k) y_k
-            & \forall s, t, j & \quad (\texttt{fire\_control@s}) \\
+        & n^s_{tj} \le (l - 1) + (s_{c(t)j} - l + 1) \sum_{k: f_{c(t)jk} \ge l}
+            (1 - \delta^s_k) y_k
+            & \forall s, t, j, l & \quad (\texttt{fire\_control@s.l}) \\
         & r_j \le R_j x_j & \forall j & \quad (\texttt{magazine}) \\
         & \textstyle\sum_j (f_j x_j + g_j r_j) + \sum_k h_k y_k \le B & & \quad (\texttt{budget})
 
-    with :math:`x, y, z` binary and :math:`n, r` integer, :math:`F_{cj}` the sensors able to
-    give fire control for site :math:`j` against class :math:`c`, and optionally type limits,
+    with :math:`x, y, z` binary and :math:`n, r` integer, :math:`f_{cjk}` the shots sensor
+    :math:`k`'s track allows site :math:`j` at a missile of class :math:`c` (so :math:`n_{tj}`
+    is at most the best built, surviving sensor's :math:`f`), and optionally type limits,
     existing assets and a doctrine's cap on shots per missile (in the patterns).
 
     The leak is exact: the pattern fixes the number of shots of each kind, and the product of

@@ -48,9 +48,12 @@ class AdversaryInstance:
         every site that can engage ``c``. With no sensors (``K = 0``) every class counts as
         tracked.
     fire_control
-        Instead of ``track``, fire control per shot opportunity: ``(nnz(shots), K)`` 0/1, row
-        ``p`` the sensors able to launch site :math:`j_p` at class :math:`c_p` (pairs in the
-        CSR order of ``shots``, as :class:`models.engagement.EngagementInstance` keeps them).
+        Instead of ``track``, fire control per shot opportunity: ``(nnz(shots), K)`` integer,
+        :math:`f_{pk}` the shots sensor ``k``'s track allows site :math:`j_p` at a missile of
+        class :math:`c_p` (a late cue may leave room for one shot where an early one allows
+        shoot-look-shoot), pairs in the CSR order of ``shots`` as
+        :class:`models.engagement.EngagementInstance` keeps them. ``track`` gives every tracking
+        sensor the full :math:`s_{cj}`.
     max_shots_per_missile
         Doctrine: most shots at one missile over all kinds (``None``: only the per-kind caps).
     site_type, type_max
@@ -100,17 +103,19 @@ class AdversaryInstance:
             if self.track is None or self.track.shape != (n_c, n_k):
                 raise AdversaryError(f"track must have shape {(n_c, n_k)}")
             rows = np.repeat(np.arange(n_c), np.diff(shots.indptr))
-            fc = sp.csr_array(self.track)[rows]
-            object.__setattr__(self, "fire_control", sp.csr_array(fc, dtype=float))
+            fc = sp.diags_array(shots.data.astype(float)) @ sp.csr_array(self.track, dtype=float)[rows]
+            object.__setattr__(self, "fire_control", sp.csr_array(fc))
+        if n_k:
+            fc = sp.csr_array(self.fire_control, dtype=float)
+            rows = np.repeat(np.arange(fc.shape[0]), np.diff(fc.indptr))
+            fc.data = np.minimum(fc.data, shots.data[rows] if len(rows) else fc.data)
+            object.__setattr__(self, "fire_control", fc)
         if n_k and self.fire_control.shape != (shots.nnz, n_k):
             raise AdversaryError(f"fire_control must have shape {(shots.nnz, n_k)}")
-        if np.any((self.kind_pk <= 0) | (self.kind_pk >= 1)):
-            raise AdversaryError("every SSPK must lie strictly between 0 and 1")
+        if np.any((self.kind_pk < 0) | (self.kind_pk >= 1)):
+            raise AdversaryError("every SSPK must lie in [0, 1)")
         if len(self.inventory) != len(self.area_names):
             raise AdversaryError("one inventory per launch area")
-        pairs = set(zip(self.class_area.tolist(), self.class_target.tolist(), strict=True))
-        if len(pairs) != n_c:
-            raise AdversaryError("a (launch area, target) class is listed twice")
 
     @property
     def n_classes(self) -> int:
@@ -155,14 +160,14 @@ class AdversaryInstance:
         """Class of every shot opportunity (stored entry of ``shots``, CSR order)."""
         return np.repeat(np.arange(self.n_classes), np.diff(self.shots.indptr))
 
-    def fired_on(self, c: int, sites: np.ndarray, sensors: np.ndarray) -> np.ndarray:
-        """Pair indices of class ``c`` a plan can fire (site built, a built sensor holds fire control)."""
-        lo, hi = self.shots.indptr[c], self.shots.indptr[c + 1]
-        p = np.arange(lo, hi)
-        ok = np.asarray(sites, bool)[self.shots.indices[lo:hi]]
+    def allowed(self, sites: np.ndarray, sensors: np.ndarray) -> np.ndarray:
+        r"""Shots a plan may fire at one missile per pair: :math:`\max_{k \text{ built}} f_{pk}`."""
+        out = self.shots.data.astype(float) * np.asarray(sites, bool)[self.shots.indices]
         if self.n_sensors:
-            ok &= np.asarray(self.fire_control[p] @ np.asarray(sensors, float)).ravel() > 0
-        return p[ok]
+            fc = sp.csr_array(self.fire_control.multiply(np.asarray(sensors, float)[None, :]))
+            held = fc.max(axis=1).toarray().ravel() if fc.shape[1] else np.zeros(len(out))
+            out = np.minimum(out, held)
+        return out.astype(int)
 
     def patterns(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         r"""Shot patterns :math:`\pi` of class ``c`` and their leak probabilities.

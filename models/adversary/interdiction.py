@@ -20,11 +20,11 @@ the same salvo less the shots of lost sites is still feasible, and leaks at most
 
     \varphi(\delta) \le \sum_t v_{c(t)} w_t, \quad
     w_t \le \min\Big(1,\ \ell_t + (1 - \ell_t)\textstyle\sum_{j \in U_t}
-    \big(\delta_j + \lambda_{c(t)j}\big)\Big), \quad \lambda_{cj} \le \delta_k\ \
-    \forall k \in F_{cj},
+    \big(\delta_j + \lambda_{c(t)j,n_{tj}}\big)\Big), \quad \lambda_{cjl} \le \delta_k\ \
+    \forall k: f_{cjk} \ge l,
 
-(:math:`\lambda_{cj} = 1` only when every built sensor giving fire control for site :math:`j`
-against class :math:`c` is lost) is a valid
+(:math:`\lambda_{cjl} = 1` only when every built sensor allowing site :math:`j` at least
+:math:`l` shots at class :math:`c` is lost) is a valid
 cut, linear in :math:`\delta`, and exact at the loss set it was computed for. The attacker's
 master over the cuts found so far bounds :math:`\Psi_k` from above; each exact response bounds
 it from below; a loss set cannot recur with a bound above its value, and loss sets are
@@ -86,7 +86,9 @@ class _Cut:
 
 
 def _cut_of(inst: AdversaryInstance, resp: Response) -> _Cut:
-    used = sp.coo_array((resp.shots > 0).astype(float))
+    shots = sp.csr_array(resp.shots)
+    shots.eliminate_zeros()
+    used = sp.coo_array(shots)
     c = resp.missile_class[used.row]
     lo, hi = inst.shots.indptr[c], inst.shots.indptr[c + 1]
     pair = np.array(
@@ -97,8 +99,8 @@ def _cut_of(inst: AdversaryInstance, resp: Response) -> _Cut:
         dtype=int,
     )
     shape = (len(resp.missile_class), inst.shots.nnz)
-    pairs = sp.csr_array((np.ones(len(pair)), (used.row, pair)), shape=shape)
-    return _Cut(resp.missile_class, resp.missile_leak, sp.csr_array(used), pairs)
+    pairs = sp.csr_array((used.data, (used.row, pair)), shape=shape)
+    return _Cut(resp.missile_class, resp.missile_leak, sp.csr_array(used > 0, dtype=float), pairs)
 
 
 def _master(
@@ -117,15 +119,20 @@ def _master(
     model.add_constraints("losses", ["losses"], {d: np.ones(n_a)}, lb=min(k, n_a), ub=min(k, n_a))
     col_of_site = np.full(inst.n_sites, -1)
     col_of_site[sites] = np.arange(len(sites))
-    lam = None
+    lam, kmax = None, int(inst.shots.data.max(initial=1))
     if inst.n_sensors:
-        # lam[p] = 1 only when every built sensor giving fire control for pair p is lost
-        lam = model.add_vars("no_fire_control", list(range(inst.shots.nnz)), ub=1.0)
-        fc = sp.coo_array(inst.fire_control[:, sensors])  # pairs × built sensors
-        rows = np.arange(fc.nnz)
-        a_lam = sp.csr_array((np.ones(fc.nnz), (rows, fc.row)), shape=(fc.nnz, inst.shots.nnz))
-        a_d = sp.csr_array((-np.ones(fc.nnz), (rows, len(sites) + fc.col)), shape=(fc.nnz, n_a))
-        model.add_constraints("fire_control_lost", list(range(fc.nnz)), {lam: a_lam, d: a_d}, ub=0.0)
+        # lam[p, l] = 1 only when every built sensor allowing l shots at pair p is lost
+        lam = model.add_vars("no_fire_control", list(range(inst.shots.nnz * kmax)), ub=1.0)
+        fc = sp.coo_array(inst.fire_control[:, sensors])  # pairs × built sensors: shots allowed
+        row_p = np.concatenate([fc.row] * kmax)
+        col_s = np.concatenate([fc.col] * kmax)
+        level = np.repeat(np.arange(1, kmax + 1), fc.nnz)
+        ok = np.concatenate([fc.data] * kmax) >= level
+        row_p, col_s, level = row_p[ok], col_s[ok], level[ok]
+        m = len(row_p)
+        a_lam = sp.csr_array((np.ones(m), (np.arange(m), row_p * kmax + level - 1)), shape=(m, lam.size))
+        a_d = sp.csr_array((-np.ones(m), (np.arange(m), len(sites) + col_s)), shape=(m, n_a))
+        model.add_constraints("fire_control_lost", list(range(m)), {lam: a_lam, d: a_d}, ub=0.0)
     for r, cut in enumerate(cuts):
         n_t = len(cut.leak)
         w = model.add_vars(f"w@{r}", list(range(n_t)), ub=1.0)
@@ -140,8 +147,9 @@ def _master(
             d: sp.csr_array((-scale[used.row], (used.row, used.col)), shape=(len(rows), n_a)),
         }
         if lam is not None:
-            pu = sp.coo_array(cut.pairs[rows])
-            terms[lam] = sp.csr_array((-scale[pu.row], (pu.row, pu.col)), shape=(len(rows), inst.shots.nnz))
+            pu = sp.coo_array(cut.pairs[rows])  # value: shots fired at the pair
+            col = pu.col * kmax + pu.data.astype(int) - 1
+            terms[lam] = sp.csr_array((-scale[pu.row], (pu.row, col)), shape=(len(rows), lam.size))
         model.add_constraints(f"salvo_lost@{r}", rows.tolist(), terms, ub=cut.leak[rows])
     run = HighsEngine().solve(model, EXACT)
     assert run.values is not None, run.raw_status

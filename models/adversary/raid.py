@@ -103,13 +103,15 @@ def fill_leftover(
     """
     left = np.where(plan.sites, plan.rounds, 0).astype(float) - used
     out = [list(s[s < 1.0]) for s in slots]  # an unengaged missile holds no salvo
-    pairs = [inst.fired_on(c, plan.sites, plan.sensors) for c in range(inst.n_classes)]
+    allowed = inst.allowed(plan.sites, plan.sensors)
+    ptr = inst.shots.indptr
+    pairs = [np.arange(ptr[c], ptr[c + 1])[allowed[ptr[c] : ptr[c + 1]] > 0] for c in range(inst.n_classes)]
     order = np.argsort(-inst.class_value, kind="stable")
     active = [c for c in order if len(pairs[c]) and len(out[c]) < limits[c]]
     while active:
         nxt = []
         for c in active:
-            leak, took = _salvo(inst, inst.shots.indices[pairs[c]], inst.shots.data[pairs[c]], left)
+            leak, took = _salvo(inst, inst.shots.indices[pairs[c]], allowed[pairs[c]], left)
             if took is None:
                 continue
             left[inst.shots.indices[pairs[c]]] -= took

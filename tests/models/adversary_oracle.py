@@ -45,7 +45,7 @@ def random_instance(
         sensor_ids=tuple(f"k{k}" for k in range(sensors)),
         sensor_cost=np.full(sensors, 1.0),
         track=sp.csr_array(track) if sensors and not per_pair else None,
-        fire_control=sp.csr_array((rng.random((int((shots > 0).sum()), sensors)) < 0.6).astype(float))
+        fire_control=sp.csr_array(rng.integers(0, 3, (int((shots > 0).sum()), sensors)).astype(float))
         if sensors and per_pair
         else None,
         max_shots_per_missile=total,
@@ -64,13 +64,12 @@ def defender_value(
     sites = plan.sites & ~(np.zeros(inst.n_sites, bool) if lost_sites is None else lost_sites)
     sensors = plan.sensors & ~(np.zeros(inst.n_sensors, bool) if lost_sensors is None else lost_sensors)
     rounds = np.where(sites, plan.rounds, 0)
-    s = inst.shots.toarray()
     miss = 1.0 - inst.kind_pk[inst.site_kind]
     held = fire_control(inst, sensors)
     options, leaks, values = [], [], []
     for c in np.repeat(np.arange(len(counts)), counts):
         ranges = [
-            range(int(s[c, j]) + 1) if sites[j] and held[c, j] else range(1) for j in range(inst.n_sites)
+            range(int(held[c, j]) + 1) if sites[j] else range(1) for j in range(inst.n_sites)
         ]
         opts = [
             o
@@ -94,11 +93,12 @@ def defender_value(
 
 
 def fire_control(inst: AdversaryInstance, sensors: np.ndarray) -> np.ndarray:
-    """``(C, J)``: whether a built sensor gives fire control for site ``j`` against class ``c``."""
-    out = np.zeros((inst.n_classes, inst.n_sites), bool)
+    """``(C, J)``: most shots the built sensors' tracks allow site ``j`` at a class-``c`` missile."""
+    out = np.zeros((inst.n_classes, inst.n_sites), int)
     fc = inst.fire_control.toarray() if inst.n_sensors else None
     for p, (c, j) in enumerate(zip(inst.pair_class, inst.shots.indices, strict=True)):
-        out[c, j] = fc is None or bool(fc[p] @ sensors)
+        s = int(inst.shots.data[p])
+        out[c, j] = s if fc is None else min(s, int(max((fc[p] * sensors).max(initial=0), 0)))
     return out
 
 

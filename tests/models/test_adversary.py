@@ -196,3 +196,36 @@ def test_robust_plans_here_do_pay_a_price() -> None:
         value_lost(inst, rob.plan, Scenario(design)).value_lost
         > value_lost(inst, nominal, Scenario(design)).value_lost
     )
+
+
+def test_adapter_agrees_with_the_engagement_milp() -> None:
+    # The engagement model's own MILP (i11) and the adversary's pattern MILP on the same raid.
+    from models.adversary.adapter import from_engagement, plan_from_engagement
+    from models.engagement import EngagementInstance
+    from models.engagement.solve import solve_engagement as solve_i11
+    from models.result import SolveOptions
+
+    rng = np.random.default_rng(7)
+    n_t, n_j, n_s = 6, 3, 2
+    area, target = np.array([0, 0, 1, 1, 0, 1]), np.array([0, 1, 0, 1, 0, 1])
+    ms = sp.csr_array(rng.integers(1, 3, (2, 2, n_j))[area, target] * (rng.random((n_t, n_j)) < 0.8))
+    ms = sp.csr_array(ms)
+    # threats of one (area, target) share a track: copy the first one's rows
+    ms = sp.csr_array(ms.toarray()[[0, 1, 2, 3, 0, 3]])
+    ms.eliminate_zeros()
+    fc_full = rng.integers(0, 3, (4, n_j, n_s))
+    t_of = [0, 1, 2, 3, 0, 3]
+    rows = [fc_full[t_of[t], j] for t in range(n_t) for j in ms.indices[ms.indptr[t] : ms.indptr[t + 1]]]
+    e = EngagementInstance(
+        v=np.array([5.0, 3.0, 5.0, 3.0, 5.0, 3.0]), area=area, target=target,
+        site_cost=[2.0, 3.0, 2.0], round_cost=[1.0, 1.0, 1.0], magazine=[2, 2, 3],
+        sspk=[0.6, 0.8, 0.6], layer=[1, 2, 1], site_type=[0, 1, 0], type_max=[2, 1],
+        sensor_cost=[1.0, 2.0], max_shots=ms, fire_control=sp.csr_array(np.array(rows)), budget=14.0,
+    )  # fmt: skip
+    adv, design = from_engagement(e, ["n", "s"], ["A", "B"], [4, 4])
+    assert adv.n_classes == 4 and design.size == 6
+    i11 = solve_i11(e, SolveOptions(time_limit_s=30, mip_rel_gap=1e-9))
+    ours = solve_engagement(adv, [Scenario(design)])
+    assert ours.objective == pytest.approx(i11.expected_value_lost, abs=1e-6)
+    fixed = value_lost(adv, plan_from_engagement(i11.plan), Scenario(design)).value_lost
+    assert fixed == pytest.approx(i11.expected_value_lost, abs=1e-6)
