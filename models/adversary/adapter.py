@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from models.adversary.instance import AdversaryError, AdversaryInstance, DefencePlan, Raid
+from models.adversary.instance import AdversaryError, AdversaryInstance, DefencePlan
 from models.engagement import NO_BOOST, EngagementInstance, EngagementPlan
 
 DEFAULT_SHOTS_PER_MISSILE = 4
@@ -48,8 +48,8 @@ def from_engagement(
     inventory: Sequence[int] | np.ndarray,
     *,
     max_shots_per_missile: int | None = None,
-) -> tuple[AdversaryInstance, Raid]:
-    """The adversary's instance, and the engagement instance's threats as a raid over its classes.
+) -> tuple[AdversaryInstance, np.ndarray]:
+    """The adversary's instance, and the class of every threat of the engagement instance.
 
     ``area_names`` and ``target_names`` label ``inst.area`` and ``inst.target``; ``inventory``
     gives each launch area's missiles.
@@ -91,7 +91,7 @@ def from_engagement(
     # values per class, not per target: two classes on one target may carry different v
     if not np.allclose(adv.class_value, inst.v[first]):
         raise AdversaryError("threats on one target carry different values")
-    return adv, Raid(np.bincount(cls, minlength=len(uniq)))
+    return adv, cls
 
 
 def plan_from_engagement(plan: EngagementPlan) -> DefencePlan:

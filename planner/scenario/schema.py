@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.errors import InputError
+from planner.scenario.adversary import Adversary
 
 SCHEMA_VERSION = 1
 
@@ -398,6 +399,9 @@ class Scenario(StrictModel):
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
     """How the partners share the bill (computed when there are at least two partners)."""
+    adversary: Adversary | None = None
+    """An attacker who reads the plan (optional, needs ``threats.engagement``): worst-case raids,
+    the robust plan and its price, the loss of sites and sensors."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

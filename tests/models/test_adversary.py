@@ -10,6 +10,7 @@ from models.adversary import (
     AdversaryError,
     AdversaryInstance,
     DefencePlan,
+    Raid,
     Scenario,
     fortified_plan,
     interdiction_table,
@@ -222,7 +223,8 @@ def test_adapter_agrees_with_the_engagement_milp() -> None:
         sspk=[0.6, 0.8, 0.6], layer=[1, 2, 1], site_type=[0, 1, 0], type_max=[2, 1],
         sensor_cost=[1.0, 2.0], max_shots=ms, fire_control=sp.csr_array(np.array(rows)), budget=14.0,
     )  # fmt: skip
-    adv, design = from_engagement(e, ["n", "s"], ["A", "B"], [4, 4])
+    adv, cls = from_engagement(e, ["n", "s"], ["A", "B"], [4, 4])
+    design = Raid(np.bincount(cls, minlength=adv.n_classes))
     assert adv.n_classes == 4 and design.size == 6
     i11 = solve_i11(e, SolveOptions(time_limit_s=30, mip_rel_gap=1e-9))
     ours = solve_engagement(adv, [Scenario(design)])
