@@ -18,8 +18,9 @@ from models.engines.highs_engine import HighsEngine
 from models.linear import LinearModel, Sense, VarBlock, VarKind
 from models.result import SolveOptions, Termination
 
-EXACT = SolveOptions(time_limit_s=None, mip_rel_gap=0.0, threads=1, seed=0)
-"""Options of every inner solve: proven optimal, no gap (the decompositions' bounds rely on it)."""
+EXACT = SolveOptions(time_limit_s=None, mip_rel_gap=1e-9, threads=1, seed=0)
+"""Options of every inner solve: proven optimal (values are scaled to at most 1, so HiGHS's
+absolute gap of 1e-6 is a relative one); the decompositions' bounds rely on it."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,7 +212,7 @@ def _scenario_blocks(
             ones_z[t].multiply(z_leak[None, :])
         )
         model.add_constraints(f"order@{s}", same.tolist(), {z: pick(same) - pick(same + 1)}, ub=0.0)
-    v = inst.class_value[mc][z_missile] * z_leak if n_t else np.zeros(0)
+    v = inst.class_value[mc][z_missile] * z_leak / inst.value_scale if n_t else np.zeros(0)
     if epigraph:
         model.add_constraints(f"leak@{s}", [s], {theta: np.ones(1), z: -v[None, :]}, lb=0.0)
     return _Blocks(mc, z, z_missile, z_leak, n, n_missile, n_site)
@@ -265,7 +266,9 @@ def engagement_model(
     """
     model = LinearModel("engagement", Sense.MINIMIZE)
     x, r, y = _plan_blocks(model, inst, plan)
-    theta = model.add_vars("theta", ["theta"], lb=0.0, ub=np.inf if theta_max is None else theta_max)
+    theta = model.add_vars(
+        "theta", ["theta"], lb=0.0, ub=np.inf if theta_max is None else theta_max / inst.value_scale
+    )
     blocks = [
         _scenario_blocks(model, inst, s, sc, r, y, theta, epigraph=s != objective_scenario)
         for s, sc in enumerate(scenarios)
@@ -274,7 +277,9 @@ def engagement_model(
         model.set_objective({theta: np.ones(1)})
     else:
         b = blocks[objective_scenario]
-        model.set_objective({b.z: inst.class_value[b.missile_class][b.z_missile] * b.z_leak})
+        model.set_objective(
+            {b.z: inst.class_value[b.missile_class][b.z_missile] * b.z_leak / inst.value_scale}
+        )
     return model, blocks
 
 
@@ -311,8 +316,10 @@ def solve_engagement(
             Response(b.missile_class, leak, shots, float(inst.class_value[b.missile_class] @ leak))
         )
     proven = run.termination is Termination.OPTIMAL
-    bound = run.bound if run.bound is not None else float("-inf")
-    return DefenderSolution(plan_out, tuple(responses), float(run.objective), bound, proven)
+    bound = run.bound * inst.value_scale if run.bound is not None else float("-inf")
+    return DefenderSolution(
+        plan_out, tuple(responses), float(run.objective) * inst.value_scale, bound, proven
+    )
 
 
 def value_lost(inst: AdversaryInstance, plan: DefencePlan, scenario: Scenario) -> Response:

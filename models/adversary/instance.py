@@ -7,6 +7,7 @@ of them. Everything here is arrays and ids; geography stays in ``geodata`` / ``p
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -138,6 +139,15 @@ class AdversaryInstance:
         return np.asarray(self.value, float)[self.class_target]
 
     @cached_property
+    def value_scale(self) -> float:
+        """The largest class value, by which every model divides values.
+
+        HiGHS's absolute tolerances are then relative ones, whatever the unit of value (people).
+        """
+        top = float(np.max(self.class_value, initial=0.0))
+        return top if top > 0 else 1.0
+
+    @cached_property
     def kind_matrix(self) -> sp.csr_array:
         """``(Q, J)`` 0/1: row ``q`` selects the sites of kind ``q``."""
         n_j = self.n_sites
@@ -168,6 +178,40 @@ class AdversaryInstance:
             held = fc.max(axis=1).toarray().ravel() if fc.shape[1] else np.zeros(len(out))
             out = np.minimum(out, held)
         return out.astype(int)
+
+    def relevant(self) -> tuple[AdversaryInstance, np.ndarray, np.ndarray]:
+        """The instance without the sites and sensors that can never fire at any class.
+
+        Returns ``(instance, kept sites, kept sensors)`` (index arrays into this instance). Exact:
+        a site with no shot opportunity, or a sensor giving fire control for none, changes no
+        engagement; existing assets are kept (they count in every plan's cost).
+        """
+        ex_s = (
+            np.zeros(self.n_sites, bool) if self.existing_sites is None else np.asarray(self.existing_sites)
+        )
+        ex_k = np.zeros(self.n_sensors, bool) if self.existing_sensors is None else self.existing_sensors
+        sites = np.flatnonzero((np.bincount(self.shots.indices, minlength=self.n_sites) > 0) | ex_s)
+        sens = np.arange(0)
+        fc = None
+        if self.n_sensors:
+            used = np.asarray((self.fire_control > 0).sum(axis=0)).ravel() > 0
+            sens = np.flatnonzero(used | np.asarray(ex_k, bool))
+            fc = sp.csr_array(self.fire_control[:, sens])
+        remap = np.full(self.n_sites, -1)
+        remap[sites] = np.arange(len(sites))
+        shots = sp.csr_array((self.shots.data, remap[self.shots.indices], self.shots.indptr),
+                             shape=(self.n_classes, len(sites)))  # fmt: skip
+        pick = lambda a, idx: None if a is None else np.asarray(a)[idx]  # noqa: E731
+        inst = dataclasses.replace(
+            self, shots=shots, site_ids=tuple(self.site_ids[j] for j in sites),
+            site_cost=self.site_cost[sites], round_cost=self.round_cost[sites],
+            magazine=self.magazine[sites], site_kind=self.site_kind[sites],
+            sensor_ids=tuple(self.sensor_ids[k] for k in sens), sensor_cost=self.sensor_cost[sens],
+            track=None, fire_control=fc, site_type=pick(self.site_type, sites),
+            existing_sites=pick(self.existing_sites, sites),
+            existing_sensors=pick(self.existing_sensors, sens),
+        )  # fmt: skip
+        return inst, sites, sens
 
     def patterns(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         r"""Shot patterns :math:`\pi` of class ``c`` and their leak probabilities.

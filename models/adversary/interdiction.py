@@ -136,7 +136,7 @@ def _master(
     for r, cut in enumerate(cuts):
         n_t = len(cut.leak)
         w = model.add_vars(f"w@{r}", list(range(n_t)), ub=1.0)
-        v = inst.class_value[cut.missile_class]
+        v = inst.class_value[cut.missile_class] / inst.value_scale
         model.add_constraints(f"response_cut@{r}", [r], {eta: np.ones(1), w: -v}, ub=0.0)
         hit = cut.leak < 1.0
         rows = np.flatnonzero(hit)
@@ -159,7 +159,7 @@ def _master(
     lost_sensors = np.zeros(inst.n_sensors, bool)
     lost_sensors[sensors[dv[len(sites) :]]] = True
     bound = run.bound if run.bound is not None else float(run.objective)
-    return lost_sites, lost_sensors, float(bound)
+    return lost_sites, lost_sensors, float(bound) * inst.value_scale
 
 
 def interdict(
@@ -221,21 +221,33 @@ class FortifiedPlan:
 
 
 def fortified_plan(
-    inst: AdversaryInstance, design: Raid, k: int, *, max_iterations: int = 50
+    inst: AdversaryInstance,
+    design: Raid,
+    k: int,
+    *,
+    max_iterations: int = 50,
+    time_limit_s: float | None = None,
 ) -> FortifiedPlan:
-    """The plan minimising the design raid's damage after the worst loss of ``k`` assets."""
+    """The plan minimising the design raid's damage after the worst loss of ``k`` assets.
+
+    With ``time_limit_s`` the masters stop at the limit (the gap to their bound is reported).
+    """
+    from models.adversary.robust import master_options
+
     t0 = time.perf_counter()
     scen = [Scenario(design)]
     best: tuple[DefencePlan, Interdiction] | None = None
     lower, it = 0.0, 0
     while it < max_iterations:
         it += 1
-        master = solve_engagement(inst, scen)
+        master = solve_engagement(inst, scen, options=master_options(time_limit_s, t0))
         lower = max(lower, master.bound)
         worst = interdict(inst, master.plan, design, k)
         if best is None or worst.value_lost < best[1].value_lost:
             best = (master.plan, worst)
         if best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
+            break
+        if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             break
         scen.append(Scenario(design, worst.lost_sites, worst.lost_sensors))
     assert best is not None

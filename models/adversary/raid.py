@@ -151,17 +151,30 @@ def _cut(
     start = np.concatenate([[0], np.cumsum(limits)[:-1]])
     for c, s in enumerate(slots):
         k = min(len(s), limits[c])
-        coef[start[c] : start[c] + k] = s[:k]
+        if k:
+            coef[start[c] : start[c] + k] = s[:k]
     return coef * inst.class_value[ranks]
 
 
 def _master(
-    inst: AdversaryInstance, n_missiles: int, limits: np.ndarray, ranks: np.ndarray, cuts: list[np.ndarray]
+    inst: AdversaryInstance,
+    n_missiles: int,
+    limits: np.ndarray,
+    ranks: np.ndarray,
+    open_cls: np.ndarray,
+    open_cap: np.ndarray,
+    cuts: list[np.ndarray],
 ) -> tuple[np.ndarray, float]:
-    """Solve the attacker's master problem; return (missiles per class, bound)."""
-    n_u = int(limits.sum())
+    """Solve the attacker's master problem; return (missiles per class, bound).
+
+    Ranks ``u`` cover the classes the plan can engage; a class it cannot engage loses its value
+    per missile in every response, so those classes enter as integer counts ``o`` (one per
+    launch area: the most valuable such class dominates the others of its area).
+    """
+    n_u, n_o = int(limits.sum()), len(open_cls)
     model = LinearModel("worst_raid", Sense.MAXIMIZE)
     u = model.add_vars("u", list(range(n_u)), kind=VarKind.BINARY)
+    o = model.add_vars("open", open_cls.tolist(), kind=VarKind.INTEGER, ub=open_cap.astype(float))
     eta = model.add_vars("eta", ["eta"], lb=0.0)
     model.set_objective({eta: np.ones(1)})
     first = np.concatenate([[0], np.cumsum(limits)[:-1]])
@@ -175,20 +188,58 @@ def _master(
             shape=(len(chain), n_u),
         )
         model.add_constraints("rank_order", chain.tolist(), {u: d}, ub=0.0)
-    area = inst.class_area[ranks]
-    inv = sp.csr_array((np.ones(n_u), (area, np.arange(n_u))), shape=(len(inst.area_names), n_u))
-    model.add_constraints("inventory", list(inst.area_names), {u: inv}, ub=np.asarray(inst.inventory, float))
-    model.add_constraints("raid_size", ["raid_size"], {u: np.ones(n_u)}, lb=n_missiles, ub=n_missiles)
-    cut = sp.csr_array(-np.vstack(cuts))
+    n_a = len(inst.area_names)
+    inv_u = sp.csr_array((np.ones(n_u), (inst.class_area[ranks], np.arange(n_u))), shape=(n_a, n_u))
+    inv_o = sp.csr_array((np.ones(n_o), (inst.class_area[open_cls], np.arange(n_o))), shape=(n_a, n_o))
     model.add_constraints(
-        "response_cut", list(range(len(cuts))), {eta: np.ones((len(cuts), 1)), u: cut}, ub=0.0
+        "inventory", list(inst.area_names), {u: inv_u, o: inv_o}, ub=np.asarray(inst.inventory, float)
+    )
+    model.add_constraints(
+        "raid_size", ["raid_size"], {u: np.ones(n_u), o: np.ones(n_o)}, lb=n_missiles, ub=n_missiles
+    )
+    n_r = len(cuts)
+    cut = sp.csr_array(-np.vstack(cuts) / inst.value_scale)
+    v_open = np.tile(inst.class_value[open_cls] / inst.value_scale, (n_r, 1))
+    model.add_constraints(
+        "response_cut", list(range(n_r)), {eta: np.ones((n_r, 1)), u: cut, o: -v_open}, ub=0.0
     )
     run = HighsEngine().solve(model, EXACT)
     if run.values is None:
         raise AdversaryError(f"no laydown of {n_missiles} missiles fits ({run.raw_status})")
-    counts = np.bincount(ranks, weights=run.values[u.cols], minlength=inst.n_classes)
+    counts = np.bincount(ranks, weights=run.values[u.cols], minlength=inst.n_classes).astype(float)
+    counts[open_cls] += run.values[o.cols]
     bound = run.bound if run.bound is not None else float(run.objective)
-    return np.round(counts).astype(int), float(bound)
+    return np.round(counts).astype(int), float(bound) * inst.value_scale
+
+
+def _open_classes(inst: AdversaryInstance, engaged: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Per launch area, the most valuable class the plan cannot engage (if any)."""
+    out = []
+    for a in range(len(inst.area_names)):
+        cand = np.flatnonzero(~engaged & (inst.class_area == a) & (limits > 0))
+        if len(cand):
+            out.append(cand[np.argmax(inst.class_value[cand])])
+    return np.asarray(out, int)
+
+
+def _seed_cuts(
+    inst: AdversaryInstance,
+    plan: DefencePlan,
+    limits: np.ndarray,
+    ranks: np.ndarray,
+    engaged: np.ndarray,
+    count: int,
+) -> list[np.ndarray]:
+    """Responses to concentrated raids on the most valuable engaged classes (valid, strong cuts)."""
+    cuts = []
+    for c in [c for c in np.argsort(-inst.class_value, kind="stable") if engaged[c]][:count]:
+        counts = np.zeros(inst.n_classes, int)
+        counts[c] = limits[c]
+        resp = value_lost(inst, plan, Scenario(Raid(counts)))
+        used = np.asarray(resp.shots.sum(axis=0)).ravel()
+        slots = fill_leftover(inst, plan, used, resp.class_leaks(inst.n_classes), limits)
+        cuts.append(_cut(inst, slots, limits, ranks))
+    return cuts
 
 
 def worst_case_raid(
@@ -198,25 +249,31 @@ def worst_case_raid(
     *,
     max_iterations: int = 500,
     time_limit_s: float | None = None,
-    cuts: list[np.ndarray] | None = None,
+    seeds: int = 6,
 ) -> WorstRaid:
     """The laydown of ``n_missiles`` that loses the most expected value against ``plan``.
 
-    Solved exactly by the cutting plane of the module docstring; ``cuts`` (rank coefficients
-    from earlier calls on the same plan and raid size) may seed it. Stopped by
-    ``max_iterations`` or ``time_limit_s``, the best laydown found is returned with its gap.
+    Solved exactly by the cutting plane of the module docstring, seeded with the responses to
+    ``seeds`` concentrated raids. Stopped by ``max_iterations`` or ``time_limit_s``, the best
+    laydown found is returned with its gap.
     """
     check_raid_size(inst, n_missiles)
     t0 = time.perf_counter()
-    limits = rank_limits(inst, n_missiles)
+    allowed = inst.allowed(plan.sites, plan.sensors)
+    engaged = np.bincount(inst.pair_class, weights=allowed > 0, minlength=inst.n_classes) > 0
+    full = rank_limits(inst, n_missiles)
+    limits = np.where(engaged, full, 0)
     ranks = np.repeat(np.arange(inst.n_classes), limits)
-    cuts = list(cuts or []) + [inst.class_value[ranks]]  # no shots at all: every missile leaks
+    open_cls = _open_classes(inst, engaged, full)
+    open_cap = full[open_cls]
+    cuts = [inst.class_value[ranks]]  # no shots at all: every missile leaks
+    cuts += _seed_cuts(inst, plan, limits, ranks, engaged, seeds)
     best: tuple[float, Raid, np.ndarray] | None = None
     bound = float("inf")
     it = 0
     while it < max_iterations:
         it += 1
-        counts, bound = _master(inst, n_missiles, limits, ranks, cuts)
+        counts, bound = _master(inst, n_missiles, limits, ranks, open_cls, open_cap, cuts)
         raid = Raid(counts)
         resp = value_lost(inst, plan, Scenario(raid))
         if best is None or resp.value_lost > best[0]:

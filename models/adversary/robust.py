@@ -40,9 +40,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.adversary.engagement import Scenario, solve_engagement
+from models.adversary.engagement import EXACT, Scenario, solve_engagement
 from models.adversary.instance import AdversaryInstance, DefencePlan, Raid
 from models.adversary.raid import TOL, WorstRaid, worst_case_raid
+from models.result import SolveOptions
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +91,9 @@ def robust_plan(
     """The plan minimising the worst-case expected value lost to ``n_missiles`` missiles.
 
     ``start`` seeds the master with raids (e.g. the worst raid against the nominal plan);
-    ``design`` breaks ties among min–max plans by the loss to the design raid.
+    ``design`` breaks ties among min–max plans by the loss to the design raid. With
+    ``time_limit_s`` the masters are stopped at the limit; the plan returned is then the best
+    found, its worst case exact, with the gap to the masters' proven lower bound.
     """
     t0 = time.perf_counter()
     raids: list[Raid] = list(start or [])
@@ -98,11 +101,8 @@ def robust_plan(
     lower, it = 0.0, 0
     while it < max_iterations:
         it += 1
-        master = (
-            solve_engagement(inst, [Scenario(r) for r in raids])
-            if raids
-            else solve_engagement(inst, [Scenario(Raid(np.zeros(inst.n_classes, int)))])
-        )
+        scen = [Scenario(r) for r in raids] or [Scenario(Raid(np.zeros(inst.n_classes, int)))]
+        master = solve_engagement(inst, scen, options=master_options(time_limit_s, t0))
         lower = max(lower, master.bound)
         worst = worst_case_raid(inst, master.plan, n_missiles)
         if best is None or worst.value_lost < best[1].value_lost:
@@ -110,15 +110,24 @@ def robust_plan(
         if best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
             break
         if any((r.counts == worst.raid.counts).all() for r in raids):
-            break  # bounds meet up to the solver's tolerance
-        raids.append(worst.raid)
+            break  # proven (bounds meet up to the solver's tolerance), or a time-limited master
         if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             break
+        raids.append(worst.raid)
     assert best is not None
     plan, worst = best
-    if design is not None and raids:
+    stopped = time_limit_s is not None and time.perf_counter() - t0 > time_limit_s
+    if design is not None and raids and not stopped:
         plan, worst = _polish(inst, raids, design, plan, worst, n_missiles)
     return RobustPlan(plan, worst, min(lower, worst.value_lost), it, time.perf_counter() - t0, tuple(raids))
+
+
+def master_options(time_limit_s: float | None, t0: float) -> SolveOptions:
+    """Exact master solves, within what is left of the time limit (its bound stays valid)."""
+    if time_limit_s is None:
+        return EXACT
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    return SolveOptions(time_limit_s=left, mip_rel_gap=EXACT.mip_rel_gap, threads=1, seed=0)
 
 
 def _polish(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -231,3 +233,23 @@ def test_adapter_agrees_with_the_engagement_milp() -> None:
     assert ours.objective == pytest.approx(i11.expected_value_lost, abs=1e-6)
     fixed = value_lost(adv, plan_from_engagement(i11.plan), Scenario(design)).value_lost
     assert fixed == pytest.approx(i11.expected_value_lost, abs=1e-6)
+
+
+def test_relevant_drops_idle_assets_and_keeps_every_value() -> None:
+    inst = random_instance(2, sensors=2, budget=99.0, per_pair=True)
+    wide = dataclasses.replace(
+        inst,
+        shots=sp.hstack([inst.shots, sp.csr_array((inst.n_classes, 1))]).tocsr(),
+        site_ids=(*inst.site_ids, "idle"),
+        site_cost=np.r_[inst.site_cost, 1.0],
+        round_cost=np.r_[inst.round_cost, 1.0],
+        magazine=np.r_[inst.magazine, 2],
+        site_kind=np.r_[inst.site_kind, 0],
+    )
+    small, sites, _sensors = wide.relevant()
+    assert small.site_ids == inst.site_ids and list(sites) == [0, 1]
+    plan = DefencePlan.full(small, np.ones(2, bool), np.ones(small.n_sensors, bool))
+    full_plan = DefencePlan(np.r_[plan.sites, True], np.r_[plan.rounds, 2], np.ones(2, bool))
+    assert worst_case_raid(small, plan, 3).value_lost == pytest.approx(
+        worst_case_raid(wide, full_plan, 3).value_lost
+    )
