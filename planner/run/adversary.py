@@ -134,8 +134,11 @@ def _targets(problem: CoverageProblem, design_targets: np.ndarray, top: int | No
 
 def adversary_instance(
     scenario: Scenario, problem: CoverageProblem, outcome: Any
-) -> tuple[AdversaryInstance, Raid]:
-    """Every track to the attacker's targets through the kill chain; the design raid's classes."""
+) -> tuple[AdversaryInstance, Raid, DefencePlan]:
+    """Every track to the attacker's targets through the kill chain; the design raid; the plan.
+
+    Sites and sensors that can fire at none of the attacker's classes are left out (exact).
+    """
     from planner.run.engagement import Raid as Threats
     from planner.run.engagement import build_instance
 
@@ -161,7 +164,10 @@ def adversary_instance(
     pos = np.full(len(tracks.area), -1)
     pos[sel] = np.arange(len(sel))
     design = Raid(np.bincount(cls[pos[outcome.raid.track]], minlength=adv.n_classes))
-    return adv, design
+    full = plan_from_engagement(outcome.plan)
+    adv, sites, sensors = adv.relevant()
+    chosen = DefencePlan(full.sites[sites], full.rounds[sites], full.sensors[sensors])
+    return adv, design, chosen
 
 
 def _figures(inst: AdversaryInstance, plan: DefencePlan, design: Raid, worst: Any) -> PlanFigures:
@@ -182,8 +188,7 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
     t0 = time.perf_counter()
     spec = scenario.adversary
     say("Adversary: threat classes through the kill chain")
-    inst, design = adversary_instance(scenario, problem, outcome)
-    chosen = plan_from_engagement(outcome.plan)
+    inst, design, chosen = adversary_instance(scenario, problem, outcome)
     sizes = spec.raid_sizes or (design.size,)
     worst, solved = [], []
     for n in sizes:
@@ -197,7 +202,8 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
     robust = None
     if spec.robust_plan:
         say(f"Adversary: min-max plan against {sizes[0]} missiles")
-        r = robust_plan(inst, sizes[0], design=design, start=[first.raid], max_iterations=spec.max_iterations)
+        r = robust_plan(inst, sizes[0], design=design, start=[first.raid], max_iterations=spec.max_iterations,
+                        time_limit_s=spec.time_limit_s)  # fmt: skip
         fig = _figures(inst, r.plan, design, r.worst)
         robust = PlanFigures(**{**fig.__dict__, "gap": r.gap, "iterations": r.iterations,
                                 "time_s": round(r.time_s, 3)})  # fmt: skip
@@ -209,7 +215,8 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
     fort = None
     if spec.fortify_k:
         say(f"Adversary: plan best under any {spec.fortify_k} losses")
-        f = fortified_plan(inst, design, spec.fortify_k, max_iterations=spec.max_iterations)
+        f = fortified_plan(inst, design, spec.fortify_k, max_iterations=spec.max_iterations,
+                           time_limit_s=spec.time_limit_s)  # fmt: skip
         fort = {"k": f.k, "sites": [inst.site_ids[j] for j in np.flatnonzero(f.plan.sites)],
                 "sensors": [inst.sensor_ids[k] for k in np.flatnonzero(f.plan.sensors)],
                 "cost_musd": f.plan.cost(inst), "value_lost_after_losses": f.worst.value_lost,

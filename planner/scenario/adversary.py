@@ -35,6 +35,9 @@ class Adversary(BaseModel):
     """Also find the plan best under any ``fortify_k`` losses (0: skip; small k only)."""
     max_iterations: int = Field(default=40, ge=1, le=1000)
     """Most iterations of each decomposition; stopped early, the gap is reported."""
+    time_limit_s: float = Field(default=120.0, gt=0)
+    """Time limit of the robust and of the fortified plan's decomposition each; stopped early,
+    the best plan found is reported with its exact worst case and the gap to the proven bound."""
 
     @field_validator("missiles")
     @classmethod
