@@ -130,8 +130,14 @@ def intercept_windows(
     max_slant_km: ArrayLike,
     reaction_s: ArrayLike,
     assess_s: ArrayLike,
+    boost_end_s: ArrayLike | None = None,
+    boost_layer: ArrayLike | None = None,
 ) -> Windows:
-    """Intercept windows of every track against every site (each parameter scalar or per site)."""
+    r"""Intercept windows of every track against every site (each parameter scalar or per site).
+
+    With ``boost_end_s`` (per track) and ``boost_layer`` (per site, bool), a boost-layer site
+    intercepts only while the missile boosts (:math:`\tau_i \le` boost end), any other only after.
+    """
     slon = np.atleast_1d(np.asarray(site_lon, dtype=float))
     slat = np.atleast_1d(np.asarray(site_lat, dtype=float))
 
@@ -146,6 +152,9 @@ def intercept_windows(
     h = tracks.alt_km.ravel()[p]
     dist = slant_km(d, 0.0, h)
     ok = (h >= lo[s]) & (h <= hi[s]) & (dist <= rmax[s])
+    if boost_end_s is not None:
+        in_boost = tracks.time_s.ravel()[p] <= np.asarray(boost_end_s, dtype=float)[p // n_smp]
+        ok &= in_boost == np.broadcast_to(np.asarray(boost_layer, dtype=bool), slon.shape)[s]
     s, p, dist = s[ok], p[ok], dist[ok]
     tau = tracks.time_s.ravel()[p]
     launch = tau - dist / u[s]

@@ -108,6 +108,37 @@ def kill_levels(lam: np.ndarray, n_max: int, limit: int = LEVEL_LIMIT) -> KillLe
     return KillLevels(levels, alpha, mu, done, bool(secant), float(weights.min(initial=0.0)))
 
 
+def dominated_sensors(inst: EngagementInstance) -> np.ndarray:
+    r"""Sensors another sensor replaces at no more cost with at least as many shots everywhere.
+
+    :math:`s` is dominated by :math:`r` when :math:`c^s_r \le c^s_s` and :math:`f_{pr} \ge f_{ps}` for
+    every pair (ties: the lower index stays). Fixing :math:`z_s = 0` loses no plan's value:
+    swap :math:`s` for :math:`r`. Existing sensors are never dropped.
+    """
+    n_s = inst.n_sensors
+    fc = inst.fire_control
+    if fc is None or n_s < 2:
+        return np.zeros(n_s, bool)
+    ok = np.ones((n_s, n_s), bool)  # ok[s, r]: r covers s at every level
+    for k in range(1, int(fc.data.max(initial=0)) + 1):
+        b = sp.csr_array((fc >= k).astype(np.float64))
+        inter = (b.T @ b).toarray()
+        ok &= inter >= np.asarray(b.sum(axis=0)).ravel()[:, None] - 0.5
+    c = inst.sensor_cost
+    idx = np.arange(n_s)
+    strict = ~ok.T  # r strictly better somewhere than s when s does not cover r
+    better = ok & (
+        (c[None, :] < c[:, None]) | ((c[None, :] == c[:, None]) & (strict | (idx[None, :] < idx[:, None])))
+    )
+    np.fill_diagonal(better, False)
+    return better.any(axis=1) & ~inst.existing_sensors
+
+
+def value_scale(inst: EngagementInstance) -> float:
+    """Largest value: ``leak`` is measured in it so the rows stay well scaled (populations ~1e7)."""
+    return float(inst.v.max(initial=0.0)) or 1.0
+
+
 def _threat_shots(inst: EngagementInstance) -> np.ndarray:
     n = np.asarray(inst.max_shots.sum(axis=1)).ravel()
     return n if inst.shots_per_threat_max is None else np.minimum(n, inst.shots_per_threat_max)
@@ -123,7 +154,7 @@ def _leak_cuts(
     k = np.tile(np.arange(n_k), n_t)
     ids, lb, rows_l, rows_b, cols_b, vals_b, w_all = [], [], [], [], [], [], []
     for q, o in enumerate(opts):
-        w = inst.v[t] * (1.0 if o == NO_BOOST else inst.boost_survival[o, t])
+        w = inst.v[t] / value_scale(inst) * (1.0 if o == NO_BOOST else inst.boost_survival[o, t])
         w_all.append(w)
         ids += [(int(a), int(c), int(o)) for a, c in zip(t, k, strict=True)]
         base = q * t.size
@@ -216,7 +247,13 @@ def engagement(
     blocks = {
         Y: m.add_vars(Y, inst.site_ids, kind=VarKind.BINARY, lb=y_lb, ub=y_ub),
         R: m.add_vars(R, inst.site_ids, kind=VarKind.INTEGER, lb=r_lb, ub=r_ub),
-        Z: m.add_vars(Z, inst.sensor_ids, kind=VarKind.BINARY, lb=z_lb, ub=z_ub),
+        Z: m.add_vars(
+            Z,
+            inst.sensor_ids,
+            kind=VarKind.BINARY,
+            lb=z_lb,
+            ub=z_ub if fixed is not None else np.where(dominated_sensors(inst), 0.0, 1.0),
+        ),  # fmt: skip
         B: m.add_vars(B, inst.boost_ids, kind=VarKind.BINARY, lb=b_lb, ub=b_ub),
         X: m.add_vars(X, list(zip(tp.tolist(), jp.tolist(), strict=True)), kind=VarKind.INTEGER, ub=n_p),
         L: m.add_vars(L, inst.threat_ids, lb=0.0, ub=float(kl.levels[-1]) if kl.secant else np.inf),
@@ -266,7 +303,7 @@ def engagement(
         m.add_constraints(TYPE_MAX, list(inst.type_names), {blocks[Y]: types}, ub=inst.type_max.astype(float))
         if n_o:
             m.add_constraints(BOOST_ONE, ["boost_one"], {blocks[B]: np.ones(n_o)}, ub=1.0)
-    m.set_objective({blocks[LEAK]: np.ones(n_t)})
+    m.set_objective({blocks[LEAK]: np.full(n_t, value_scale(inst))})
     return m, kl
 
 

@@ -66,6 +66,10 @@ class PlanRun:
     versions: dict[str, str] = field(default_factory=versions)
     cost_sharing: Any = None
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
+    engagement: Any = None
+    """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
+    adversary: Any = None
+    """The adversary who reads the plan (:class:`planner.run.adversary.AdversaryOutcome`), ``None`` without."""
 
     @property
     def x(self) -> np.ndarray:
@@ -207,6 +211,8 @@ class PlanRun:
             "threats": self._threat_summary(),
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
+            **({"engagement": self.engagement.to_json()} if self.engagement is not None else {}),
+            **({"adversary": self.adversary.to_json()} if self.adversary is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -293,11 +299,24 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         say("Cost sharing")
         shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
     t4 = time.perf_counter()
+    outcome = None
+    if scenario.threats is not None and scenario.threats.engagement is not None:
+        from planner.run.leakage import run_engagement
+
+        outcome = run_engagement(scenario, problem, say)
+    adversary = None
+    if scenario.adversary is not None and outcome is not None:
+        from planner.run.adversary import run_adversary
+
+        adversary = run_adversary(scenario, problem, outcome, say)
+    t5 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "total_s": round(t4 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t5 - t4, 3),
+             "total_s": round(t5 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None, cost_sharing=shares)
+                   source=str(source) if source is not None else None, cost_sharing=shares,
+                   engagement=outcome, adversary=adversary)
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -324,13 +343,22 @@ def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
     """The cost-share report section and allocations table of a run (nothing when skipped)."""
     cs = run.cost_sharing
     if cs is None:
-        return {}
+        return {"sections": _adversary_sections(run)} if run.adversary is not None else {}
     from reports.costshare import costshare_section
 
     alloc = cs.allocations_frame()
     section = costshare_section(cs.summary(), alloc, cs.whatif, cs.coalitions,
                                 weight_label=cs.weight_label)
-    return {"sections": (section,), "allocations": alloc}
+    return {"sections": (section, *_adversary_sections(run)), "allocations": alloc}
+
+
+def _adversary_sections(run: PlanRun) -> tuple[Any, ...]:
+    """The adversary report section of a run (none without ``adversary:``)."""
+    if run.adversary is None:
+        return ()
+    from reports.adversary import adversary_section
+
+    return (adversary_section(run.adversary.to_json()),)
 
 
 def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:

@@ -8,6 +8,8 @@ parameter of a scenario.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -55,6 +57,15 @@ class Adversary(BaseModel):
         if value is not None and any(n < 0 for n in value.values()):
             raise ValueError("inventories must be non-negative")
         return value
+
+    def check(self, threats: Any) -> None:
+        """Raise unless the scenario has a kill chain and every inventory names a launch area."""
+        if threats is None or getattr(threats, "engagement", None) is None:
+            raise ValueError("adversary needs threats.engagement (the kill chain the attacker reads)")
+        names = {a.name for a in threats.launch_areas}
+        unknown = sorted(set(self.inventory or {}) - names)
+        if unknown:
+            raise ValueError(f"adversary.inventory names unknown launch areas {unknown}; known: {sorted(names)}")
 
     @property
     def raid_sizes(self) -> tuple[int, ...]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.errors import InputError
 from planner.scenario.adversary import Adversary
+from planner.scenario.threats import Engagement
 
 SCHEMA_VERSION = 1
 
@@ -276,6 +277,8 @@ class Threats(StrictModel):
     """Samples along each track."""
     engage: Literal["any", "all"] = "any"
     """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
+    engagement: Engagement | None = None
+    """A raid against the kill chain (optional): plan, leakage curve, Monte Carlo check."""
 
 
 class SolverSettings(StrictModel):
@@ -423,6 +426,8 @@ class Scenario(StrictModel):
         for r in need:
             if r not in roles and "both" not in roles:
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
+        if self.adversary is not None:
+            self.adversary.check(self.threats)
         return self
 
     @property
