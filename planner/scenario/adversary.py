@@ -65,7 +65,9 @@ class Adversary(BaseModel):
         names = {a.name for a in threats.launch_areas}
         unknown = sorted(set(self.inventory or {}) - names)
         if unknown:
-            raise ValueError(f"adversary.inventory names unknown launch areas {unknown}; known: {sorted(names)}")
+            raise ValueError(
+                f"adversary.inventory names unknown launch areas {unknown}; known: {sorted(names)}"
+            )
 
     @property
     def raid_sizes(self) -> tuple[int, ...]:
