@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.adversary.engagement import EXACT, Scenario, solve_engagement
-from models.adversary.instance import AdversaryInstance, DefencePlan, Raid
+from models.adversary.instance import AdversaryError, AdversaryInstance, DefencePlan, Raid
 from models.adversary.raid import TOL, WorstRaid, worst_case_raid
 from models.result import SolveOptions
 
@@ -117,8 +117,13 @@ def robust_plan(
     assert best is not None
     plan, worst = best
     stopped = time_limit_s is not None and time.perf_counter() - t0 > time_limit_s
-    if design is not None and raids and not stopped:
-        plan, worst = _polish(inst, raids, design, plan, worst, n_missiles)
+    if (
+        design is not None
+        and raids
+        and not stopped
+        and best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost))
+    ):
+        plan, worst = _polish(inst, raids, design, plan, worst, n_missiles, master_options(time_limit_s, t0))
     return RobustPlan(plan, worst, min(lower, worst.value_lost), it, time.perf_counter() - t0, tuple(raids))
 
 
@@ -137,12 +142,20 @@ def _polish(
     plan: DefencePlan,
     worst: WorstRaid,
     n_missiles: int,
+    options: SolveOptions,
 ) -> tuple[DefencePlan, WorstRaid]:
     """Among plans no worse on the raids seen, the one losing least to the design raid."""
     cap = worst.value_lost * (1 + TOL) + TOL
-    sol = solve_engagement(
-        inst, [Scenario(r) for r in raids] + [Scenario(design)], theta_max=cap, objective_scenario=len(raids)
-    )
+    try:
+        sol = solve_engagement(
+            inst,
+            [Scenario(r) for r in raids] + [Scenario(design)],
+            options=options,
+            theta_max=cap,
+            objective_scenario=len(raids),
+        )
+    except AdversaryError:  # out of time before HiGHS found a plan: keep the min-max plan
+        return plan, worst
     check = worst_case_raid(inst, sol.plan, n_missiles)
     if check.value_lost <= cap:
         return sol.plan, check

@@ -26,7 +26,6 @@ from models.adversary import (
 from models.adversary.adapter import from_engagement, plan_from_engagement
 from models.adversary.engagement import Scenario as Loss
 from models.adversary.engagement import value_lost
-from planner.errors import InputError
 from planner.problem.build import CoverageProblem
 from planner.scenario.schema import Scenario
 
@@ -133,11 +132,15 @@ def _targets(problem: CoverageProblem, design_targets: np.ndarray, top: int | No
 
 
 def adversary_instance(
-    scenario: Scenario, problem: CoverageProblem, outcome: Any
-) -> tuple[AdversaryInstance, Raid, DefencePlan]:
-    """Every track to the attacker's targets through the kill chain; the design raid; the plan.
+    scenario: Scenario, problem: CoverageProblem, assets: Any, geometry: Any, design_threats: Any
+) -> tuple[AdversaryInstance, Raid, np.ndarray, np.ndarray]:
+    """Every track to the attacker's targets through the kill chain, and the design raid.
 
-    Sites and sensors that can fire at none of the attacker's classes are left out (exact).
+    ``assets`` and ``geometry`` are the engagement stage's kill chain
+    (:func:`planner.run.engagement.chain_assets`, :func:`~planner.run.engagement.chain_geometry`),
+    ``design_threats`` its design raid. Sites and sensors that can fire at none of the
+    attacker's classes are left out (exact); returns the instance, the design raid over its
+    classes, and the kept sites and sensors (indices into the engagement instance's).
     """
     from planner.run.engagement import Raid as Threats
     from planner.run.engagement import build_instance
@@ -145,29 +148,24 @@ def adversary_instance(
     spec = scenario.adversary
     tracks = problem.tracks
     weight = problem.demand["weight"].to_numpy(float)
-    targets = _targets(problem, outcome.raid.target, spec.targets)
+    targets = _targets(problem, design_threats.target, spec.targets)
     n_t = tracks.n_targets
     sel = np.flatnonzero(np.isin(np.arange(len(tracks.area)) % n_t, targets))
     every = Threats(sel, tracks.area[sel], sel % n_t, weight[sel % n_t])
-    inst = build_instance(scenario, problem, outcome.assets, outcome.geometry, every)
+    inst = build_instance(scenario, problem, assets, geometry, every)
     names = tuple(tracks.area_names)
-    sizes = spec.raid_sizes or (outcome.raid.size,)
+    sizes = spec.raid_sizes or (design_threats.size,)
     inventory = np.full(len(names), max(sizes))
     for area, n in (spec.inventory or {}).items():
-        if area not in names:
-            raise InputError(f"unknown launch area; known: {', '.join(names)}",
-                             field="adversary.inventory", value=area)  # fmt: skip
-        inventory[names.index(area)] = n
+        inventory[names.index(area)] = n  # names checked by the schema
     ids = problem.demand["name"].astype(str).to_numpy() if "name" in problem.demand else \
         problem.demand["demand_id"].astype(str).to_numpy()  # fmt: skip
     adv, cls = from_engagement(inst, names, tuple(ids), inventory)
     pos = np.full(len(tracks.area), -1)
     pos[sel] = np.arange(len(sel))
-    design = Raid(np.bincount(cls[pos[outcome.raid.track]], minlength=adv.n_classes))
-    full = plan_from_engagement(outcome.plan)
+    design = Raid(np.bincount(cls[pos[design_threats.track]], minlength=adv.n_classes))
     adv, sites, sensors = adv.relevant()
-    chosen = DefencePlan(full.sites[sites], full.rounds[sites], full.sensors[sensors])
-    return adv, design, chosen
+    return adv, design, sites, sensors
 
 
 def _figures(inst: AdversaryInstance, plan: DefencePlan, design: Raid, worst: Any) -> PlanFigures:
@@ -188,7 +186,10 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
     t0 = time.perf_counter()
     spec = scenario.adversary
     say("Adversary: threat classes through the kill chain")
-    inst, design, chosen = adversary_instance(scenario, problem, outcome)
+    inst, design, sites, sensors = adversary_instance(scenario, problem, outcome.assets, outcome.geometry,
+                                                      outcome.raid)  # fmt: skip
+    full = plan_from_engagement(outcome.plan)
+    chosen = DefencePlan(full.sites[sites], full.rounds[sites], full.sensors[sensors])
     sizes = spec.raid_sizes or (design.size,)
     worst, solved = [], []
     for n in sizes:

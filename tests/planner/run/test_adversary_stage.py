@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models.adversary import Raid, Scenario, worst_case_raid
+from models.adversary import DefencePlan, Raid, Scenario, worst_case_raid
 from models.adversary.engagement import value_lost
 from planner import parse_scenario, run_scenario
 from planner.errors import InputError
@@ -80,7 +80,11 @@ def test_design_raid_agrees_with_the_engagement_stage(run) -> None:
 
 
 def test_worst_laydown_recomputed_independently(run) -> None:
-    inst, _design, chosen = adversary_instance(run.scenario, run.problem, run.engagement)
+    e = run.engagement
+    inst, _design, sites, sensors = adversary_instance(
+        run.scenario, run.problem, e.assets, e.geometry, e.raid
+    )
+    chosen = DefencePlan(e.plan.sites[sites], e.plan.rounds[sites], e.plan.sensors[sensors])
     w = worst_case_raid(inst, chosen, 4)
     a = run.summary()["adversary"]
     assert w.value_lost == pytest.approx(a["worst_case_value_lost"])
