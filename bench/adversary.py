@@ -53,7 +53,8 @@ def main() -> None:
         t2 = time.perf_counter()
         worst = worst_case_raid(inst, nominal, n)
         t3 = time.perf_counter()
-        rob = robust_plan(inst, n, design=design, start=[worst.raid], time_limit_s=args.time_limit)
+        rob = robust_plan(inst, n, design=design, start=[worst.raid], incumbent=(nominal, worst),
+                          time_limit_s=args.time_limit)  # fmt: skip
         t4 = time.perf_counter()
         e_nom = value_lost(inst, nominal, Loss(design)).value_lost
         e_rob = value_lost(inst, rob.plan, Loss(design)).value_lost

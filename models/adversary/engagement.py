@@ -73,13 +73,14 @@ class DefenderSolution:
 
 
 def _plan_blocks(
-    model: LinearModel, inst: AdversaryInstance, plan: DefencePlan | None
+    model: LinearModel, inst: AdversaryInstance, plan: DefencePlan | None, sensors: np.ndarray | None = None
 ) -> tuple[VarBlock, VarBlock, VarBlock]:
     mag = inst.magazine.astype(float)
     if plan is None:
         x = model.add_vars("x", list(inst.site_ids), kind=VarKind.BINARY)
         r = model.add_vars("rounds", list(inst.site_ids), kind=VarKind.INTEGER, ub=mag)
-        y = model.add_vars("sensor", list(inst.sensor_ids), kind=VarKind.BINARY)
+        y_ub = 1.0 if sensors is None else np.asarray(sensors, float)
+        y = model.add_vars("sensor", list(inst.sensor_ids), kind=VarKind.BINARY, ub=y_ub)
     else:
         xs, rs, ys = (
             np.asarray(plan.sites, float),
@@ -225,6 +226,7 @@ def engagement_model(
     *,
     theta_max: float | None = None,
     objective_scenario: int | None = None,
+    sensors: np.ndarray | None = None,
 ) -> tuple[LinearModel, list[_Blocks]]:
     r"""The defender's plan and shots against a set of scenarios, worst scenario minimised.
 
@@ -262,10 +264,11 @@ def engagement_model(
     With ``plan`` the plan blocks are fixed (the defender's best response); ``theta_max`` and
     ``objective_scenario`` turn it into the second, lexicographic stage: among plans whose worst
     scenario is at most ``theta_max``, the least loss in scenario ``objective_scenario`` (which
-    is then left out of the worst case).
+    is then left out of the worst case). ``sensors`` masks the sensors a plan may build (e.g.
+    :meth:`~models.adversary.instance.AdversaryInstance.undominated_sensors`).
     """
     model = LinearModel("engagement", Sense.MINIMIZE)
-    x, r, y = _plan_blocks(model, inst, plan)
+    x, r, y = _plan_blocks(model, inst, plan, sensors)
     theta = model.add_vars(
         "theta", ["theta"], lb=0.0, ub=np.inf if theta_max is None else theta_max / inst.value_scale
     )
@@ -288,7 +291,7 @@ def solve_engagement(
     scenarios: list[Scenario],
     plan: DefencePlan | None = None,
     options: SolveOptions = EXACT,
-    **kwargs: float | int | None,
+    **kwargs: float | int | np.ndarray | None,
 ) -> DefenderSolution:
     """Build and solve :func:`engagement_model`; read back the plan and every response.
 

@@ -179,6 +179,28 @@ class AdversaryInstance:
             out = np.minimum(out, held)
         return out.astype(int)
 
+    def undominated_sensors(self) -> np.ndarray:
+        """Mask of sensors not dominated by another (exact for plans that lose no sensor).
+
+        Sensor ``s`` is dominated by ``s'`` when ``s'`` costs no more and allows at least as many
+        shots at every pair (ties: the lower index stays). Existing sensors are kept.
+        """
+        keep = np.ones(self.n_sensors, bool)
+        if not self.n_sensors:
+            return keep
+        f = self.fire_control.toarray()
+        cost = np.asarray(self.sensor_cost, float)
+        idx = np.arange(self.n_sensors)
+        for s in idx:
+            geq = np.all(f >= f[:, [s]], axis=0) & (cost <= cost[s])
+            strict = np.any(f > f[:, [s]], axis=0) | (cost < cost[s]) | (idx < s)
+            # a strict partial order (ties broken by index): every dominated sensor has an
+            # undominated one above it, so all of them can go at once
+            keep[s] = not np.any(geq & strict & (idx != s))
+        if self.existing_sensors is not None:
+            keep |= np.asarray(self.existing_sensors, bool)
+        return keep
+
     def relevant(self) -> tuple[AdversaryInstance, np.ndarray, np.ndarray]:
         """The instance without the sites and sensors that can never fire at any class.
 

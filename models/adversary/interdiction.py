@@ -170,10 +170,12 @@ def interdict(
     *,
     cuts: list[_Cut] | None = None,
     max_iterations: int = 500,
+    stop_above: float | None = None,
 ) -> Interdiction:
     """The ``k`` assets of ``plan`` whose loss raises the design raid's expected damage most.
 
-    ``cuts`` (a list, extended in place) carries responses between calls on the same plan.
+    ``cuts`` (a list, extended in place) carries responses between calls on the same plan;
+    the search stops early once a loss set costs more than ``stop_above``.
     """
     cuts = cuts if cuts is not None else []
     if not cuts:
@@ -187,6 +189,8 @@ def interdict(
         if best is None or resp.value_lost > best[0]:
             best = (resp.value_lost, ls, lk)
         if bound - best[0] <= TOL * max(1.0, abs(bound)):
+            break
+        if stop_above is not None and best[0] > stop_above:
             break
         cuts.append(_cut_of(inst, resp))
     assert best is not None
@@ -242,13 +246,15 @@ def fortified_plan(
         it += 1
         master = solve_engagement(inst, scen, options=master_options(time_limit_s, t0))
         lower = max(lower, master.bound)
-        worst = interdict(inst, master.plan, design, k)
-        if best is None or worst.value_lost < best[1].value_lost:
+        above = master.objective + TOL * max(1.0, abs(master.objective))
+        worst = interdict(inst, master.plan, design, k, stop_above=above)
+        if worst.gap <= TOL and (best is None or worst.value_lost < best[1].value_lost):
             best = (master.plan, worst)
-        if best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
+        if best is not None and best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
             break
         if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             break
         scen.append(Scenario(design, worst.lost_sites, worst.lost_sensors))
-    assert best is not None
+    if best is None:  # stopped before any plan's worst loss was proven: prove the last one's
+        best = (master.plan, interdict(inst, master.plan, design, k))
     return FortifiedPlan(k, best[0], best[1], min(lower, best[1].value_lost), it, time.perf_counter() - t0)

@@ -250,12 +250,14 @@ def worst_case_raid(
     max_iterations: int = 500,
     time_limit_s: float | None = None,
     seeds: int = 6,
+    stop_above: float | None = None,
 ) -> WorstRaid:
     """The laydown of ``n_missiles`` that loses the most expected value against ``plan``.
 
     Solved exactly by the cutting plane of the module docstring, seeded with the responses to
-    ``seeds`` concentrated raids. Stopped by ``max_iterations`` or ``time_limit_s``, the best
-    laydown found is returned with its gap.
+    ``seeds`` concentrated raids. Stopped by ``max_iterations`` or ``time_limit_s``, or as
+    soon as a laydown loses more than ``stop_above``, the best laydown found is returned with
+    its gap.
     """
     check_raid_size(inst, n_missiles)
     t0 = time.perf_counter()
@@ -279,6 +281,8 @@ def worst_case_raid(
         if best is None or resp.value_lost > best[0]:
             best = (resp.value_lost, raid, resp.missile_leak)
         if bound - best[0] <= TOL * max(1.0, abs(bound)):
+            break
+        if stop_above is not None and best[0] > stop_above:
             break
         used = np.asarray(resp.shots.sum(axis=0)).ravel()
         slots = fill_leftover(inst, plan, used, resp.class_leaks(inst.n_classes), limits)

@@ -85,36 +85,45 @@ def robust_plan(
     *,
     design: Raid | None = None,
     start: list[Raid] | None = None,
+    incumbent: tuple[DefencePlan, WorstRaid] | None = None,
     max_iterations: int = 50,
     time_limit_s: float | None = None,
 ) -> RobustPlan:
     """The plan minimising the worst-case expected value lost to ``n_missiles`` missiles.
 
     ``start`` seeds the master with raids (e.g. the worst raid against the nominal plan);
-    ``design`` breaks ties among min–max plans by the loss to the design raid. With
-    ``time_limit_s`` the masters are stopped at the limit; the plan returned is then the best
-    found, its worst case exact, with the gap to the masters' proven lower bound.
+    ``incumbent`` is a plan with its proven worst raid (e.g. the nominal plan), the answer if
+    nothing better is proven; ``design`` breaks ties among min–max plans by the loss to the
+    design raid. With ``time_limit_s`` the masters are stopped at the limit; the plan returned
+    is then the best found, its worst case exact, with the gap to the masters' proven bound.
+
+    The subproblem need not be solved to the end while it finds a raid beating the master's
+    value (that raid is a violated scenario, Zeng and Zhao's rule); it is solved to a proof only
+    when no such raid exists, which then proves the plan optimal.
     """
     t0 = time.perf_counter()
     raids: list[Raid] = list(start or [])
-    best: tuple[DefencePlan, WorstRaid] | None = None
+    best: tuple[DefencePlan, WorstRaid] | None = incumbent
+    keep = inst.undominated_sensors()  # no sensor is lost here: dominated ones never help
     lower, it = 0.0, 0
     while it < max_iterations:
         it += 1
         scen = [Scenario(r) for r in raids] or [Scenario(Raid(np.zeros(inst.n_classes, int)))]
-        master = solve_engagement(inst, scen, options=master_options(time_limit_s, t0))
+        master = solve_engagement(inst, scen, options=master_options(time_limit_s, t0), sensors=keep)
         lower = max(lower, master.bound)
-        worst = worst_case_raid(inst, master.plan, n_missiles)
-        if best is None or worst.value_lost < best[1].value_lost:
+        above = master.objective + TOL * max(1.0, abs(master.objective))
+        worst = worst_case_raid(inst, master.plan, n_missiles, stop_above=above)
+        if worst.proven and (best is None or worst.value_lost < best[1].value_lost):
             best = (master.plan, worst)
-        if best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
+        if best is not None and best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
             break
         if any((r.counts == worst.raid.counts).all() for r in raids):
-            break  # proven (bounds meet up to the solver's tolerance), or a time-limited master
+            break  # a time-limited master returned a plan no better on the raids it has
         if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             break
         raids.append(worst.raid)
-    assert best is not None
+    if best is None:  # stopped before any plan's worst case was proven: prove the last one's
+        best = (master.plan, worst_case_raid(inst, master.plan, n_missiles))
     plan, worst = best
     stopped = time_limit_s is not None and time.perf_counter() - t0 > time_limit_s
     if (
@@ -153,6 +162,7 @@ def _polish(
             options=options,
             theta_max=cap,
             objective_scenario=len(raids),
+            sensors=inst.undominated_sensors(),
         )
     except AdversaryError:  # out of time before HiGHS found a plan: keep the min-max plan
         return plan, worst

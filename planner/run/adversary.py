@@ -203,7 +203,8 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
     robust = None
     if spec.robust_plan:
         say(f"Adversary: min-max plan against {sizes[0]} missiles")
-        r = robust_plan(inst, sizes[0], design=design, start=[first.raid], max_iterations=spec.max_iterations,
+        r = robust_plan(inst, sizes[0], design=design, start=[first.raid], incumbent=(chosen, first),
+                        max_iterations=spec.max_iterations,
                         time_limit_s=spec.time_limit_s)  # fmt: skip
         fig = _figures(inst, r.plan, design, r.worst)
         robust = PlanFigures(**{**fig.__dict__, "gap": r.gap, "iterations": r.iterations,

@@ -253,3 +253,14 @@ def test_relevant_drops_idle_assets_and_keeps_every_value() -> None:
     assert worst_case_raid(small, plan, 3).value_lost == pytest.approx(
         worst_case_raid(wide, full_plan, 3).value_lost
     )
+
+
+def test_dominated_sensors_never_change_the_min_max() -> None:
+    inst = random_instance(4, sensors=3, budget=12.0, per_pair=True)
+    fc = inst.fire_control.toarray()
+    fc[:, 2] = np.minimum(fc[:, 0], fc[:, 2])  # sensor 2 allows no more than sensor 0 ...
+    inst = dataclasses.replace(inst, fire_control=sp.csr_array(fc), sensor_cost=np.array([1.0, 1.0, 1.0]))
+    keep = inst.undominated_sensors()
+    assert not keep[2] and keep[0]  # ... at the same cost: dominated
+    rob = robust_plan(inst, 2)
+    assert rob.upper_bound == pytest.approx(min(worst_raid_value(inst, p, 2) for p in plans(inst)), abs=1e-7)
