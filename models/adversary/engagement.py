@@ -150,6 +150,7 @@ def _scenario_blocks(
     inst: AdversaryInstance,
     s: int,
     sc: Scenario,
+    x: VarBlock,
     r: VarBlock,
     y: VarBlock,
     theta: VarBlock,
@@ -190,6 +191,11 @@ def _scenario_blocks(
         (np.ones(n_n), (n_missile * n_q + inst.site_kind[n_site], np.arange(n_n))), shape=(n_t * n_q, n_n)
     )
     model.add_constraints(f"kind_shots@{s}", list(range(n_t * n_q)), {z: link_z, n: link_n}, lb=0.0, ub=0.0)
+    # Redundant with the magazines for integer plans, but r <= R x alone lets the LP relaxation
+    # build a sliver of a site and fire a whole salvo from it.
+    at_site = sp.csr_array((-n_ub, (np.arange(n_n), n_site)), shape=(n_n, inst.n_sites))
+    eye_n = sp.eye_array(n_n, format="csr")
+    model.add_constraints(f"site_open@{s}", list(range(n_n)), {n: eye_n, x: at_site}, ub=0.0)
     use = sp.csr_array((np.ones(n_n), (n_site, np.arange(n_n))), shape=(inst.n_sites, n_n))
     model.add_constraints(
         f"rounds@{s}", list(inst.site_ids), {n: use, r: -sp.eye_array(inst.n_sites, format="csr")}, ub=0.0
@@ -243,7 +249,8 @@ def engagement_model(
         & \textstyle\sum_\pi z^s_{t\pi} = 1 & \forall s, t & \quad (\texttt{one\_pattern@s}) \\
         & \textstyle\sum_{j: q(j) = q} n^s_{tj} = \sum_\pi \pi_q z^s_{t\pi}
             & \forall s, t, q & \quad (\texttt{kind\_shots@s}) \\
-        & 0 \le n^s_{tj} \le s_{c(t)j}\,(1 - \delta^s_j) & \forall s, t, j \\
+        & 0 \le n^s_{tj} \le s_{c(t)j}\,(1 - \delta^s_j)\, x_j & \forall s, t, j
+            & \quad (\texttt{site\_open@s}) \\
         & \textstyle\sum_{t} n^s_{tj} \le r_j & \forall s, j & \quad (\texttt{rounds@s}) \\
         & n^s_{tj} \le (l - 1) + (s_{c(t)j} - l + 1) \sum_{k: f_{c(t)jk} \ge l}
             (1 - \delta^s_k) y_k
@@ -273,7 +280,7 @@ def engagement_model(
         "theta", ["theta"], lb=0.0, ub=np.inf if theta_max is None else theta_max / inst.value_scale
     )
     blocks = [
-        _scenario_blocks(model, inst, s, sc, r, y, theta, epigraph=s != objective_scenario)
+        _scenario_blocks(model, inst, s, sc, x, r, y, theta, epigraph=s != objective_scenario)
         for s, sc in enumerate(scenarios)
     ]
     if objective_scenario is None:
