@@ -96,8 +96,89 @@ def damage_chart(summary: dict[str, Any], *, dpi: int = 110) -> bytes | None:
     return buf.getvalue()
 
 
-def adversary_section(summary: dict[str, Any]) -> ReportSection:
-    """Return the "An adversary who reads the plan" section from ``summary.json["adversary"]``."""
+def _laydown_points(points: Any, laydown: dict[str, dict[str, int]]) -> tuple[Any, list[int]]:
+    missiles: dict[str, int] = {}
+    for per in laydown.values():
+        for target, n in per.items():
+            missiles[target] = missiles.get(target, 0) + n
+    hit = points[points["name"].astype(str).isin(missiles)].drop_duplicates("name")
+    return hit, [missiles[str(n)] for n in hit["name"]]
+
+
+def adversary_map(
+    partners: Any, sites: Any, points: Any, summary: dict[str, Any], *, dpi: int = 110
+) -> bytes:
+    """Map: the nominal and robust plans' interceptor sites, and where each one's worst raid lands.
+
+    ``partners`` (polygons), ``sites`` (``site_id``) and ``points`` (``name``) are GeoDataFrames
+    in EPSG:4326; drawn in a Lambert azimuthal equal-area projection centred on the partners.
+    """
+    c = partners.to_crs("EPSG:6933").union_all().centroid
+    lon0, lat0 = (float(v) for v in _lonlat_6933(c))
+    crs = f"+proj=laea +lat_0={lat0:.3f} +lon_0={lon0:.3f} +datum=WGS84 +units=m"
+    fig = Figure(figsize=(8.0, 5.0), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    partners.to_crs(crs).plot(ax=ax, color="#eeeeee", edgecolor="#999999", linewidth=0.5)
+    styles = (
+        ("nominal_plan", "#8c8c8c", "o", "none", "#d62728"),
+        ("robust_plan", "#1f5fa8", "o", None, "#ff7f0e"),
+    )
+    for key, colour, marker, face, hit_colour in styles:
+        plan = summary.get(key)
+        if not plan:
+            continue
+        chosen = sites[sites["site_id"].astype(str).isin(plan["sites"])].to_crs(crs)
+        ax.scatter(
+            chosen.geometry.x,
+            chosen.geometry.y,
+            s=28,
+            marker=marker,
+            linewidths=1.2,
+            facecolors=face or colour,
+            edgecolors=colour,
+            label=f"{key.split('_')[0]} plan sites",
+            zorder=3,
+        )
+        hit, n = _laydown_points(points, plan.get("worst_case_laydown") or {})
+        if len(hit):
+            g = hit.to_crs(crs)
+            ax.scatter(
+                g.geometry.x,
+                g.geometry.y,
+                s=[40 + 25 * k for k in n],
+                marker="X",
+                color=hit_colour,
+                label=f"worst raid on the {key.split('_')[0]} plan",
+                zorder=4,
+            )
+            for x, y, name, k in zip(g.geometry.x, g.geometry.y, g["name"], n, strict=True):
+                ax.annotate(f"{name} ({k})", (x, y), fontsize=7, xytext=(5, dy), textcoords="offset points")
+    ax.set_axis_off()
+    ax.legend(frameon=False, fontsize=7, loc="lower left")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _lonlat_6933(point: Any) -> tuple[float, float]:
+    """Longitude and latitude of a point given in EPSG:6933 (the partners' equal-area centroid)."""
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:6933", "EPSG:4326", always_xy=True)
+    return t.transform(point.x, point.y)
+
+
+def _data_url(png: bytes | None) -> str | None:
+    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def adversary_section(summary: dict[str, Any], map_png: bytes | None = None) -> ReportSection:
+    """Return the "An adversary who reads the plan" section from ``summary.json["adversary"]``.
+
+    ``map_png`` (from :func:`adversary_map`) is shown when given.
+    """
     design = as_float(summary.get("design_raid_value_lost"))
     worst = as_float(summary.get("worst_case_value_lost"))
     rob, price = summary.get("robust_plan"), summary.get("price_of_robustness") or {}
@@ -113,7 +194,8 @@ def adversary_section(summary: dict[str, Any]) -> ReportSection:
         "robust": plans_table(summary["nominal_plan"], rob) if rob else None,
         "price_value": _value(price.get("value_lost")), "price_cost": musd(price.get("cost_musd")),
         "saved": _value(price.get("worst_case_saved")),
-        "chart": None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        "chart": _data_url(png),
+        "map": _data_url(map_png),
         "losses": losses_table(summary["interdiction"], design) if summary.get("interdiction") else None,
         "fortified": None if not fort else (
             f"The plan best under any {fort['k']} loss(es) costs {musd(fort['cost_musd'])} M USD and loses "

@@ -69,7 +69,7 @@ class PlanRun:
     engagement: Any = None
     """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
     adversary: Any = None
-    """The adversary who reads the plan (:class:`planner.run.adversary.AdversaryOutcome`), ``None`` without."""
+    """The attacker who reads the plan (:class:`planner.run.adversary.AdversaryOutcome`), or ``None``."""
 
     @property
     def x(self) -> np.ndarray:
@@ -356,9 +356,13 @@ def _adversary_sections(run: PlanRun) -> tuple[Any, ...]:
     """The adversary report section of a run (none without ``adversary:``)."""
     if run.adversary is None:
         return ()
-    from reports.adversary import adversary_section
+    from reports.adversary import adversary_map, adversary_section
 
-    return (adversary_section(run.adversary.to_json()),)
+    summary = run.adversary.to_json()
+    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "geometry"]], geometry="geometry",
+                                crs="EPSG:4326")
+    png = adversary_map(partners, run.sites_frame(), run.points_frame(), summary)
+    return (adversary_section(summary, png),)
 
 
 def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:

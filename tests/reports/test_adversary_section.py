@@ -18,10 +18,11 @@ SUMMARY: dict[str, Any] = {
                       "time_s": 0.1}],
     "nominal_plan": {"sites": ["a", "b"], "sensors": ["r"], "rounds": 8, "cost_musd": 900.0,
                      "expected_value_lost": 1000.0, "worst_case_value_lost": 4200.0, "gap": 0.0,
-                     "iterations": 3},
+                     "iterations": 3, "worst_case_laydown": {"north": {"Toronto": 4, "<b>x</b>": 1},
+                                                              "west": {"Seattle": 1}}},
     "robust_plan": {"sites": ["a", "c"], "sensors": ["r"], "rounds": 10, "cost_musd": 950.0,
                     "expected_value_lost": 1300.0, "worst_case_value_lost": 2500.0, "gap": 0.0,
-                    "iterations": 4},
+                    "iterations": 4, "worst_case_laydown": {"north": {"Seattle": 6}}},
     "price_of_robustness": {"value_lost": 300.0, "cost_musd": 50.0, "worst_case_saved": 1700.0},
     "interdiction": [{"k": 1, "assets": ["r"], "value_lost": 3000.0},
                      {"k": 2, "assets": ["r", "a"], "value_lost": 3600.0}],
@@ -52,3 +53,26 @@ def test_section_without_robust_plan_or_losses() -> None:
     assert "nominal and robust" not in html and "Loss of assets" not in html
     assert damage_chart(s) is None
     assert "Toronto" in html
+
+
+def test_map_draws_both_plans_and_the_worst_targets() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from reports.adversary import adversary_map
+
+    partners = gpd.GeoDataFrame({"iso_a3": ["CAN"]}, geometry=[box(-100, 40, -70, 55)], crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["a", "b", "c"]},
+        geometry=[Point(-80, 44), Point(-90, 47), Point(-75, 50)],
+        crs="EPSG:4326",
+    )
+    points = gpd.GeoDataFrame(
+        {"name": ["Toronto", "Seattle", "<b>x</b>"]},
+        geometry=[Point(-79.4, 43.7), Point(-95, 45), Point(-72, 52)],
+        crs="EPSG:4326",
+    )
+    png = adversary_map(partners, sites, points, SUMMARY)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    html = adversary_section(SUMMARY, png).html
+    assert html.count("data:image/png;base64,") == 2
