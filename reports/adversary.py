@@ -121,10 +121,10 @@ def adversary_map(
     ax = fig.subplots()
     partners.to_crs(crs).plot(ax=ax, color="#eeeeee", edgecolor="#999999", linewidth=0.5)
     styles = (
-        ("nominal_plan", "#8c8c8c", "o", "none", "#d62728"),
-        ("robust_plan", "#1f5fa8", "o", None, "#ff7f0e"),
+        ("nominal_plan", "#8c8c8c", 70, "none", "#d62728", 4),  # a ring around a shared site
+        ("robust_plan", "#1f5fa8", 22, None, "#ff7f0e", -10),
     )
-    for key, colour, marker, face, hit_colour in styles:
+    for key, colour, size, face, hit_colour, dy in styles:
         plan = summary.get(key)
         if not plan:
             continue
@@ -132,8 +132,8 @@ def adversary_map(
         ax.scatter(
             chosen.geometry.x,
             chosen.geometry.y,
-            s=28,
-            marker=marker,
+            s=size,
+            marker="o",
             linewidths=1.2,
             facecolors=face or colour,
             edgecolors=colour,
