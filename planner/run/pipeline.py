@@ -82,6 +82,8 @@ class PlanRun:
     """The space interceptor layer (:class:`planner.run.space_interceptors.SpaceInterceptorResult`)."""
     schedule: Any = None
     """The build-out year by year (:class:`planner.run.schedule.ScheduleRun`), ``None`` without one."""
+    adversary: Any = None
+    """The attacker who reads the plan (:class:`planner.run.adversary.AdversaryOutcome`), or ``None``."""
 
     @property
     def x(self) -> np.ndarray:
@@ -239,6 +241,7 @@ class PlanRun:
             **({"space_interceptors": self.space_interceptors.to_json()}
                if self.space_interceptors is not None else {}),
             **({"schedule": self.schedule.to_json()} if self.schedule is not None else {}),
+            **({"adversary": self.adversary.to_json()} if self.adversary is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -349,6 +352,12 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
             outcome = run_engagement(scenario, problem, say)
         except InputError as err:
             raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t_adv = time.perf_counter()
+    adversary = None
+    if scenario.adversary is not None and outcome is not None:
+        from planner.run.adversary import run_adversary
+
+        adversary = run_adversary(scenario, problem, outcome, say)
     t5 = time.perf_counter()
     sbi = None
     if scenario.space_interceptors is not None:
@@ -373,12 +382,14 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     t7 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t5 - t4, 3),
+             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t_adv - t4, 3),
+             "adversary_s": round(t5 - t_adv, 3),
              "space_interceptors_s": round(t6 - t5, 3), "schedule_s": round(t7 - t6, 3),
              "total_s": round(t7 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
                    source=str(source) if source is not None else None, cost_sharing=shares,
-                   engagement=outcome, space_interceptors=sbi, schedule=sched)
+                   engagement=outcome, space_interceptors=sbi, schedule=sched,
+                   adversary=adversary)
 
 
 def plan_bundle(run: PlanRun) -> Any:

@@ -64,8 +64,25 @@ def schedule_report_section(run: PlanRun) -> Any:
     return schedule_section(sched, schedule_chart(sched))
 
 
-SECTION_BUILDERS: tuple[SectionBuilder, ...] = (cost_sharing_section, engagement_report_section,
-                                                space_interceptor_report_section, schedule_report_section)
+def adversary_report_section(run: PlanRun) -> Any:
+    """The attacker who reads the plan: worst-case raids, the robust plan, losses of assets."""
+    if run.adversary is None:
+        return None
+    import geopandas as gpd
+
+    from reports.adversary import adversary_map, adversary_section
+
+    summary = run.adversary.to_json()
+    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "geometry"]], geometry="geometry",
+                                crs="EPSG:4326")
+    png = adversary_map(partners, run.sites_frame(), run.points_frame(), summary)
+    return adversary_section(summary, png)
+
+
+SECTION_BUILDERS: tuple[SectionBuilder, ...] = (
+    cost_sharing_section, engagement_report_section, adversary_report_section,
+    space_interceptor_report_section, schedule_report_section,
+)
 """Builders of the optional sections, in page order."""
 
 

@@ -28,6 +28,7 @@ from pydantic import (
 
 from models.costshare.registry import rule_names
 from planner.errors import InputError
+from planner.scenario.adversary import Adversary
 from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
 from planner.scenario.schedule import Schedule
@@ -495,6 +496,9 @@ class Scenario(StrictModel):
     """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
     schedule: Schedule | None = None
     """A build-out year by year (optional): annual budgets, life cycles, milestones, yearly bills."""
+    adversary: Adversary | None = None
+    """An attacker who reads the plan (optional, needs ``threats.engagement``): worst-case raids,
+    the robust plan and its price, the loss of sites and sensors."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -520,6 +524,8 @@ class Scenario(StrictModel):
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
         if self.schedule is not None:
             self.schedule.check_names(tuple(names), tuple(codes))
+        if self.adversary is not None:
+            self.adversary.check(self.threats)
         return self
 
     @property
