@@ -201,6 +201,7 @@ def _scenario_blocks(
         f"rounds@{s}", list(inst.site_ids), {n: use, r: -sp.eye_array(inst.n_sites, format="csr")}, ub=0.0
     )
     if inst.n_sensors:
+        assert inst.fire_control is not None  # __post_init__ sets it whenever there are sensors
         alive = (
             np.ones(inst.n_sensors)
             if sc.lost_sensors is None
@@ -311,6 +312,7 @@ def solve_engagement(
     run = HighsEngine().solve(model, options)
     if run.values is None:
         raise AdversaryError(f"the engagement model has no solution ({run.raw_status})")
+    assert run.objective is not None  # an incumbent (values) comes with its objective
     v = run.values
     x = v[model.var("x").cols] > 0.5
     plan_out = DefencePlan(

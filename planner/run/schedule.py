@@ -221,6 +221,7 @@ def _milestones(
 def _builds(
     problem: CoverageProblem, inst: ScheduleInstance, funded: np.ndarray, sch: Schedule
 ) -> pd.DataFrame:
+    assert inst.existing is not None  # filled by ScheduleInstance.__post_init__
     idx = np.flatnonzero((funded >= 0) | inst.existing)
     rows = []
     for j in idx:
