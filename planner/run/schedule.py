@@ -183,7 +183,8 @@ def _solve(
     rules = plan_rules(scenario, problem)
     res = solve_schedule(inst, options, engine=s.engine, rules=rules, single_period_plan=single_plan)
     if res.x is None:
-        rows = [c["text"] for c in res.extra.get("diagnosis", {}).get("conflicts", []) if not c["bound"]]
+        conflicts = res.diagnosis.conflicts if res.diagnosis is not None else ()
+        rows = [c.text for c in conflicts if not c.is_bound]
         rows.sort(key=lambda text: "cover[" in text)  # budgets and milestones first, then points
         why = ("; ".join(rows[:4])) if rows else f"the solver stopped with no plan ({res.status})"
         raise InputError(f"no schedule satisfies the budgets and milestones: {why}", field="schedule")
@@ -372,7 +373,7 @@ def _assemble(
         "start_source": res.extra.get("start_source"),
         # The single-period plan scheduled greedily (None: it missed a milestone or a budget).
         "warm_start_objective": res.extra.get("heuristic_objective"),
-        "presolve": res.extra.get("presolve"),
+        "presolve": None if res.presolve is None else res.presolve.to_dict(),
         "variables": int(inst.n * inst.years),
         **times,
     }
