@@ -9,6 +9,7 @@ per raid (or per loss) scenario generated so far.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +22,14 @@ from models.result import SolveOptions, Termination
 EXACT = SolveOptions(time_limit_s=None, mip_rel_gap=1e-9, threads=1, seed=0)
 """Options of every inner solve: proven optimal (values are scaled to at most 1, so HiGHS's
 absolute gap of 1e-6 is a relative one); the decompositions' bounds rely on it."""
+
+
+class ModelKeywords(TypedDict, total=False):
+    """Keywords :func:`solve_engagement` passes on to :func:`engagement_model`."""
+
+    theta_max: float | None
+    objective_scenario: int | None
+    sensors: np.ndarray | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,7 +308,7 @@ def solve_engagement(
     scenarios: list[Scenario],
     plan: DefencePlan | None = None,
     options: SolveOptions = EXACT,
-    **kwargs: float | int | np.ndarray | None,
+    **kwargs: Unpack[ModelKeywords],
 ) -> DefenderSolution:
     """Build and solve :func:`engagement_model`; read back the plan and every response.
 
@@ -308,7 +317,7 @@ def solve_engagement(
     AdversaryError
         When HiGHS ends with no plan (an infeasible plan or budget).
     """
-    model, blocks = engagement_model(inst, scenarios, plan, **kwargs)  # type: ignore[arg-type]
+    model, blocks = engagement_model(inst, scenarios, plan, **kwargs)
     run = HighsEngine().solve(model, options)
     if run.values is None:
         raise AdversaryError(f"the engagement model has no solution ({run.raw_status})")

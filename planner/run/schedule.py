@@ -133,7 +133,7 @@ class ScheduleRun:
     def time_to_milestones(self) -> int | None:
         """First year from which every milestone holds (``None`` without milestones or if never)."""
         met = [m.first_year_met for m in self.milestones]
-        return None if not met or None in met else max(met)  # type: ignore[type-var]
+        return None if not met or None in met else max(m for m in met if m is not None)
 
     def to_json(self) -> dict[str, Any]:
         """``summary.json["schedule"]``."""
