@@ -83,7 +83,7 @@ def _main(version: Annotated[bool, flag(
 
 def flag(*names: str, **kwargs: object) -> object:
     """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
-    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]
+    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]  # kwargs passed through to typer
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
@@ -114,6 +114,25 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 
     scenario = load_scenario(path)
     return apply_cli_overrides(scenario, overrides or [], file=path)
+
+
+def _schedule_table(sc: dict) -> Table:
+    """The build-out year by year (constant M USD): budget, spending, defended share, core."""
+    rule = (sc.get("bills") or {}).get("reference_rule")
+    t = Table(show_edge=False, box=None, padding=(0, 1),
+              title=f"build-out, {sc['money']}; MILP {sc['solve']['status']}, "
+                    f"verified: {'yes' if sc['verification']['ok'] else 'NO'}")
+    for col in ("year", "budget", "spend", "defended", f"in core ({rule})" if rule else "core"):
+        t.add_column(col, justify="right")
+    for y in sc["years"]:
+        core = {True: "yes", False: "no " + "+".join(y["blocking_coalition"] or []), None: "-"}
+        t.add_row(str(y["year"]), f"{y['budget_musd']:,.0f}", f"{y['spend_musd']:,.0f}",
+                  f"{y['defended_share']:.1%}", core[y["core_ok"]])
+    tot = sc["lifecycle_totals"]
+    t.caption = (f"life cycle {tot['constant_musd']['total']:,.0f} (range {tot['range_musd']['low']:,.0f}"
+                 f"-{tot['range_musd']['high']:,.0f}), nominal {tot['nominal_musd']['total']:,.0f}; "
+                 f"every milestone holds from {sc['time_to_milestones'] or 'never'}")
+    return t
 
 
 @app.command()
@@ -162,7 +181,7 @@ def _assets_table(summary: dict) -> Table:
     t = Table(show_edge=False)
     for col, just in (("asset type", "left"), ("domain", "left"), ("role", "left"),
                       ("chosen", "right"), ("max", "right"), ("cost (M USD)", "right")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just)  # type: ignore[arg-type]  # "left"/"right": rich Literals
     for a in summary["per_asset_type"]:
         t.add_row(a["asset_type"], a["domain"], a["role"], str(a["chosen"]), str(a["max_count"]),
                   f"{a['cost_musd']:,.0f}")
@@ -222,7 +241,7 @@ def run(
     self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/ (with --set:
     OUT/<scenario name>--<hash>/), atomically; the folder is printed at the end.
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from planner.run.pipeline import run_scenario, write_run
 
@@ -243,7 +262,7 @@ def run(
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
                       TimeElapsedColumn(), console=progress_console, disable=not show,
                       transient=False) as progress:
-            current: list[int] = []
+            current: list[TaskID] = []
 
             def stage(msg: str) -> None:
                 lines(msg)
@@ -269,6 +288,8 @@ def run(
             console.print(_bills_table(summary["cost_sharing"]))
         if "engagement" in summary:
             _print_engagement(summary["engagement"])
+        if summary.get("schedule"):
+            console.print(_schedule_table(summary["schedule"]))
         gap = summary["gap"]
         console.print(f"status [bold]{summary['status']}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")

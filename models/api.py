@@ -103,6 +103,7 @@ def solve_layered(
         x_tb, how = break_ties(form, np.asarray(res.x, bool), red_inst.c, options, engine, config)
         res = replace(res, x=x_tb, extra={**res.extra, "tie_break": how,
                                           "tie_break_s": round(time.perf_counter() - t1, 3)})
+    assert res.x is not None  # checked above; tie-breaking keeps a plan
     x_full = red.expand(res.x)
     return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report)
 
@@ -184,6 +185,8 @@ def cover_value(
         return float(instance.c[x].sum())
     if formulation == "backup":
         return level_values(instance, x, np.array([theta, 1.0 - theta]))
+    if p is None:
+        raise ModelError("expected coverage needs p, each asset's probability of success")
     big_l = max(max_levels(instance) if levels is None else int(levels), 1)
     return level_values(instance, x, float(p) * (1.0 - float(p)) ** np.arange(big_l))
 
@@ -291,6 +294,7 @@ def _solve_decomposed(instance: CoverInstance, options: SolveOptions, warm_start
     solve = solve_max_cover_benders if method == "benders" else solve_max_cover_decomposed
     res = solve(red_inst, options, start=start, solver_options=solver_options)
     res = replace(res, build_time_s=build)
+    assert res.x is not None  # the decomposition always returns its incumbent plan
     x_full = red.expand(res.x)
     return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report,
                          formulation="max_cover", method=method)

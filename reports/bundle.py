@@ -115,6 +115,9 @@ class PlanBundle:
     layers
         Extra GeoPackage layers ``(name, frame)`` written to ``plan.gpkg`` (e.g. threat tracks
         and intercept points); each frame in EPSG:4326.
+    extra_files
+        Further files rendered by a report module (e.g. ``schedule.csv``), as ``(name, bytes)``
+        pairs, written into the same folder with the rest.
     """
 
     scenario_name: str
@@ -132,6 +135,7 @@ class PlanBundle:
     site_facts: pd.DataFrame | None = None
     partner_facts: pd.DataFrame | None = None
     layers: tuple[tuple[str, gpd.GeoDataFrame], ...] = ()
+    extra_files: tuple[tuple[str, bytes], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario_name, str) or not _SLUG.match(self.scenario_name):

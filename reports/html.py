@@ -359,7 +359,7 @@ def _layers(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             k.removesuffix("_weight").replace("_", " "),
             num(v),
-            pct(as_float(v) / total) if total and as_float(v) is not None else MISSING,
+            pct(x / total) if total and (x := as_float(v)) is not None else MISSING,
         )
         for k, v in layer.items()
     ]
@@ -440,7 +440,7 @@ def render_html(
         {"title": sec.title, "html": Markup(sec.html), "id": sec.anchor, "wide": sec.wide}
         for sec in (bundle.sections if sections is None else sections)
     ]
-    cs = s.get("cost_sharing") if isinstance(s.get("cost_sharing"), dict) else {}
+    cs = c if isinstance(c := s.get("cost_sharing"), dict) else {}
     context = {
         "title": bundle.title,
         "generated": when,

@@ -255,6 +255,8 @@ def write_outputs(
             (tmp / FILES["charts_png"]).write_bytes(charts_png)
         if bundle.allocations is not None:
             write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
+        for name, data in bundle.extra_files:
+            (tmp / name).write_bytes(data)
         if pdf:
             # The printed page has the static map: no need for the interactive one's script and data.
             printed = render_html(bundle, map_png=map_png, charts_png=charts_png, interactive=False)

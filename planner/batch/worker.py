@@ -78,10 +78,10 @@ def problem_hash(scenario: Scenario) -> str:
 
     Removed: ``name``, ``title``, ``description``, ``budget_musd``, the partners' budgets, every asset
     type's ``unit_cost_musd``, ``max_count`` and ``label``, ``requirement`` (applied when the
-    instance is packed) and ``solver``.
+    instance is packed), ``solver`` and ``schedule`` (years and life cycles do not move coverage).
     """
     d = scenario.model_dump(mode="json")
-    for k in ("name", "title", "description", "budget_musd", "requirement", "solver"):
+    for k in ("name", "title", "description", "budget_musd", "requirement", "solver", "schedule"):
         d.pop(k, None)
     d["partners"] = [{k: v for k, v in p.items() if k != "budget_musd"} for p in d["partners"]]
     d["asset_types"] = [{k: v for k, v in a.items() if k not in ("unit_cost_musd", "max_count", "label")}

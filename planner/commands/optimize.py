@@ -200,6 +200,7 @@ def optimize_from_files(
                    if f is None]
         if missing:
             raise InputError(f"missing {', '.join(missing)} (or give --orlib-scp)", file="optimize")
+        assert sites is not None and demand is not None and coverage is not None  # none missing
         inst = load_csv_instance(Path(sites), Path(demand), Path(coverage), type_max=type_max)
 
     if form != "min_cost" and budget is None and count is None:

@@ -28,8 +28,11 @@ from pydantic import (
 
 from models.costshare.registry import rule_names
 from planner.errors import InputError
+from planner.scenario.adversary import Adversary
 from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
+from planner.scenario.schedule import Schedule
+from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
 from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
 from planner.scenario.threats import Engagement
@@ -287,6 +290,13 @@ class SpaceAsset(_AssetBase):
             raise ValueError("constellations lists a pattern twice")
         return value
 
+    @field_validator("role")
+    @classmethod
+    def _sensor_only(cls, value: str) -> str:
+        if value != "sensor":
+            raise ValueError(INTERCEPTOR_ROLE_REFUSED.format(role=value))
+        return value
+
 
 AssetType = Annotated[LandAsset | SeaAsset | SpaceAsset, Field(discriminator="domain")]
 
@@ -373,7 +383,7 @@ class SolverSettings(StrictModel):
 
 SHARE_RULES: tuple[str, ...] = rule_names()
 # The registry is the one vocabulary of rules; a Literal built from it keeps the JSON Schema's enum.
-ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]
+ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]  # built at import: mypy cannot see it
 
 
 class JointPlanSettings(StrictModel):
@@ -482,6 +492,13 @@ class Scenario(StrictModel):
         """Whether overrides changed the scenario its file gives (``False`` when not from a file)."""
         origin = (self.__pydantic_private__ or {}).get("_origin")  # None: unpickled from an older version
         return origin is not None and origin != self.digest()
+    space_interceptors: SpaceInterceptors | None = None
+    """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
+    schedule: Schedule | None = None
+    """A build-out year by year (optional): annual budgets, life cycles, milestones, yearly bills."""
+    adversary: Adversary | None = None
+    """An attacker who reads the plan (optional, needs ``threats.engagement``): worst-case raids,
+    the robust plan and its price, the loss of sites and sensors."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -505,6 +522,10 @@ class Scenario(StrictModel):
         for r in need:
             if r not in roles and "both" not in roles:
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
+        if self.schedule is not None:
+            self.schedule.check_names(tuple(names), tuple(codes))
+        if self.adversary is not None:
+            self.adversary.check(self.threats)
         return self
 
     @property
