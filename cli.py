@@ -208,10 +208,12 @@ def _print_engagement(e: dict) -> None:
     """Expected leakers of the design raid and the leakage curve, one line per raid size."""
     mc = e["monte_carlo"]
     lo, hi = mc["ci99"]
+    sv = e["solve"]
+    gap = "" if sv["gap"] is None else f", gap {sv['gap']:.1%}"
     console.print(f"design raid of {e['design_raid_size']}: expected leakers "
                   f"[bold]{e['expected_leakers']:.2f}[/bold], engaged {e['engaged']}, expected defeated "
                   f"{e['expected_defeated']:.2f}; Monte Carlo {mc['expected_leakers']:.2f} "
-                  f"(99% CI {lo:.2f}-{hi:.2f})")
+                  f"(99% CI {lo:.2f}-{hi:.2f}); engagement MILP {sv['termination']}{gap}")
     curve = ", ".join(f"{p['raid_size']}: {p['expected_leakers']:.1f}" for p in e["raid_curve"])
     console.print(f"leakage curve (raid: expected leakers) {curve}; first magazine empty at "
                   f"{e['saturation_raid_size'] or 'none of these sizes'}", markup=False)

@@ -110,7 +110,8 @@ def pyomo_model(inst: EngagementInstance, boost: int) -> Any:
     m.S, m.P = pyo.RangeSet(0, inst.n_sensors - 1), pyo.RangeSet(0, tp.size - 1)
     m.O, m.K = pyo.RangeSet(0, inst.n_boost - 1), pyo.RangeSet(0, kl.alpha.size - 1)
     m.y = pyo.Var(m.J, domain=pyo.Binary)
-    m.r = pyo.Var(m.J, domain=pyo.NonNegativeIntegers, bounds=lambda m, j: (0, int(inst.magazine[j])))
+    useful = np.minimum(inst.magazine, np.bincount(jp, weights=n_p, minlength=inst.n_sites)).astype(int)
+    m.r = pyo.Var(m.J, domain=pyo.NonNegativeIntegers, bounds=lambda m, j: (0, int(useful[j])))
     m.z = pyo.Var(m.S, domain=pyo.Binary)
     m.b = pyo.Var(m.O, domain=pyo.Binary)
     m.x = pyo.Var(m.P, domain=pyo.NonNegativeIntegers, bounds=lambda m, p: (0, int(n_p[p])))
@@ -134,7 +135,7 @@ def pyomo_model(inst: EngagementInstance, boost: int) -> Any:
 
     m.fire_control = pyo.Constraint(levels, rule=fire)
     m.magazine = pyo.Constraint(m.J, rule=lambda m, j: sum(m.x[p] for p in pairs_of_j[j]) <= m.r[j])
-    m.stock = pyo.Constraint(m.J, rule=lambda m, j: m.r[j] <= int(inst.magazine[j]) * m.y[j])
+    m.stock = pyo.Constraint(m.J, rule=lambda m, j: m.r[j] <= int(useful[j]) * m.y[j])
     m.salvo = pyo.Constraint(
         m.T, rule=lambda m, t: sum(m.x[p] for p in pairs_of_t[t]) <= inst.shots_per_threat_max
     )
