@@ -21,7 +21,7 @@ NATURAL_EARTH_ATTRIBUTION = "Made with Natural Earth. Free vector and raster map
 
 PARTNER_COLUMNS = ("iso_a3", "name", "geometry")
 SITE_COLUMNS = (
-    "site_id", "asset_type", "domain", "role", "cost_musd", "sensor_range_km",
+    "site_id", "asset_type", "domain", "role", "cost_musd", "sensor_reach_km",
     "engagement_range_km", "partner", "chosen", "geometry",
 )  # fmt: skip
 CONSTELLATION_COLUMNS = (
@@ -82,8 +82,8 @@ class PlanBundle:
     sites
         Ground and sea candidate sites: ``site_id``, ``asset_type``, ``domain`` (``'land'``/``'sea'``),
         ``role`` (``'sensor'``, ``'interceptor'``, ``'sensor+interceptor'``), ``cost_musd``,
-        ``sensor_range_km`` and ``engagement_range_km`` (NaN where not applicable), ``partner``
-        (``iso_a3``, ``''`` at sea), ``chosen`` (bool), Point ``geometry``.
+        ``sensor_reach_km`` (min(range, line of sight)) and ``engagement_range_km`` (NaN where not
+        applicable), ``partner`` (``iso_a3``, ``''`` at sea), ``chosen`` (bool), Point ``geometry``.
     constellations
         Space options: ``site_id``, ``asset_type``, ``pattern`` (Walker ``'53:24/3/1'``),
         ``altitude_km``, ``n_satellites``, ``cost_musd``, ``role``, ``chosen``. May be an empty frame

@@ -144,7 +144,7 @@ def chosen_sites_table(bundle: PlanBundle) -> Table:
     """Return the chosen land and sea sites, by asset type then site id."""
     table = Table(
         ["Site", "Asset type", "Domain", "Role", "Partner", "Lon", "Lat",
-         "Sensor range (km)", "Engagement (km)", "Cost (M USD)"],
+         "Sensor reach (km)", "Engagement (km)", "Cost (M USD)"],
         ["l", "l", "l", "l", "l", "r", "r", "r", "r", "r"],
     )  # fmt: skip
     chosen = bundle.chosen_sites
@@ -154,7 +154,7 @@ def chosen_sites_table(bundle: PlanBundle) -> Table:
         table.rows.append([
             Cell(_text(r.site_id), "code"), Cell(_text(r.asset_type)), Cell(_text(r.domain)),
             Cell(_text(r.role)), Cell(_site_partner(r.domain, r.partner)), Cell(num(g.x, 3)),
-            Cell(num(g.y, 3)), Cell(num(r.sensor_range_km)), Cell(num(r.engagement_range_km)),
+            Cell(num(g.y, 3)), Cell(num(r.sensor_reach_km)), Cell(num(r.engagement_range_km)),
             Cell(musd(r.cost_musd)),
         ])  # fmt: skip
     return table

@@ -152,7 +152,7 @@ def map_data(bundle: PlanBundle) -> dict[str, Any]:
         [-180, -80, 180, 80]
     pad = 15.0
     rings = _rings(chosen, "engagement_range_km", "engagement", styles) + \
-        _rings(chosen, "sensor_range_km", "sensor", styles) if len(chosen) else []
+        _rings(chosen, "sensor_reach_km", "sensor", styles) if len(chosen) else []
     return {
         "land": _land(bundle, (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)),
         "partners": _partners(bundle), "rings": rings, "sites": sites, "candidates": cands,

@@ -470,7 +470,7 @@ def _draw_panel(
     handles: list[Any] = []
     if len(chosen):
         eng, eng_types = _chosen_rings(chosen, "engagement_range_km", to_map)
-        sen, sen_types = _chosen_rings(chosen, "sensor_range_km", to_map)
+        sen, sen_types = _chosen_rings(chosen, "sensor_reach_km", to_map)
         if eng:
             cols = [styles[t][0] for t in eng_types]
             ax.add_collection(

@@ -77,8 +77,8 @@ class CoverageProblem:
     def sites_frame(self, chosen: np.ndarray | None = None) -> gpd.GeoDataFrame:
         """Ground and sea candidate sites as points, with a ``chosen`` flag (all False by default)."""
         s = self.sites.assign(chosen=np.zeros(len(self.sites), bool) if chosen is None else chosen)
-        ground = s[s["domain"] != "space"].rename(columns={"sensor_reach_km": "sensor_range_km"})
-        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_range_km",
+        ground = s[s["domain"] != "space"]
+        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_reach_km",
                 "engagement_range_km", "partner", "chosen"]
         return gpd.GeoDataFrame(ground[cols].reset_index(drop=True),
                                 geometry=gpd.points_from_xy(ground["lon"], ground["lat"]),
@@ -296,7 +296,7 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
                          value=asset.candidates.spacing_km)
     n = len(lon)
     is_sensor = asset.role in ("sensor", "both")
-    is_int = asset.role in ("interceptor", "both")
+    is_interceptor = asset.role in ("interceptor", "both")
     ids = [f"{asset.name}:{i:04d}" for i in range(n_grid)] + [
         f"{asset.name}:existing:{e.name or k}" for k, e in enumerate(asset.existing_sites)]
     return pd.DataFrame({
@@ -309,7 +309,7 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
         "lat": lat,
         "partner": owner,
         "sensor_reach_km": sensor_reach_km(asset) if is_sensor else np.nan,
-        "engagement_range_km": asset.engagement_range_km if is_int else np.nan,
+        "engagement_range_km": asset.engagement_range_km if is_interceptor else np.nan,
         "pattern": "",
         "altitude_km": np.nan,
         "n_satellites": 0,
@@ -478,21 +478,21 @@ def build_problem(scenario: Scenario, stage: Stage | None = None,
     for k, asset in enumerate(scenario.asset_types):
         say(f"Coverage of {asset.name}")
         is_sensor = asset.role in ("sensor", "both")
-        is_int = asset.role in ("interceptor", "both")
+        is_interceptor = asset.role in ("interceptor", "both")
         if isinstance(asset, SpaceAsset):
             sites = _space_sites(asset)
             frac = space_fractions(asset, demand)
             cov = sp.csr_array(frac >= asset.coverage_threshold - 1e-12)
             frac_cols.append(sp.csr_array(frac))
             type_max.append(1)  # one option of the menu at most
-            sensed, engaged = (cov if is_sensor else None), (cov if is_int else None)
+            sensed, engaged = (cov if is_sensor else None), (cov if is_interceptor else None)
         else:
             sites = _ground_sites(scenario, k, asset, partners)
             slon, slat = sites["lon"].to_numpy(), sites["lat"].to_numpy()
             sensed = gcov.ground_coverage(lon, lat, slon, slat, sensor_reach_km(asset)) \
                 if is_sensor else None
             engaged = engagement_matrix(scenario, asset, tracks, lon, lat, slon, slat) \
-                if is_int else None
+                if is_interceptor else None
             frac_cols.append(sp.csr_array((m, len(sites))))
             type_max.append(asset.max_count)
         empty = sp.csr_array((m, len(sites)), dtype=np.int8)

@@ -32,7 +32,7 @@ def make_bundle(**overrides) -> PlanBundle:
             "domain": ["land", "land", "land", "sea", "land"],
             "role": ["sensor", "interceptor", "interceptor", "sensor+interceptor", "sensor"],
             "cost_musd": [120.0, 80.0, 80.0, 150.0, 120.0],
-            "sensor_range_km": [1300.0, NAN, NAN, 600.0, 900.0],
+            "sensor_reach_km": [1300.0, NAN, NAN, 600.0, 900.0],
             "engagement_range_km": [NAN, 300.0, 300.0, 250.0, NAN],
             "partner": ["AAA", "BBB", "AAA", "", "BBB"],
             "chosen": [True, True, False, True, False],
@@ -66,7 +66,7 @@ def make_bundle(**overrides) -> PlanBundle:
         chosen.geometry.x.to_numpy()[None, :],
         chosen.geometry.y.to_numpy()[None, :],
     )
-    sensed = (d <= chosen["sensor_range_km"].fillna(-1).to_numpy()).any(axis=1)
+    sensed = (d <= chosen["sensor_reach_km"].fillna(-1).to_numpy()).any(axis=1)
     engaged = (d <= chosen["engagement_range_km"].fillna(-1).to_numpy()).any(axis=1)
     points = gpd.GeoDataFrame(
         {
