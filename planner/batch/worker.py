@@ -6,14 +6,14 @@ never raises for a failing run: it returns a :class:`~planner.batch.store.RunRec
 
 **Warm re-solves.** Runs that differ only in budgets, unit costs or maximum counts (or solver
 settings, names and titles) share one coverage problem: each worker process keeps the last few
-problems by :func:`problem_hash` and patches the cost column and the counts (:func:`with_costs`)
-instead of recomputing coverage. The parent also hands each run the plan of the nearest finished
-run of the same problem as a warm start (the solver uses it when it is feasible).
+problems by :func:`problem_hash` and applies each run's prices, counts, budget and rules
+(:func:`planner.problem.build.priced_for`) instead of recomputing coverage. The parent also hands
+each run the plan of the nearest finished run of the same problem as a warm start (the solver uses it
+when it is feasible).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from models.costshare.registry import RULE_COLUMNS, RULES, RuleInputs
 from planner.batch.store import RunRecord, code_version
 from planner.errors import InputError
 from planner.problem.build import CoverageProblem, build_problem
-from planner.scenario.schema import Scenario, SpaceAsset
+from planner.scenario.schema import Scenario
 
 CACHE_SIZE = 4
 """Coverage problems kept per worker process."""
@@ -89,24 +88,6 @@ def problem_hash(scenario: Scenario) -> str:
     return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def with_costs(problem: CoverageProblem, scenario: Scenario) -> CoverageProblem:
-    """The problem with the site costs and per-type maximum counts of ``scenario``.
-
-    A ground or sea site costs its type's ``unit_cost_musd``; a constellation option costs it times
-    its number of satellites (as :func:`planner.problem.build.build_problem` prices them).
-    """
-    assets = {a.name: a for a in scenario.asset_types}
-    if tuple(assets) != problem.type_names:
-        raise ValueError("the scenario's asset types differ from the problem's")
-    sites = problem.sites.copy()
-    unit = sites["asset_type"].map({n: a.unit_cost_musd for n, a in assets.items()}).to_numpy(float)
-    sites["cost_musd"] = np.where(sites["domain"].to_numpy() == "space",
-                                  unit * sites["n_satellites"].to_numpy(float), unit)
-    type_max = np.array([1 if isinstance(a, SpaceAsset) else a.max_count for a in assets.values()],
-                        dtype=np.int64)
-    return dataclasses.replace(problem, sites=sites, type_max=type_max)
-
-
 def cached_problem(scenario: Scenario, reuse: bool = True) -> tuple[CoverageProblem, bool, float]:
     """The scenario's coverage problem, from this process's cache when possible.
 
@@ -123,7 +104,7 @@ def cached_problem(scenario: Scenario, reuse: bool = True) -> tuple[CoverageProb
         within this run's budget).
     """
     # The check of build_problem that depends on budget and costs, redone for a patched problem.
-    from planner.problem.build import _check_something_defendable
+    from planner.problem.build import _check_something_defendable, priced_for
 
     h = problem_hash(scenario)
     if reuse:
@@ -132,7 +113,7 @@ def cached_problem(scenario: Scenario, reuse: bool = True) -> tuple[CoverageProb
             if hit is not None:
                 _CACHE.move_to_end(h)
         if hit is not None:
-            problem = with_costs(hit[0], scenario)
+            problem = priced_for(hit[0], scenario)
             _check_something_defendable(scenario, problem)
             return problem, True, hit[1]
     t0 = time.perf_counter()

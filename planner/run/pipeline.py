@@ -23,7 +23,7 @@ import pandas as pd
 from geodata.orbits import Walker
 from models import SolveOptions, SolveResult, names, solve_layered
 from planner.errors import InputError
-from planner.problem.build import CoverageProblem, build_problem, plan_rules, space_sampling
+from planner.problem.build import CoverageProblem, build_problem, space_sampling
 from planner.run.verify import Certificate, verify_plan
 from planner.scenario.schema import Scenario, SpaceAsset
 
@@ -276,8 +276,8 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
                   warm_start: np.ndarray | None = None) -> SolveResult:
     """Solve a problem with the scenario's engine and options."""
     s = scenario.solver
-    inst = problem.to_instance(scenario)
-    rules = plan_rules(scenario, problem)
+    inst = problem.to_instance()
+    rules = problem.rules
     if scenario.objective == "min_cost":
         from models.formulations.layered_mincost import solve_layered_min_cost
 

@@ -24,7 +24,7 @@ from models import SolveOptions
 from models.formulations.schedule import solve_schedule
 from models.schedule import CATEGORIES, ScheduleInstance
 from planner.errors import InputError, VerificationError
-from planner.problem.build import CoverageProblem, plan_rules
+from planner.problem.build import CoverageProblem
 from planner.run.lifecycle import LifecycleTotals, lifecycle_totals, nominal_factor
 from planner.run.schedule_verify import ScheduleCertificate, verify_schedule
 from planner.scenario.schedule import Schedule
@@ -52,7 +52,7 @@ def schedule_instance(scenario: Scenario, problem: CoverageProblem) -> ScheduleI
     years = np.arange(len(sch.years))
     index = {t: k for k, t in enumerate(names)}
     return ScheduleInstance(
-        base=problem.to_instance(scenario),
+        base=problem.to_instance(),
         budget=np.array(sch.budgets()),
         carry_over=sch.carry_over,
         discount=(1.0 + sch.discount_rate) ** -years,
@@ -180,7 +180,7 @@ def _solve(
     options = SolveOptions(
         time_limit_s=sch.time_limit_s, mip_rel_gap=s.mip_rel_gap, threads=s.threads, seed=s.seed
     )
-    rules = plan_rules(scenario, problem)
+    rules = problem.rules
     res = solve_schedule(inst, options, engine=s.engine, rules=rules, single_period_plan=single_plan)
     if res.x is None:
         conflicts = res.diagnosis.conflicts if res.diagnosis is not None else ()

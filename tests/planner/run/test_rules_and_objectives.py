@@ -97,7 +97,7 @@ def test_min_cost_defends_every_defendable_point_at_least_cost():
     assert run.result.objective == pytest.approx(run.certificate.cost_musd)
     # an independent lower bound: each point needs its cheapest interceptor and sensor, and the
     # most expensive such need among points is a floor on the plan's cost
-    inst = run.problem.to_instance(run.scenario)
+    inst = run.problem.to_instance()
     floor = max(
         min(inst.c[inst.a_interceptor[[i]].indices]) for i in range(inst.m))
     assert run.result.objective >= floor - 1e-9
