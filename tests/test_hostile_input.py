@@ -151,4 +151,4 @@ def test_optimize_with_a_missing_pyomo_solver_refused_before_reading(tmp_path):
         "--solver",
         "no_such_solver",
     )
-    assert_one_line_error(result, "--solver = 'no_such_solver'", "not installed")
+    assert_one_line_error(result, "--solver: 'no_such_solver'", "not installed")
