@@ -46,7 +46,7 @@ from geodata.geometry import footprint_central_angle_deg, unit_vectors
 from geodata.orbits import OMEGA_EARTH_RAD_S, Walker, mean_motion_rad_s, orbital_period_s
 from geodata.space_time import SamplingPlan, sampling_plan
 
-_MAX_CHUNK_CELLS = 2_000_000  # points x planes x times held at once
+_MAX_CHUNK_CELLS = 1 << 16  # points x planes x times held at once: small enough to stay in cache
 
 
 def sample_times(
@@ -290,7 +290,7 @@ def horizon_gaps(
     n_pts, n_t = covered.shape
     row, start, length = _runs(~covered)
     length = length.astype(float)
-    never = ~covered.any(axis=1)
+    never = ~np.any(covered, axis=1)
     for at_start in (True, False):
         cut = (start == 0) if at_start else (start + length == n_t)
         cut &= ~never[row]

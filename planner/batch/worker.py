@@ -228,8 +228,18 @@ def _record(task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wal
     plans = chosen[["site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
                     "pattern"]].to_dict("records")
     files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary).encode()}
+    if task.extra.get("report", True):
+        files["report.html"] = _report_html(run)
     return RunRecord(task.key, task.name, row, plans, summary["per_partner"], allocations(summary),
                      files, x=run.x.copy())
+
+
+def _report_html(run: Any) -> bytes:
+    """The run's own report.html: the interactive map (no static PNGs, to keep batches fast)."""
+    from planner.run.pipeline import plan_bundle
+    from reports.html import render_html
+
+    return render_html(plan_bundle(run)).encode("utf-8")
 
 
 def execute_run(task: RunTask) -> RunRecord:

@@ -171,6 +171,7 @@ class CostShareResult:
         """The allocations table: one row per rule and partner (plus the joint plan's split)."""
         rows = []
         per = "usd_per_defended_person" if self.weight_label == "people" else "usd_per_defended_weight"
+        caps = {f.iso_a3: f.budget_cap_musd for f in self.facts}
         for rule, amounts in self.allocations.items():
             check = self.core.get(rule)
             for k, p in enumerate(self.players):
@@ -187,6 +188,7 @@ class CostShareResult:
                     "ci95_half_width_musd": (self.shapley_half_width or {}).get(p, 0.0)
                     if rule == "shapley" else 0.0,
                     "in_core": None if check is None else bool(check.in_core),
+                    "above_cap": None if (cap := caps[p]) is None else bool(amount > cap * (1 + 1e-6)),
                 })
         if self.joint is not None and self.joint.contributions is not None:
             for k, p in enumerate(self.players):
@@ -203,11 +205,15 @@ class CostShareResult:
                     per: amount * 1e6 / dw if dw > 0 else math.nan,
                     "ci95_half_width_musd": 0.0,
                     "in_core": None,
+                    "above_cap": None if (cap := caps[p]) is None
+                    else bool(float(self.joint.cash[k]) > cap * (1 + 1e-6)),
                 })
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (``summary.json["cost_sharing"]``)."""
+        from planner.costshare.checks import partner_checks
+
         return {
             "partners": [vars(f) for f in self.facts],
             "bill_musd": self.bill_musd,
@@ -225,6 +231,8 @@ class CostShareResult:
             "joint_plan": None if self.joint is None else self.joint.summary(),
             "notes": list(self.notes),
             "times": self.times,
+            "checks": partner_checks(self).to_json(),
+            "weight_label": self.weight_label,
         }
 
 
@@ -265,7 +273,8 @@ def compute_cost_sharing(
     notes: list[str] = []
     cost_game = value_game = None
     half: dict[str, float] | None = None
-    say(f"Cost sharing: {'all' if exact else 'sampled'} coalitions of {n} partners")
+    say(f"Cost sharing: {'all ' + str(2 ** n - 1) if exact else 'sampled'} coalitions of {n} partners")
+    _track_progress(games, say, 2 ** n - 1 if exact else None)
     if exact:
         built = games.games(workers=cs.workers, exact_up_to=cs.exact_up_to)
         cost_game, value_game = built["cost"], built["value"]
@@ -331,6 +340,16 @@ def compute_cost_sharing(
         result = replace(result, joint=joint,
                          times={**result.times, "joint_s": round(time.perf_counter() - t3, 3)})
     return result
+
+
+def _track_progress(games: PlacementGames, say: Stage, total: int | None) -> None:
+    """Report coalition counts and an ETA while the games are solved (wraps the instance's methods)."""
+    from planner.costshare.progress import CoalitionProgress
+
+    cost = CoalitionProgress(say, "cost", total, lambda: len(games.cost_solves))
+    value = CoalitionProgress(say, "value", total, lambda: len(games.value_solves))
+    games.cost = cost.wrap(games.cost)  # type: ignore[method-assign, assignment]  # same call signature
+    games.value = value.wrap(games.value)  # type: ignore[method-assign, assignment]  # same call signature
 
 
 def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames, bill: float,

@@ -35,6 +35,15 @@ NOTIONAL_NOTE = (
 )
 
 
+def weight_unit(scenario: Scenario) -> str:
+    """Unit of the defended weights: people (populated places), km² (an area grid) or weight (mixed)."""
+    d = scenario.defended
+    present = {"people": d.populated_places is not None, "km²": d.area_grid is not None,
+               "weight": bool(d.points or d.files)}
+    kinds = {unit for unit, given in present.items() if given}
+    return kinds.pop() if len(kinds) == 1 else "weight"
+
+
 def solve_options(scenario: Scenario) -> SolveOptions:
     """The shared solver options of a scenario."""
     s = scenario.solver
@@ -67,6 +76,8 @@ class PlanRun:
     versions: dict[str, str] = field(default_factory=versions)
     cost_sharing: Any = None
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
+    engagement: Any = None
+    """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
 
     @property
     def x(self) -> np.ndarray:
@@ -147,7 +158,8 @@ class PlanRun:
         tracks = self.problem.tracks
         if tracks is None:
             return None
-        assets = {a.name: a for a in self.scenario.asset_types}
+        assets = {a.name: a for a in self.scenario.asset_types if not isinstance(a, SpaceAsset)}
+        space = {a.name: a for a in self.scenario.asset_types if isinstance(a, SpaceAsset)}
         chosen = self.chosen_sites()
         chosen = chosen[chosen["role"].isin(["sensor", "both"])]
         ground = chosen[chosen["domain"] != "space"]
@@ -157,7 +169,7 @@ class PlanRun:
                                   np.asarray([assets[t].sensor_range_km for t in types], float),
                                   np.asarray([assets[t].min_elevation_deg for t in types], float))
         for _, row in chosen[chosen["domain"] == "space"].iterrows():
-            asset = assets[row["asset_type"]]
+            asset = space[row["asset_type"]]
             tracked = tracked | space_tracking(tracks, Walker.parse(row["pattern"]), asset.altitude_km,
                                                asset.sensor_range_km, asset.atmosphere_margin_km)
         return corridor_summary(tracks, tracked)
@@ -185,7 +197,8 @@ class PlanRun:
         pts = self.points()
         return {
             "scenario": {"name": sc.name, "title": sc.display_title, "file": self.source,
-                         "hash": sc.digest()},
+                         "hash": sc.digest(), "distribution": sc.report.distribution},
+            "weight_unit": weight_unit(sc),
             "status": r.status,
             "termination": r.termination.value,
             "objective": r.objective,
@@ -218,11 +231,23 @@ class PlanRun:
             "threats": self._threat_summary(),
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
+            **({"engagement": self.engagement.to_json()} if self.engagement is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
-        """Ground and sea candidate sites with a ``chosen`` flag, as points."""
-        return self.problem.sites_frame(self.x)
+        """Ground and sea candidate sites with a ``chosen`` flag, as points.
+
+        A sea site's ``partner`` is the partner whose waters it is in, or "international waters".
+        """
+        from planner.run.sitefacts import sea_waters
+
+        frame = self.problem.sites_frame(self.x)
+        ground = self.problem.sites[self.problem.sites["domain"] != "space"].reset_index()
+        waters = sea_waters(self)
+        sea = (ground["domain"] == "sea").to_numpy()
+        if sea.any():
+            frame.loc[sea, "partner"] = waters.loc[ground.loc[sea, "index"]].to_numpy()
+        return frame
 
     def constellations_frame(self) -> pd.DataFrame:
         """Constellation options of the scenario's menus with a ``chosen`` flag."""
@@ -296,6 +321,7 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
             f"the solver stopped with no plan ({result.status})"
         raise InputError(f"no plan satisfies this scenario: {why}", file=source)
+    assert result.x is not None  # has_solution
     say("Verifying the plan")
     cert = verify_plan(scenario, problem, result.x, result.objective)
     cert.raise_if_failed()
@@ -308,19 +334,33 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         say("Cost sharing")
         shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
     t4 = time.perf_counter()
+    outcome = None
+    if scenario.threats is not None and scenario.threats.engagement is not None:
+        from planner.run.leakage import run_engagement
+
+        try:
+            outcome = run_engagement(scenario, problem, say)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t5 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "total_s": round(t4 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t5 - t4, 3),
+             "total_s": round(t5 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None, cost_sharing=shares)
+                   source=str(source) if source is not None else None, cost_sharing=shares,
+                   engagement=outcome)
 
 
 def plan_bundle(run: PlanRun) -> Any:
     """Everything the reports draw, as a :class:`reports.PlanBundle`."""
     from geodata import naturalearth as ne
+    from planner.run.sections import report_sections
+    from planner.run.sitefacts import site_facts
     from reports import PlanBundle
 
     partners = run.problem.partners[["iso_a3", "name", "geometry"]]
+    cs = run.cost_sharing
     return PlanBundle(
         scenario_name=run.scenario.name,
         title=run.scenario.display_title,
@@ -331,25 +371,54 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
-        **_cost_share_outputs(run),
+        sections=report_sections(run),
+        allocations=None if cs is None else cs.allocations_frame(),
+        site_facts=site_facts(run),
+        partner_facts=_partner_facts(run),
+        layers=_engagement_layers(run),
     )
 
 
-def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
-    """The cost-share report section and allocations table of a run (nothing when skipped)."""
+def _engagement_layers(run: PlanRun) -> tuple[tuple[str, gpd.GeoDataFrame], ...]:
+    """GeoPackage layers of the raid: threat tracks and intercept points (none without a raid)."""
+    out = run.engagement
+    if out is None:
+        return ()
+    return (("threat_tracks", out.tracks_frame()), ("intercept_points", out.intercepts_frame()))
+
+
+def _partner_facts(run: PlanRun) -> pd.DataFrame:
+    """Population, GDP, cap and bills of every partner (the GeoPackage's partner attributes)."""
     cs = run.cost_sharing
     if cs is None:
-        return {}
-    from reports.costshare import costshare_section
+        return pd.DataFrame({"iso_a3": list(run.scenario.partner_codes),
+                             "budget_cap_musd": [p.budget_musd for p in run.scenario.partners]})
+    rows = []
+    for f in cs.facts:
+        row = {"iso_a3": f.iso_a3, "population": f.population, "gdp_musd": f.gdp_musd,
+               "budget_cap_musd": f.budget_cap_musd}
+        row.update({f"bill_{rule}_musd": float(a[f.iso_a3]) for rule, a in cs.allocations.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
 
-    alloc = cs.allocations_frame()
-    section = costshare_section(cs.summary(), alloc, cs.whatif, cs.coalitions,
-                                weight_label=cs.weight_label)
-    return {"sections": (section,), "allocations": alloc}
+
+def run_folder_name(scenario: Scenario) -> str:
+    """``<name>`` for a scenario as its file gives it, ``<name>--<8 hex of its hash>`` once overridden.
+
+    So a ``--set`` run (or ``with_overrides`` from Python) never overwrites the plain run's folder,
+    and two runs of one changed scenario share theirs.
+    """
+    return f"{scenario.name}--{scenario.digest()[:8]}" if scenario.overridden else scenario.name
 
 
-def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:
-    """Write the plan's outputs atomically under ``out_root/<scenario name>/`` (and ``report.pdf``)."""
+def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False,
+              folder: str | Path | None = None) -> dict[str, Path]:
+    """Write the plan's outputs atomically and return file name -> path.
+
+    The folder is ``folder`` when given, else ``out_root/<run_folder_name>`` (``out/<name>/`` for the
+    scenario as its file gives it, ``out/<name>--<hash>/`` once overrides changed it).
+    """
     from reports import write_outputs
 
-    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name, pdf=pdf)
+    target = Path(folder) if folder is not None else Path(out_root) / run_folder_name(run.scenario)
+    return write_outputs(plan_bundle(run), target, pdf=pdf)

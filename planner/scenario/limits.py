@@ -245,7 +245,7 @@ def estimate_size(
         c = asset.candidates
         territory = _territory(partners, c.partners)
         n = (
-            _sea_sites(territory, c.within_km, c.spacing_km)
+            _sea_sites(territory, asset.candidates.within_km, c.spacing_km)
             if isinstance(asset, SeaAsset)
             else int(np.ceil(_land_km2(territory) / c.spacing_km**2))
         )
@@ -365,7 +365,7 @@ def check_size(scenario: Scenario, partners: gpd.GeoDataFrame, base_dir: Path | 
 
 def _field_value(scenario: Scenario, fld: str) -> Any:
     k = int(fld.split("[", 1)[1].split("]", 1)[0])
-    return scenario.asset_types[k].candidates.spacing_km  # type: ignore[union-attr]
+    return scenario.asset_types[k].candidates.spacing_km  # type: ignore[union-attr]  # fld names a ground asset
 
 
 class BatchLimits(BaseModel):

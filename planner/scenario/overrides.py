@@ -80,7 +80,7 @@ def apply_cli_overrides(scenario: Scenario, overrides: list[str],
         except (ValueError, KeyError):  # InputError (bad YAML) is a ValueError
             raise InputError("no such field, or a bad value", field="--set", value=item) from None
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data).derived_from(scenario)
     except ValidationError as err:
         e = validation_error(err, data, file)
         raise InputError(f"{e.message} (after --set)", file=file, field=e.field,

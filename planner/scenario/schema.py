@@ -9,6 +9,8 @@ All asset parameters shipped with domeplan are notional and illustrative.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -18,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -26,8 +29,10 @@ from pydantic import (
 from models.costshare.registry import rule_names
 from planner.errors import InputError
 from planner.scenario.limits import Limits
+from planner.scenario.report import ReportSettings
 from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
+from planner.scenario.threats import Engagement
 
 SCHEMA_VERSION = 1
 
@@ -331,6 +336,8 @@ class Threats(StrictModel):
     """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
     trajectory: Trajectory = Trajectory()
     """Two-body trajectory of the tracks: minimum energy from the launch point by default."""
+    engagement: Engagement | None = None
+    """A raid against the kill chain (optional): plan, leakage curve, Monte Carlo check."""
 
 
 class SolverSettings(StrictModel):
@@ -366,7 +373,7 @@ class SolverSettings(StrictModel):
 
 SHARE_RULES: tuple[str, ...] = rule_names()
 # The registry is the one vocabulary of rules; a Literal built from it keeps the JSON Schema's enum.
-ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]
+ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]  # built at import: mypy cannot see it
 
 
 class JointPlanSettings(StrictModel):
@@ -460,6 +467,21 @@ class Scenario(StrictModel):
     """How the partners share the bill (computed when there are at least two partners)."""
     limits: Limits = Limits()
     """Most the scenario may build (sites, points, pairs), checked before building anything."""
+    report: ReportSettings = ReportSettings()
+    """What the report says about itself: the distribution line of the cover and page footers."""
+    _origin: str | None = PrivateAttr(default=None)
+    """Digest of the scenario as its file says (set by :func:`load_scenario`, kept by overrides)."""
+
+    def derived_from(self, origin: Scenario) -> Scenario:
+        """Return this scenario marked as an override of ``origin`` (for :attr:`overridden`)."""
+        self._origin = origin._origin or origin.digest()
+        return self
+
+    @property
+    def overridden(self) -> bool:
+        """Whether overrides changed the scenario its file gives (``False`` when not from a file)."""
+        origin = (self.__pydantic_private__ or {}).get("_origin")  # None: unpickled from an older version
+        return origin is not None and origin != self.digest()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -520,7 +542,7 @@ class Scenario(StrictModel):
             data = deep_merge(self.model_dump(mode="json"), patch)
         except InputError as err:
             raise err.with_file(file) if file is not None else err from None
-        return parse_scenario(data, file=file)
+        return parse_scenario(data, file=file).derived_from(self)
 
 
 LIST_KEYS = ("name", "iso_a3")
@@ -639,13 +661,39 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
     return data
 
 
+@functools.cache
+def _field_names() -> frozenset[str]:
+    """Every field name of the scenario schema (for "did you mean" hints)."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}) or {})
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(Scenario.model_json_schema())
+    return frozenset(names)
+
+
 def validation_error(err: ValidationError, data: Any, file: str | Path | None) -> InputError:
     """Turn the first pydantic error into one :class:`InputError` line (file, field path, value)."""
-    first = err.errors(include_url=False)[0]
+    errors = err.errors(include_url=False)
+    # An unknown key explains a "missing" one beside it (a typo): report the unknown key first.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(first["loc"])
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
-        return InputError("unknown key", file=file, field=_path(loc))
+        key = str(loc[-1]) if loc else ""
+        siblings = [str(e["loc"][-1]) for e in errors
+                    if e["type"] == "missing" and tuple(e["loc"][:-1]) == loc[:-1]]
+        close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.5) or \
+            difflib.get_close_matches(key, sorted(_field_names()), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return InputError(f"unknown key {key}{hint}", file=file, field=_path(loc))
     if first["type"] == "missing":
         return InputError("required field is missing", file=file, field=_path(loc))
     if first["type"] == BOOL_ERROR:
@@ -694,4 +742,6 @@ def load_scenario(path: str | Path) -> Scenario:
     >>> sc.with_overrides({"budget_musd": 8000}).budget_musd  # doctest: +SKIP
     8000.0
     """
-    return parse_scenario(read_yaml(path), file=path)
+    scenario = parse_scenario(read_yaml(path), file=path)
+    scenario._origin = scenario.digest()
+    return scenario
