@@ -172,6 +172,11 @@ def optimize_from_files(
         raise InputError(f"choose one of {', '.join(engines.names())}", file="--engine", value=engine)
     if solver is not None and not engines.capabilities(engine).solver_choice:
         raise InputError("--solver needs --engine pyomo", file="--solver", value=solver)
+    from planner.problem.preflight import engine_available
+
+    if not engine_available(engine, solver or "highs"):  # before reading anything
+        flag, value = ("--solver", solver or "highs") if engine == "pyomo" else ("--engine", engine)
+        raise InputError("not installed here", file=flag, value=value)
     if budget is not None and not (np.isfinite(budget) and budget >= 0):
         raise InputError("must be a non-negative number", file="--budget", value=budget)
     if count is not None and count < 1:
