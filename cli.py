@@ -188,6 +188,25 @@ def _assets_table(summary: dict) -> Table:
     return t
 
 
+def _adversary_table(a: dict) -> Table:
+    """The chosen plan, the robust plan and the k-loss table, as an attacker who reads the plan sees them."""
+    t = Table(title=f"an adversary who reads the plan (value lost, {a['value_unit']})", title_justify="left",
+              show_edge=False)  # fmt: skip
+    for col in ("plan", "design raid", "worst raid", "worst laydown", "cost (M USD)", "gap"):
+        t.add_column(col, justify="left" if col in ("plan", "worst laydown") else "right")
+    lay = lambda d: ", ".join(f"{n}×{tg} ({ar})" for ar, per in d.items() for tg, n in per.items())  # noqa: E731
+    for label, p in (("chosen", a["nominal_plan"]), ("robust", a.get("robust_plan"))):
+        if p:
+            t.add_row(label, f"{p['expected_value_lost']:,.0f}", f"{p['worst_case_value_lost']:,.0f}",
+                      lay(p["worst_case_laydown"]), f"{p['cost_musd']:,.0f}", f"{p['gap']:.2%}")  # fmt: skip
+    for w in a["by_raid_size"][1:]:
+        t.add_row(f"chosen, {w['raid_size']} missiles", "", f"{w['value_lost']:,.0f}", lay(w["laydown"]), "",
+                  f"{w['gap']:.2%}")  # fmt: skip
+    for r in a.get("interdiction", []):
+        t.add_row(f"chosen, {r['k']} lost", "", f"{r['value_lost']:,.0f}", ", ".join(r["assets"]), "", "")
+    return t
+
+
 def _bills_table(cs: dict) -> Table:
     """Every partner's bill (M USD) under every cost-sharing rule, and whether it is in the core."""
     rules = list(cs["allocations"])
@@ -290,6 +309,8 @@ def run(
             _print_engagement(summary["engagement"])
         if summary.get("schedule"):
             console.print(_schedule_table(summary["schedule"]))
+        if summary.get("adversary"):
+            console.print(_adversary_table(summary["adversary"]))
         gap = summary["gap"]
         console.print(f"status [bold]{summary['status']}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")

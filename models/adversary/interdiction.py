@@ -173,12 +173,14 @@ def interdict(
     cuts: list[_Cut] | None = None,
     max_iterations: int = 500,
     stop_above: float | None = None,
+    time_limit_s: float | None = None,
 ) -> Interdiction:
     """The ``k`` assets of ``plan`` whose loss raises the design raid's expected damage most.
 
     ``cuts`` (a list, extended in place) carries responses between calls on the same plan;
     the search stops early once a loss set costs more than ``stop_above``.
     """
+    t0 = time.perf_counter()
     cuts = cuts if cuts is not None else []
     if not cuts:
         cuts.append(_cut_of(inst, value_lost(inst, plan, Scenario(design))))
@@ -193,6 +195,8 @@ def interdict(
         if bound - best[0] <= TOL * max(1.0, abs(bound)):
             break
         if stop_above is not None and best[0] > stop_above:
+            break
+        if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             break
         cuts.append(_cut_of(inst, resp))
     assert best is not None
@@ -233,23 +237,26 @@ def fortified_plan(
     *,
     max_iterations: int = 50,
     time_limit_s: float | None = None,
+    incumbent: tuple[DefencePlan, Interdiction] | None = None,
 ) -> FortifiedPlan:
     """The plan minimising the design raid's damage after the worst loss of ``k`` assets.
 
-    With ``time_limit_s`` the masters stop at the limit (the gap to their bound is reported).
+    With ``time_limit_s`` the masters stop at the limit (the gap to their bound is reported);
+    ``incumbent`` (a plan with its proven worst loss) is the answer if nothing better is proven.
     """
     from models.adversary.robust import master_options
 
     t0 = time.perf_counter()
     scen = [Scenario(design)]
-    best: tuple[DefencePlan, Interdiction] | None = None
+    best: tuple[DefencePlan, Interdiction] | None = incumbent
     lower, it = 0.0, 0
     while it < max_iterations:
         it += 1
         master = solve_engagement(inst, scen, options=master_options(time_limit_s, t0))
         lower = max(lower, master.bound)
         above = master.objective + TOL * max(1.0, abs(master.objective))
-        worst = interdict(inst, master.plan, design, k, stop_above=above)
+        left = None if time_limit_s is None else max(0.0, time_limit_s - (time.perf_counter() - t0))
+        worst = interdict(inst, master.plan, design, k, stop_above=above, time_limit_s=left)
         if worst.gap <= TOL and (best is None or worst.value_lost < best[1].value_lost):
             best = (master.plan, worst)
         if best is not None and best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):

@@ -112,7 +112,9 @@ def robust_plan(
         master = solve_engagement(inst, scen, options=master_options(time_limit_s, t0), sensors=keep)
         lower = max(lower, master.bound)
         above = master.objective + TOL * max(1.0, abs(master.objective))
-        worst = worst_case_raid(inst, master.plan, n_missiles, stop_above=above)
+        worst = worst_case_raid(
+            inst, master.plan, n_missiles, stop_above=above, time_limit_s=_left(time_limit_s, t0)
+        )
         if worst.proven and (best is None or worst.value_lost < best[1].value_lost):
             best = (master.plan, worst)
         if best is not None and best[1].value_lost - lower <= TOL * max(1.0, abs(best[1].value_lost)):
@@ -134,6 +136,11 @@ def robust_plan(
     ):
         plan, worst = _polish(inst, raids, design, plan, worst, n_missiles, master_options(time_limit_s, t0))
     return RobustPlan(plan, worst, min(lower, worst.value_lost), it, time.perf_counter() - t0, tuple(raids))
+
+
+def _left(time_limit_s: float | None, t0: float) -> float | None:
+    """Seconds left of the time limit (``None``: no limit)."""
+    return None if time_limit_s is None else max(0.0, time_limit_s - (time.perf_counter() - t0))
 
 
 def master_options(time_limit_s: float | None, t0: float) -> SolveOptions:
@@ -166,7 +173,7 @@ def _polish(
         )
     except AdversaryError:  # out of time before HiGHS found a plan: keep the min-max plan
         return plan, worst
-    check = worst_case_raid(inst, sol.plan, n_missiles)
-    if check.value_lost <= cap:
+    check = worst_case_raid(inst, sol.plan, n_missiles, time_limit_s=options.time_limit_s)
+    if check.proven and check.value_lost <= cap:
         return sol.plan, check
     return plan, worst

@@ -212,6 +212,7 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
         robust = PlanFigures(**{**fig.__dict__, "gap": r.gap, "iterations": r.iterations,
                                 "time_s": round(r.time_s, 3)})  # fmt: skip
     rows: tuple[LossRow, ...] = ()
+    table = []
     if spec.k_losses_max:
         say(f"Adversary: worst loss of 1 to {spec.k_losses_max} assets")
         table = interdiction_table(inst, chosen, design, spec.k_losses_max)
@@ -219,8 +220,10 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
     fort = None
     if spec.fortify_k:
         say(f"Adversary: plan best under any {spec.fortify_k} losses")
+        known = [t for t in table if t.k == spec.fortify_k and t.gap <= 1e-6] if spec.k_losses_max else []
         f = fortified_plan(inst, design, spec.fortify_k, max_iterations=spec.max_iterations,
-                           time_limit_s=spec.time_limit_s)  # fmt: skip
+                           time_limit_s=spec.time_limit_s,
+                           incumbent=(chosen, known[0]) if known else None)  # fmt: skip
         fort = {"k": f.k, "sites": [inst.site_ids[j] for j in np.flatnonzero(f.plan.sites)],
                 "sensors": [inst.sensor_ids[k] for k in np.flatnonzero(f.plan.sensors)],
                 "cost_musd": f.plan.cost(inst), "value_lost_after_losses": f.worst.value_lost,
