@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 from models.costshare import shapley, shapley_estimate
-from models.costshare.placement import PlacementGames
-from planner.costshare import COALITION_ENGINE, coalition_options, placement_data
-from planner.pipeline import solve_problem
-from planner.problem import build_problem
-from planner.scenario import load_scenario
+from models.formulations.coalition_placement import PlacementGames
+from planner.costshare.bills import COALITION_ENGINE, coalition_options, placement_data
+from planner.problem.build import build_problem
+from planner.run.pipeline import solve_problem
+from planner.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

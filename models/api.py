@@ -23,11 +23,13 @@ from models.solve import expand_result, solve_formulation
 
 def _engine_config(engine: str, solver: str | None, solver_options: dict[str, Any] | None) -> dict:
     config: dict[str, Any] = {}
-    if engine == "pyomo" and solver is not None:
+    choice = engines.capabilities(engine).solver_choice
+    if choice and solver is not None:
         config["solver"] = solver
-    elif engine != "pyomo" and solver not in (None, "highs", "cp-sat", "cpsat"):
+    elif not choice and solver not in (None, "highs", "cp-sat", "cpsat"):
         raise engines.UnknownEngineError(
-            f"engine {engine!r} runs its own solver; solver={solver!r} needs engine='pyomo'"
+            f"engine {engine!r} runs its own solver; solver={solver!r} needs an engine that "
+            "chooses solvers (pyomo)"
         )
     if solver_options:
         config["solver_options"] = dict(solver_options)
@@ -44,6 +46,7 @@ def solve_layered(
     rules: PlanRules | None = None,
     presolve: bool = True,
     solver_options: dict[str, Any] | None = None,
+    tie_break: bool = False,
 ) -> SolveResult:
     """Solve the budgeted layered maximal-covering model (:func:`models.formulations.layered`).
 
@@ -64,9 +67,12 @@ def solve_layered(
         Side rules: existing assets, exclusive pairs, type quotas, partner shares.
     presolve
         Drop points no plan can defend and zero-weight points, merge identical points and remove
-        dominated sites before building (the report is in ``extra["presolve"]``).
+        dominated sites before building (the report is ``result.presolve``).
     solver_options
         Options passed verbatim to the solver.
+    tie_break
+        Among plans of the value found, return the one :mod:`models.tiebreak` prefers (a second
+        solve), so that the plan does not depend on the warm start or the solver's path.
 
     Returns
     -------
@@ -89,9 +95,17 @@ def solve_layered(
     res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config,
                             build_time_s=build)
     if res.x is None:
-        return expand_result(res, None, None, presolve=red.report)
+        return expand_result(res, None, None, presolve_report=red.report)
+    if tie_break:
+        from models.tiebreak import break_ties
+
+        t1 = time.perf_counter()
+        x_tb, how = break_ties(form, np.asarray(res.x, bool), red_inst.c, options, engine, config)
+        res = replace(res, x=x_tb, extra={**res.extra, "tie_break": how,
+                                          "tie_break_s": round(time.perf_counter() - t1, 3)})
+    assert res.x is not None  # checked above; tie-breaking keeps a plan
     x_full = red.expand(res.x)
-    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve=red.report)
+    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report)
 
 
 COVER_FORMULATIONS = ("max_cover", "min_cost", "backup", "expected")
@@ -197,6 +211,8 @@ def cover_value(
         return float(instance.c[x].sum())
     if formulation == "backup":
         return level_values(instance, x, np.array([theta, 1.0 - theta]))
+    if p is None:
+        raise ModelError("expected coverage needs p, each asset's probability of success")
     big_l = max(max_levels(instance) if levels is None else int(levels), 1)
     return level_values(instance, x, float(p) * (1.0 - float(p)) ** np.arange(big_l))
 
@@ -250,7 +266,7 @@ def solve_cover(
     if method not in METHODS:
         raise ModelError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     simple = (formulation == "max_cover" and not instance.required_mask.any() and rules.is_empty
-              and engine == "highs")
+              and engines.capabilities(engine).in_process_highs)
     if method in ("decompose", "benders") and not simple:
         raise ModelError(f"method={method!r} needs max_cover on the highs engine, without required "
                          "points or plan rules")
@@ -279,11 +295,11 @@ def solve_cover(
     res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config,
                             build_time_s=build)
     if res.x is None:
-        return expand_result(res, None, None, presolve=red.report, formulation=formulation,
+        return expand_result(res, None, None, presolve_report=red.report, formulation=formulation,
                              method=method, method_reason=reason)
     x_full = red.expand(res.x)
     value = cover_value(instance, x_full, formulation, theta=theta, p=p, levels=levels)
-    return expand_result(res, x_full, value, presolve=red.report, formulation=formulation,
+    return expand_result(res, x_full, value, presolve_report=red.report, formulation=formulation,
                          method=method, method_reason=reason)
 
 
@@ -304,6 +320,7 @@ def _solve_decomposed(instance: CoverInstance, options: SolveOptions, warm_start
     solve = solve_max_cover_benders if method == "benders" else solve_max_cover_decomposed
     res = solve(red_inst, options, start=start, solver_options=solver_options)
     res = replace(res, build_time_s=build)
+    assert res.x is not None  # the decomposition always returns its incumbent plan
     x_full = red.expand(res.x)
-    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve=red.report,
+    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report,
                          formulation="max_cover", method=method)

@@ -4,7 +4,7 @@ OR-Tools and highspy ship clashing HiGHS libraries and cannot share a process (s
 :mod:`models.engines.cpsat_engine`). :func:`call` runs ``module:function`` in
 ``python -m models.engines.cpsat_worker``, which never imports highspy, and returns its result
 or re-raises its exception here. The ``cpsat`` engine and the benefit-proportional joint plan
-(:mod:`models.joint_benefit`) both go through it.
+(:mod:`models.formulations.joint_benefit`) both go through it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import pytest
 
 from models import SolveOptions
 from models.costshare.coalitions import CoalitionCache, evaluate
-from models.costshare.placement import PlacementData, PlacementGames
+from models.formulations.coalition_placement import PlacementData, PlacementGames
 from tests.models.helpers import all_plans, random_layered
 
 PLAYERS = ("A", "B", "C")
@@ -34,7 +34,7 @@ def brute_games(data: PlacementData) -> tuple[np.ndarray, np.ndarray]:
     inst = data.instance
     plans = all_plans(inst.n)
     type_ok = _type_ok(inst, plans)
-    defended = ((inst.a_sensor @ plans.T.astype(int) > 0) & (inst.a_interceptor @ plans.T.astype(int) > 0))
+    defended = (inst.a_sensor @ plans.T.astype(int) > 0) & (inst.a_interceptor @ plans.T.astype(int) > 0)
     cost = plans @ inst.c
     grand_def = inst.defended(data.plan)
     c = np.zeros(8)

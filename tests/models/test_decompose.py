@@ -16,9 +16,15 @@ OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
 @pytest.mark.parametrize("seed", range(8))
 def test_brute_force(seed: int) -> None:
     kind = seed % 3
-    inst = random_cover(seed, m=40, n=12, density=0.2,
-                        budget_frac=None if kind == 0 else 0.35,
-                        count=3 if kind != 1 else None, types=2 if kind == 2 else 0)
+    inst = random_cover(
+        seed,
+        m=40,
+        n=12,
+        density=0.2,
+        budget_frac=None if kind == 0 else 0.35,
+        count=3 if kind != 1 else None,
+        types=2 if kind == 2 else 0,
+    )
     res = solve_cover(inst, OPTS, method="decompose")
     assert res.extra["method"] == "decompose"
     assert res.solution_status is SolutionStatus.OPTIMAL
@@ -33,8 +39,9 @@ def geo() -> CoverInstance:
     m, n = 4000, 400
     pts, sites = rng.random((m, 2)), rng.random((n, 2))
     d = np.linalg.norm(pts[:, None, :] - sites[None, :, :], axis=2)
-    return CoverInstance(w=np.round(rng.lognormal(5, 1.5, m)), c=np.ones(n), a=sp.csr_array(d < 0.08),
-                         count=12)
+    return CoverInstance(
+        w=np.round(rng.lognormal(5, 1.5, m)), c=np.ones(n), a=sp.csr_array(d < 0.08), count=12
+    )
 
 
 def test_agrees_with_milp_and_reports(geo: CoverInstance) -> None:

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from models import SolveOptions
-from models.joint_benefit import (
+from models.formulations.joint_benefit import (
     benefit_target,
     joint_benefit_by_price,
     meets_benefit_rule,
     solve_joint_benefit,
     solve_joint_benefit_cpsat,
 )
-from models.joint_plan import JointInstance, verify_joint
+from models.formulations.joint_plan import JointInstance, verify_joint
 from tests.models.helpers import all_plans
 from tests.models.test_joint_plan import PLAYERS, joint_instance
 
@@ -76,8 +76,9 @@ def test_a_band_only_widens_what_is_acceptable():
     tight = solve_joint_benefit_cpsat(ji, 0.0, SolveOptions(time_limit_s=30))
     loose = solve_joint_benefit_cpsat(ji, 0.3, SolveOptions(time_limit_s=30))
     assert loose.result.objective >= tight.result.objective
-    assert verify_joint(ji, loose.result.x, loose.contributions, loose.target, 0.3,
-                        allowance=loose.allowance).ok
+    assert verify_joint(
+        ji, loose.result.x, loose.contributions, loose.target, 0.3, allowance=loose.allowance
+    ).ok
 
 
 def test_combined_solver_returns_a_verified_plan_with_floors():

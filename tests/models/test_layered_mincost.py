@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from models.layered_mincost import solve_layered_min_cost, stacked_cover
+from models.formulations.layered_mincost import solve_layered_min_cost, stacked_cover
 from models.result import Termination
 from tests.models.helpers import all_plans, random_layered
 

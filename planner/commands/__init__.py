@@ -1,0 +1,1 @@
+"""Adapters for commands that start from files rather than a scenario: ``optimize`` and ``allocate``."""
