@@ -5,7 +5,8 @@ Inputs:
 * ``sites.csv`` — ``site_id, cost[, type]``;
 * ``demand.csv`` — ``demand_id, weight[, required]`` (``required``: 1/0, true/false, yes/no);
 * ``coverage.csv`` — ``demand_id, site_id``, one row per covering pair, or a sparse matrix
-  (``.npz``) or Parquet pairs (:mod:`planner.commands.sparse_input`; sites and demand may be Parquet too);
+  (``.npz``) or Parquet pairs (:mod:`planner.commands.sparse_input`; sites and demand may be
+  Parquet too);
 * or ``--orlib-scp FILE``, an OR-Library set-covering file (every row required, unit weights).
 
 :func:`optimize_from_files` returns the JSON-ready result; bad input raises
