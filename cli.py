@@ -108,7 +108,7 @@ def guard() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Scenario, lazily imported
+def _load(path: Path, overrides: list[str] | None = None):
     from planner.scenario.overrides import apply_cli_overrides
     from planner.scenario.schema import load_scenario
 
@@ -478,7 +478,7 @@ def coverage(
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 
-def _runs_table(c) -> Table:  # noqa: ANN001 - planner.batch.compare.Comparison, lazily imported
+def _runs_table(c) -> Table:
     t = Table(title=f"batch {c.name}: runs side by side", title_justify="left", show_edge=False)
     params = [col for col in c.runs.columns if col not in (
         "name", "group", "status", "budget_musd", "cost_musd", "defended_weight", "defended_share",
@@ -579,7 +579,7 @@ def batch(
             bar = progress.add_task(f"batch {spec.name}", total=len(spec.runs), done=0, failed=0,
                                     running=0)
 
-            def show(p) -> None:  # noqa: ANN001 - planner.batch.runner.BatchProgress
+            def show(p) -> None:
                 progress.update(bar, completed=p.finished, done=p.done + p.skipped, failed=p.failed,
                                 running=p.running)
 

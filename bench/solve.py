@@ -40,9 +40,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.instances import north_america  # noqa: E402
-from bench.peers import pyomo_highs, save_instance  # noqa: E402
-from models import CoverInstance, SolveOptions, solve_cover  # noqa: E402
+from bench.instances import north_america
+from bench.peers import pyomo_highs, save_instance
+from models import CoverInstance, SolveOptions, solve_cover
 
 GAP = 1e-4
 P = 20
