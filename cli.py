@@ -11,11 +11,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from reports.summary import CostShareFigures, PlanSummary
 
 app = typer.Typer(
     name="domeplan",
@@ -141,46 +144,44 @@ def schema() -> None:
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
-def _summary_table(summary: dict) -> Table:
-    t = Table(title=f"{summary['scenario']['title']}", title_justify="left", show_edge=False)
+def _summary_table(summary: PlanSummary) -> Table:
+    t = Table(title=f"{summary.scenario.title}", title_justify="left", show_edge=False)
     t.add_column("partner")
     t.add_column("defended", justify="right")
     t.add_column("of", justify="right")
     t.add_column("share", justify="right")
     t.add_column("assets on territory (M USD)", justify="right")
-    for p in summary["per_partner"]:
-        t.add_row(p["name"], f"{p['defended_weight']:,.0f}", f"{p['total_weight']:,.0f}",
-                  f"{p['defended_share']:.1%}", f"{p['cost_musd_on_territory']:,.0f}")
+    for p in summary.per_partner:
+        t.add_row(p.name, f"{p.defended_weight:,.0f}", f"{p.total_weight:,.0f}",
+                  f"{p.defended_share:.1%}", f"{p.cost_musd_on_territory:,.0f}")
     t.add_section()
-    t.add_row("[bold]network[/bold]", f"[bold]{summary['defended_weight']:,.0f}[/bold]",
-              f"{summary['total_weight']:,.0f}", f"[bold]{summary['defended_share']:.1%}[/bold]",
-              f"{summary['cost_musd']:,.0f} of {summary['budget_musd']:,.0f}")
+    t.add_row("[bold]network[/bold]", f"[bold]{summary.defended_weight:,.0f}[/bold]",
+              f"{summary.total_weight:,.0f}", f"[bold]{summary.defended_share:.1%}[/bold]",
+              f"{summary.cost_musd:,.0f} of {summary.budget_musd:,.0f}")
     return t
 
 
-def _assets_table(summary: dict) -> Table:
+def _assets_table(summary: PlanSummary) -> Table:
     t = Table(show_edge=False)
     for col, just in (("asset type", "left"), ("domain", "left"), ("role", "left"),
                       ("chosen", "right"), ("max", "right"), ("cost (M USD)", "right")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
-    for a in summary["per_asset_type"]:
-        t.add_row(a["asset_type"], a["domain"], a["role"], str(a["chosen"]), str(a["max_count"]),
-                  f"{a['cost_musd']:,.0f}")
+    for a in summary.per_asset_type:
+        t.add_row(a.asset_type, a.domain, a.role, str(a.chosen), str(a.max_count), f"{a.cost_musd:,.0f}")
     return t
 
 
-def _bills_table(cs: dict) -> Table:
+def _bills_table(cs: CostShareFigures) -> Table:
     """Every partner's bill (M USD) under every cost-sharing rule, and whether it is in the core."""
-    rules = list(cs["allocations"])
+    rules = list(cs.allocations)
     short = {"population": "pop.", "standalone": "alone", "nucleolus": "nucl."}
     t = Table(show_edge=False, box=None, padding=(0, 1),
-              title=f"bills, M USD (of {cs['bill_musd']:,.0f}); * = outside the core")
+              title=f"bills, M USD (of {cs.bill_musd:,.0f}); * = outside the core")
     t.add_column("")
     for r in rules:
         t.add_column(short.get(r, r), justify="right")
-    for p in cs["allocations"][rules[0]] if rules else []:
-        t.add_row(p, *(f"{round(cs['allocations'][r][p]):,}"
-                       + ("*" if not (cs["core"].get(r) or {"in_core": True})["in_core"] else "")
+    for p in cs.allocations[rules[0]] if rules else []:
+        t.add_row(p, *(f"{round(cs.allocations[r][p]):,}" + ("*" if not cs.in_core.get(r, True) else "")
                        for r in rules))
     return t
 
@@ -246,17 +247,17 @@ def run(
             lines.done()
         summary = result.summary()
         if as_json:
-            sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+            sys.stdout.write(json.dumps(summary.to_json(), indent=2, default=str) + "\n")
             return
         console.print(_summary_table(summary))
         console.print(_assets_table(summary))
-        if summary.get("cost_sharing", {}).get("allocations"):
-            console.print(_bills_table(summary["cost_sharing"]))
-        gap = summary["gap"]
-        console.print(f"status [bold]{summary['status']}[/bold]"
+        if summary.cost_sharing is not None and summary.cost_sharing.allocations:
+            console.print(_bills_table(summary.cost_sharing))
+        gap = summary.gap
+        console.print(f"status [bold]{summary.status}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")
-                      + f", verified: {'yes' if summary['verification']['ok'] else 'NO'}, "
-                      f"{summary['times']['total_s']:.1f} s")
+                      + f", verified: {'yes' if summary.verification.ok else 'NO'}, "
+                      f"{summary.times.total_s:.1f} s")
         for name in ("report.html", "report.pdf"):
             if name in paths:
                 console.print(f"report: [link=file://{paths[name].resolve()}]{paths[name]}[/link]")
