@@ -181,7 +181,7 @@ def _bills_table(cs: CostShareFigures) -> Table:
     for r in rules:
         t.add_column(short.get(r, r), justify="right")
     for p in cs.allocations[rules[0]] if rules else []:
-        t.add_row(p, *(f"{round(cs.allocations[r][p]):,}" + ("*" if not cs.in_core.get(r, True) else "")
+        t.add_row(p, *(f"{round(cs.allocations[r][p]):,}" + ("*" if cs.in_core(r) is False else "")
                        for r in rules))
     return t
 

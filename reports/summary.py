@@ -164,6 +164,33 @@ class RunTimes:
 
 
 @dataclass(frozen=True)
+class CostSharePartner:
+    """A partner's data for cost sharing, with where each figure comes from."""
+
+    iso_a3: str
+    name: str
+    population: float
+    population_source: str
+    gdp_musd: float
+    gdp_source: str
+    budget_cap_musd: float | None
+
+
+@dataclass(frozen=True)
+class CoreVerdict:
+    """One rule's split checked against the core (M USD).
+
+    ``max_violation`` is the largest saving a proper group of partners would make on its own
+    (``≤ 0``: none objects, ``−max_violation`` is the margin); ``blocking_coalition`` the group
+    that objects most, or ``None``.
+    """
+
+    in_core: bool
+    blocking_coalition: tuple[str, ...] | None
+    max_violation: float
+
+
+@dataclass(frozen=True)
 class CostShareFigures:
     """What the reports and the CLI read of the cost sharing, and its ``summary.json`` block.
 
@@ -171,25 +198,46 @@ class CostShareFigures:
     ----------
     bill_musd
         The bill shared, M USD.
+    min_cost_musd
+        The least cost of the same coverage, M USD (``None`` when not computed).
+    partners
+        Every partner's population, GDP and cap, with sources.
     allocations
         Rule -> partner -> bill, M USD, in the order the scenario asked for the rules.
-    in_core
-        Rule -> whether its split is in the core (only rules that were checked).
+    core
+        Rule -> its core verdict (only the rules that were checked).
+    core_empty, least_core_epsilon
+        Whether the cost game's core is empty and its least-core ε* (M USD); ``None`` unchecked.
+    notes
+        Caveats of the computation (sampling, time limits), as sentences.
     checks
         The partner checks as written (``reports.flags`` words them), or ``None``.
+    joint_plan
+        The joint plan's block as written (``reports.costshare.joint_block`` lays it out), or ``None``.
     document
         The JSON block written under ``cost_sharing`` (built by the planner).
     """
 
     bill_musd: float
     allocations: Mapping[str, Mapping[str, float]]
-    in_core: Mapping[str, bool]
-    checks: Mapping[str, Any] | None
-    document: Mapping[str, Any]
+    min_cost_musd: float | None = None
+    partners: tuple[CostSharePartner, ...] = ()
+    core: Mapping[str, CoreVerdict] = field(default_factory=dict)
+    core_empty: bool | None = None
+    least_core_epsilon: float | None = None
+    notes: tuple[str, ...] = ()
+    checks: Mapping[str, Any] | None = None
+    joint_plan: Mapping[str, Any] | None = None
+    document: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "allocations", _frozen({r: _frozen(a) for r, a in self.allocations.items()}))
-        object.__setattr__(self, "in_core", _frozen(self.in_core))
+        object.__setattr__(self, "core", _frozen(self.core))
+
+    def in_core(self, rule: str) -> bool | None:
+        """Whether ``rule``'s split is in the core; ``None`` when it was not checked."""
+        verdict = self.core.get(rule)
+        return None if verdict is None else verdict.in_core
 
     def to_json(self) -> dict[str, Any]:
         """The cost-sharing block as the planner wrote it."""
@@ -268,7 +316,8 @@ class PlanSummary:
         out["times"] = self.times.to_json()
         out["solver"] = asdict(self.solver)
         out["versions"] = dict(self.versions)
-        out["verification"] = asdict(self.verification)
+        ver = self.verification
+        out["verification"] = {**asdict(ver), "checks": [asdict(c) for c in ver.checks]}
         out["threats"] = None if self.threats is None else [asdict(t) for t in self.threats]
         out["notional_note"] = self.notional_note
         if self.cost_sharing is not None:

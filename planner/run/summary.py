@@ -9,7 +9,9 @@ from planner.problem.build import space_sampling
 from planner.scenario.schema import SpaceAsset
 from reports.summary import (
     AssetTypeRow,
+    CoreVerdict,
     CostShareFigures,
+    CostSharePartner,
     LayerWeights,
     PartnerRow,
     PlanSummary,
@@ -159,7 +161,16 @@ def cost_share_figures(cs: CostShareResult) -> CostShareFigures:
     return CostShareFigures(
         bill_musd=float(cs.bill_musd),
         allocations={rule: {p: float(v) for p, v in split.items()} for rule, split in cs.allocations.items()},
-        in_core={rule: bool(chk.in_core) for rule, chk in cs.core.items()},
+        min_cost_musd=cs.min_cost_musd,
+        partners=tuple(CostSharePartner(**vars(f)) for f in cs.facts),
+        core={
+            rule: CoreVerdict(chk.in_core, chk.blocking_coalition, float(chk.max_violation))
+            for rule, chk in cs.core.items()
+        },
+        core_empty=cs.core_empty,
+        least_core_epsilon=cs.least_core_epsilon,
+        notes=tuple(cs.notes),
         checks=document["checks"],
+        joint_plan=document["joint_plan"],
         document=document,
     )

@@ -29,8 +29,12 @@ def test_empty_summary_renders_with_dashes_and_no_optional_blocks():
 
 def test_failed_verification_is_flagged():
     b = make_bundle()
-    failed = Verification(ok=False, recomputed_defended_weight=0.0, recomputed_cost_musd=0.0,
-                          checks=(VerificationCheck("cost", False),))
+    failed = Verification(
+        ok=False,
+        recomputed_defended_weight=0.0,
+        recomputed_cost_musd=0.0,
+        checks=(VerificationCheck("cost", False),),
+    )
     summary = dataclasses.replace(b.summary, verification=failed)
     html = render_html(make_bundle(summary=summary))
     assert "FAILED" in html and 'class="c bad">FAIL<' in html

@@ -108,7 +108,10 @@ def test_typed_cost_share_figures_match_the_written_block(small_run):
     assert list(cs.allocations) == list(block["allocations"])
     for rule, split in cs.allocations.items():
         assert dict(split) == pytest.approx({p: float(v) for p, v in block["allocations"][rule].items()})
-    assert dict(cs.in_core) == {r: c["in_core"] for r, c in block["core"].items()}
+    assert {r: cs.in_core(r) for r in cs.core} == {r: c["in_core"] for r, c in block["core"].items()}
+    assert [p.iso_a3 for p in cs.partners] == [p["iso_a3"] for p in block["partners"]]
+    assert cs.least_core_epsilon == block["least_core_epsilon"] and cs.core_empty == block["core_empty"]
+    assert cs.min_cost_musd == block["min_cost_of_same_coverage_musd"]
 
 
 @dataclasses.dataclass(frozen=True)
