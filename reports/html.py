@@ -338,9 +338,10 @@ def _layers(summary: PlanSummary | None) -> list[tuple[str, str, str]]:
         (
             k.removesuffix("_weight").replace("_", " "),
             num(v),
-            pct(as_float(v) / total) if total and as_float(v) is not None else MISSING,
+            pct(x / total) if total and x is not None else MISSING,
         )
         for k, v in layer.items()
+        for x in [as_float(v)]
     ]
 
 
@@ -427,7 +428,7 @@ def render_html(
         "notional_note": bundle.notional_note,
         "scenario": _scenario(bundle),
         "headline": _headline(s),
-        "flags": flag_summary(None if cs is None else cs.checks),
+        "flags": flag_summary(None if cs is None or cs.checks is None else dict(cs.checks)),
         "weight_unit": weight_unit(s),
         "layers": _layers(s),
         "map_src": _png_data_uri(map_png),

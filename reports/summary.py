@@ -153,9 +153,8 @@ class RunTimes:
     def from_stages(cls, stages: Mapping[str, float]) -> RunTimes:
         """From ``stage -> seconds`` (the six standard stages required, others kept in ``more``)."""
         names = ("coverage_s", "build_s", "solve_s", "verify_s", "cost_sharing_s", "total_s")
-        return cls(
-            *(float(stages[n]) for n in names), more={k: v for k, v in stages.items() if k not in names}
-        )
+        more = {k: v for k, v in stages.items() if k not in names}
+        return cls(**{n: float(stages[n]) for n in names}, more=more)
 
     def to_json(self) -> dict[str, float]:
         """Stage -> seconds, ``total_s`` last."""

@@ -119,6 +119,7 @@ def per_asset_type(run: PlanRun) -> tuple[AssetTypeRow, ...]:
     for asset in run.scenario.asset_types:
         c = chosen[chosen["asset_type"] == asset.name]
         space = isinstance(asset, SpaceAsset)
+        sampling = space_sampling(asset) if isinstance(asset, SpaceAsset) else None
         rows.append(
             AssetTypeRow(
                 asset_type=asset.name,
@@ -126,12 +127,12 @@ def per_asset_type(run: PlanRun) -> tuple[AssetTypeRow, ...]:
                 domain=asset.domain,
                 role=asset.role,
                 chosen=(", ".join(c["pattern"]) or "none") if space else int(len(c)),
-                max_count=1 if space else asset.max_count,
+                max_count=1 if isinstance(asset, SpaceAsset) else asset.max_count,
                 unit_cost_musd=asset.unit_cost_musd,
                 cost_musd=float(c["cost_musd"].sum()),
-                coverage_sampling={k: v.describe() for k, v in space_sampling(asset).items()}
-                if space
-                else None,
+                coverage_sampling=None
+                if sampling is None
+                else {k: v.describe() for k, v in sampling.items()},
             )
         )
     return tuple(rows)
