@@ -34,6 +34,7 @@ test: $(STAMP) $(BROWSER)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The peers the benchmarks compare against (spopt + PuLP/CBC, scikit-learn) come with the bench extra.
 $(VENV)/.bench: $(STAMP)
@@ -48,4 +49,4 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/batch.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache

@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from planner.run.leakage import EngagementOutcome
+    from planner.run.schedule import ScheduleRun
     from reports.summary import CostShareFigures, PlanSummary
 
 app = typer.Typer(
@@ -86,7 +88,7 @@ def _main(version: Annotated[bool, flag(
 
 def flag(*names: str, **kwargs: object) -> object:
     """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
-    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]
+    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]  # kwargs passed through to typer
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
@@ -117,6 +119,25 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
 
     scenario = load_scenario(path)
     return apply_cli_overrides(scenario, overrides or [], file=path)
+
+
+def _schedule_table(sc: ScheduleRun) -> Table:
+    """The build-out year by year (constant M USD): budget, spending, defended share, core."""
+    rule = None if sc.bills is None else sc.bills.reference_rule
+    t = Table(show_edge=False, box=None, padding=(0, 1),
+              title=f"build-out, {sc.money}; MILP {sc.solve['status']}, "
+                    f"verified: {'yes' if sc.certificate.ok else 'NO'}")
+    for col in ("year", "budget", "spend", "defended", f"in core ({rule})" if rule else "core"):
+        t.add_column(col, justify="right")
+    for y in sc.years:
+        core = {True: "yes", False: "no " + "+".join(y.blocking_coalition or []), None: "-"}
+        t.add_row(str(y.year), f"{y.budget_musd:,.0f}", f"{y.spend_musd:,.0f}",
+                  f"{y.defended_share:.1%}", core[y.core_ok])
+    tot = sc.totals
+    t.caption = (f"life cycle {tot.constant_musd['total']:,.0f} (range {tot.low_musd:,.0f}"
+                 f"-{tot.high_musd:,.0f}), nominal {tot.nominal_musd['total']:,.0f}; "
+                 f"every milestone holds from {sc.time_to_milestones() or 'never'}")
+    return t
 
 
 @app.command()
@@ -165,7 +186,7 @@ def _assets_table(summary: PlanSummary) -> Table:
     t = Table(show_edge=False)
     for col, just in (("asset type", "left"), ("domain", "left"), ("role", "left"),
                       ("chosen", "right"), ("max", "right"), ("cost (M USD)", "right")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just)  # type: ignore[arg-type]  # "left"/"right": rich Literals
     for a in summary.per_asset_type:
         t.add_row(a.asset_type, a.domain, a.role, str(a.chosen), str(a.max_count), f"{a.cost_musd:,.0f}")
     return t
@@ -184,6 +205,19 @@ def _bills_table(cs: CostShareFigures) -> Table:
         t.add_row(p, *(f"{round(cs.allocations[r][p]):,}" + ("*" if cs.in_core(r) is False else "")
                        for r in rules))
     return t
+
+
+def _print_engagement(e: EngagementOutcome) -> None:
+    """Expected leakers of the design raid and the leakage curve, one line per raid size."""
+    mc, d = e.monte_carlo, e.design_point
+    lo, hi = mc.ci99
+    console.print(f"design raid of {e.raid.size}: expected leakers "
+                  f"[bold]{d.expected_leakers:.2f}[/bold], engaged {d.engaged}, expected defeated "
+                  f"{d.expected_defeated:.2f}; Monte Carlo {mc.expected_leakers:.2f} "
+                  f"(99% CI {lo:.2f}-{hi:.2f})")
+    curve = ", ".join(f"{p.raid_size}: {p.expected_leakers:.1f}" for p in e.curve)
+    console.print(f"leakage curve (raid: expected leakers) {curve}; first magazine empty at "
+                  f"{e.saturation_raid_size or 'none of these sizes'}", markup=False)
 
 
 @app.command()
@@ -208,7 +242,7 @@ def run(
     self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/ (with --set:
     OUT/<scenario name>--<hash>/), atomically; the folder is printed at the end.
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from planner.run.pipeline import run_scenario, write_run
 
@@ -229,7 +263,7 @@ def run(
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
                       TimeElapsedColumn(), console=progress_console, disable=not show,
                       transient=False) as progress:
-            current: list[int] = []
+            current: list[TaskID] = []
 
             def stage(msg: str) -> None:
                 lines(msg)
@@ -253,6 +287,10 @@ def run(
         console.print(_assets_table(summary))
         if summary.cost_sharing is not None and summary.cost_sharing.allocations:
             console.print(_bills_table(summary.cost_sharing))
+        if result.engagement is not None:
+            _print_engagement(result.engagement)
+        if result.schedule is not None:
+            console.print(_schedule_table(result.schedule))
         gap = summary.gap
         console.print(f"status [bold]{summary.status}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")
@@ -316,7 +354,8 @@ def allocate(
 def optimize(
     sites: Annotated[Path | None, typer.Option(help="sites.csv: site_id, cost[, type].")] = None,
     demand: Annotated[Path | None, typer.Option(help="demand.csv: demand_id, weight[, required].")] = None,
-    coverage: Annotated[Path | None, typer.Option(help="coverage.csv: demand_id, site_id.")] = None,
+    coverage: Annotated[Path | None, typer.Option(
+        help="coverage.csv: demand_id, site_id; or a sparse matrix .npz / Parquet pairs.")] = None,
     orlib_scp: Annotated[Path | None, typer.Option(
         "--orlib-scp", metavar="FILE", help="OR-Library set-covering file instead of CSVs.")] = None,
     objective: Annotated[str, typer.Option(
@@ -334,6 +373,7 @@ def optimize(
     theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
     p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
     as_json: Annotated[bool, flag("--json", help="Print the result as one JSON object.")] = False,
+    method: Annotated[str, typer.Option(help="auto | milp | benders | decompose (max-coverage).")] = "auto",
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
     from planner.commands.optimize import optimize_from_files
@@ -349,14 +389,16 @@ def optimize(
         result = optimize_from_files(
             sites=sites, demand=demand, coverage=coverage, orlib_scp=orlib_scp, objective=objective,
             budget=budget, count=count, type_max=limits or None, engine=engine, solver=solver,
-            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p)
+            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p,
+            method=method)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     gap_txt = f", gap {result['gap']:.4%}" if result["gap"] is not None else ""
     console.print(f"status [bold]{result['status']}[/bold]{gap_txt}; objective {result['objective']}, "
                   f"bound {result['bound']}; {result['n_sites']} sites, cost {result['cost']}; "
-                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']})")
+                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']}, "
+                  f"method {result['method']})")
     if result["sites"]:
         console.print("sites: " + " ".join(result["sites"]), markup=False)
     if "diagnosis" in result:
@@ -472,6 +514,8 @@ def batch(
         help="Output folder (default: the file's output, else out/<batch name>).")] = None,
     cold: Annotated[bool, flag(
         "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
+    no_run_reports: Annotated[bool, flag(
+        "--no-run-reports", help="No report.html per run (saves a few seconds per run).")] = False,
     skip_failed: Annotated[bool, flag(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
     quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
@@ -481,8 +525,9 @@ def batch(
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
     Finished runs are skipped, so an interrupted batch resumes where it stopped. Results go to
-    OUT/results.duckdb and OUT/runs/<key>/; the comparison (summary.html, frontier.png,
-    comparison.csv) to OUT/. Exits with 1 when a run failed (the others still ran).
+    OUT/results.duckdb and OUT/runs/<key>/ (each with its report.html; OUT/by_name/<run> links to
+    it); the comparison (summary.html, linking every run's report, frontier.png, comparison.csv)
+    to OUT/. Exits with 1 when a run failed (the others still ran).
     """
     from rich.progress import (
         BarColumn,
@@ -521,7 +566,8 @@ def batch(
             try:
                 report = run_batch(spec, workers=workers, scheduler=scheduler,
                                    warm_start=False if cold else None,
-                                   retry_failed=not skip_failed, on_progress=show)
+                                   retry_failed=not skip_failed, on_progress=show,
+                                   run_reports=not no_run_reports)
             except StoreError as err:
                 err_console.print(f"error: {err}", markup=False)
                 raise typer.Exit(2) from None

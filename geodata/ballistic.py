@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from geodata.geometry import EARTH_RADIUS_KM
 from geodata.orbits import MU_EARTH_KM3_S2, OMEGA_EARTH_RAD_S
@@ -106,7 +107,7 @@ MISSILE_CLASSES: dict[str, TrajectorySpec] = {
 (intermediate) and 3 min (intercontinental, burnout near 200 km). Illustrative only."""
 
 
-def minimum_energy_angle(psi: np.ndarray, r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
+def minimum_energy_angle(psi: np.ndarray, r1: np.ndarray | float, r2: np.ndarray | float) -> np.ndarray:
     r"""Burnout flight-path angle of least speed, :math:`\frac12\arctan\frac{\sin\psi}{\rho - \cos\psi}`."""
     return 0.5 * np.arctan2(np.sin(psi), r1 / r2 - np.cos(psi))
 
@@ -158,7 +159,7 @@ class FreeFlight:
         return np.clip(theta, 0.0, self.psi[:, None]), a * (1 - e * np.cos(ecc))
 
 
-def free_flight(r1_km: np.ndarray, r2_km: np.ndarray, psi: np.ndarray, gamma: np.ndarray) -> FreeFlight:
+def free_flight(r1_km: ArrayLike, r2_km: ArrayLike, psi: ArrayLike, gamma: ArrayLike) -> FreeFlight:
     """The Keplerian arc from ``r1`` at angle ``gamma`` to ``r2`` a central angle ``psi`` away.
 
     Raises

@@ -290,7 +290,7 @@ def horizon_gaps(
     n_pts, n_t = covered.shape
     row, start, length = _runs(~covered)
     length = length.astype(float)
-    never = ~covered.any(axis=1)
+    never = ~np.any(covered, axis=1)
     for at_start in (True, False):
         cut = (start == 0) if at_start else (start + length == n_t)
         cut &= ~never[row]

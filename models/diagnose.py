@@ -110,7 +110,7 @@ def _highs_iis(model: LinearModel) -> Diagnosis:
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
         return Diagnosis(method="highs-iis")
-    strategy = int(highspy._core.kIisStrategyFromLp) | int(highspy._core.kIisStrategyIrreducible)  # noqa: SLF001
+    strategy = int(highspy.IisStrategy.kIisStrategyFromLp) | int(highspy.IisStrategy.kIisStrategyIrreducible)
     h.setOptionValue("iis_strategy", strategy)
     status, iis = h.getIis()
     if status != highspy.HighsStatus.kOk or not iis.valid_:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -77,6 +78,8 @@ def break_ties(
     if model.sense is not Sense.MAXIMIZE or not model.num_cols:
         return plan, "kept: not a maximisation"
     value = f.value(plan)
+    if not math.isfinite(value):
+        return plan, "kept: value not finite"
     tau = 1e-9 * max(1.0, abs(value))
     m2 = copy.deepcopy(model)
     terms = {m2.var(name): coef for name, coef in model.objective.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ def number_format(column: str, values: pd.Series) -> str:
     return MUSD_FORMAT
 
 
-def _cell(value: object, numeric: bool) -> object:
+def _cell(value: Any, numeric: bool) -> object:
     """A worksheet value: booleans stay booleans (TRUE/FALSE in Excel), numbers floats, the rest text."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None

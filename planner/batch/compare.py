@@ -190,6 +190,8 @@ def marginal_png(c: Comparison) -> bytes:
 
 
 def _cell(col: str, v: Any) -> str:
+    if isinstance(v, list | tuple | dict):  # a swept list, e.g. an annual budget profile
+        return json.dumps(v)
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return ""
     if col.startswith("share_") or col == "defended_share":
@@ -332,4 +334,7 @@ def write_comparison(folder: str | Path, c: Comparison | None = None) -> dict[st
     name_links(folder, c)
     paths["summary.html"] = atomic_write_text(folder / "summary.html",
                                               summary_html(c, fpng, mpng, report_links(folder, c)))
+    from planner.batch.schedule_compare import write_schedule_comparison
+
+    paths.update(write_schedule_comparison(folder))  # build-outs: time to milestones against cost
     return paths

@@ -323,6 +323,7 @@ def parse_batch(data: Any, file: str | Path, *, output: str | Path | None = None
         add([RunSpec(sc.name, resolve(base, sc.name, patches, file))], f"scenarios[{k}].name")
     for k, sw in enumerate(spec.sweeps):
         patches = _patches(sw.overrides, spec.overrides, file, f"sweeps[{k}].overrides")
+        params: dict[PathPart | tuple[PathPart, ...], list[Any]]  # the key type sweep_runs takes
         params = {tuple(p.path): list(p.values) for p in sw.parameters}
         if len(params) != len(sw.parameters):
             raise InputError("a path is swept twice", file=file, field=f"sweeps[{k}].parameters")

@@ -79,10 +79,10 @@ def problem_hash(scenario: Scenario) -> str:
 
     Removed: ``name``, ``title``, ``description``, ``budget_musd``, the partners' budgets, every asset
     type's ``unit_cost_musd``, ``max_count`` and ``label``, ``requirement`` (applied when the
-    instance is packed) and ``solver``.
+    instance is packed), ``solver`` and ``schedule`` (years and life cycles do not move coverage).
     """
     d = scenario.model_dump(mode="json")
-    for k in ("name", "title", "description", "budget_musd", "requirement", "solver"):
+    for k in ("name", "title", "description", "budget_musd", "requirement", "solver", "schedule"):
         d.pop(k, None)
     d["partners"] = [{k: v for k, v in p.items() if k != "budget_musd"} for p in d["partners"]]
     d["asset_types"] = [{k: v for k, v in a.items() if k not in ("unit_cost_musd", "max_count", "label")}
@@ -246,8 +246,9 @@ def _record(task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wal
     chosen = run.chosen_sites()
     plans = chosen[["site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
                     "pattern"]].to_dict("records")
-    files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary.to_json()).encode(),
-             "report.html": _report_html(run)}
+    files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary.to_json()).encode()}
+    if task.extra.get("report", True):
+        files["report.html"] = _report_html(run)
     partners = [dataclasses.asdict(p) for p in summary.per_partner]
     return RunRecord(task.key, task.name, row, plans, partners, allocations(summary), files,
                      x=run.x.copy())

@@ -188,7 +188,7 @@ class CostShareResult:
                     "ci95_half_width_musd": (self.shapley_half_width or {}).get(p, 0.0)
                     if rule == "shapley" else 0.0,
                     "in_core": None if check is None else bool(check.in_core),
-                    "above_cap": None if caps[p] is None else bool(amount > caps[p] * (1 + 1e-6)),
+                    "above_cap": None if (cap := caps[p]) is None else bool(amount > cap * (1 + 1e-6)),
                 })
         if self.joint is not None and self.joint.contributions is not None:
             for k, p in enumerate(self.players):
@@ -205,8 +205,8 @@ class CostShareResult:
                     per: amount * 1e6 / dw if dw > 0 else math.nan,
                     "ci95_half_width_musd": 0.0,
                     "in_core": None,
-                    "above_cap": None if caps[p] is None
-                    else bool(float(self.joint.cash[k]) > caps[p] * (1 + 1e-6)),
+                    "above_cap": None if (cap := caps[p]) is None
+                    else bool(float(self.joint.cash[k]) > cap * (1 + 1e-6)),
                 })
         return pd.DataFrame(rows)
 
@@ -245,6 +245,22 @@ def _rule_inputs(game: Game | None, bill: float, facts: tuple[PartnerFacts, ...]
         gdp={f.iso_a3: f.gdp_musd for f in facts}, population={f.iso_a3: f.population for f in facts},
         benefit=dict(zip(players, np.asarray(defended, dtype=float).tolist(), strict=True)),
         cap=cap, shapley=shap)
+
+
+def rule_amounts(rule: str, game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
+                 defended: np.ndarray, cap: float | None, shap: dict[str, float] | None
+                 ) -> dict[str, float] | None:
+    """One registry rule's split of ``bill`` (``None`` when it needs every coalition and has no game).
+
+    Raises
+    ------
+    GameError
+        When the rule cannot be computed from these inputs (e.g. a cap it cannot meet).
+    """
+    if "game" in RULES[rule].needs and game is None and not (rule == "shapley" and shap):
+        return None
+    inputs = _rule_inputs(game, bill, facts, defended, cap, shap)
+    return {p: float(v) for p, v in RULES[rule].apply(inputs).items()}
 
 
 def compute_cost_sharing(
@@ -297,16 +313,14 @@ def compute_cost_sharing(
         weights=data.instance.c[data.plan & (data.site_host >= 0)], minlength=n)
     cap = cs.gdp_cap_share
     allocations: dict[str, dict[str, float]] = {}
-    inputs = _rule_inputs(cost_game, bill, facts, defended, cap, shap)
     for rule in cs.rules:
-        if "game" in RULES[rule].needs and cost_game is None and not (rule == "shapley" and shap):
-            continue
         try:
-            amounts = RULES[rule].apply(inputs)
+            amounts = rule_amounts(rule, cost_game, bill, facts, defended, cap, shap)
         except GameError as err:
             notes.append(f"Rule {rule!r} not computed: {err.reason}.")
             continue
-        allocations[rule] = {p: float(v) for p, v in amounts.items()}
+        if amounts is not None:
+            allocations[rule] = amounts
     core: dict[str, CoreCheck] = {}
     eps = empty = None
     if cost_game is not None and n >= 2:
@@ -348,8 +362,8 @@ def _track_progress(games: PlacementGames, say: Stage, total: int | None) -> Non
 
     cost = CoalitionProgress(say, "cost", total, lambda: len(games.cost_solves))
     value = CoalitionProgress(say, "value", total, lambda: len(games.value_solves))
-    games.cost = cost.wrap(games.cost)  # type: ignore[method-assign]
-    games.value = value.wrap(games.value)  # type: ignore[method-assign]
+    games.cost = cost.wrap(games.cost)  # type: ignore[method-assign, assignment]  # same call signature
+    games.value = value.wrap(games.value)  # type: ignore[method-assign, assignment]  # same call signature
 
 
 def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames, bill: float,

@@ -106,12 +106,13 @@ def partner_checks(result: CostShareResult) -> PartnerChecks:
         # The joint plan promises cash within each cap: its cash is what is checked.
         billed[f"joint_plan_{joint.rule}"] = {p: float(joint.cash[k]) for k, p in enumerate(result.players)}
     for rule, amounts in billed.items():
-        bad = [OverCap(p, rule, float(a), float(caps[p])) for p, a in amounts.items()
-               if caps.get(p) is not None and _above(float(a), float(caps[p]))]
+        bad = [OverCap(p, rule, float(a), float(cap)) for p, a in amounts.items()
+               if (cap := caps.get(p)) is not None and _above(float(a), float(cap))]
         over += bad
         if not bad and any(c is not None for c in caps.values()):
             within.append(rule)
-    caps_total = None if any(c is None for c in caps.values()) else float(sum(caps.values()))
+    known = [c for c in caps.values() if c is not None]
+    caps_total = float(sum(known)) if len(known) == len(caps) else None
     worse: list[WorseThanAlone] = []
     for row in result.whatif.itertuples(index=False):
         alone = row.defended_alone

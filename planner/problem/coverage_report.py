@@ -115,8 +115,13 @@ def write_coverage(scenario: Scenario, problem: CoverageProblem, tables: Coverag
         _pairs(tables.a_interceptor, demand_ids, site_ids).to_csv(tmp / "coverage_interceptor.csv",
                                                                   index=False)
         buf = io.BytesIO()
-        np.savez_compressed(buf, **_npz_arrays(tables), demand_ids=demand_ids.astype(str),
-                            site_ids=site_ids.astype(str))
+        np.savez_compressed(  # numeric and text arrays only: no pickle needed to read them back
+            buf,
+            allow_pickle=False,
+            **_npz_arrays(tables),
+            demand_ids=demand_ids.astype(str),
+            site_ids=site_ids.astype(str),
+        )
         (tmp / "coverage.npz").write_bytes(buf.getvalue())
         pts.to_csv(tmp / "figures_of_merit.csv", index=False)
         gpkg = tmp / "coverage.gpkg"
@@ -131,7 +136,7 @@ def write_coverage(scenario: Scenario, problem: CoverageProblem, tables: Coverag
 
 
 def _npz_arrays(tables: CoverageTables) -> dict[str, np.ndarray]:
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for name, a in (("sensor", tables.a_sensor), ("interceptor", tables.a_interceptor)):
         a = sp.csr_array(a)
         out |= {f"{name}_data": a.data, f"{name}_indices": a.indices, f"{name}_indptr": a.indptr,

@@ -76,10 +76,10 @@ def check_partner_lists(scenario: Scenario, partners: object) -> None:
 
     for k, asset in enumerate(scenario.asset_types):
         if isinstance(asset, LandAsset | SeaAsset) and asset.candidates.partners is not None:
-            _territory(partners, asset.candidates.partners, k, "partners")  # type: ignore[arg-type]
+            _territory(partners, asset.candidates.partners, k, "partners")
     grid = scenario.defended.area_grid
     if grid is not None and grid.partners is not None:
-        _territory(partners, grid.partners, None, "defended.area_grid.partners")  # type: ignore[arg-type]
+        _territory(partners, grid.partners, None, "defended.area_grid.partners")
 
 
 def preflight(scenario: Scenario, source: str | Path | None = None) -> SizeEstimate:

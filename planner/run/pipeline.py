@@ -26,7 +26,7 @@ from models import SolveOptions, SolveResult, names, solve_layered
 from planner.errors import InputError
 from planner.problem.build import CoverageProblem, build_problem, plan_rules
 from planner.run.verify import Certificate, verify_plan
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import Scenario, SpaceAsset
 from reports.summary import PlanSummary
 
 Stage = Callable[[str], None]
@@ -40,9 +40,9 @@ NOTIONAL_NOTE = (
 def weight_unit(scenario: Scenario) -> str:
     """Unit of the defended weights: people (populated places), km² (an area grid) or weight (mixed)."""
     d = scenario.defended
-    kinds = {"people" if d.populated_places is not None else None,
-             "km²" if d.area_grid is not None else None,
-             "weight" if d.points or d.files else None} - {None}
+    present = {"people": d.populated_places is not None, "km²": d.area_grid is not None,
+               "weight": bool(d.points or d.files)}
+    kinds = {unit for unit, given in present.items() if given}
     return kinds.pop() if len(kinds) == 1 else "weight"
 
 
@@ -78,6 +78,14 @@ class PlanRun:
     versions: dict[str, str] = field(default_factory=versions)
     cost_sharing: Any = None
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
+    engagement: Any = None
+    """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
+    space_interceptors: Any = None
+    """The space interceptor layer (:class:`planner.run.space_interceptors.SpaceInterceptorResult`)."""
+    schedule: Any = None
+    """The build-out year by year (:class:`planner.run.schedule.ScheduleRun`), ``None`` without one."""
+    adversary: Any = None
+    """The attacker who reads the plan (:class:`planner.run.adversary.AdversaryOutcome`), or ``None``."""
 
     @property
     def x(self) -> np.ndarray:
@@ -114,7 +122,8 @@ class PlanRun:
         tracks = self.problem.tracks
         if tracks is None:
             return None
-        assets = {a.name: a for a in self.scenario.asset_types}
+        assets = {a.name: a for a in self.scenario.asset_types if not isinstance(a, SpaceAsset)}
+        space = {a.name: a for a in self.scenario.asset_types if isinstance(a, SpaceAsset)}
         chosen = self.chosen_sites()
         chosen = chosen[chosen["role"].isin(["sensor", "both"])]
         ground = chosen[chosen["domain"] != "space"]
@@ -124,7 +133,7 @@ class PlanRun:
                                   np.asarray([assets[t].sensor_range_km for t in types], float),
                                   np.asarray([assets[t].min_elevation_deg for t in types], float))
         for _, row in chosen[chosen["domain"] == "space"].iterrows():
-            asset = assets[row["asset_type"]]
+            asset = space[row["asset_type"]]
             tracked = tracked | space_tracking(tracks, Walker.parse(row["pattern"]), asset.altitude_km,
                                                asset.sensor_range_km, asset.atmosphere_margin_km)
         return corridor_summary(tracks, tracked)
@@ -137,7 +146,9 @@ class PlanRun:
     def _summary(self) -> PlanSummary:
         from planner.run.summary import plan_summary
 
-        return plan_summary(self, sections={})
+        stages = {"engagement": self.engagement, "space_interceptors": self.space_interceptors,
+                  "schedule": self.schedule, "adversary": self.adversary}
+        return plan_summary(self, sections={k: v for k, v in stages.items() if v is not None})
 
     def sites_frame(self) -> gpd.GeoDataFrame:
         """Ground and sea candidate sites with a ``chosen`` flag, as points.
@@ -226,6 +237,7 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
             f"the solver stopped with no plan ({result.status})"
         raise InputError(f"no plan satisfies this scenario: {why}", file=source)
+    assert result.x is not None  # has_solution
     say("Verifying the plan")
     cert = verify_plan(scenario, problem, result.x, result.objective)
     cert.raise_if_failed()
@@ -238,11 +250,52 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         say("Cost sharing")
         shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
     t4 = time.perf_counter()
+    outcome = None
+    if scenario.threats is not None and scenario.threats.engagement is not None:
+        from planner.run.leakage import run_engagement
+
+        try:
+            outcome = run_engagement(scenario, problem, say)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t_adv = time.perf_counter()
+    adversary = None
+    if scenario.adversary is not None and outcome is not None:
+        from planner.run.adversary import run_adversary
+
+        adversary = run_adversary(scenario, problem, outcome, say)
+    t5 = time.perf_counter()
+    sbi = None
+    if scenario.space_interceptors is not None:
+        from planner.run.space_interceptors import space_interceptor_stage
+
+        say("Space-based interceptors")
+        try:
+            sbi = space_interceptor_stage(scenario)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t6 = time.perf_counter()
+    sched = None
+    if scenario.schedule is not None:
+        from planner.run.schedule import run_schedule
+
+        try:
+            sched = run_schedule(scenario, problem, result.x, stage=say,
+                                 cost_sharing=scenario.cost_sharing.enabled if cost_sharing is None
+                                 else cost_sharing)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t7 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "total_s": round(t4 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t_adv - t4, 3),
+             "adversary_s": round(t5 - t_adv, 3),
+             "space_interceptors_s": round(t6 - t5, 3), "schedule_s": round(t7 - t6, 3),
+             "total_s": round(t7 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None, cost_sharing=shares)
+                   source=str(source) if source is not None else None, cost_sharing=shares,
+                   engagement=outcome, space_interceptors=sbi, schedule=sched,
+                   adversary=adversary)
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -268,7 +321,31 @@ def plan_bundle(run: PlanRun) -> Any:
         allocations=None if cs is None else cs.allocations_frame(),
         site_facts=site_facts(run),
         partner_facts=_partner_facts(run),
+        layers=_engagement_layers(run),
+        extra_files=_schedule_files(run),
     )
+
+
+def _schedule_files(run: PlanRun) -> tuple[tuple[str, bytes], ...]:
+    """``schedule.csv``, ``schedule.xlsx`` and ``schedule.png`` of a build-out (none without one)."""
+    if run.schedule is None:
+        return ()
+    from reports.schedule import schedule_chart, schedule_xlsx
+    from reports.writers import jsonable
+
+    sched = jsonable(run.schedule.to_json())
+    frame = run.schedule.frame()
+    csv = frame.to_csv(index=False, lineterminator="\n").encode()
+    xlsx = schedule_xlsx(frame, run.schedule.builds, sched["lifecycle_totals"], note=NOTIONAL_NOTE)
+    return (("schedule.csv", csv), ("schedule.xlsx", xlsx), ("schedule.png", schedule_chart(sched)))
+
+
+def _engagement_layers(run: PlanRun) -> tuple[tuple[str, gpd.GeoDataFrame], ...]:
+    """GeoPackage layers of the raid: threat tracks and intercept points (none without a raid)."""
+    out = run.engagement
+    if out is None:
+        return ()
+    return (("threat_tracks", out.tracks_frame()), ("intercept_points", out.intercepts_frame()))
 
 
 def _partner_facts(run: PlanRun) -> pd.DataFrame:

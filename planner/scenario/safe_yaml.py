@@ -106,7 +106,7 @@ class AliasBombError(yaml.YAMLError):
     """Aliases that expand beyond the budget, or refer to themselves."""
 
 
-class StrictLoader(_Base):  # type: ignore[misc, valid-type]
+class StrictLoader(_Base):
     """Safe loader (libyaml when available) that refuses duplicate keys and alias bombs."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

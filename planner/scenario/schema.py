@@ -28,17 +28,21 @@ from pydantic import (
 
 from models.costshare.registry import rule_names
 from planner.errors import InputError
+from planner.scenario.adversary import Adversary
 from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
+from planner.scenario.schedule import Schedule
+from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
 from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
+from planner.scenario.threats import Engagement
 
 SCHEMA_VERSION = 1
 
 IsoA3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 country code.")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
-Money = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Km = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]  # le: sums stay finite
+Km = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
 
 
 class StrictModel(BaseModel):
@@ -63,7 +67,7 @@ class Partner(StrictModel):
     """The partner's budget cap in M USD (used by cost sharing); ``None`` for no cap."""
     min_defended_share: float | None = Field(default=None, ge=0, le=1)
     """Minimum share of the partner's defended weight the plan must defend (``max_defended`` only)."""
-    population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    population: float | None = Field(default=None, gt=0, le=1e11, allow_inf_nan=False)
     """Population for cost sharing; ``None``: Natural Earth ``POP_EST`` (its year is stated)."""
     gdp_musd: Money | None = None
     """GDP in M USD for cost sharing; ``None``: Natural Earth ``GDP_MD`` (its year is stated)."""
@@ -84,7 +88,7 @@ class ExplicitPoint(StrictModel):
     """Longitude, degrees WGS84."""
     lat: float = Field(ge=-90, le=90)
     """Latitude, degrees WGS84."""
-    weight: float = Field(gt=0, allow_inf_nan=False)
+    weight: float = Field(gt=0, le=1e15, allow_inf_nan=False)
     """Weight of the point in the objective (e.g. people, or a value score)."""
     partner: IsoA3 | None = None
     """Partner the point belongs to (for per-partner results); ``None``: nearest partner territory."""
@@ -286,6 +290,13 @@ class SpaceAsset(_AssetBase):
             raise ValueError("constellations lists a pattern twice")
         return value
 
+    @field_validator("role")
+    @classmethod
+    def _sensor_only(cls, value: str) -> str:
+        if value != "sensor":
+            raise ValueError(INTERCEPTOR_ROLE_REFUSED.format(role=value))
+        return value
+
 
 AssetType = Annotated[LandAsset | SeaAsset | SpaceAsset, Field(discriminator="domain")]
 
@@ -335,6 +346,8 @@ class Threats(StrictModel):
     """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
     trajectory: Trajectory = Trajectory()
     """Two-body trajectory of the tracks: minimum energy from the launch point by default."""
+    engagement: Engagement | None = None
+    """A raid against the kill chain (optional): plan, leakage curve, Monte Carlo check."""
 
 
 class SolverSettings(StrictModel):
@@ -370,7 +383,7 @@ class SolverSettings(StrictModel):
 
 SHARE_RULES: tuple[str, ...] = rule_names()
 # The registry is the one vocabulary of rules; a Literal built from it keeps the JSON Schema's enum.
-ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]
+ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]  # built at import: mypy cannot see it
 
 
 class JointPlanSettings(StrictModel):
@@ -479,6 +492,13 @@ class Scenario(StrictModel):
         """Whether overrides changed the scenario its file gives (``False`` when not from a file)."""
         origin = (self.__pydantic_private__ or {}).get("_origin")  # None: unpickled from an older version
         return origin is not None and origin != self.digest()
+    space_interceptors: SpaceInterceptors | None = None
+    """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
+    schedule: Schedule | None = None
+    """A build-out year by year (optional): annual budgets, life cycles, milestones, yearly bills."""
+    adversary: Adversary | None = None
+    """An attacker who reads the plan (optional, needs ``threats.engagement``): worst-case raids,
+    the robust plan and its price, the loss of sites and sensors."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -502,6 +522,10 @@ class Scenario(StrictModel):
         for r in need:
             if r not in roles and "both" not in roles:
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
+        if self.schedule is not None:
+            self.schedule.check_names(tuple(names), tuple(codes))
+        if self.adversary is not None:
+            self.adversary.check(self.threats)
         return self
 
     @property

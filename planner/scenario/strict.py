@@ -12,7 +12,7 @@ import functools
 import math
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -62,7 +62,7 @@ def reject_bool(model: type[BaseModel], data: Any) -> Any:
         return data
     for name, value in data.items():
         info = model.model_fields.get(name) if isinstance(name, str) else None
-        if info is not None and _has_bool(value) and not _admits_bool(info.annotation):
+        if info is not None and _has_bool(value) and not _admits_bool(typing.cast(Hashable, info.annotation)):
             raise PydanticCustomError(
                 BOOL_ERROR, "a boolean (true/false) where a number or text is meant", {"field": name}
             )

@@ -9,7 +9,8 @@
     P.docWidth = document.documentElement.scrollWidth; P.winWidth = window.innerWidth;
     P.tables = Array.prototype.map.call(document.querySelectorAll('section[id] table'), function (t) {
       var s = t.closest('section[id]'); var box = (t.closest('.table-wrap') || t.parentElement);
-      return {section: s ? s.id : '', width: t.scrollWidth, room: box.clientWidth,
+      return {section: s ? s.id : '', head: t.rows.length ? t.rows[0].textContent.trim().slice(0, 60) : '',
+              width: t.scrollWidth, room: box.clientWidth,
               right: t.getBoundingClientRect().right};
     });
     var m = document.getElementById('map-live');

@@ -43,12 +43,29 @@ def probe(page: Path, width: int = 1024, height: int = 900, timeout_s: float = 9
     profile = tempfile.mkdtemp(prefix="chromium-probe-")
     try:
         done = subprocess.run(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-             f"--window-size={width},{height}", "--virtual-time-budget=3000", "--dump-dom",
-             copy.resolve().as_uri()],
-            capture_output=True, text=True, timeout=timeout_s, check=False)
+            [
+                exe,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-extensions",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                f"--window-size={width},{height}",
+                "--virtual-time-budget=3000",
+                "--dump-dom",
+                copy.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
     finally:
         copy.unlink(missing_ok=True)
         shutil.rmtree(profile, ignore_errors=True)

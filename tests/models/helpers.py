@@ -10,8 +10,9 @@ import scipy.sparse as sp
 from models import CoverInstance, LayeredInstance
 
 
-def random_layered(seed: int, m: int = 30, n: int = 10, density: float = 0.25,
-                   budget_frac: float = 0.4) -> LayeredInstance:
+def random_layered(
+    seed: int, m: int = 30, n: int = 10, density: float = 0.25, budget_frac: float = 0.4
+) -> LayeredInstance:
     """Random layered instance: three types (sensor, interceptor, both), integer costs."""
     rng = np.random.default_rng(seed)
     site_type = rng.integers(0, 3, n)
@@ -29,9 +30,16 @@ def random_layered(seed: int, m: int = 30, n: int = 10, density: float = 0.25,
     )
 
 
-def random_cover(seed: int, m: int = 30, n: int = 10, density: float = 0.25,
-                 budget_frac: float | None = 0.4, count: int | None = None,
-                 required_frac: float = 0.0, types: int = 0) -> CoverInstance:
+def random_cover(
+    seed: int,
+    m: int = 30,
+    n: int = 10,
+    density: float = 0.25,
+    budget_frac: float | None = 0.4,
+    count: int | None = None,
+    required_frac: float = 0.0,
+    types: int = 0,
+) -> CoverInstance:
     """Random single-layer instance with integer weights and costs."""
     rng = np.random.default_rng(seed)
     a = rng.random((m, n)) < density

@@ -40,8 +40,7 @@ def test_build_game_evaluates_each_coalition_once_smallest_first(workers):
     sizes = [len(c) for c in rec.calls]
     if workers == 1:
         assert sizes == sorted(sizes)
-    assert list(shapley(game).values()) == pytest.approx(
-        airport_shapley([RUNWAY[p] for p in players]))
+    assert list(shapley(game).values()) == pytest.approx(airport_shapley([RUNWAY[p] for p in players]))
     # A second build (e.g. another rule's game) reuses the cache: no new evaluation.
     build_game(players, cache, "cost", workers=workers)
     assert len(rec.calls) == 63

@@ -11,9 +11,12 @@ def airport_dict() -> dict:
         "kind": "cost",
         "players": ["A", "B", "C"],
         "coalitions": [
-            {"members": ["A"], "value": 1}, {"members": ["B"], "value": 2},
-            {"members": ["C"], "value": 4}, {"members": ["A", "B"], "value": 2},
-            {"members": ["C", "A"], "value": 4}, {"members": ["B", "C"], "value": 4},
+            {"members": ["A"], "value": 1},
+            {"members": ["B"], "value": 2},
+            {"members": ["C"], "value": 4},
+            {"members": ["A", "B"], "value": 2},
+            {"members": ["C", "A"], "value": 4},
+            {"members": ["B", "C"], "value": 4},
             {"members": ["A", "B", "C"], "value": 4},
         ],
     }
@@ -64,8 +67,7 @@ def test_missing_coalition_is_named():
 def test_duplicate_coalition_points_at_the_first():
     obj = airport_dict()
     obj["coalitions"].append({"members": ["B", "A"], "value": 3})
-    assert _error(obj) == ("coalitions[7].members = ['B', 'A']: duplicate coalition "
-                           "(same as coalitions[3])")
+    assert _error(obj) == ("coalitions[7].members = ['B', 'A']: duplicate coalition (same as coalitions[3])")
 
 
 def test_duplicate_player():

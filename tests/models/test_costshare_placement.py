@@ -34,7 +34,7 @@ def brute_games(data: PlacementData) -> tuple[np.ndarray, np.ndarray]:
     inst = data.instance
     plans = all_plans(inst.n)
     type_ok = _type_ok(inst, plans)
-    defended = ((inst.a_sensor @ plans.T.astype(int) > 0) & (inst.a_interceptor @ plans.T.astype(int) > 0))
+    defended = (inst.a_sensor @ plans.T.astype(int) > 0) & (inst.a_interceptor @ plans.T.astype(int) > 0)
     cost = plans @ inst.c
     grand_def = inst.defended(data.plan)
     c = np.zeros(8)

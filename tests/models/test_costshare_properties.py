@@ -49,8 +49,7 @@ def symmetric_games(draw) -> Game:
 def games_with_dummy(draw) -> tuple[Game, float]:
     """The last player adds exactly a to every coalition: v(S ∪ d) = v(S) + a."""
     n = draw(st.integers(2, 5))
-    base = np.array(draw(st.lists(st.integers(0, 20), min_size=1 << (n - 1),
-                                  max_size=1 << (n - 1))), float)
+    base = np.array(draw(st.lists(st.integers(0, 20), min_size=1 << (n - 1), max_size=1 << (n - 1))), float)
     base[0] = 0
     a = float(draw(st.integers(-5, 10)))
     values = np.concatenate([base, base + a])

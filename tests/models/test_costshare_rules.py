@@ -33,7 +33,8 @@ def bankruptcy(estate: float, claims: list[float]) -> Game:
     players = [f"c{d:g}" for d in claims]
     by = dict(zip(players, claims, strict=True))
     return Game.from_function(
-        players, "value", lambda s: max(0.0, estate - sum(by[p] for p in players if p not in s)))
+        players, "value", lambda s: max(0.0, estate - sum(by[p] for p in players if p not in s))
+    )
 
 
 def brute_shapley(game: Game) -> np.ndarray:
@@ -183,8 +184,12 @@ def test_scrb_value_game_by_hand_and_as_negated_cost_game():
 
 # -- Proportional rules ------------------------------------------------------------------------
 def test_equal_and_standalone_and_benefit_rules():
-    game = Game(tuple("ABC"), "cost", np.array([0, 6, 8, 12, 10, 13, 15, 18], float),
-                benefits={"A": 1, "B": 1, "C": 2})
+    game = Game(
+        tuple("ABC"),
+        "cost",
+        np.array([0, 6, 8, 12, 10, 13, 15, 18], float),
+        benefits={"A": 1, "B": 1, "C": 2},
+    )
     assert vec(equal(game)) == pytest.approx([6, 6, 6])
     assert vec(proportional_to_standalone(game)) == pytest.approx(np.array([6, 8, 10]) * 18 / 24)
     assert vec(proportional_to_benefit(game)) == pytest.approx([4.5, 4.5, 9])

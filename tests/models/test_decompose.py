@@ -16,9 +16,15 @@ OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
 @pytest.mark.parametrize("seed", range(8))
 def test_brute_force(seed: int) -> None:
     kind = seed % 3
-    inst = random_cover(seed, m=40, n=12, density=0.2,
-                        budget_frac=None if kind == 0 else 0.35,
-                        count=3 if kind != 1 else None, types=2 if kind == 2 else 0)
+    inst = random_cover(
+        seed,
+        m=40,
+        n=12,
+        density=0.2,
+        budget_frac=None if kind == 0 else 0.35,
+        count=3 if kind != 1 else None,
+        types=2 if kind == 2 else 0,
+    )
     res = solve_cover(inst, OPTS, method="decompose")
     assert res.extra["method"] == "decompose"
     assert res.solution_status is SolutionStatus.OPTIMAL
@@ -33,8 +39,9 @@ def geo() -> CoverInstance:
     m, n = 4000, 400
     pts, sites = rng.random((m, 2)), rng.random((n, 2))
     d = np.linalg.norm(pts[:, None, :] - sites[None, :, :], axis=2)
-    return CoverInstance(w=np.round(rng.lognormal(5, 1.5, m)), c=np.ones(n), a=sp.csr_array(d < 0.08),
-                         count=12)
+    return CoverInstance(
+        w=np.round(rng.lognormal(5, 1.5, m)), c=np.ones(n), a=sp.csr_array(d < 0.08), count=12
+    )
 
 
 def test_agrees_with_milp_and_reports(geo: CoverInstance) -> None:
@@ -49,13 +56,13 @@ def test_agrees_with_milp_and_reports(geo: CoverInstance) -> None:
     assert dec.bound >= milp.objective - 1e-6
 
 
-def test_auto_picks_decomposition_for_large_max_cover(geo: CoverInstance, monkeypatch) -> None:
+def test_auto_picks_site_space_for_large_max_cover(geo: CoverInstance, monkeypatch) -> None:
     import models.api
 
     monkeypatch.setattr(models.api, "DECOMPOSE_MIN_NONZEROS", 1)
-    assert solve_cover(geo, OPTS).extra["method"] == "decompose"
-    assert "method" not in solve_cover(geo, OPTS, method="milp").extra
-    assert "method" not in solve_cover(geo, OPTS, engine="pyomo").extra
+    assert solve_cover(geo, OPTS).extra["method"] == "benders"
+    assert solve_cover(geo, OPTS, method="milp").extra["method_reason"] == "requested"
+    assert solve_cover(geo, OPTS, engine="pyomo").extra["method"] == "milp"
 
 
 def test_refuses_what_it_cannot_do() -> None:

@@ -40,13 +40,19 @@ def test_pyomo_reports_missing_solver() -> None:
         solve_cover(_geo_cover(1, 50, 10, count=2), OPTS, engine="pyomo", solver="no_such_solver_xyz")
 
 
-def _geo_cover(seed: int, m: int, n: int, count: int | None = None, budget: float | None = None,
-               radius: float = 0.2) -> CoverInstance:
+def _geo_cover(
+    seed: int, m: int, n: int, count: int | None = None, budget: float | None = None, radius: float = 0.2
+) -> CoverInstance:
     rng = np.random.default_rng(seed)
     pts, sites = rng.random((m, 2)), rng.random((n, 2))
     d = np.linalg.norm(pts[:, None, :] - sites[None, :, :], axis=2)
-    return CoverInstance(w=rng.integers(1, 100, m), c=rng.integers(1, 10, n),
-                         a=sp.csr_array(d < radius), count=count, budget=budget)
+    return CoverInstance(
+        w=rng.integers(1, 100, m),
+        c=rng.integers(1, 10, n),
+        a=sp.csr_array(d < radius),
+        count=count,
+        budget=budget,
+    )
 
 
 def _infeasible_cover() -> CoverInstance:
@@ -68,18 +74,25 @@ def test_infeasible_status_and_diagnosis(engine: str) -> None:
 
 def test_unreachable_required_point_is_named() -> None:
     a = sp.csr_array(np.array([[1, 0], [0, 0]]))
-    inst = CoverInstance(w=[1, 1], c=[1, 1], a=a, required=[True, True],
-                         demand_ids=np.array(["Ottawa", "Nuuk"], dtype=object))
+    inst = CoverInstance(
+        w=[1, 1], c=[1, 1], a=a, required=[True, True], demand_ids=np.array(["Ottawa", "Nuuk"], dtype=object)
+    )
     res = solve_cover(inst, OPTS, formulation="min_cost")
     assert res.status == "infeasible"
     assert "point Nuuk must be covered (no candidate site covers it)" in res.diagnosis.to_dict()["summary"]
 
 
 def test_existing_assets_over_budget_diagnosed() -> None:
-    inst = LayeredInstance(w=[1], c=[3, 4], a_sensor=sp.csr_array(np.array([[1, 0]])),
-                           a_interceptor=sp.csr_array(np.array([[0, 1]])), site_type=[0, 1],
-                           type_max=[1, 1], budget=5.0,
-                           site_ids=np.array(["radar-A", "battery-B"], dtype=object))
+    inst = LayeredInstance(
+        w=[1],
+        c=[3, 4],
+        a_sensor=sp.csr_array(np.array([[1, 0]])),
+        a_interceptor=sp.csr_array(np.array([[0, 1]])),
+        site_type=[0, 1],
+        type_max=[1, 1],
+        budget=5.0,
+        site_ids=np.array(["radar-A", "battery-B"], dtype=object),
+    )
     res = solve_layered(inst, OPTS, rules=PlanRules(existing=np.array([True, True])))
     assert res.status == "infeasible"
     texts = res.diagnosis.to_dict()["summary"]
@@ -119,8 +132,14 @@ def test_engines_agree_on_medium_instance(engine: str, medium: CoverInstance, me
 @pytest.mark.parametrize("formulation", ["max_cover", "backup", "expected"])
 def test_forced_time_limit_returns_feasible_plan(engine: str, formulation: str) -> None:
     inst = _geo_cover(11, 1500, 150, budget=40.0, radius=0.15)
-    res = solve_cover(inst, SolveOptions(time_limit_s=0.01, threads=1), formulation=formulation,
-                      engine=engine, p=0.7, presolve=False)
+    res = solve_cover(
+        inst,
+        SolveOptions(time_limit_s=0.01, threads=1),
+        formulation=formulation,
+        engine=engine,
+        p=0.7,
+        presolve=False,
+    )
     assert res.has_solution and inst.is_feasible(res.x)
     assert res.objective > 0
     if res.solution_status is not SolutionStatus.OPTIMAL:
@@ -140,8 +159,12 @@ def test_scale_objective_exact_and_rounded() -> None:
 
 def test_cpsat_reports_scaling_and_stays_feasible() -> None:
     rng = np.random.default_rng(3)
-    inst = CoverInstance(w=rng.random(40) * np.pi * 1e3, c=rng.random(10) * np.e,
-                         a=sp.csr_array(rng.random((40, 10)) < 0.3), budget=5.0)
+    inst = CoverInstance(
+        w=rng.random(40) * np.pi * 1e3,
+        c=rng.random(10) * np.e,
+        a=sp.csr_array(rng.random((40, 10)) < 0.3),
+        budget=5.0,
+    )
     ref = solve_cover(inst, OPTS, engine="highs")
     res = solve_cover(inst, OPTS, engine="cpsat")
     assert res.extra["cpsat_objective_error_bound"] > 0

@@ -86,8 +86,14 @@ def _layered_rules(inst) -> PlanRules:
     others = np.flatnonzero(~existing)
     exclusive = np.array([[others[0], others[1]], [others[2], others[3]]])
     partner = rng.integers(-1, 2, inst.m)
-    return PlanRules(existing=existing, exclusive=exclusive, type_min=np.array([0, 1, 0]),
-                     partner=partner, min_share=np.array([0.3, 0.2]), partner_names=("A", "B"))
+    return PlanRules(
+        existing=existing,
+        exclusive=exclusive,
+        type_min=np.array([0, 1, 0]),
+        partner=partner,
+        min_share=np.array([0.3, 0.2]),
+        partner_names=("A", "B"),
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)

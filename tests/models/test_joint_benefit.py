@@ -76,8 +76,9 @@ def test_a_band_only_widens_what_is_acceptable():
     tight = solve_joint_benefit_cpsat(ji, 0.0, SolveOptions(time_limit_s=30))
     loose = solve_joint_benefit_cpsat(ji, 0.3, SolveOptions(time_limit_s=30))
     assert loose.result.objective >= tight.result.objective
-    assert verify_joint(ji, loose.result.x, loose.contributions, loose.target, 0.3,
-                        allowance=loose.allowance).ok
+    assert verify_joint(
+        ji, loose.result.x, loose.contributions, loose.target, 0.3, allowance=loose.allowance
+    ).ok
 
 
 def test_combined_solver_returns_a_verified_plan_with_floors():

@@ -17,14 +17,26 @@ from tests.models.helpers import all_plans
 PLAYERS = ("A", "B", "C")
 
 
-def joint_instance(seed: int, *, m: int = 14, n: int = 9, budget: float = 25.0,
-                   caps=(6.0, 9.0, np.inf), f: float = 0.2, floors: bool = True) -> JointInstance:
+def joint_instance(
+    seed: int,
+    *,
+    m: int = 14,
+    n: int = 9,
+    budget: float = 25.0,
+    caps=(6.0, 9.0, np.inf),
+    f: float = 0.2,
+    floors: bool = True,
+) -> JointInstance:
     rng = np.random.default_rng(seed)
     inst = LayeredInstance(
-        w=rng.integers(1, 100, m).astype(float), c=rng.integers(2, 10, n).astype(float),
+        w=rng.integers(1, 100, m).astype(float),
+        c=rng.integers(2, 10, n).astype(float),
         a_sensor=sp.csr_array((rng.random((m, n)) < 0.3).astype(int)),
         a_interceptor=sp.csr_array((rng.random((m, n)) < 0.3).astype(int)),
-        site_type=np.zeros(n, int), type_max=np.array([n]), budget=budget)
+        site_type=np.zeros(n, int),
+        type_max=np.array([n]),
+        budget=budget,
+    )
     owner = rng.integers(0, 3, m)
     host = rng.integers(-1, 3, n)
     masks, lows = np.zeros(0, np.int64), np.zeros(0)
@@ -108,8 +120,10 @@ def test_verification_catches_a_tampered_split(solved):
     over[1] -= 0.3 * jp.target[0] + 1.0
     assert "share_band[A]" in names(verify_joint(ji, x, over, jp.target, 0.1))
     starved = np.zeros(ji.instance.n, dtype=bool)
-    assert any(n.startswith("coalition_floor") for n in names(verify_joint(ji, starved, np.zeros(3),
-                                                                          np.zeros(3), 0.1)))
+    assert any(
+        n.startswith("coalition_floor")
+        for n in names(verify_joint(ji, starved, np.zeros(3), np.zeros(3), 0.1))
+    )
 
 
 def test_a_cash_cap_binds_and_the_rest_is_spread():
@@ -125,8 +139,16 @@ def test_a_cash_cap_binds_and_the_rest_is_spread():
 
 def test_unreachable_floors_are_infeasible():
     ji = joint_instance(3)
-    ji = JointInstance(ji.instance, PLAYERS, ji.point_owner, ji.site_host, ji.caps, 0.0,
-                       np.array([7]), np.array([ji.instance.w.sum() + 1]))
+    ji = JointInstance(
+        ji.instance,
+        PLAYERS,
+        ji.point_owner,
+        ji.site_host,
+        ji.caps,
+        0.0,
+        np.array([7]),
+        np.array([ji.instance.w.sum() + 1]),
+    )
     jp = solve_joint_fixed_shares(ji, SHARES, 0.1)
     assert jp.result.x is None and jp.result.termination is Termination.INFEASIBLE
 

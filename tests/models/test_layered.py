@@ -33,9 +33,13 @@ def hand_instance(budget: float = 4.0, battery_max: int = 2) -> LayeredInstance:
     sense = np.array([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 1], [0, 1, 0, 0, 1]])
     kill = np.array([[0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 1, 1], [0, 0, 0, 0, 1]])
     return LayeredInstance(
-        w=[10, 6, 5, 3], c=[2, 2, 1, 1, 3],
-        a_sensor=sp.csr_array(sense), a_interceptor=sp.csr_array(kill),
-        site_type=[0, 0, 1, 1, 2], type_max=[1, battery_max, 1], budget=budget,
+        w=[10, 6, 5, 3],
+        c=[2, 2, 1, 1, 3],
+        a_sensor=sp.csr_array(sense),
+        a_interceptor=sp.csr_array(kill),
+        site_type=[0, 0, 1, 1, 2],
+        type_max=[1, battery_max, 1],
+        budget=budget,
         site_ids=np.array(["s0", "s1", "s2", "s3", "s4"], dtype=object),
     )
 
@@ -85,10 +89,13 @@ def test_budget_and_type_max_honoured(engine: str) -> None:
 
 def test_unreachable_and_zero_weight_points_dropped() -> None:
     inst = LayeredInstance(
-        w=[5, 0, 7, 2], c=[1, 1],
+        w=[5, 0, 7, 2],
+        c=[1, 1],
         a_sensor=sp.csr_array(np.array([[1, 0], [1, 0], [0, 0], [1, 1]])),
         a_interceptor=sp.csr_array(np.array([[0, 1], [0, 1], [0, 1], [0, 0]])),
-        site_type=[0, 1], type_max=[1, 1], budget=2,
+        site_type=[0, 1],
+        type_max=[1, 1],
+        budget=2,
     )
     res = solve_layered(inst, OPTS, engine="pyomo")
     report = res.presolve
@@ -108,8 +115,13 @@ def bigger() -> LayeredInstance:
     a_s = (d < 0.12) & (site_type != 1)
     a_k = (d < 0.06) & (site_type != 0)
     return LayeredInstance(
-        w=rng.integers(1, 1000, m), c=rng.integers(5, 20, n), a_sensor=sp.csr_array(a_s),
-        a_interceptor=sp.csr_array(a_k), site_type=site_type, type_max=[10, 30, 10], budget=300,
+        w=rng.integers(1, 1000, m),
+        c=rng.integers(5, 20, n),
+        a_sensor=sp.csr_array(a_s),
+        a_interceptor=sp.csr_array(a_k),
+        site_type=site_type,
+        type_max=[10, 30, 10],
+        budget=300,
     )
 
 
@@ -141,9 +153,17 @@ class _NoIncumbentEngine:
         return "0"
 
     def solve(self, model, options, start=None) -> EngineRun:
-        return EngineRun(termination=Termination.TIME_LIMIT, solution_status=SolutionStatus.NONE,
-                         objective=None, bound=self.bound, values=None, wall_time_s=0.0,
-                         solver="stub", solver_version="0", raw_status="stopped")
+        return EngineRun(
+            termination=Termination.TIME_LIMIT,
+            solution_status=SolutionStatus.NONE,
+            objective=None,
+            bound=self.bound,
+            values=None,
+            wall_time_s=0.0,
+            solver="stub",
+            solver_version="0",
+            raw_status="stopped",
+        )
 
 
 def test_no_incumbent_falls_back_to_greedy_plan(bigger: LayeredInstance, monkeypatch) -> None:

@@ -56,8 +56,7 @@ def test_published_optimum_pyomo() -> None:
 
 def test_cpsat_finds_a_cover_no_better_than_published() -> None:
     inst = read_orlib_scp(DATA / "scp41.txt")
-    res = solve_cover(inst, SolveOptions(time_limit_s=2, threads=1), formulation="min_cost",
-                      engine="cpsat")
+    res = solve_cover(inst, SolveOptions(time_limit_s=2, threads=1), formulation="min_cost", engine="cpsat")
     assert res.has_solution and (inst.coverage_counts(res.x) > 0).all()
     assert res.objective >= 429 - 1e-9
     if res.bound is not None:

@@ -64,11 +64,25 @@ def cover_instances(draw, layered: bool = False):
     type_max = rng.integers(1, 4, 2)
     if layered:
         rows_k = patterns[rng.integers(0, pool, m)] | rows
-        return LayeredInstance(w=w, c=c, a_sensor=sp.csr_array(rows), a_interceptor=sp.csr_array(rows_k),
-                               site_type=site_type, type_max=type_max, budget=float(c.sum() / 2))
+        return LayeredInstance(
+            w=w,
+            c=c,
+            a_sensor=sp.csr_array(rows),
+            a_interceptor=sp.csr_array(rows_k),
+            site_type=site_type,
+            type_max=type_max,
+            budget=float(c.sum() / 2),
+        )
     required = rng.random(m) < 0.2 if draw(st.booleans()) else None
-    return CoverInstance(w=w, c=c, a=sp.csr_array(rows), required=required,
-                         budget=float(c.sum() / 2), site_type=site_type, type_max=type_max)
+    return CoverInstance(
+        w=w,
+        c=c,
+        a=sp.csr_array(rows),
+        required=required,
+        budget=float(c.sum() / 2),
+        site_type=site_type,
+        type_max=type_max,
+    )
 
 
 def _min_cost_ok(inst: CoverInstance):
@@ -92,8 +106,9 @@ def test_presolve_keeps_max_cover_optimum(inst: CoverInstance) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cover_instances())
 def test_presolve_keeps_min_cost_optimum(inst: CoverInstance) -> None:
-    inst = CoverInstance(w=inst.w, c=inst.c, a=inst.a, required=inst.required,
-                         site_type=inst.site_type, type_max=inst.type_max)
+    inst = CoverInstance(
+        w=inst.w, c=inst.c, a=inst.a, required=inst.required, site_type=inst.site_type, type_max=inst.type_max
+    )
     best = brute_force_min_cost(inst, _min_cost_ok(inst))
     red_inst, _, _ = presolve_cover(inst, objective="min_cost")
     red_best = brute_force_min_cost(red_inst, _min_cost_ok(red_inst))
@@ -116,5 +131,8 @@ def test_presolve_keeps_layered_optimum(inst: LayeredInstance) -> None:
 
 def _any_feasible(inst: CoverInstance) -> bool:
     # The empty plan is feasible unless a point is required.
-    return inst.required is None or not inst.required.any() or brute_force_min_cost(
-        inst, inst.is_feasible) is not None
+    return (
+        inst.required is None
+        or not inst.required.any()
+        or brute_force_min_cost(inst, inst.is_feasible) is not None
+    )

@@ -54,9 +54,17 @@ class _StaleEngine:
     def solve(self, model, options, start=None) -> EngineRun:
         self.calls.append(start is not None)
         values = np.asarray(start, float) if start is not None else np.ones(model.num_cols)
-        return EngineRun(termination=Termination.OPTIMAL, solution_status=SolutionStatus.OPTIMAL,
-                         objective=self.claim, bound=self.claim, values=values, wall_time_s=0.0,
-                         solver="stale", solver_version="0", raw_status="optimal")
+        return EngineRun(
+            termination=Termination.OPTIMAL,
+            solution_status=SolutionStatus.OPTIMAL,
+            objective=self.claim,
+            bound=self.claim,
+            values=values,
+            wall_time_s=0.0,
+            solver="stale",
+            solver_version="0",
+            raw_status="optimal",
+        )
 
 
 def test_values_that_contradict_the_objective_are_not_called_optimal(monkeypatch) -> None:

@@ -47,7 +47,7 @@ def test_same_plan_from_every_start_and_it_is_the_lexicographic_choice(seed):
     opts = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
     for presolve in (False, True):
         got = set()
-        for start in [None, *best[:4]]:
+        for start in [None, *best[:2]]:
             res = solve_layered(inst, opts, warm_start=start, tie_break=True, presolve=presolve)
             assert res.objective == values.max() and res.extra["tie_break"] == "optimal"
             got.add(tuple(np.flatnonzero(res.x)))

@@ -25,10 +25,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def printed(small_run, tmp_path_factory):
-    from planner import write_run
-
-    return write_run(small_run, tmp_path_factory.mktemp("print"), pdf=True)
+def printed(printed_run):
+    return printed_run[1]
 
 
 def _page_text(path, page: int) -> str:

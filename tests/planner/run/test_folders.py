@@ -25,7 +25,16 @@ def test_folder_names(write_yaml, small_dict):
     assert run_folder_name(via_python.with_overrides({"budget_musd": 2500})) == "small"
 
 
-def test_overridden_run_does_not_overwrite_the_plain_one(small_run, tmp_path):
+def test_overridden_run_does_not_overwrite_the_plain_one(small_run, tmp_path, monkeypatch):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2), "white").save(buf, format="PNG")
+    # Only the folders matter here: skip drawing the map and the charts.
+    monkeypatch.setattr("reports.writers.render_map", lambda bundle: buf.getvalue())
+    monkeypatch.setattr("reports.writers.render_charts", lambda bundle: buf.getvalue())
     plain = write_run(small_run, tmp_path)
     changed = dataclasses.replace(
         small_run,

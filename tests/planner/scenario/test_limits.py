@@ -23,11 +23,9 @@ def usa_can():
 
 
 @pytest.fixture(scope="module")
-def small_built():
-    from planner.problem.build import build_problem, load_partners
-
-    sc = parse_scenario(copy.deepcopy(SMALL))
-    return sc, load_partners(sc), build_problem(sc)
+def small_built(small_run):
+    """The small scenario's problem, from the session's solved run (built once for every test)."""
+    return small_run.scenario, small_run.problem.partners, small_run.problem
 
 
 @pytest.mark.parametrize("spacing_km", [40.0, 100.0])
@@ -49,8 +47,9 @@ def test_estimates_bound_what_is_built(small_built):
     assert est.points == len(problem.demand)
     inst = problem.to_instance(sc)
     nnz = problem.a_sensor.nnz + problem.a_interceptor.nnz
-    overlaps = sum(sp.csr_array(a.T.astype(float) @ a.astype(float)).nnz
-                   for a in (inst.a_sensor, inst.a_interceptor))
+    overlaps = sum(
+        sp.csr_array(a.T.astype(float) @ a.astype(float)).nnz for a in (inst.a_sensor, inst.a_interceptor)
+    )
     assert nnz <= est.pairs <= 10 * nnz
     assert overlaps <= est.overlap_pairs
     for k, asset in enumerate(sc.asset_types):
@@ -74,14 +73,26 @@ def _with(**patch):
 def test_refusals_name_field_estimate_and_limit(small_built):
     _, partners, _ = small_built
     cases = [
-        (_with(asset_types__1__candidates__spacing_km=5.0),
-         ["asset_types[1].candidates.spacing_km = 5.0", "~756,", "candidate sites", "limits.max_sites"]),
-        (_with(limits__max_sites=100), ["asset_types[1].candidates.spacing_km = 400.0",
-                                        "the limit is 100", "limits.max_sites"]),
+        (
+            _with(asset_types__1__candidates__spacing_km=5.0),
+            ["asset_types[1].candidates.spacing_km = 5.0", "~756,", "candidate sites", "limits.max_sites"],
+        ),
+        (
+            _with(limits__max_sites=100),
+            ["asset_types[1].candidates.spacing_km = 400.0", "the limit is 100", "limits.max_sites"],
+        ),
         (_with(limits__max_points=10), ["defended", "46 defended points", "limits.max_points"]),
         (_with(limits__max_pairs=1000), ["asset_types", "limits.max_pairs"]),
-        (_with(threats={"launch_areas": [{"name": "a", "lon": 0, "lat": 60}]},
-               limits__max_track_samples=100), ["threats", "limits.max_track_samples"]),
+        (
+            _with(limits__max_space_samples=1000),
+            ["asset_types[3]", "coverage samples", "limits.max_space_samples"],
+        ),
+        (
+            _with(
+                threats={"launch_areas": [{"name": "a", "lon": 0, "lat": 60}]}, limits__max_track_samples=100
+            ),
+            ["threats", "limits.max_track_samples"],
+        ),
     ]
     for sc, fragments in cases:
         with pytest.raises(InputError) as info:
@@ -92,8 +103,7 @@ def test_refusals_name_field_estimate_and_limit(small_built):
 
 def test_raised_limit_accepts(small_built):
     _, partners, _ = small_built
-    sc = _with(asset_types__1__candidates__spacing_km=5.0, limits__max_sites=10**6,
-               limits__max_pairs=10**11)
+    sc = _with(asset_types__1__candidates__spacing_km=5.0, limits__max_sites=10**6, limits__max_pairs=10**11)
     est = check_size(sc, partners)
     assert 700_000 < est.sites["asset_types[1].candidates.spacing_km"] < 850_000
 
@@ -102,10 +112,16 @@ def test_runs_counted_before_resolving():
     from planner.batch.spec import BatchFile
 
     def spec(**kw):
-        sweep = {"name": "s", "parameters": [{"path": ["budget_musd"], "values": list(range(40))},
-                                             {"path": ["seed"], "values": list(range(30))}]}
-        return BatchFile.model_validate({"base": "x.yaml", "scenarios": [{"name": "a"}],
-                                         "sweeps": [sweep], **kw})
+        sweep = {
+            "name": "s",
+            "parameters": [
+                {"path": ["budget_musd"], "values": list(range(40))},
+                {"path": ["seed"], "values": list(range(30))},
+            ],
+        }
+        return BatchFile.model_validate(
+            {"base": "x.yaml", "scenarios": [{"name": "a"}], "sweeps": [sweep], **kw}
+        )
 
     assert check_runs(spec(), "b.yaml") == 1 + 40 * 30
     with pytest.raises(InputError, match=r"1,201 runs \(sweeps\[0\]: 1,200\); the limit is 1,000"):

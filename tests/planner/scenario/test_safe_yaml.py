@@ -32,11 +32,14 @@ def test_libyaml_is_used_when_pyyaml_has_it():
     assert issubclass(StrictLoader, yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
 
 
-@pytest.mark.parametrize(("text", "lines"), [
-    ("a: 1\nb: 2\na: 3\n", "lines 1 and 3"),
-    ("x:\n  y: 1\n  z: 2\n  y: 2\n", "lines 2 and 4"),
-    ("- {k: 1, k: 2}\n", "lines 1 and 1"),
-])
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "lines 1 and 3"),
+        ("x:\n  y: 1\n  z: 2\n  y: 2\n", "lines 2 and 4"),
+        ("- {k: 1, k: 2}\n", "lines 1 and 1"),
+    ],
+)
 def test_duplicate_keys_name_both_lines(text, lines):
     assert lines in _error(text) and "given twice" in _error(text)
 
@@ -64,12 +67,15 @@ def test_code_tags_refused():
     assert "python/object/apply" in _error("a: !!python/object/apply:os.system ['true']\n")
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    (b"name: x\ntitle: a\x00b\n", "NUL byte at line 2, column 9"),
-    ("name: x\n".encode("utf-16"), "UTF-16"),
-    (b"name: x\ntitle: caf\xe9\n", "not UTF-8: byte 0xe9 at line 2, column 11"),
-    (b"", "file is empty"),
-])
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"name: x\ntitle: a\x00b\n", "NUL byte at line 2, column 9"),
+        ("name: x\n".encode("utf-16"), "UTF-16"),
+        (b"name: x\ntitle: caf\xe9\n", "not UTF-8: byte 0xe9 at line 2, column 11"),
+        (b"", "file is empty"),
+    ],
+)
 def test_bytes_named(tmp_path, data, fragment):
     path = tmp_path / "s.yaml"
     path.write_bytes(data)
@@ -109,36 +115,46 @@ def _parse(mutate) -> str | None:
     return None
 
 
-@pytest.mark.parametrize(("mutate", "fragment"), [
-    (lambda d: d.update(budget_musd=True), "budget_musd = True"),
-    (lambda d: d["asset_types"][1].update(max_count=False), "asset_types[1].max_count = False"),
-    (lambda d: d["solver"].update(threads=True), "solver.threads = True"),
-    (lambda d: d["partners"][0].update(budget_musd=True), "partners[0].budget_musd = True"),
-    (lambda d: d["asset_types"][1]["candidates"].update(spacing_km=True),
-     "asset_types[1].candidates.spacing_km = True"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "fragment"),
+    [
+        (lambda d: d.update(budget_musd=True), "budget_musd = True"),
+        (lambda d: d["asset_types"][1].update(max_count=False), "asset_types[1].max_count = False"),
+        (lambda d: d["solver"].update(threads=True), "solver.threads = True"),
+        (lambda d: d["partners"][0].update(budget_musd=True), "partners[0].budget_musd = True"),
+        (
+            lambda d: d["asset_types"][1]["candidates"].update(spacing_km=True),
+            "asset_types[1].candidates.spacing_km = True",
+        ),
+    ],
+)
 def test_booleans_never_numbers(mutate, fragment):
     line = _parse(mutate)
     assert line is not None and fragment in line and "boolean" in line
 
 
 def test_booleans_where_booleans_are_meant():
-    assert _parse(lambda d: d.update(cost_sharing={"enabled": False, "joint_plan": {
-        "core_constraints": True}})) is None
+    assert (
+        _parse(lambda d: d.update(cost_sharing={"enabled": False, "joint_plan": {"core_constraints": True}}))
+        is None
+    )
 
 
 def _area(polygon, **kw):
     return lambda d: d.update(threats={"launch_areas": [{"name": "n", "polygon": polygon, **kw}]})
 
 
-@pytest.mark.parametrize(("polygon", "fragment"), [
-    ([[500, 100], [-60, 60], [-70, 65]], "vertex 0 (500.0, 100.0) is outside"),
-    ([[-60, 60], [-60, 95], [-70, 65]], "vertex 1 (-60.0, 95.0) is outside"),
-    ([[-60, 60], [-60, 65], [float("nan"), 65]], "vertex 2 (nan, 65.0) is not finite"),
-    ([[-60, 60], [-60, 65], [float("inf"), 65]], "is not finite"),
-    ([[-70, 60], [-60, 65], [-60, 60], [-70, 65]], "Self-intersection"),
-    ([[-70, 60], [-60, 60], [-65, 60]], "invalid polygon"),  # collinear: no area
-])
+@pytest.mark.parametrize(
+    ("polygon", "fragment"),
+    [
+        ([[500, 100], [-60, 60], [-70, 65]], "vertex 0 (500.0, 100.0) is outside"),
+        ([[-60, 60], [-60, 95], [-70, 65]], "vertex 1 (-60.0, 95.0) is outside"),
+        ([[-60, 60], [-60, 65], [float("nan"), 65]], "vertex 2 (nan, 65.0) is not finite"),
+        ([[-60, 60], [-60, 65], [float("inf"), 65]], "is not finite"),
+        ([[-70, 60], [-60, 65], [-60, 60], [-70, 65]], "Self-intersection"),
+        ([[-70, 60], [-60, 60], [-65, 60]], "invalid polygon"),  # collinear: no area
+    ],
+)
 def test_launch_polygons_checked(polygon, fragment):
     line = _parse(_area(polygon))
     assert line is not None and "threats.launch_areas[0]" in line and fragment in line
