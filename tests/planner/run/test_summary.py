@@ -69,6 +69,8 @@ def _previous_summary(run: Any) -> dict[str, Any]:
                          "checks": [asdict(c) for c in cert.checks]},
         "threats": None, "notional_note": NOTIONAL_NOTE,
         **({"cost_sharing": run.cost_sharing.summary()} if run.cost_sharing is not None else {}),
+        **{k: v.to_json() for k in ("engagement", "space_interceptors", "schedule", "adversary")
+           if (v := getattr(run, k)) is not None},
     }  # fmt: skip
 
 
