@@ -449,11 +449,11 @@ def solve_schedule(
     build = time.perf_counter() - t0
     res = solve_formulation(form, options, engine, build_time_s=build)
     if res.x is None:
-        return expand_result(res, None, None, presolve=red.report)
+        return expand_result(res, None, None, presolve_report=red.report)
     full = np.full(inst.n, -1, dtype=np.int64)
     full[ks] = red_inst.funding_years(res.x)
     if value is not None:
-        return expand_result(res, inst.plan_mask(full), res.objective, presolve=red.report)
+        return expand_result(res, inst.plan_mask(full), res.objective, presolve_report=red.report)
     big_w = inst.total_weight  # back from share-years to weight-years
     res = replace(
         res,
@@ -466,7 +466,7 @@ def solve_schedule(
             "solver_objective": _scaled(res.extra.get("solver_objective"), big_w),
         },
     )
-    return expand_result(res, inst.plan_mask(full), inst.value(full), presolve=red.report)
+    return expand_result(res, inst.plan_mask(full), inst.value(full), presolve_report=red.report)
 
 
 def _scaled(value: float | None, factor: float) -> float | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -377,7 +377,7 @@ def _assemble(
         "start_source": res.extra.get("start_source"),
         # The single-period plan scheduled greedily (None: it missed a milestone or a budget).
         "warm_start_objective": res.extra.get("heuristic_objective"),
-        "presolve": res.extra.get("presolve"),
+        "presolve": None if res.presolve is None else asdict(res.presolve),
         "variables": int(inst.n * inst.years),
         **times,
     }
