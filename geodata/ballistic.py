@@ -137,6 +137,7 @@ class FreeFlight:
     apogee_radius_km: np.ndarray
 
     def mean_anomaly(self, nu: np.ndarray) -> np.ndarray:
+        """Mean anomaly at true anomaly ``nu`` (Kepler: ``E - e sin E``), radians."""
         ecc = np.arctan2(np.sqrt(1 - self.e**2) * np.sin(nu), self.e + np.cos(nu))
         return ecc - self.e * np.sin(ecc)
 

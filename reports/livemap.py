@@ -66,16 +66,15 @@ def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _partners(bundle: PlanBundle) -> list[dict[str, Any]]:
-    per = {r.get("iso_a3"): r for r in bundle.summary.get("per_partner") or [] if isinstance(r, dict)}
+    per = {r.iso_a3: r for r in (() if bundle.summary is None else bundle.summary.per_partner)}
     out = []
     for iso, name, geom in zip(bundle.partners["iso_a3"], bundle.partners["name"], bundle.partners.geometry,
                                strict=True):
         g = shapely.simplify(geom, SIMPLIFY_DEG, preserve_topology=True)
-        r = per.get(iso, {})
+        r = per.get(iso)
         tip = f"{name} ({iso})"
-        if r:
-            tip += f": {num(r.get('defended_weight'))} of {num(r.get('total_weight'))} defended " \
-                   f"({pct(r.get('defended_share'))})"
+        if r is not None:
+            tip += f": {num(r.defended_weight)} of {num(r.total_weight)} defended ({pct(r.defended_share)})"
         out.append(_feature(g, {"tip": tip}))
     return out
 

@@ -240,7 +240,8 @@ def write_outputs(
         raise MissingDependencyError(INSTALL_HINT)
     final = Path(out_dir)
     with atomic_directory(final) as tmp:
-        summary_text = summary_json(bundle.summary)  # fails early on a summary JSON cannot hold
+        # fails early on a summary JSON cannot hold
+        summary_text = summary_json({} if bundle.summary is None else bundle.summary.to_json())
         map_png = render_map(bundle)
         charts_png = render_charts(bundle) if charts else None
         html = render_html(bundle, map_png=map_png, charts_png=charts_png)

@@ -135,6 +135,12 @@ class ScheduleRun:
         met = [m.first_year_met for m in self.milestones]
         return None if not met or None in met else max(m for m in met if m is not None)
 
+    @property
+    def money(self) -> str:
+        """What the money figures are: constant M USD of the base year, and the inflation used."""
+        s = self.settings
+        return f"constant M USD of {s.base_year} (nominal: inflation {s.inflation_rate:.1%}/yr)"
+
     def to_json(self) -> dict[str, Any]:
         """``summary.json["schedule"]``."""
         s = self.settings
@@ -142,7 +148,7 @@ class ScheduleRun:
             "first_year": s.first_year,
             "last_year": s.last_year,
             "base_year": s.base_year,
-            "money": f"constant M USD of {s.base_year} (nominal: inflation {s.inflation_rate:.1%}/yr)",
+            "money": self.money,
             "carry_over": s.carry_over,
             "discount_rate": s.discount_rate,
             "years": [y.to_json() for y in self.years],
