@@ -29,11 +29,13 @@ $(BROWSER): $(STAMP)
 	@(command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1) \
 	  && command -v pdftotext >/dev/null 2>&1 && touch $@ || true
 
-test: $(STAMP) $(BROWSER)
+# `make test` is what CI runs: lint, format and types first (seconds), then every test.
+test: lint $(BROWSER)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # The peers the benchmarks compare against (spopt + PuLP/CBC, scikit-learn) come with the bench extra.
@@ -47,6 +49,9 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/orlib.py
 	$(BIN)/python bench/shapley_geo.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/engagement.py
+	$(BIN)/python bench/sbi_sizing.py
+	$(BIN)/python bench/adversary.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache

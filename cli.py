@@ -82,17 +82,22 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: Annotated[bool, flag(
-        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+def _main(
+    version: Annotated[
+        bool, flag("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """Plan a shared, layered missile-defence network and how its partners split the bill."""
+
 
 def flag(*names: str, **kwargs: object) -> object:
     """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
     return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]  # kwargs passed through to typer
 
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
-                                             show_default=False)]
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).", show_default=False)
+]
 
 
 @contextmanager
@@ -124,19 +129,30 @@ def _load(path: Path, overrides: list[str] | None = None):
 def _schedule_table(sc: ScheduleRun) -> Table:
     """The build-out year by year (constant M USD): budget, spending, defended share, core."""
     rule = None if sc.bills is None else sc.bills.reference_rule
-    t = Table(show_edge=False, box=None, padding=(0, 1),
-              title=f"build-out, {sc.money}; MILP {sc.solve['status']}, "
-                    f"verified: {'yes' if sc.certificate.ok else 'NO'}")
+    t = Table(
+        show_edge=False,
+        box=None,
+        padding=(0, 1),
+        title=f"build-out, {sc.money}; MILP {sc.solve['status']}, "
+        f"verified: {'yes' if sc.certificate.ok else 'NO'}",
+    )
     for col in ("year", "budget", "spend", "defended", f"in core ({rule})" if rule else "core"):
         t.add_column(col, justify="right")
     for y in sc.years:
         core = {True: "yes", False: "no " + "+".join(y.blocking_coalition or []), None: "-"}
-        t.add_row(str(y.year), f"{y.budget_musd:,.0f}", f"{y.spend_musd:,.0f}",
-                  f"{y.defended_share:.1%}", core[y.core_ok])
+        t.add_row(
+            str(y.year),
+            f"{y.budget_musd:,.0f}",
+            f"{y.spend_musd:,.0f}",
+            f"{y.defended_share:.1%}",
+            core[y.core_ok],
+        )
     tot = sc.totals
-    t.caption = (f"life cycle {tot.constant_musd['total']:,.0f} (range {tot.low_musd:,.0f}"
-                 f"-{tot.high_musd:,.0f}), nominal {tot.nominal_musd['total']:,.0f}; "
-                 f"every milestone holds from {sc.time_to_milestones() or 'never'}")
+    t.caption = (
+        f"life cycle {tot.constant_musd['total']:,.0f} (range {tot.low_musd:,.0f}"
+        f"-{tot.high_musd:,.0f}), nominal {tot.nominal_musd['total']:,.0f}; "
+        f"every milestone holds from {sc.time_to_milestones() or 'never'}"
+    )
     return t
 
 
@@ -151,10 +167,12 @@ def validate(scenario: ScenarioArg) -> None:
 
         sc = _load(scenario)
         est = preflight(sc, scenario)  # everything run checks before solving
-        console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
-                      f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
-                      f"~{sum(est.sites.values()):,} candidate sites, {est.points:,} points, "
-                      f"hash {sc.digest()[:12]}")
+        console.print(
+            f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
+            f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
+            f"~{sum(est.sites.values()):,} candidate sites, {est.points:,} points, "
+            f"hash {sc.digest()[:12]}"
+        )
 
 
 @app.command()
@@ -173,19 +191,34 @@ def _summary_table(summary: PlanSummary) -> Table:
     t.add_column("share", justify="right")
     t.add_column("assets on territory (M USD)", justify="right")
     for p in summary.per_partner:
-        t.add_row(p.name, f"{p.defended_weight:,.0f}", f"{p.total_weight:,.0f}",
-                  f"{p.defended_share:.1%}", f"{p.cost_musd_on_territory:,.0f}")
+        t.add_row(
+            p.name,
+            f"{p.defended_weight:,.0f}",
+            f"{p.total_weight:,.0f}",
+            f"{p.defended_share:.1%}",
+            f"{p.cost_musd_on_territory:,.0f}",
+        )
     t.add_section()
-    t.add_row("[bold]network[/bold]", f"[bold]{summary.defended_weight:,.0f}[/bold]",
-              f"{summary.total_weight:,.0f}", f"[bold]{summary.defended_share:.1%}[/bold]",
-              f"{summary.cost_musd:,.0f} of {summary.budget_musd:,.0f}")
+    t.add_row(
+        "[bold]network[/bold]",
+        f"[bold]{summary.defended_weight:,.0f}[/bold]",
+        f"{summary.total_weight:,.0f}",
+        f"[bold]{summary.defended_share:.1%}[/bold]",
+        f"{summary.cost_musd:,.0f} of {summary.budget_musd:,.0f}",
+    )
     return t
 
 
 def _assets_table(summary: PlanSummary) -> Table:
     t = Table(show_edge=False)
-    for col, just in (("asset type", "left"), ("domain", "left"), ("role", "left"),
-                      ("chosen", "right"), ("max", "right"), ("cost (M USD)", "right")):
+    for col, just in (
+        ("asset type", "left"),
+        ("domain", "left"),
+        ("role", "left"),
+        ("chosen", "right"),
+        ("max", "right"),
+        ("cost (M USD)", "right"),
+    ):
         t.add_column(col, justify=just)  # type: ignore[arg-type]  # "left"/"right": rich Literals
     for a in summary.per_asset_type:
         t.add_row(a.asset_type, a.domain, a.role, str(a.chosen), str(a.max_count), f"{a.cost_musd:,.0f}")
@@ -215,14 +248,19 @@ def _bills_table(cs: CostShareFigures) -> Table:
     """Every partner's bill (M USD) under every cost-sharing rule, and whether it is in the core."""
     rules = list(cs.allocations)
     short = {"population": "pop.", "standalone": "alone", "nucleolus": "nucl."}
-    t = Table(show_edge=False, box=None, padding=(0, 1),
-              title=f"bills, M USD (of {cs.bill_musd:,.0f}); * = outside the core")
+    t = Table(
+        show_edge=False,
+        box=None,
+        padding=(0, 1),
+        title=f"bills, M USD (of {cs.bill_musd:,.0f}); * = outside the core",
+    )
     t.add_column("")
     for r in rules:
         t.add_column(short.get(r, r), justify="right")
     for p in cs.allocations[rules[0]] if rules else []:
-        t.add_row(p, *(f"{round(cs.allocations[r][p]):,}" + ("*" if cs.in_core(r) is False else "")
-                       for r in rules))
+        t.add_row(
+            p, *(f"{round(cs.allocations[r][p]):,}" + ("*" if cs.in_core(r) is False else "") for r in rules)
+        )
     return t
 
 
@@ -231,30 +269,46 @@ def _print_engagement(e: EngagementOutcome) -> None:
     mc, d, sv = e.monte_carlo, e.design_point, e.solution
     lo, hi = mc.ci99
     gap = "" if sv.gap is None else f", gap {sv.gap:.1%}"
-    console.print(f"design raid of {e.raid.size}: expected leakers "
-                  f"[bold]{d.expected_leakers:.2f}[/bold], engaged {d.engaged}, expected defeated "
-                  f"{d.expected_defeated:.2f}; Monte Carlo {mc.expected_leakers:.2f} "
-                  f"(99% CI {lo:.2f}-{hi:.2f}); engagement MILP {sv.termination.value}{gap}")
+    console.print(
+        f"design raid of {e.raid.size}: expected leakers "
+        f"[bold]{d.expected_leakers:.2f}[/bold], engaged {d.engaged}, expected defeated "
+        f"{d.expected_defeated:.2f}; Monte Carlo {mc.expected_leakers:.2f} "
+        f"(99% CI {lo:.2f}-{hi:.2f}); engagement MILP {sv.termination.value}{gap}"
+    )
     curve = ", ".join(f"{p.raid_size}: {p.expected_leakers:.1f}" for p in e.curve)
-    console.print(f"leakage curve (raid: expected leakers) {curve}; first magazine empty at "
-                  f"{e.saturation_raid_size or 'none of these sizes'}", markup=False)
+    console.print(
+        f"leakage curve (raid: expected leakers) {curve}; first magazine empty at "
+        f"{e.saturation_raid_size or 'none of these sizes'}",
+        markup=False,
+    )
 
 
 @app.command()
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option(
-        help="Output root: results go to OUT/<scenario name>/, or OUT/<scenario name>--<hash>/ when "
-             "--set changes the scenario (so runs never overwrite each other).")] = Path("out"),
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", metavar="FIELD=VALUE",
-        help="Override a scenario field, e.g. --set budget_musd=8000 "
-             "--set 'asset_types[1].max_count=10' (value read as YAML).")] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Output root: results go to OUT/<scenario name>/, or OUT/<scenario name>--<hash>/ when "
+            "--set changes the scenario (so runs never overwrite each other)."
+        ),
+    ] = Path("out"),
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="Override a scenario field, e.g. --set budget_musd=8000 "
+            "--set 'asset_types[1].max_count=10' (value read as YAML).",
+        ),
+    ] = None,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
     as_json: Annotated[bool, flag("--json", help="Print summary.json to stdout.")] = False,
     quiet: Annotated[bool, flag("--quiet", "-q", help="No progress display.")] = False,
-    pdf: Annotated[bool, flag(
-        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan\\[pdf]').")] = False,
+    pdf: Annotated[
+        bool,
+        flag("--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan\\[pdf]')."),
+    ] = False,
 ) -> None:
     """Run a scenario end to end: coverage, optimisation, verification, report.
 
@@ -280,9 +334,14 @@ def run(
         progress_console = Console(stderr=True)
         show = not (quiet or as_json) and progress_console.is_terminal
         lines = StageLog(enabled=not (quiet or as_json or show))  # piped, CI, a worker's log
-        with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
-                      TimeElapsedColumn(), console=progress_console, disable=not show,
-                      transient=False) as progress:
+        with Progress(
+            SpinnerColumn(finished_text="[green]✓"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=progress_console,
+            disable=not show,
+            transient=False,
+        ) as progress:
             current: list[TaskID] = []
 
             def stage(msg: str) -> None:
@@ -314,10 +373,12 @@ def run(
         if result.adversary is not None:
             console.print(_adversary_table(result.adversary.to_json()))
         gap = summary.gap
-        console.print(f"status [bold]{summary.status}[/bold]"
-                      + (f", gap {gap:.2%}" if gap is not None else "")
-                      + f", verified: {'yes' if summary.verification.ok else 'NO'}, "
-                      f"{summary.times.total_s:.1f} s")
+        console.print(
+            f"status [bold]{summary.status}[/bold]"
+            + (f", gap {gap:.2%}" if gap is not None else "")
+            + f", verified: {'yes' if summary.verification.ok else 'NO'}, "
+            f"{summary.times.total_s:.1f} s"
+        )
         for name in ("report.html", "report.pdf"):
             if name in paths:
                 console.print(f"report: [link=file://{paths[name].resolve()}]{paths[name]}[/link]")
@@ -328,13 +389,26 @@ def run(
 
 @app.command()
 def allocate(
-    game: Annotated[Path, typer.Option("--game", metavar="GAME.json", show_default=False,
-                                       help="Game file (JSON): kind, players, coalitions, and "
-                                       "optionally benefits and weights.")],
-    method: Annotated[list[str], typer.Option(
-        "--method", "-m", metavar="METHOD", show_default=False,
-        help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
-        "scenario's rules) or proportional; repeat the option or give a comma-separated list.")],
+    game: Annotated[
+        Path,
+        typer.Option(
+            "--game",
+            metavar="GAME.json",
+            show_default=False,
+            help="Game file (JSON): kind, players, coalitions, and optionally benefits and weights.",
+        ),
+    ],
+    method: Annotated[
+        list[str],
+        typer.Option(
+            "--method",
+            "-m",
+            metavar="METHOD",
+            show_default=False,
+            help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
+            "scenario's rules) or proportional; repeat the option or give a comma-separated list.",
+        ),
+    ],
     as_json: Annotated[bool, flag("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
@@ -355,8 +429,9 @@ def allocate(
         t.add_row(p, *(f"{result[m][p]:,.4g}" for m in methods))
     t.add_section()
     t.add_row("[bold]total[/bold]", *(f"{sum(result[m].values()):,.4g}" for m in methods))
-    t.add_row("in core", *("yes" if result["core_by_method"][m]["in_core"] else "[red]no[/red]"
-                           for m in methods))
+    t.add_row(
+        "in core", *("yes" if result["core_by_method"][m]["in_core"] else "[red]no[/red]" for m in methods)
+    )
     console.print(t)
     core = result["core"]
     eps = core["least_core_epsilon"]
@@ -365,27 +440,38 @@ def allocate(
     elif core["blocking_coalition"] is None:
         verdict = f"NOT in the core: not efficient (gap {core['efficiency_gap']:,.4g})"
     else:
-        verdict = (f"NOT in the core: coalition {{{', '.join(core['blocking_coalition'])}}} "
-                   f"would object (violation {core['max_violation']:,.4g})")
-    console.print(f"core check ({core['method']}): {verdict}; least-core ε = "
-                  + ("n/a" if eps is None else f"{eps:,.4g}")
-                  + {True: " (core empty)", False: " (core non-empty)", None: ""}[core["core_empty"]])
+        verdict = (
+            f"NOT in the core: coalition {{{', '.join(core['blocking_coalition'])}}} "
+            f"would object (violation {core['max_violation']:,.4g})"
+        )
+    console.print(
+        f"core check ({core['method']}): {verdict}; least-core ε = "
+        + ("n/a" if eps is None else f"{eps:,.4g}")
+        + {True: " (core empty)", False: " (core non-empty)", None: ""}[core["core_empty"]]
+    )
 
 
 @app.command()
 def optimize(
     sites: Annotated[Path | None, typer.Option(help="sites.csv: site_id, cost[, type].")] = None,
     demand: Annotated[Path | None, typer.Option(help="demand.csv: demand_id, weight[, required].")] = None,
-    coverage: Annotated[Path | None, typer.Option(
-        help="coverage.csv: demand_id, site_id; or a sparse matrix .npz / Parquet pairs.")] = None,
-    orlib_scp: Annotated[Path | None, typer.Option(
-        "--orlib-scp", metavar="FILE", help="OR-Library set-covering file instead of CSVs.")] = None,
-    objective: Annotated[str, typer.Option(
-        help="max-coverage | min-cost | backup | expected.")] = "max-coverage",
+    coverage: Annotated[
+        Path | None,
+        typer.Option(help="coverage.csv: demand_id, site_id; or a sparse matrix .npz / Parquet pairs."),
+    ] = None,
+    orlib_scp: Annotated[
+        Path | None,
+        typer.Option("--orlib-scp", metavar="FILE", help="OR-Library set-covering file instead of CSVs."),
+    ] = None,
+    objective: Annotated[
+        str, typer.Option(help="max-coverage | min-cost | backup | expected.")
+    ] = "max-coverage",
     budget: Annotated[float | None, typer.Option(help="Budget, in the unit of the costs.")] = None,
     count: Annotated[int | None, typer.Option(help="Maximum number of sites.")] = None,
-    type_max: Annotated[list[str] | None, typer.Option(
-        "--type-max", metavar="TYPE=N", help="Maximum sites of a type (repeatable).")] = None,
+    type_max: Annotated[
+        list[str] | None,
+        typer.Option("--type-max", metavar="TYPE=N", help="Maximum sites of a type (repeatable)."),
+    ] = None,
     engine: Annotated[str, typer.Option(help="highs | pyomo | cpsat.")] = "highs",
     solver: Annotated[str | None, typer.Option(help="Pyomo solver name (with --engine pyomo).")] = None,
     time_limit: Annotated[float, typer.Option(help="Time limit in seconds.")] = 60.0,
@@ -409,18 +495,34 @@ def optimize(
                 raise InputError("expected TYPE=N", file="--type-max", value=item)
             limits[name.strip()] = int(num)
         result = optimize_from_files(
-            sites=sites, demand=demand, coverage=coverage, orlib_scp=orlib_scp, objective=objective,
-            budget=budget, count=count, type_max=limits or None, engine=engine, solver=solver,
-            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p,
-            method=method)
+            sites=sites,
+            demand=demand,
+            coverage=coverage,
+            orlib_scp=orlib_scp,
+            objective=objective,
+            budget=budget,
+            count=count,
+            type_max=limits or None,
+            engine=engine,
+            solver=solver,
+            time_limit_s=time_limit,
+            mip_rel_gap=gap,
+            threads=threads,
+            seed=seed,
+            theta=theta,
+            p=p,
+            method=method,
+        )
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     gap_txt = f", gap {result['gap']:.4%}" if result["gap"] is not None else ""
-    console.print(f"status [bold]{result['status']}[/bold]{gap_txt}; objective {result['objective']}, "
-                  f"bound {result['bound']}; {result['n_sites']} sites, cost {result['cost']}; "
-                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']}, "
-                  f"method {result['method']})")
+    console.print(
+        f"status [bold]{result['status']}[/bold]{gap_txt}; objective {result['objective']}, "
+        f"bound {result['bound']}; {result['n_sites']} sites, cost {result['cost']}; "
+        f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']}, "
+        f"method {result['method']})"
+    )
     if result["sites"]:
         console.print("sites: " + " ".join(result["sites"]), markup=False)
     if "diagnosis" in result:
@@ -430,10 +532,13 @@ def optimize(
 @app.command()
 def coverage(
     scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option(
-        help="Output root; files go to OUT/<scenario name>/coverage/.")] = Path("out"),
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", metavar="FIELD=VALUE", help="Override a scenario field (as for `run`).")] = None,
+    out: Annotated[Path, typer.Option(help="Output root; files go to OUT/<scenario name>/coverage/.")] = Path(
+        "out"
+    ),
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="FIELD=VALUE", help="Override a scenario field (as for `run`)."),
+    ] = None,
 ) -> None:
     """Compute a scenario's coverage and figures of merit without solving.
 
@@ -465,13 +570,19 @@ def coverage(
     w = pts["weight"].to_numpy(float)
     for layer, col in (("sensor", "n_sensor_sites"), ("interceptor", "n_interceptor_sites")):
         reached = pts[col].to_numpy() > 0
-        n_cand = int(((tables.sites["points_sensed"] if layer == "sensor"
-                       else tables.sites["points_engaged"]) > 0).sum())
-        t.add_row(layer, f"{n_cand:,}", f"{int(reached.sum()):,} of {len(pts):,}",
-                  f"{w[reached].sum() / w.sum():.1%}")
+        n_cand = int(
+            (
+                (tables.sites["points_sensed"] if layer == "sensor" else tables.sites["points_engaged"]) > 0
+            ).sum()
+        )
+        t.add_row(
+            layer,
+            f"{n_cand:,}",
+            f"{int(reached.sum()):,} of {len(pts):,}",
+            f"{w[reached].sum() / w.sum():.1%}",
+        )
     ok = pts["defendable"].to_numpy()
-    t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}",
-              f"{w[ok].sum() / w.sum():.1%}")
+    t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}", f"{w[ok].sum() / w.sum():.1%}")
     console.print(t)
     for asset in sc.asset_types:
         if isinstance(asset, SpaceAsset):
@@ -482,24 +593,48 @@ def coverage(
 
 def _runs_table(c) -> Table:
     t = Table(title=f"batch {c.name}: runs side by side", title_justify="left", show_edge=False)
-    params = [col for col in c.runs.columns if col not in (
-        "name", "group", "status", "budget_musd", "cost_musd", "defended_weight", "defended_share",
-        "gap", "coverage_s", "solve_s", "wall_s", "problem_reused", "coverage_saved_s",
-        "warm_start_from", "warm_start_used", "error", "key") and not col.startswith(("share_", "n_"))]
+    params = [
+        col
+        for col in c.runs.columns
+        if col
+        not in (
+            "name",
+            "group",
+            "status",
+            "budget_musd",
+            "cost_musd",
+            "defended_weight",
+            "defended_share",
+            "gap",
+            "coverage_s",
+            "solve_s",
+            "wall_s",
+            "problem_reused",
+            "coverage_saved_s",
+            "warm_start_from",
+            "warm_start_used",
+            "error",
+            "key",
+        )
+        and not col.startswith(("share_", "n_"))
+    ]
     for col in ("run", *params, "status", "budget", "cost", "defended (M)", "share", "gap", "time (s)"):
-        t.add_column(col, justify="left" if col in ("run", "status") else "right",
-                     no_wrap=col == "run")
+        t.add_column(col, justify="left" if col in ("run", "status") else "right", no_wrap=col == "run")
     front = set(c.frontier["name"]) if not c.frontier.empty else set()
     for d in c.runs.to_dict("records"):
         ok = d["status"] != "failed"
         name = f"[bold]{d['name']}[/bold]" if d["name"] in front else d["name"]
-        t.add_row(name, *(str(d[p]) for p in params),
-                  d["status"] if ok else "[red]failed[/red]",
-                  f"{d['budget_musd']:,.0f}", f"{d['cost_musd']:,.0f}" if ok else "",
-                  f"{d['defended_weight'] / 1e6:,.2f}" if ok else "",
-                  f"{d['defended_share']:.1%}" if ok else "",
-                  f"{d['gap']:.2%}" if ok and d["gap"] == d["gap"] and d["gap"] is not None else "",
-                  f"{d['wall_s']:.1f}" if d["wall_s"] == d["wall_s"] else "")
+        t.add_row(
+            name,
+            *(str(d[p]) for p in params),
+            d["status"] if ok else "[red]failed[/red]",
+            f"{d['budget_musd']:,.0f}",
+            f"{d['cost_musd']:,.0f}" if ok else "",
+            f"{d['defended_weight'] / 1e6:,.2f}" if ok else "",
+            f"{d['defended_share']:.1%}" if ok else "",
+            f"{d['gap']:.2%}" if ok and d["gap"] == d["gap"] and d["gap"] is not None else "",
+            f"{d['wall_s']:.1f}" if d["wall_s"] == d["wall_s"] else "",
+        )
     return t
 
 
@@ -512,37 +647,56 @@ def _show_comparison(folder: Path) -> None:
     for r in c.runs[c.runs["status"] == "failed"].itertuples(index=False):
         err_console.print(f"run {r.name} failed: {r.error}", markup=False)
     if len(c.frontier) > 1:
-        steps = ", ".join(f"{b:,.0f}: {m:,.0f}" for b, m in zip(
-            c.frontier["budget_musd"][1:], c.frontier["marginal_per_musd"][1:], strict=True))
+        steps = ", ".join(
+            f"{b:,.0f}: {m:,.0f}"
+            for b, m in zip(c.frontier["budget_musd"][1:], c.frontier["marginal_per_musd"][1:], strict=True)
+        )
         console.print(f"frontier (bold runs); defended per extra M USD up to each budget: {steps}")
     s = c.stats
-    console.print(f"{s['ok']} ok, {s['failed']} failed of {s['runs']} runs; run time {s['run_s']:.1f} s, "
-                  f"coverage reused {s['problems_reused']}x (saved {s['coverage_saved_s']:.1f} s), "
-                  f"warm starts {s['warm_starts_used']}")
-    console.print(f"summary: [link=file://{paths['summary.html'].resolve()}]"
-                  f"{paths['summary.html']}[/link] (with frontier.png, comparison.csv)")
+    console.print(
+        f"{s['ok']} ok, {s['failed']} failed of {s['runs']} runs; run time {s['run_s']:.1f} s, "
+        f"coverage reused {s['problems_reused']}x (saved {s['coverage_saved_s']:.1f} s), "
+        f"warm starts {s['warm_starts_used']}"
+    )
+    console.print(
+        f"summary: [link=file://{paths['summary.html'].resolve()}]"
+        f"{paths['summary.html']}[/link] (with frontier.png, comparison.csv)"
+    )
 
 
 @app.command()
 def batch(
-    batch_file: Annotated[Path, typer.Argument(
-        help="Batch YAML file: base scenario, named overrides, scenarios, sweeps.", show_default=False)],
-    workers: Annotated[int | None, typer.Option(
-        help="Local worker processes (default: the file's workers, else the CPUs); 0 runs in this "
-             "process. With --scheduler: runs in flight (default: the cluster's threads).")] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        help="Output folder (default: the file's output, else out/<batch name>).")] = None,
-    cold: Annotated[bool, flag(
-        "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
-    no_run_reports: Annotated[bool, flag(
-        "--no-run-reports", help="No report.html per run (saves a few seconds per run).")] = False,
-    skip_failed: Annotated[bool, flag(
-        "--skip-failed", help="Do not retry runs stored as failed.")] = False,
+    batch_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Batch YAML file: base scenario, named overrides, scenarios, sweeps.", show_default=False
+        ),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Local worker processes (default: the file's workers, else the CPUs); 0 runs in this "
+            "process. With --scheduler: runs in flight (default: the cluster's threads)."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: the file's output, else out/<batch name>).")
+    ] = None,
+    cold: Annotated[
+        bool, flag("--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")
+    ] = False,
+    no_run_reports: Annotated[
+        bool, flag("--no-run-reports", help="No report.html per run (saves a few seconds per run).")
+    ] = False,
+    skip_failed: Annotated[bool, flag("--skip-failed", help="Do not retry runs stored as failed.")] = False,
     quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
-    allow_outside: Annotated[bool, flag(
-        "--allow-outside", help="Let the file's output: write outside the working folder.")] = False,
+    allow_outside: Annotated[
+        bool, flag("--allow-outside", help="Let the file's output: write outside the working folder.")
+    ] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
@@ -573,23 +727,36 @@ def batch(
         from planner.problem.preflight import check_solvers
 
         check_solvers((r.scenario for r in spec.runs), batch_file)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
-                              "failed[/red] [cyan]{task.fields[running]} running[/cyan]"),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(
+                "[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
+                "failed[/red] [cyan]{task.fields[running]} running[/cyan]"
+            ),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns, console=Console(stderr=True), disable=quiet) as progress:
-            bar = progress.add_task(f"batch {spec.name}", total=len(spec.runs), done=0, failed=0,
-                                    running=0)
+            bar = progress.add_task(f"batch {spec.name}", total=len(spec.runs), done=0, failed=0, running=0)
 
             def show(p) -> None:
-                progress.update(bar, completed=p.finished, done=p.done + p.skipped, failed=p.failed,
-                                running=p.running)
+                progress.update(
+                    bar, completed=p.finished, done=p.done + p.skipped, failed=p.failed, running=p.running
+                )
 
             try:
-                report = run_batch(spec, workers=workers, scheduler=scheduler,
-                                   warm_start=False if cold else None,
-                                   retry_failed=not skip_failed, on_progress=show,
-                                   run_reports=not no_run_reports)
+                report = run_batch(
+                    spec,
+                    workers=workers,
+                    scheduler=scheduler,
+                    warm_start=False if cold else None,
+                    retry_failed=not skip_failed,
+                    on_progress=show,
+                    run_reports=not no_run_reports,
+                )
             except StoreError as err:
                 err_console.print(f"error: {err}", markup=False)
                 raise typer.Exit(2) from None

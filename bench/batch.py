@@ -38,9 +38,16 @@ BATCH = ROOT / "scenarios" / "budget_sweep.yaml"
 
 
 def _config(batch: Batch, out: Path, cost_sharing: bool) -> Batch:
-    runs = batch.runs if cost_sharing else tuple(
-        RunSpec(r.name, r.scenario.with_overrides({"cost_sharing": {"enabled": False}}), r.params,
-                r.group) for r in batch.runs)
+    runs = (
+        batch.runs
+        if cost_sharing
+        else tuple(
+            RunSpec(
+                r.name, r.scenario.with_overrides({"cost_sharing": {"enabled": False}}), r.params, r.group
+            )
+            for r in batch.runs
+        )
+    )
     return Batch(batch.name, runs, output=out)
 
 
@@ -56,8 +63,9 @@ def main() -> None:
         for warm in (False, True):
             for workers in (1, 2):
                 label = f"{'warm' if warm else 'rebuild'}, {workers} worker{'s' * (workers > 1)}"
-                batch = _config(base, Path(tmp) / label.replace(", ", "-").replace(" ", ""),
-                                not args.no_cost_sharing)
+                batch = _config(
+                    base, Path(tmp) / label.replace(", ", "-").replace(" ", ""), not args.no_cost_sharing
+                )
                 t0 = time.perf_counter()
                 report = run_batch(batch, workers=workers, warm_start=warm)
                 wall = time.perf_counter() - t0
@@ -65,31 +73,46 @@ def main() -> None:
                 with ResultStore(batch.output, read_only=True) as store:
                     runs = store.runs()
                 weights[label] = runs["defended_weight"].to_numpy(float)
-                rows.append({"config": label, "wall_s": wall,
-                             "coverage_s": float(runs["coverage_s"].sum()),
-                             "solve_s": float(runs["solve_s"].sum()),
-                             "run_s": float(runs["wall_s"].sum()),
-                             "built": report.problems_built, "warm": report.warm_starts_used})
+                rows.append(
+                    {
+                        "config": label,
+                        "wall_s": wall,
+                        "coverage_s": float(runs["coverage_s"].sum()),
+                        "solve_s": float(runs["solve_s"].sum()),
+                        "run_s": float(runs["wall_s"].sum()),
+                        "built": report.problems_built,
+                        "warm": report.warm_starts_used,
+                    }
+                )
                 print(f"  {label}: {wall:.1f} s", file=sys.stderr)
     ref = rows[0]
     gap = max(r.scenario.solver.mip_rel_gap for r in base.runs)
     first = next(iter(weights.values()))
     agree = all(np.allclose(w, first, rtol=gap, atol=0) for w in weights.values())
-    print(f"\n24-run budget sweep of north_america ({os.cpu_count()} CPUs; cost sharing "
-          f"{'off' if args.no_cost_sharing else 'on'}); ratio = rebuild-1-worker / this\n")
-    head = (f"{'configuration':<20}{'wall s':>9}{'ratio':>7}{'Σcoverage s':>13}{'ratio':>7}"
-            f"{'Σsolve s':>10}{'ratio':>7}{'Σrun s':>9}{'ratio':>7}{'built':>7}{'warm':>6}")
+    print(
+        f"\n24-run budget sweep of north_america ({os.cpu_count()} CPUs; cost sharing "
+        f"{'off' if args.no_cost_sharing else 'on'}); ratio = rebuild-1-worker / this\n"
+    )
+    head = (
+        f"{'configuration':<20}{'wall s':>9}{'ratio':>7}{'Σcoverage s':>13}{'ratio':>7}"
+        f"{'Σsolve s':>10}{'ratio':>7}{'Σrun s':>9}{'ratio':>7}{'built':>7}{'warm':>6}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
+
         def ratio(key: str, r: dict = r) -> str:
             return f"{ref[key] / r[key]:.2f}" if r[key] > 0 else "inf"
 
-        print(f"{r['config']:<20}{r['wall_s']:>9.1f}{ratio('wall_s'):>7}{r['coverage_s']:>13.2f}"
-              f"{ratio('coverage_s'):>7}{r['solve_s']:>10.2f}{ratio('solve_s'):>7}{r['run_s']:>9.1f}"
-              f"{ratio('run_s'):>7}{r['built']:>7}{r['warm']:>6}")
-    print(f"\ndefended weight of every run agrees across configurations (rtol {gap:g}): "
-          f"{'yes' if agree else 'NO'}")
+        print(
+            f"{r['config']:<20}{r['wall_s']:>9.1f}{ratio('wall_s'):>7}{r['coverage_s']:>13.2f}"
+            f"{ratio('coverage_s'):>7}{r['solve_s']:>10.2f}{ratio('solve_s'):>7}{r['run_s']:>9.1f}"
+            f"{ratio('run_s'):>7}{r['built']:>7}{r['warm']:>6}"
+        )
+    print(
+        f"\ndefended weight of every run agrees across configurations (rtol {gap:g}): "
+        f"{'yes' if agree else 'NO'}"
+    )
 
 
 if __name__ == "__main__":  # worker processes are spawned and re-import this file

@@ -17,8 +17,15 @@ from geodata.coverage import ground_coverage
 from models import CoverInstance
 
 
-def north_america(m: int, n: int, *, seed: int = 0, radius_km: float = 350.0,
-                  count: int | None = 20, budget: float | None = None) -> CoverInstance:
+def north_america(
+    m: int,
+    n: int,
+    *,
+    seed: int = 0,
+    radius_km: float = 350.0,
+    count: int | None = 20,
+    budget: float | None = None,
+) -> CoverInstance:
     """An ``m`` points × ``n`` sites covering instance (unit site costs unless ``budget``)."""
     rng = np.random.default_rng(seed)
     territory = ne.countries(["USA", "CAN"]).geometry.union_all()

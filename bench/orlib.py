@@ -43,7 +43,7 @@ def set_and_index(name: str) -> tuple[str, int]:
     if rest[:1].isdigit():
         return rest[0], int(rest[1:])
     letters = rest.rstrip("0123456789")
-    return letters, int(rest[len(letters):] or 0)
+    return letters, int(rest[len(letters) :] or 0)
 
 
 def main() -> None:
@@ -58,17 +58,24 @@ def main() -> None:
 
     names = sorted((p.stem for p in args.folder.glob("scp*.txt")), key=set_and_index)
     names = [n for n in names if not sets or set_and_index(n)[0] in sets]
-    print(f"OR-Library set covering, {len(names)} instances; one thread, cap {args.cap:.0f} s; seconds to a "
-          "proven optimum, build included")
-    print(f"{'instance':<10}{'m x n':>13}{'optimum':>9}{'domeplan s':>12}{'pyomo+highs s':>15}"
-          f"{'ratio':>8}  match")
+    print(
+        f"OR-Library set covering, {len(names)} instances; one thread, cap {args.cap:.0f} s; seconds to a "
+        "proven optimum, build included"
+    )
+    print(
+        f"{'instance':<10}{'m x n':>13}{'optimum':>9}{'domeplan s':>12}{'pyomo+highs s':>15}"
+        f"{'ratio':>8}  match"
+    )
     totals = [0.0, 0.0]
     matched = 0
     for name in names:
         inst = read_orlib_scp(args.folder / f"{name}.txt")
         t0 = time.perf_counter()
-        res = solve_cover(inst, SolveOptions(time_limit_s=args.cap, mip_rel_gap=1e-4, threads=1, seed=0),
-                          formulation="min_cost")
+        res = solve_cover(
+            inst,
+            SolveOptions(time_limit_s=args.cap, mip_rel_gap=1e-4, threads=1, seed=0),
+            formulation="min_cost",
+        )
         ours = time.perf_counter() - t0
         peer = pyomo_highs("mincost", inst.a, inst.w, inst.c, 0, args.cap)
         theirs = peer["build_s"] + peer["solve_s"]
@@ -77,11 +84,15 @@ def main() -> None:
         matched += ok
         totals[0] += ours
         totals[1] += theirs
-        print(f"{name:<10}{f'{inst.m}x{inst.n}':>13}{best.get(name, float('nan')):>9.0f}{ours:>12.2f}"
-              f"{theirs:>15.2f}{theirs / ours:>7.1f}×  {'yes' if ok else 'NO'}"
-              f"{'' if peer_ok else ' (peer: no)'}")
-    print(f"{'total':<10}{'':>13}{'':>9}{totals[0]:>12.1f}{totals[1]:>15.1f}"
-          f"{totals[1] / max(totals[0], 1e-9):>7.1f}×  {matched}/{len(names)} published optima reproduced")
+        print(
+            f"{name:<10}{f'{inst.m}x{inst.n}':>13}{best.get(name, float('nan')):>9.0f}{ours:>12.2f}"
+            f"{theirs:>15.2f}{theirs / ours:>7.1f}×  {'yes' if ok else 'NO'}"
+            f"{'' if peer_ok else ' (peer: no)'}"
+        )
+    print(
+        f"{'total':<10}{'':>13}{'':>9}{totals[0]:>12.1f}{totals[1]:>15.1f}"
+        f"{totals[1] / max(totals[0], 1e-9):>7.1f}×  {matched}/{len(names)} published optima reproduced"
+    )
 
 
 if __name__ == "__main__":

@@ -56,12 +56,18 @@ def spopt(kind: str, a: sp.csr_array, w: np.ndarray, p: int, time_limit_s: float
     model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=1e-4, threads=1))
     t2 = time.perf_counter()
     chosen = [j for j in range(a.shape[1]) if model.fac_vars[j].value() and model.fac_vars[j].value() > 0.5]
-    return {"build_s": t1 - t0, "solve_s": t2 - t1, "objective": pulp.value(model.problem.objective),
-            "status": pulp.LpStatus[model.problem.status], "chosen": chosen}
+    return {
+        "build_s": t1 - t0,
+        "solve_s": t2 - t1,
+        "objective": pulp.value(model.problem.objective),
+        "status": pulp.LpStatus[model.problem.status],
+        "chosen": chosen,
+    }
 
 
-def pyomo_highs(kind: str, a: sp.csr_array, w: np.ndarray, c: np.ndarray, p: int,
-                time_limit_s: float | None) -> dict[str, Any]:
+def pyomo_highs(
+    kind: str, a: sp.csr_array, w: np.ndarray, c: np.ndarray, p: int, time_limit_s: float | None
+) -> dict[str, Any]:
     """The straightforward Pyomo MCLP (``"mclp"``) or min-cost cover (``"mincost"``), HiGHS."""
     import pyomo.environ as pyo
     from pyomo.contrib.solver.common.factory import SolverFactory
@@ -84,8 +90,12 @@ def pyomo_highs(kind: str, a: sp.csr_array, w: np.ndarray, c: np.ndarray, p: int
         m.obj = pyo.Objective(expr=sum(float(c[j]) * m.x[j] for j in m.J), sense=pyo.minimize)
     t1 = time.perf_counter()
     opt = SolverFactory("highs")
-    kw: dict[str, Any] = {"rel_gap": 1e-4, "threads": 1, "load_solutions": False,
-                          "raise_exception_on_nonoptimal_result": False}
+    kw: dict[str, Any] = {
+        "rel_gap": 1e-4,
+        "threads": 1,
+        "load_solutions": False,
+        "raise_exception_on_nonoptimal_result": False,
+    }
     if time_limit_s is not None:
         kw["time_limit"] = time_limit_s
     res = opt.solve(m, **kw)
@@ -94,8 +104,14 @@ def pyomo_highs(kind: str, a: sp.csr_array, w: np.ndarray, c: np.ndarray, p: int
     if res.incumbent_objective is not None:
         res.solution_loader.load_vars()
         chosen = [j for j in range(n_sites) if (m.x[j].value or 0) > 0.5]
-    return {"build_s": t1 - t0, "solve_s": t2 - t1, "objective": res.incumbent_objective,
-            "bound": res.objective_bound, "status": res.termination_condition.name, "chosen": chosen}
+    return {
+        "build_s": t1 - t0,
+        "solve_s": t2 - t1,
+        "objective": res.incumbent_objective,
+        "bound": res.objective_bound,
+        "status": res.termination_condition.name,
+        "chosen": chosen,
+    }
 
 
 def highs_tuned(a: sp.csr_array, w: np.ndarray, p: int, time_limit_s: float | None) -> dict[str, Any]:
@@ -129,8 +145,13 @@ def highs_tuned(a: sp.csr_array, w: np.ndarray, p: int, time_limit_s: float | No
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_sites + [highspy.HighsVarType.kContinuous] * m_pts
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    for key, value in {"mip_lp_solver": "ipm", "presolve": "off", "mip_rel_gap": 1e-4, "threads": 1,
-                       "random_seed": 0}.items():
+    for key, value in {
+        "mip_lp_solver": "ipm",
+        "presolve": "off",
+        "mip_rel_gap": 1e-4,
+        "threads": 1,
+        "random_seed": 0,
+    }.items():
         h.setOptionValue(key, value)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
@@ -146,8 +167,14 @@ def highs_tuned(a: sp.csr_array, w: np.ndarray, p: int, time_limit_s: float | No
         x = np.array(h.getSolution().col_value)[:n_sites] > 0.5
         chosen = np.flatnonzero(x).tolist()
         objective = float(w[(a @ x.astype(np.int64)) > 0].sum())
-    return {"build_s": t1 - t0, "solve_s": t2 - t1, "objective": objective,
-            "bound": info.mip_dual_bound, "status": status, "chosen": chosen}
+    return {
+        "build_s": t1 - t0,
+        "solve_s": t2 - t1,
+        "objective": objective,
+        "bound": info.mip_dual_bound,
+        "status": status,
+        "chosen": chosen,
+    }
 
 
 if __name__ == "__main__":

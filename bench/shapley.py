@@ -19,8 +19,7 @@ from models.costshare.game import all_masks, popcount
 def synthetic(n: int, seed: int = 0) -> Game:
     rng = np.random.default_rng(seed)
     size = popcount(all_masks(n)).astype(float)
-    return Game(tuple(f"p{i}" for i in range(n)), "cost",
-                10 * np.sqrt(size) + rng.uniform(0, 1, size.size))
+    return Game(tuple(f"p{i}" for i in range(n)), "cost", 10 * np.sqrt(size) + rng.uniform(0, 1, size.size))
 
 
 def timed(fn, *args, **kwargs) -> tuple[object, float]:
@@ -30,8 +29,10 @@ def timed(fn, *args, **kwargs) -> tuple[object, float]:
 
 
 def main() -> None:
-    print(f"{'players':>7} {'coalitions':>10} {'shapley':>9} {'sampled 2k':>10} "
-          f"{'core check':>10} {'least core':>10} {'nucleolus':>10}")
+    print(
+        f"{'players':>7} {'coalitions':>10} {'shapley':>9} {'sampled 2k':>10} "
+        f"{'core check':>10} {'least core':>10} {'nucleolus':>10}"
+    )
     for n in (8, 12, 14, 16, 20):
         game = synthetic(n)
         phi, t_shap = timed(shapley, game)
@@ -41,8 +42,7 @@ def main() -> None:
         if n <= 16:
             lc = f"{timed(least_core, game)[1]:9.2f}s"
             nc = f"{timed(nucleolus, game)[1]:9.2f}s"
-        print(f"{n:>7} {(1 << n) - 1:>10} {t_shap:8.3f}s {t_samp:9.3f}s {t_check:9.3f}s "
-              f"{lc:>10} {nc:>10}")
+        print(f"{n:>7} {(1 << n) - 1:>10} {t_shap:8.3f}s {t_samp:9.3f}s {t_check:9.3f}s {lc:>10} {nc:>10}")
 
 
 if __name__ == "__main__":

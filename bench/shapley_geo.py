@@ -46,8 +46,10 @@ def main() -> None:
     inst = problem.to_instance()
     print(f"scenario {sc.name}: {len(sc.partners)} partners, {inst.m} points, {inst.n} candidate sites")
     print(f"  coverage problem      {t1 - t0:7.2f} s")
-    print(f"  grand plan            {t2 - t1:7.2f} s  ({result.status}, cost {inst.c[result.x].sum():,.0f}"
-          f" M USD, defended {result.objective:,.0f})")
+    print(
+        f"  grand plan            {t2 - t1:7.2f} s  ({result.status}, cost {inst.c[result.x].sum():,.0f}"
+        f" M USD, defended {result.objective:,.0f})"
+    )
 
     data = placement_data(sc, problem, result.x)
     options = coalition_options(sc)
@@ -64,30 +66,47 @@ def main() -> None:
     print(f"  cost game, {n_coal} MILPs  {t4 - t3:7.2f} s  (workers={args.workers})")
     print(f"  benefit game, {n_coal} MILPs {t5 - t4:6.2f} s")
     print(f"  exact Shapley, both   {t6 - t5:7.4f} s")
-    print(f"  total for both games and their Shapley values: {t6 - t3:.2f} s "
-          f"(target: under 60 s); not proven optimal: {len(unproven)}")
+    print(
+        f"  total for both games and their Shapley values: {t6 - t3:.2f} s "
+        f"(target: under 60 s); not proven optimal: {len(unproven)}"
+    )
 
     # The sampled estimate on a fresh cache: what the pipeline does beyond the exact limit.
     fresh = PlacementGames(data, options, engine=COALITION_ENGINE)
     t7 = time.perf_counter()
-    est = shapley_estimate(data.players, fresh.cost_cache(), kind="cost", exact_up_to=0,
-                           n_permutations=args.permutations, seed=sc.solver.seed, workers=args.workers)
+    est = shapley_estimate(
+        data.players,
+        fresh.cost_cache(),
+        kind="cost",
+        exact_up_to=0,
+        n_permutations=args.permutations,
+        seed=sc.solver.seed,
+        workers=args.workers,
+    )
     t8 = time.perf_counter()
-    print(f"  sampled Shapley ({est.n_permutations} orders, {est.n_evaluated} coalitions solved) "
-          f"{t8 - t7:.2f} s")
+    print(
+        f"  sampled Shapley ({est.n_permutations} orders, {est.n_evaluated} coalitions solved) "
+        f"{t8 - t7:.2f} s"
+    )
     print()
-    print(f"{'partner':>8} {'exact c':>10} {'sampled c':>10} {'± 95 %':>8} {'in CI':>6} "
-          f"{'exact v (coverage)':>20} {'v alone':>14}")
+    print(
+        f"{'partner':>8} {'exact c':>10} {'sampled c':>10} {'± 95 %':>8} {'in CI':>6} "
+        f"{'exact v (coverage)':>20} {'v alone':>14}"
+    )
     inside = 0
     for p in data.players:
         ok = abs(est.values[p] - phi_c[p]) <= est.half_width[p] + 1e-9
         inside += ok
-        print(f"{p:>8} {phi_c[p]:10.1f} {est.values[p]:10.1f} {est.half_width[p]:8.1f} "
-              f"{'yes' if ok else 'no':>6} {phi_v[p]:20,.0f} {value.value([p]):14,.0f}")
+        print(
+            f"{p:>8} {phi_c[p]:10.1f} {est.values[p]:10.1f} {est.half_width[p]:8.1f} "
+            f"{'yes' if ok else 'no':>6} {phi_v[p]:20,.0f} {value.value([p]):14,.0f}"
+        )
     err = max(abs(est.values[p] - phi_c[p]) for p in data.players)
-    print(f"\nbill c(N) = {cost.grand:,.1f} M USD; sampled vs exact: max |error| {err:.1f} M USD, "
-          f"{inside}/{len(data.players)} exact values inside the 95 % interval; "
-          f"sum of estimates {sum(est.values.values()):,.1f} (efficiency holds per order)")
+    print(
+        f"\nbill c(N) = {cost.grand:,.1f} M USD; sampled vs exact: max |error| {err:.1f} M USD, "
+        f"{inside}/{len(data.players)} exact values inside the 95 % interval; "
+        f"sum of estimates {sum(est.values.values()):,.1f} (efficiency holds per order)"
+    )
 
 
 if __name__ == "__main__":

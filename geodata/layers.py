@@ -119,8 +119,9 @@ def point_layer_from_file(
     weight = _numeric(table[weight_column], path, weight_column)
     if (weight > MAX_WEIGHT).any():  # sums of weights must stay finite
         row = int(np.flatnonzero(weight > MAX_WEIGHT)[0])
-        raise LayerFileError(f"{path}: column {weight_column!r} row {row}: weight {weight[row]} above "
-                             f"{MAX_WEIGHT:g}")
+        raise LayerFileError(
+            f"{path}: column {weight_column!r} row {row}: weight {weight[row]} above {MAX_WEIGHT:g}"
+        )
     if (weight < 0).any():
         row = int(np.flatnonzero(weight < 0)[0])
         raise LayerFileError(f"{path}: column {weight_column!r} row {row}: negative weight {weight[row]}")
@@ -223,8 +224,9 @@ def area_grid(
     # Rows in bands of at most ~CHUNK_CELLS boxes: memory stays bounded by the band, not the
     # territory's bounding box (which can be 20x its area for a long, thin or scattered territory).
     step = max(1, CHUNK_CELLS // max(cols.size, 1))
-    bands = [_grid_band(projected, parts, tree, rows[k : k + step], cols, size)
-             for k in range(0, rows.size, step)]
+    bands = [
+        _grid_band(projected, parts, tree, rows[k : k + step], cols, size) for k in range(0, rows.size, step)
+    ]
     rr, cc, area, x, y = (np.concatenate([b[i] for b in bands]) for i in range(5))
     to_ll = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform(x, y)
@@ -240,8 +242,14 @@ CHUNK_CELLS = 250_000
 """Grid cells built at once by :func:`area_grid` (about 0.2 GB of shapely boxes)."""
 
 
-def _grid_band(projected: BaseGeometry, parts: np.ndarray, tree: shapely.STRtree, rows: np.ndarray,
-               cols: np.ndarray, size: float) -> tuple[np.ndarray, ...]:
+def _grid_band(
+    projected: BaseGeometry,
+    parts: np.ndarray,
+    tree: shapely.STRtree,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    size: float,
+) -> tuple[np.ndarray, ...]:
     """Cells of ``rows`` x ``cols`` with territory inside: row, col, area (m²), centroid x, y."""
     rr, cc = np.meshgrid(rows, cols, indexing="ij")
     rr, cc = rr.ravel(), cc.ravel()

@@ -86,14 +86,11 @@ def solve_layered(
     rules = rules or PlanRules()
     t0 = time.perf_counter()
     totals = partner_totals(rules, instance.w)
-    red_inst, red_rules, red = presolve_layered(
-        instance, rules, merge=presolve, dominance=presolve
-    )
+    red_inst, red_rules, red = presolve_layered(instance, rules, merge=presolve, dominance=presolve)
     form = layered(red_inst, red_rules, totals=totals)
     build = time.perf_counter() - t0
     ws = red.restrict(warm_start) if warm_start is not None else None
-    res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config,
-                            build_time_s=build)
+    res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config, build_time_s=build)
     if res.x is None:
         return expand_result(res, None, None, presolve_report=red.report)
     if tie_break:
@@ -101,8 +98,11 @@ def solve_layered(
 
         t1 = time.perf_counter()
         x_tb, how = break_ties(form, np.asarray(res.x, bool), red_inst.c, options, engine, config)
-        res = replace(res, x=x_tb, extra={**res.extra, "tie_break": how,
-                                          "tie_break_s": round(time.perf_counter() - t1, 3)})
+        res = replace(
+            res,
+            x=x_tb,
+            extra={**res.extra, "tie_break": how, "tie_break_s": round(time.perf_counter() - t1, 3)},
+        )
     assert res.x is not None  # checked above; tie-breaking keeps a plan
     x_full = red.expand(res.x)
     return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report)
@@ -189,9 +189,7 @@ def build_cover(
         if p is None:
             raise ModelError("expected coverage needs p, each asset's probability of success")
         return expected_cover(instance, p, rules, levels=levels, totals=totals)
-    raise ModelError(
-        f"unknown formulation {formulation!r}; choose one of {', '.join(COVER_FORMULATIONS)}"
-    )
+    raise ModelError(f"unknown formulation {formulation!r}; choose one of {', '.join(COVER_FORMULATIONS)}")
 
 
 def cover_value(
@@ -265,11 +263,16 @@ def solve_cover(
         build_cover(instance, formulation)  # raises the naming error
     if method not in METHODS:
         raise ModelError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    simple = (formulation == "max_cover" and not instance.required_mask.any() and rules.is_empty
-              and engines.capabilities(engine).in_process_highs)
+    simple = (
+        formulation == "max_cover"
+        and not instance.required_mask.any()
+        and rules.is_empty
+        and engines.capabilities(engine).in_process_highs
+    )
     if method in ("decompose", "benders") and not simple:
-        raise ModelError(f"method={method!r} needs max_cover on the highs engine, without required "
-                         "points or plan rules")
+        raise ModelError(
+            f"method={method!r} needs max_cover on the highs engine, without required points or plan rules"
+        )
     reason = "requested" if method != "auto" else "auto: not plain maximal covering on highs"
     if method == "auto" and simple:
         choice = choose_method(instance)
@@ -292,20 +295,38 @@ def solve_cover(
     form = build_cover(red_inst, formulation, red_rules, theta=theta, p=p, levels=levels, totals=totals)
     build = time.perf_counter() - t0
     ws = red.restrict(warm_start) if warm_start is not None else None
-    res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config,
-                            build_time_s=build)
+    res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config, build_time_s=build)
     if res.x is None:
-        return expand_result(res, None, None, presolve_report=red.report, formulation=formulation,
-                             method=method, method_reason=reason)
+        return expand_result(
+            res,
+            None,
+            None,
+            presolve_report=red.report,
+            formulation=formulation,
+            method=method,
+            method_reason=reason,
+        )
     x_full = red.expand(res.x)
     value = cover_value(instance, x_full, formulation, theta=theta, p=p, levels=levels)
-    return expand_result(res, x_full, value, presolve_report=red.report, formulation=formulation,
-                         method=method, method_reason=reason)
+    return expand_result(
+        res,
+        x_full,
+        value,
+        presolve_report=red.report,
+        formulation=formulation,
+        method=method,
+        method_reason=reason,
+    )
 
 
-def _solve_decomposed(instance: CoverInstance, options: SolveOptions, warm_start: np.ndarray | None,
-                      presolve: bool, solver_options: dict[str, Any] | None,
-                      method: str = "decompose") -> SolveResult:
+def _solve_decomposed(
+    instance: CoverInstance,
+    options: SolveOptions,
+    warm_start: np.ndarray | None,
+    presolve: bool,
+    solver_options: dict[str, Any] | None,
+    method: str = "decompose",
+) -> SolveResult:
     from models.benders import solve_max_cover_benders
     from models.decompose import solve_max_cover_decomposed
 
@@ -322,5 +343,11 @@ def _solve_decomposed(instance: CoverInstance, options: SolveOptions, warm_start
     res = replace(res, build_time_s=build)
     assert res.x is not None  # the decomposition always returns its incumbent plan
     x_full = red.expand(res.x)
-    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report,
-                         formulation="max_cover", method=method)
+    return expand_result(
+        res,
+        x_full,
+        instance.evaluate(x_full)[0],
+        presolve_report=red.report,
+        formulation="max_cover",
+        method=method,
+    )

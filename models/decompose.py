@@ -71,15 +71,25 @@ def _restrict(inst: CoverInstance, cols: np.ndarray) -> tuple[CoverInstance, np.
     rep[groups[::-1]] = np.arange(rows.size)[::-1]
     w = np.bincount(groups, weights=inst.w[rows], minlength=g)
     restricted = CoverInstance(
-        w=w, c=inst.c[cols], a=sp.csr_array(sub[rep]), budget=inst.budget, count=inst.count,
-        site_type=None if inst.site_type is None else inst.site_type[cols], type_max=inst.type_max,
-        demand_ids=inst.demand_ids[rows[rep]], site_ids=inst.site_ids[cols], type_names=inst.type_names,
+        w=w,
+        c=inst.c[cols],
+        a=sp.csr_array(sub[rep]),
+        budget=inst.budget,
+        count=inst.count,
+        site_type=None if inst.site_type is None else inst.site_type[cols],
+        type_max=inst.type_max,
+        demand_ids=inst.demand_ids[rows[rep]],
+        site_ids=inst.site_ids[cols],
+        type_names=inst.type_names,
     )
     return restricted, groups, rows
 
 
-def _solve_lp(inst: CoverInstance, options: SolveOptions, lp_solver: str = "simplex",
-              ) -> tuple[float, np.ndarray, dict[str, Any]]:
+def _solve_lp(
+    inst: CoverInstance,
+    options: SolveOptions,
+    lp_solver: str = "simplex",
+) -> tuple[float, np.ndarray, dict[str, Any]]:
     """LP relaxation of max_cover on a (small) instance: value, x, and row duals by block."""
     import highspy
 
@@ -98,8 +108,7 @@ def _solve_lp(inst: CoverInstance, options: SolveOptions, lp_solver: str = "simp
         # Measured on a 14,000 × 570 restricted LP: primal simplex 2.4 s, dual simplex 19 s, IPM 11 s.
         h.setOptionValue("simplex_strategy", 4)
     h.run()
-    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal,
-                                  highspy.HighsModelStatus.kUnknown):
+    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kUnknown):
         raise DecompositionError(f"restricted LP ended {h.modelStatusToString(h.getModelStatus())}")
     sol = h.getSolution()
     duals = np.abs(np.array(sol.row_dual))
@@ -108,8 +117,9 @@ def _solve_lp(inst: CoverInstance, options: SolveOptions, lp_solver: str = "simp
     return float(h.getInfo().objective_function_value), x, by_block
 
 
-def _bound(inst: CoverInstance, at: sp.csr_array, lam: np.ndarray, mu: float, tau: float,
-           nu: np.ndarray | None) -> tuple[float, np.ndarray]:
+def _bound(
+    inst: CoverInstance, at: sp.csr_array, lam: np.ndarray, mu: float, tau: float, nu: np.ndarray | None
+) -> tuple[float, np.ndarray]:
     """The Lagrangian bound U and every site's reduced score (see the module docstring)."""
     score = at @ lam
     rc = score - mu * inst.c - tau
@@ -159,8 +169,13 @@ class SiteLP:
 
 
 def site_column_generation(
-    inst: CoverInstance, options: SolveOptions, *, start: np.ndarray | None = None,
-    batch: int | None = None, max_rounds: int = 60, stop_gap: float | None = None,
+    inst: CoverInstance,
+    options: SolveOptions,
+    *,
+    start: np.ndarray | None = None,
+    batch: int | None = None,
+    max_rounds: int = 60,
+    stop_gap: float | None = None,
     lp_solver: str = "simplex",
 ) -> SiteLP:
     """Steps 1-2 of the module docstring: the LP bound by site column generation.
@@ -199,8 +214,9 @@ def site_column_generation(
         lp_value, x_lp, duals = _solve_lp(restricted, options, lp_solver)
         lam_g = np.minimum(duals.get("cover", np.zeros(restricted.m)), restricted.w)
         lam = inst.w.copy()  # points the working set leaves uncovered
-        share = np.divide(inst.w[rows], restricted.w[groups], out=np.zeros(rows.size),
-                          where=restricted.w[groups] > 0)
+        share = np.divide(
+            inst.w[rows], restricted.w[groups], out=np.zeros(rows.size), where=restricted.w[groups] > 0
+        )
         lam[rows] = lam_g[groups] * share
         mu = float(duals["budget"][0]) if "budget" in duals else 0.0
         tau = float(duals["count"][0]) if "count" in duals else 0.0
@@ -219,20 +235,42 @@ def site_column_generation(
         scale = max(1.0, abs(lp_value))
         price = np.where(work, -np.inf, rc)
         entering = np.flatnonzero(price > 1e-9 * scale)
-        history.append({"round": rnd, "working_sites": int(work.sum()), "points": int(restricted.m),
-                        "lp": lp_value, "bound": u, "entering": int(entering.size),
-                        "seconds": time.perf_counter() - t0})
+        history.append(
+            {
+                "round": rnd,
+                "working_sites": int(work.sum()),
+                "points": int(restricted.m),
+                "lp": lp_value,
+                "bound": u,
+                "entering": int(entering.size),
+                "seconds": time.perf_counter() - t0,
+            }
+        )
         if not entering.size:
             converged = True
             break
         if best_u <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
             break
         work[entering[np.argsort(-price[entering])[:k]]] = True
-    info = {"rounds": len(history), "converged": converged, "lp_bound": best_u,
-            "start_objective": lb_start, "heuristic_s": t_heur,
-            "column_generation_s": time.perf_counter() - t0, "history": history}
-    return SiteLP(bound=best_u, rc=best_rc, lower=lb, plan=plan, support=support,
-                  converged=converged, lam=best_lam, info=info)
+    info = {
+        "rounds": len(history),
+        "converged": converged,
+        "lp_bound": best_u,
+        "start_objective": lb_start,
+        "heuristic_s": t_heur,
+        "column_generation_s": time.perf_counter() - t0,
+        "history": history,
+    }
+    return SiteLP(
+        bound=best_u,
+        rc=best_rc,
+        lower=lb,
+        plan=plan,
+        support=support,
+        converged=converged,
+        lam=best_lam,
+        info=info,
+    )
 
 
 def fix_sites(lp: SiteLP, lower: float, gap: float) -> tuple[np.ndarray, float]:
@@ -272,21 +310,28 @@ def solve_max_cover_decomposed(
     free, fixed_bound = fix_sites(lp, lb, options.mip_rel_gap)
     free |= plan
     info: dict[str, Any] = {
-        **lp.info, "sites_free_after_fixing": int(free.sum()),
+        **lp.info,
+        "sites_free_after_fixing": int(free.sum()),
         "fixed_sites_bound": fixed_bound if np.isfinite(fixed_bound) else None,
     }
     remaining = None if deadline is None else max(1.0, deadline - time.perf_counter())
     if best_u <= lb * (1 + options.mip_rel_gap):  # the LP bound already proves the plan
-        return _result(inst, plan, lb, best_u, Termination.OPTIMAL, SolutionStatus.OPTIMAL, t0, info,
-                       nodes=0)
+        return _result(inst, plan, lb, best_u, Termination.OPTIMAL, SolutionStatus.OPTIMAL, t0, info, nodes=0)
     cols = np.flatnonzero(free)
     restricted, _, _ = _restrict(inst, cols)
     res = solve_formulation(
-        max_cover(restricted), replace(options, time_limit_s=remaining), "highs",
-        warm_start=plan[cols], engine_config={"solver_options": dict(solver_options or {})},
+        max_cover(restricted),
+        replace(options, time_limit_s=remaining),
+        "highs",
+        warm_start=plan[cols],
+        engine_config={"solver_options": dict(solver_options or {})},
     )
-    info["restricted_milp"] = {"points": restricted.m, "sites": restricted.n,
-                               "seconds": res.wall_time_s, "status": res.status}
+    info["restricted_milp"] = {
+        "points": restricted.m,
+        "sites": restricted.n,
+        "seconds": res.wall_time_s,
+        "status": res.status,
+    }
     obj = LevelObjective(inst.w, inst.a, np.array([1.0]))
     if res.x is not None:
         cand = np.zeros(n, dtype=bool)
@@ -297,8 +342,9 @@ def solve_max_cover_decomposed(
     # Any plan uses only free sites (bounded by the restricted MILP) or a fixed one (bounded by
     # the best plan): the larger of the two bounds holds for the whole instance.
     bound = min(best_u, max(lb, fixed_bound, res.bound if res.bound is not None else best_u))
-    status = SolutionStatus.OPTIMAL if res.solution_status is SolutionStatus.OPTIMAL else (
-        SolutionStatus.FEASIBLE)
+    status = (
+        SolutionStatus.OPTIMAL if res.solution_status is SolutionStatus.OPTIMAL else (SolutionStatus.FEASIBLE)
+    )
     return _result(inst, plan, lb, bound, res.termination, status, t0, info, nodes=res.node_count)
 
 
@@ -310,14 +356,33 @@ def check_decomposable(inst: CoverInstance) -> None:
         raise DecompositionError("maximal covering needs a budget, a count or type limits")
 
 
-def _result(inst: CoverInstance, plan: np.ndarray, value: float, bound: float, term: Termination,
-            status: SolutionStatus, t0: float, info: dict[str, Any], nodes: int | None,
-            key: str = "decomposition", raw: str = "decomposition") -> SolveResult:
+def _result(
+    inst: CoverInstance,
+    plan: np.ndarray,
+    value: float,
+    bound: float,
+    term: Termination,
+    status: SolutionStatus,
+    t0: float,
+    info: dict[str, Any],
+    nodes: int | None,
+    key: str = "decomposition",
+    raw: str = "decomposition",
+) -> SolveResult:
     bound = max(bound, value)
     gap = relative_gap(value, bound)
     return SolveResult(
-        termination=term, solution_status=status, objective=value, bound=bound, gap=gap,
-        wall_time_s=time.perf_counter() - t0, engine="highs", solver="highs",
-        solver_version=highs_version(), x=plan, node_count=nodes,
-        raw_status=raw, extra={key: info},
+        termination=term,
+        solution_status=status,
+        objective=value,
+        bound=bound,
+        gap=gap,
+        wall_time_s=time.perf_counter() - t0,
+        engine="highs",
+        solver="highs",
+        solver_version=highs_version(),
+        x=plan,
+        node_count=nodes,
+        raw_status=raw,
+        extra={key: info},
     )

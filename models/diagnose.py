@@ -89,7 +89,8 @@ def describe_row(model: LinearModel, row: int) -> Conflict:
         names.TYPE_MIN: f"at least {fmt} sites of type {ident}",
         names.EXISTING: f"existing site {ident} must stay",
         names.EXCLUSIVE: f"sites {ident[0]} and {ident[1]} exclude each other"
-        if isinstance(ident, tuple) else f"exclusive pair {ident}",
+        if isinstance(ident, tuple)
+        else f"exclusive pair {ident}",
         names.PARTNER_SHARE: f"partner {ident} must get at least {lb:g} of weight defended",
     }.get(block, "")
     label = block if ident == block else f"{block}[{ident}]"

@@ -150,11 +150,7 @@ class LayeredObjective:
         w = self.w
         # A point not yet defended becomes defended by site j when j supplies the missing
         # layer(s): the interceptor, the sensor, or both.
-        return (
-            self.aK_t @ (w * (s0 & ~k0))
-            + self.aS_t @ (w * (~s0 & k0))
-            + self.aSK_t @ (w * (~s0 & ~k0))
-        )
+        return self.aK_t @ (w * (s0 & ~k0)) + self.aS_t @ (w * (~s0 & k0)) + self.aSK_t @ (w * (~s0 & ~k0))
 
     def hint_gains(self, state: tuple[np.ndarray, ...]) -> np.ndarray:  # noqa: D102
         # Half credit per newly reached layer: lets greedy start a sensor/interceptor pair

@@ -295,8 +295,10 @@ class PlanRules:
         """Raise ``ValueError`` when an array does not fit an instance of that size."""
         if self.existing is not None and self.existing.shape != (n,):
             raise ValueError(f"existing has shape {self.existing.shape}, expected {(n,)}")
-        if self.exclusive is not None and self.exclusive.size and (
-            self.exclusive.min() < 0 or self.exclusive.max() >= n
+        if (
+            self.exclusive is not None
+            and self.exclusive.size
+            and (self.exclusive.min() < 0 or self.exclusive.max() >= n)
         ):
             raise ValueError("exclusive refers to a site index outside the instance")
         if self.type_min is not None and self.type_min.shape != (num_types,):

@@ -267,12 +267,8 @@ class LinearModel:
             row_ub=stack([b.ub for b in cb]),
             col_lb=stack([b.lb for b in vb]),
             col_ub=stack([b.ub for b in vb]),
-            is_integer=stack([np.full(b.size, b.kind is not VarKind.CONTINUOUS) for b in vb]).astype(
-                bool
-            ),
-            integral_at_optimum=stack([np.full(b.size, b.integral_at_optimum) for b in vb]).astype(
-                bool
-            ),
+            is_integer=stack([np.full(b.size, b.kind is not VarKind.CONTINUOUS) for b in vb]).astype(bool),
+            integral_at_optimum=stack([np.full(b.size, b.integral_at_optimum) for b in vb]).astype(bool),
         )
 
     def row_label(self, row: int) -> tuple[str, object]:

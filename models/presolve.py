@@ -213,8 +213,13 @@ def _reduce(
             changed |= bool(drop.any())
         if dominance:
             sub = [sp.csr_array(sp.csr_array(a[keep])[:, kept_sites]) for a in mats]
-            dom = _dominated(sub, c[kept_sites], None if site_type is None else site_type[kept_sites],
-                             protected[kept_sites], no_dom[kept_sites])
+            dom = _dominated(
+                sub,
+                c[kept_sites],
+                None if site_type is None else site_type[kept_sites],
+                protected[kept_sites],
+                no_dom[kept_sites],
+            )
             kept_sites = kept_sites[~dom]
             report["sites_dropped_dominated"] += int(dom.sum())
             changed |= bool(dom.any())
@@ -268,8 +273,16 @@ def presolve_layered(
     m = inst.m
     partner = rules.partner if rules.partner is not None else np.full(m, -1, dtype=np.int64)
     red, rep, w_new, _ = _reduce(
-        [inst.a_sensor, inst.a_interceptor], inst.w, inst.c, np.zeros(m, bool), partner,
-        inst.site_type, rules, relevant=inst.w > 0, merge=merge, dominance=dominance,
+        [inst.a_sensor, inst.a_interceptor],
+        inst.w,
+        inst.c,
+        np.zeros(m, bool),
+        partner,
+        inst.site_type,
+        rules,
+        relevant=inst.w > 0,
+        merge=merge,
+        dominance=dominance,
     )
     ks = red.kept_sites
     out = LayeredInstance(
@@ -313,8 +326,16 @@ def presolve_cover(
         dominance = objective in ("max_cover", "min_cost")
     partner = rules.partner if rules.partner is not None else np.full(m, -1, dtype=np.int64)
     red, rep, w_new, req_new = _reduce(
-        [inst.a], inst.w, inst.c, req, partner, inst.site_type, rules,
-        relevant=relevant, merge=merge, dominance=dominance,
+        [inst.a],
+        inst.w,
+        inst.c,
+        req,
+        partner,
+        inst.site_type,
+        rules,
+        relevant=relevant,
+        merge=merge,
+        dominance=dominance,
         row_dominance=bool(dominance) and objective == "min_cost",
     )
     ks = red.kept_sites

@@ -181,8 +181,13 @@ def _trivial_run(f: Formulation, eng: engines.Engine) -> EngineRun:
     )
 
 
-def expand_result(result: SolveResult, x_full: np.ndarray | None, objective: float | None,
-                  presolve_report: PresolveReport | None = None, **extra: Any) -> SolveResult:
+def expand_result(
+    result: SolveResult,
+    x_full: np.ndarray | None,
+    objective: float | None,
+    presolve_report: PresolveReport | None = None,
+    **extra: Any,
+) -> SolveResult:
     """Return ``result`` with its plan mapped back to the unreduced instance."""
     bound = result.bound
     if objective is not None and bound is not None and result.objective is not None:

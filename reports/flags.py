@@ -49,33 +49,55 @@ def partner_flags(checks: dict[str, Any] | None, unit: str = "people") -> list[F
     for o in checks.get("over_cap", []):
         by_partner.setdefault(o["partner"], []).append(o)
     within = [rule_label(r) for r in checks.get("rules_within_caps", [])]
-    respect = (f" Rules whose every bill is within every cap: {', '.join(within)}." if within else
-               " No rule here keeps every bill within every cap; a joint plan "
-               "(cost_sharing.joint_plan) chooses the plan and the split with the caps as constraints.")
+    respect = (
+        f" Rules whose every bill is within every cap: {', '.join(within)}."
+        if within
+        else " No rule here keeps every bill within every cap; a joint plan "
+        "(cost_sharing.joint_plan) chooses the plan and the split with the caps as constraints."
+    )
     if checks.get("bill_exceeds_caps"):
-        flags.append(Flag(
-            f"The plan costs {musd(checks['bill_musd'])} M USD, more than the "
-            f"{musd(checks['caps_total_musd'])} M USD all partners' caps add up to: no split can keep "
-            "every partner within its cap."))
+        flags.append(
+            Flag(
+                f"The plan costs {musd(checks['bill_musd'])} M USD, more than the "
+                f"{musd(checks['caps_total_musd'])} M USD all partners' caps add up to: no split can keep "
+                "every partner within its cap."
+            )
+        )
     for partner, rows in by_partner.items():
         cap = rows[0]["cap_musd"]
         bills = "; ".join(f"{rule_label(o['rule'])} {musd(o['amount_musd'])}" for o in rows)
-        flags.append(Flag(f"{partner}'s bill exceeds its cap of {musd(cap)} M USD under "
-                          f"{len(rows)} rule{'s' if len(rows) > 1 else ''}: {bills} M USD.{respect}"))
+        flags.append(
+            Flag(
+                f"{partner}'s bill exceeds its cap of {musd(cap)} M USD under "
+                f"{len(rows)} rule{'s' if len(rows) > 1 else ''}: {bills} M USD.{respect}"
+            )
+        )
     for w in checks.get("worse_than_alone", []):
-        flags.append(Flag(
-            f"{w['partner']} is defended less in the shared plan than it would defend alone: "
-            f"{num(w['defended_in_plan'])} vs {num(w['defended_alone'])} {unit} "
-            f"({num(w['defended_alone'] - w['defended_in_plan'])} fewer)."))
+        flags.append(
+            Flag(
+                f"{w['partner']} is defended less in the shared plan than it would defend alone: "
+                f"{num(w['defended_in_plan'])} vs {num(w['defended_alone'])} {unit} "
+                f"({num(w['defended_alone'] - w['defended_in_plan'])} fewer)."
+            )
+        )
     for n in checks.get("nothing_defended", []):
         by_rule = n.get("bills_musd") or {}
         billed = "; ".join(f"{r} {musd(a)}" for r, a in by_rule.items() if a > 0)
-        flags.append(Flag(
-            f"{n['partner']} has nothing defended in the plan"
-            + (f", yet is billed {billed} M USD." if billed else "."), "warn"))
+        flags.append(
+            Flag(
+                f"{n['partner']} has nothing defended in the plan"
+                + (f", yet is billed {billed} M USD." if billed else "."),
+                "warn",
+            )
+        )
     if not flags:
-        flags.append(Flag("No bill exceeds a cap, every partner is defended at least as well as alone, "
-                          "and every partner has something defended.", "ok"))
+        flags.append(
+            Flag(
+                "No bill exceeds a cap, every partner is defended at least as well as alone, "
+                "and every partner has something defended.",
+                "ok",
+            )
+        )
     return flags
 
 
@@ -86,8 +108,12 @@ def flag_summary(checks: dict[str, Any] | None) -> list[Flag]:
     out: list[Flag] = []
     over = list(dict.fromkeys(o["partner"] for o in checks.get("over_cap", [])))
     if checks.get("bill_exceeds_caps"):
-        out.append(Flag(f"The plan costs {musd(checks['bill_musd'])} M USD, more than all caps together "
-                        f"({musd(checks['caps_total_musd'])} M USD)."))
+        out.append(
+            Flag(
+                f"The plan costs {musd(checks['bill_musd'])} M USD, more than all caps together "
+                f"({musd(checks['caps_total_musd'])} M USD)."
+            )
+        )
     if over:
         out.append(Flag(f"Bill above the partner's cap under some rule: {', '.join(over)}."))
     worse = [w["partner"] for w in checks.get("worse_than_alone", [])]

@@ -68,8 +68,9 @@ def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
 def _partners(bundle: PlanBundle) -> list[dict[str, Any]]:
     per = {r.iso_a3: r for r in (() if bundle.summary is None else bundle.summary.per_partner)}
     out = []
-    for iso, name, geom in zip(bundle.partners["iso_a3"], bundle.partners["name"], bundle.partners.geometry,
-                               strict=True):
+    for iso, name, geom in zip(
+        bundle.partners["iso_a3"], bundle.partners["name"], bundle.partners.geometry, strict=True
+    ):
         g = shapely.simplify(geom, SIMPLIFY_DEG, preserve_topology=True)
         r = per.get(iso)
         tip = f"{name} ({iso})"
@@ -99,9 +100,16 @@ def _rings(chosen: pd.DataFrame, column: str, kind: str, styles: dict[str, tuple
     out = []
     for k, row in enumerate(sub.itertuples(index=False)):
         ring = np.round(np.column_stack([lon[k], lat[k]]), 3).tolist()
-        out.append(_feature({"type": "Polygon", "coordinates": [ring]},
-                            {"kind": kind, "color": styles[str(row.asset_type)][0],
-                             "tip": f"{row.site_id}: {kind} {num(r[keep][k])} km"}))
+        out.append(
+            _feature(
+                {"type": "Polygon", "coordinates": [ring]},
+                {
+                    "kind": kind,
+                    "color": styles[str(row.asset_type)][0],
+                    "tip": f"{row.site_id}: {kind} {num(r[keep][k])} km",
+                },
+            )
+        )
     return out
 
 
@@ -118,8 +126,10 @@ def _sites(bundle: PlanBundle, styles: dict[str, tuple[str, str]]) -> tuple[list
         tip = f"{row.site_id} ({row.asset_type}, {row.domain}, {where}); {num(row.cost_musd, 1)} M USD"
         if facts is not None and row.site_id in facts.index:
             f = facts.loc[row.site_id]
-            tip += f"; near {f['nearest_place']}; {num(f['n_points'])} defended points; " \
-                   f"lost without it: {num(f['marginal_weight'])}"
+            tip += (
+                f"; near {f['nearest_place']}; {num(f['n_points'])} defended points; "
+                f"lost without it: {num(f['marginal_weight'])}"
+            )
         chosen.append(_feature(g, {"tip": tip, "color": styles.get(str(row.asset_type), ("#555", ""))[0]}))
     return chosen, cands
 
@@ -131,9 +141,16 @@ def _points(bundle: PlanBundle) -> list[dict[str, Any]]:
     out = []
     for k, (row, g) in enumerate(zip(pts.itertuples(index=False), pts.geometry, strict=True)):
         ok = bool(row.defended)
-        out.append(_feature(g, {"tip": f"{row.name} ({row.partner}): {num(w[k])}, "
-                                       f"{'defended' if ok else 'undefended'}",
-                                "ok": ok, "r": float(3 + 12 * np.sqrt(w[k] / top))}))
+        out.append(
+            _feature(
+                g,
+                {
+                    "tip": f"{row.name} ({row.partner}): {num(w[k])}, {'defended' if ok else 'undefended'}",
+                    "ok": ok,
+                    "r": float(3 + 12 * np.sqrt(w[k] / top)),
+                },
+            )
+        )
     return out
 
 
@@ -146,16 +163,31 @@ def map_data(bundle: PlanBundle) -> dict[str, Any]:
     for t in theatres(bundle):
         w, s, e, n = t.bounds
         views.append({"name": t.name, "bounds": [[s, w], [n, e]]})
-    b = [min(v["bounds"][0][1] for v in views), min(v["bounds"][0][0] for v in views),
-         max(v["bounds"][1][1] for v in views), max(v["bounds"][1][0] for v in views)] if views else \
-        [-180, -80, 180, 80]
+    b = (
+        [
+            min(v["bounds"][0][1] for v in views),
+            min(v["bounds"][0][0] for v in views),
+            max(v["bounds"][1][1] for v in views),
+            max(v["bounds"][1][0] for v in views),
+        ]
+        if views
+        else [-180, -80, 180, 80]
+    )
     pad = 15.0
-    rings = _rings(chosen, "engagement_range_km", "engagement", styles) + \
-        _rings(chosen, "sensor_reach_km", "sensor", styles) if len(chosen) else []
+    rings = (
+        _rings(chosen, "engagement_range_km", "engagement", styles)
+        + _rings(chosen, "sensor_reach_km", "sensor", styles)
+        if len(chosen)
+        else []
+    )
     return {
         "land": _land(bundle, (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)),
-        "partners": _partners(bundle), "rings": rings, "sites": sites, "candidates": cands,
-        "points": _points(bundle) if len(bundle.points) else [], "theatres": views,
+        "partners": _partners(bundle),
+        "rings": rings,
+        "sites": sites,
+        "candidates": cands,
+        "points": _points(bundle) if len(bundle.points) else [],
+        "theatres": views,
         "colors": {"defended": DEFENDED, "undefended": UNDEFENDED, "candidate": CANDIDATE},
         "layers": list(LAYER_NAMES),
     }

@@ -54,13 +54,29 @@ def _anchors(bundle: PlanBundle) -> pd.DataFrame:
     frames = []
     pts = bundle.points
     if len(pts):
-        frames.append(pd.DataFrame({"lon": pts.geometry.x, "lat": pts.geometry.y,
-                                    "partner": pts["partner"].astype(str), "name": pts["name"].astype(str),
-                                    "weight": pd.to_numeric(pts["weight"], errors="coerce").fillna(0)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lon": pts.geometry.x,
+                    "lat": pts.geometry.y,
+                    "partner": pts["partner"].astype(str),
+                    "name": pts["name"].astype(str),
+                    "weight": pd.to_numeric(pts["weight"], errors="coerce").fillna(0),
+                }
+            )
+        )
     chosen = bundle.chosen_sites
     if len(chosen):
-        frames.append(pd.DataFrame({"lon": chosen.geometry.x, "lat": chosen.geometry.y,
-                                    "partner": chosen["partner"].astype(str), "weight": 0.0}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lon": chosen.geometry.x,
+                    "lat": chosen.geometry.y,
+                    "partner": chosen["partner"].astype(str),
+                    "weight": 0.0,
+                }
+            )
+        )
     with_points = set(pts["partner"].astype(str)) if len(pts) else set()
     for iso, geom in zip(bundle.partners["iso_a3"], bundle.partners.geometry, strict=True):
         if str(iso) in with_points or geom is None or geom.is_empty:

@@ -30,18 +30,25 @@ HERE = Path(__file__).resolve().parent
 def main(scheduler: str | None = None) -> None:
     """Sweep budgets, and sea-station costs at one budget, on the default scenario."""
     base = load_scenario(HERE / "north_america.yaml").with_overrides(
-        {"solver": {"time_limit_s": 30}, "cost_sharing": {"enabled": False}})
+        {"solver": {"time_limit_s": 30}, "cost_sharing": {"enabled": False}}
+    )
     runs = [
         # three budgets ...
         *sweep_runs(base, "budget", {"budget_musd": [3000, 6000, 9000]}),
         # ... and two sea-station costs at 6,000 M USD (one asset type patched by its name)
-        *sweep_runs(base, "ships", {("asset_types", "sea_station", "unit_cost_musd"): [400, 1000]},
-                    patches=[{"budget_musd": 6000}]),
+        *sweep_runs(
+            base,
+            "ships",
+            {("asset_types", "sea_station", "unit_cost_musd"): [400, 1000]},
+            patches=[{"budget_musd": 6000}],
+        ),
     ]
     batch = Batch("example_sweep", runs, output=Path("out/example_sweep"), workers=2)
     report = run_batch(batch, scheduler=scheduler)
-    print(f"{report.done} run, {report.skipped} skipped, {report.failed} failed; coverage reused "
-          f"{report.problems_reused}x, saving {report.coverage_saved_s:.1f} s")
+    print(
+        f"{report.done} run, {report.skipped} skipped, {report.failed} failed; coverage reused "
+        f"{report.problems_reused}x, saving {report.coverage_saved_s:.1f} s"
+    )
 
     with ResultStore(batch.output, read_only=True) as store:
         runs_df = store.runs()  # one row per run: status, objective, bound, gap, cost, times ...

@@ -36,12 +36,18 @@ CASES = {
     "not_yaml": (None, "name: [unclosed\n  budget: {", ["not valid YAML", "line"]),
     "yaml_list": (None, "- a\n- b\n", ["YAML mapping", "list"]),
     "unknown_key": (lambda d: d.update(colour="red"), None, ["colour", "unknown key"]),
-    "wrong_type": (lambda d: d["asset_types"][1].update(max_count="many"), None,
-                   ["asset_types[1].max_count", "'many'"]),
+    "wrong_type": (
+        lambda d: d["asset_types"][1].update(max_count="many"),
+        None,
+        ["asset_types[1].max_count", "'many'"],
+    ),
     "zero_budget": (lambda d: d.update(budget_musd=0), None, ["budget_musd = 0"]),
     "negative_budget": (lambda d: d.update(budget_musd=-10), None, ["budget_musd = -10"]),
-    "unknown_country": (lambda d: d["partners"][1].update(iso_a3="XYZ"), None,
-                        ["partners[1].iso_a3 = 'XYZ'", "XYZ"]),
+    "unknown_country": (
+        lambda d: d["partners"][1].update(iso_a3="XYZ"),
+        None,
+        ["partners[1].iso_a3 = 'XYZ'", "XYZ"],
+    ),
 }
 
 
@@ -62,8 +68,9 @@ def test_asset_type_without_candidate_site(small_dict, write_yaml, tmp_path):
     small_dict["asset_types"][1]["candidates"]["spacing_km"] = 20000
     path = write_yaml(small_dict)
     result = run_cli("run", str(path), "--out", str(tmp_path / "out"))
-    assert_one_line_error(result, str(path), "asset_types[1].candidates.spacing_km = 20000",
-                          "no candidate site")
+    assert_one_line_error(
+        result, str(path), "asset_types[1].candidates.spacing_km = 20000", "no candidate site"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -97,8 +104,12 @@ def test_bad_set_override(small_dict, write_yaml, tmp_path):
 def test_console_script_prints_no_traceback(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("- just\n- a list\n")
-    proc = subprocess.run([sys.executable, "-m", "cli", "validate", str(path)],
-                          capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 

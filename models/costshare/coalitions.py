@@ -131,11 +131,15 @@ def build_game(
     """
     players = tuple(players)
     if len(players) > exact_up_to:
-        raise GameError(f"{len(players)} players exceed the exact limit of {exact_up_to} "
-                        "(2^n coalitions): use shapley_estimate, which samples orders",
-                        field="players", value=len(players))
-    cache = coalition_value if isinstance(coalition_value, CoalitionCache) \
-        else CoalitionCache(coalition_value)
+        raise GameError(
+            f"{len(players)} players exceed the exact limit of {exact_up_to} "
+            "(2^n coalitions): use shapley_estimate, which samples orders",
+            field="players",
+            value=len(players),
+        )
+    cache = (
+        coalition_value if isinstance(coalition_value, CoalitionCache) else CoalitionCache(coalition_value)
+    )
     masks = all_masks(len(players))[1:]
     coalitions = [_coalition(players, int(m)) for m in masks]
     evaluate(coalitions, cache, workers=workers, executor=executor)
@@ -182,14 +186,13 @@ def shapley_estimate(
 ) -> ShapleyEstimate:
     """Exact Shapley value up to ``exact_up_to`` players, sampled beyond (see module docstring)."""
     players = tuple(players)
-    cache = coalition_value if isinstance(coalition_value, CoalitionCache) \
-        else CoalitionCache(coalition_value)
+    cache = (
+        coalition_value if isinstance(coalition_value, CoalitionCache) else CoalitionCache(coalition_value)
+    )
     n = len(players)
     if n <= exact_up_to:
-        game = build_game(players, cache, kind, workers=workers, executor=executor,
-                          exact_up_to=exact_up_to)
-        return ShapleyEstimate(shapley(game), dict.fromkeys(players, 0.0), "exact", 0,
-                               (1 << n) - 1)
+        game = build_game(players, cache, kind, workers=workers, executor=executor, exact_up_to=exact_up_to)
+        return ShapleyEstimate(shapley(game), dict.fromkeys(players, 0.0), "exact", 0, (1 << n) - 1)
 
     def lookup(masks: np.ndarray) -> np.ndarray:
         coalitions = [_coalition(players, int(m)) for m in masks]
@@ -197,6 +200,4 @@ def shapley_estimate(
         return np.array([cache(c) for c in coalitions])
 
     est = shapley_from_lookup(players, lookup, n_permutations, seed)
-    return ShapleyEstimate(est.values, est.half_width, "sampled", est.n_permutations,
-                           est.n_evaluated)
-
+    return ShapleyEstimate(est.values, est.half_width, "sampled", est.n_permutations, est.n_evaluated)

@@ -62,8 +62,7 @@ class CoreCheck:
         return {
             "in_core": self.in_core,
             "least_core_epsilon": self.least_core_epsilon,
-            "blocking_coalition": None if self.blocking_coalition is None
-            else list(self.blocking_coalition),
+            "blocking_coalition": None if self.blocking_coalition is None else list(self.blocking_coalition),
             "max_violation": self.max_violation,
             "efficiency_gap": self.efficiency_gap,
         }
@@ -78,9 +77,7 @@ def excesses(game: Game, x: np.ndarray) -> np.ndarray:
     return game.sign * (paid - game.values)
 
 
-def core_check(
-    game: Game, allocation: Mapping[str, float], *, epsilon: float | None = None
-) -> CoreCheck:
+def core_check(game: Game, allocation: Mapping[str, float], *, epsilon: float | None = None) -> CoreCheck:
     """Check ``allocation`` against the core of ``game`` (see the module docstring).
 
     ``epsilon`` lets a caller checking several allocations pass the game's least-core ``ε*``
@@ -97,8 +94,7 @@ def core_check(
         # Ties (within tol): the smallest coalition, the sharpest objection, then the lowest mask.
         masks = all_masks(game.n)[1:-1]
         near = np.flatnonzero(proper >= max_violation - tol)
-        blocking = game.members(int(masks[near[np.lexsort((masks[near],
-                                                            popcount(masks[near])))[0]]]))
+        blocking = game.members(int(masks[near[np.lexsort((masks[near], popcount(masks[near])))[0]]]))
     elif e[-1] > tol:  # over-collection (cost) or under-distribution (value): N itself objects
         blocking = game.players
     if epsilon is not None:

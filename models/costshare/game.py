@@ -238,8 +238,7 @@ class Game:
             raise GameError("a game must be a JSON object", value=type(obj).__name__)
         for key in obj:
             if key not in _FILE_KEYS:
-                raise GameError(f"unknown field (expected one of {', '.join(_FILE_KEYS)})",
-                                field=str(key))
+                raise GameError(f"unknown field (expected one of {', '.join(_FILE_KEYS)})", field=str(key))
         for key in ("kind", "players", "coalitions"):
             if key not in obj:
                 raise GameError("required field missing", field=key)
@@ -248,14 +247,12 @@ class Game:
             raise GameError("must be 'cost' or 'value'", field="kind", value=kind)
         raw_players = obj["players"]
         if not isinstance(raw_players, list) or not raw_players:
-            raise GameError("must be a non-empty list of player ids", field="players",
-                            value=raw_players)
+            raise GameError("must be a non-empty list of player ids", field="players", value=raw_players)
         players = tuple(raw_players)
         _check_players(players)
         n = len(players)
         if n > MAX_PLAYERS:
-            raise GameError(f"at most {MAX_PLAYERS} players in a game file", field="players",
-                            value=n)
+            raise GameError(f"at most {MAX_PLAYERS} players in a game file", field="players", value=n)
         values, seen = _read_coalitions(obj["coalitions"], players)
         if not seen.all():
             missing = np.flatnonzero(~seen[1:]) + 1
@@ -292,14 +289,11 @@ def _check_players(players: tuple[Any, ...]) -> None:
         if not isinstance(p, str) or not p:
             raise GameError("player ids are non-empty strings", field=f"players[{i}]", value=p)
         if p in seen:
-            raise GameError(f"duplicate player (same as players[{seen[p]}])",
-                            field=f"players[{i}]", value=p)
+            raise GameError(f"duplicate player (same as players[{seen[p]}])", field=f"players[{i}]", value=p)
         seen[p] = i
 
 
-def _check_player_map(
-    mapping: Any, players: tuple[str, ...], name: str, *, nonnegative: bool
-) -> None:
+def _check_player_map(mapping: Any, players: tuple[str, ...], name: str, *, nonnegative: bool) -> None:
     if mapping is None:
         return
     if not isinstance(mapping, Mapping):
@@ -320,8 +314,9 @@ def _read_coalitions(raw: Any, players: tuple[str, ...]) -> tuple[np.ndarray, np
     """Return (values by mask, which masks were given), rejecting bad or duplicate entries."""
     n = len(players)
     if not isinstance(raw, list):
-        raise GameError("must be a list of {members, value} objects", field="coalitions",
-                        value=type(raw).__name__)
+        raise GameError(
+            "must be a list of {members, value} objects", field="coalitions", value=type(raw).__name__
+        )
     index = {p: i for i, p in enumerate(players)}
     values = np.zeros(1 << n)
     seen = np.zeros(1 << n, dtype=bool)
@@ -330,23 +325,23 @@ def _read_coalitions(raw: Any, players: tuple[str, ...]) -> tuple[np.ndarray, np
     for k, entry in enumerate(raw):
         where = f"coalitions[{k}]"
         if not isinstance(entry, Mapping) or set(entry) != {"members", "value"}:
-            raise GameError('must be an object with exactly "members" and "value"', field=where,
-                            value=entry)
+            raise GameError('must be an object with exactly "members" and "value"', field=where, value=entry)
         members, value = entry["members"], entry["value"]
         if not isinstance(members, list) or not members:
-            raise GameError("must be a non-empty list of players", field=f"{where}.members",
-                            value=members)
+            raise GameError("must be a non-empty list of players", field=f"{where}.members", value=members)
         m = 0
         for p in members:
             if not isinstance(p, str) or p not in index:
                 raise GameError(f"unknown player {p!r}", field=f"{where}.members", value=members)
             if (m >> index[p]) & 1:
-                raise GameError(f"player {p!r} listed twice", field=f"{where}.members",
-                                value=members)
+                raise GameError(f"player {p!r} listed twice", field=f"{where}.members", value=members)
             m |= 1 << index[p]
         if m in first:
-            raise GameError(f"duplicate coalition (same as coalitions[{first[m]}])",
-                            field=f"{where}.members", value=members)
+            raise GameError(
+                f"duplicate coalition (same as coalitions[{first[m]}])",
+                field=f"{where}.members",
+                value=members,
+            )
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise GameError("must be a finite number", field=f"{where}.value", value=value)
         first[m] = k

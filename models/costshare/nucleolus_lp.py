@@ -71,8 +71,15 @@ def _solve(
     eq_b = np.concatenate([[game.grand], s * b_fixed])
     cost = np.zeros(n + 1)
     cost[-1] = 1.0
-    res = linprog(cost, A_ub=sp.csr_array(ub_a), b_ub=ub_b, A_eq=sp.csr_array(eq_a), b_eq=eq_b,
-                  bounds=[(None, None)] * (n + 1), method="highs")
+    res = linprog(
+        cost,
+        A_ub=sp.csr_array(ub_a),
+        b_ub=ub_b,
+        A_eq=sp.csr_array(eq_a),
+        b_eq=eq_b,
+        bounds=[(None, None)] * (n + 1),
+        method="highs",
+    )
     if res.status != 0:
         raise GameError(f"nucleolus LP failed on HiGHS: {res.message}", field="nucleolus")
     duals = -np.asarray(res.ineqlin.marginals)[: len(a_free)]
@@ -116,8 +123,9 @@ def nucleolus(game: Game, *, imputations: bool | None = None) -> dict[str, float
     _check_size(game)
     exist = imputations_exist(game)
     if imputations and not exist:
-        raise GameError("the game has no imputation (the stand-alone values cannot all be met)",
-                        field="nucleolus")
+        raise GameError(
+            "the game has no imputation (the stand-alone values cannot all be met)", field="nucleolus"
+        )
     ir = exist if imputations is None else imputations
     a_all = membership(n)
     free = np.arange(1, (1 << n) - 1)
@@ -126,8 +134,14 @@ def nucleolus(game: Game, *, imputations: bool | None = None) -> dict[str, float
     basis = np.ones((1, n)) / np.sqrt(n)  # orthonormal rows spanning the fixed indicators and N
     x = np.zeros(n)
     while free.size and basis.shape[0] < n:
-        x, eps, duals = _solve(game, a_all[free], game.values[free], a_all[fixed],
-                               game.values[fixed] + game.sign * np.asarray(fixed_eps), ir)
+        x, eps, duals = _solve(
+            game,
+            a_all[free],
+            game.values[free],
+            a_all[fixed],
+            game.values[fixed] + game.sign * np.asarray(fixed_eps),
+            ir,
+        )
         tight = duals > _DUAL_TOL
         if not tight.any():  # numerically tiny duals: the largest is still a tight row
             tight = duals == duals.max()
@@ -138,8 +152,14 @@ def nucleolus(game: Game, *, imputations: bool | None = None) -> dict[str, float
         residual = a_all[free] - (a_all[free] @ basis.T) @ basis
         free = free[~tight & (np.linalg.norm(residual, axis=1) > _SPAN_TOL)]
     if basis.shape[0] < n:  # every coalition fixed or spanned: one more solve pins x down
-        x, _, _ = _solve(game, np.zeros((0, n)), np.zeros(0), a_all[fixed],
-                         game.values[fixed] + game.sign * np.asarray(fixed_eps), ir)
+        x, _, _ = _solve(
+            game,
+            np.zeros((0, n)),
+            np.zeros(0),
+            a_all[fixed],
+            game.values[fixed] + game.sign * np.asarray(fixed_eps),
+            ir,
+        )
     return game.as_dict(x)
 
 
@@ -152,5 +172,6 @@ def _extend(basis: np.ndarray, row: np.ndarray) -> np.ndarray:
 
 def _check_size(game: Game) -> None:
     if game.n > MAX_NUCLEOLUS_PLAYERS:
-        raise GameError(f"the LP sequence handles at most {MAX_NUCLEOLUS_PLAYERS} players",
-                        field="players", value=game.n)
+        raise GameError(
+            f"the LP sequence handles at most {MAX_NUCLEOLUS_PLAYERS} players", field="players", value=game.n
+        )

@@ -63,8 +63,7 @@ class RuleInputs:
     def need_game(self, rule: str) -> Game:
         """The game (its grand value is the bill); :class:`GameError` when it is absent."""
         if self.game is None:
-            raise GameError(f"the {rule} rule needs the value of every coalition", field="rules",
-                            value=rule)
+            raise GameError(f"the {rule} rule needs the value of every coalition", field="rules", value=rule)
         return self.game
 
 
@@ -99,22 +98,48 @@ RULES: dict[str, Rule] = {
     r.name: r
     for r in (
         Rule("equal", frozenset(), "every partner pays the same", _equal),
-        Rule("gdp", frozenset({"gdp"}), "in proportion to GDP (shares capped at the cap, if set)",
-             lambda x: x.split(x.figure("gdp"), x.cap)),
-        Rule("population", frozenset({"population"}), "in proportion to population",
-             lambda x: x.split(x.figure("population"))),
-        Rule("benefit", frozenset({"benefit"}), "in proportion to what the plan defends for each partner",
-             lambda x: x.split(x.figure("benefit"))),
-        Rule("standalone", frozenset({"game"}), "in proportion to what each partner would pay alone",
-             _on_game(proportional_to_standalone, "standalone")),
-        Rule("shapley", frozenset({"game"}),
-             "average marginal cost over every order in which partners could join", _shapley),
-        Rule("nucleolus", frozenset({"game"}),
-             "the split that makes the most aggrieved coalition as well off as possible",
-             _on_game(nucleolus, "nucleolus")),
-        Rule("scrb", frozenset({"game"}),
-             "separable costs plus the remaining benefit shared in proportion (water-resources rule)",
-             _on_game(scrb, "scrb")),
+        Rule(
+            "gdp",
+            frozenset({"gdp"}),
+            "in proportion to GDP (shares capped at the cap, if set)",
+            lambda x: x.split(x.figure("gdp"), x.cap),
+        ),
+        Rule(
+            "population",
+            frozenset({"population"}),
+            "in proportion to population",
+            lambda x: x.split(x.figure("population")),
+        ),
+        Rule(
+            "benefit",
+            frozenset({"benefit"}),
+            "in proportion to what the plan defends for each partner",
+            lambda x: x.split(x.figure("benefit")),
+        ),
+        Rule(
+            "standalone",
+            frozenset({"game"}),
+            "in proportion to what each partner would pay alone",
+            _on_game(proportional_to_standalone, "standalone"),
+        ),
+        Rule(
+            "shapley",
+            frozenset({"game"}),
+            "average marginal cost over every order in which partners could join",
+            _shapley,
+        ),
+        Rule(
+            "nucleolus",
+            frozenset({"game"}),
+            "the split that makes the most aggrieved coalition as well off as possible",
+            _on_game(nucleolus, "nucleolus"),
+        ),
+        Rule(
+            "scrb",
+            frozenset({"game"}),
+            "separable costs plus the remaining benefit shared in proportion (water-resources rule)",
+            _on_game(scrb, "scrb"),
+        ),
     )
 }
 """Every rule, in the order reports list them."""

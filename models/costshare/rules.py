@@ -69,8 +69,7 @@ def weight_shares(weights: ArrayLike, cap: float | None = None) -> np.ndarray:
     if cap is None:
         return shares
     if not 0 < cap <= 1 or cap * w.size < 1 - 1e-12:
-        raise GameError(f"a cap must lie in [1/n, 1] = [{1 / w.size:g}, 1]", field="cap",
-                        value=cap)
+        raise GameError(f"a cap must lie in [1/n, 1] = [{1 / w.size:g}, 1]", field="cap", value=cap)
     capped = np.zeros(w.size, dtype=bool)
     while True:
         over = ~capped & (shares > cap * (1 + 1e-12))
@@ -79,8 +78,7 @@ def weight_shares(weights: ArrayLike, cap: float | None = None) -> np.ndarray:
         capped |= over
         rest = w[~capped].sum()
         if not rest > 0:
-            raise GameError("the cap leaves the excess to zero-weight players only",
-                            field="cap", value=cap)
+            raise GameError("the cap leaves the excess to zero-weight players only", field="cap", value=cap)
         shares = np.where(capped, cap, (1 - cap * capped.sum()) * w / rest)
 
 
@@ -100,9 +98,7 @@ def proportional_to_weights(
     return game.as_dict(game.grand * weight_shares(w, cap))
 
 
-def proportional_to_benefit(
-    game: Game, benefits: Mapping[str, float] | None = None
-) -> dict[str, float]:
+def proportional_to_benefit(game: Game, benefits: Mapping[str, float] | None = None) -> dict[str, float]:
     r"""Split in proportion to each player's benefit: :math:`x_i = c(N)\, b_i / Σ_j b_j`."""
     benefits = game.benefits if benefits is None else benefits
     if benefits is None:
@@ -177,8 +173,9 @@ def shapley_from_lookup(
     """
     n, m = len(players), int(n_permutations)
     if m < 2:
-        raise GameError("at least 2 permutations are needed for a confidence interval",
-                        field="n_permutations", value=m)
+        raise GameError(
+            "at least 2 permutations are needed for a confidence interval", field="n_permutations", value=m
+        )
     rng = np.random.default_rng(seed)
     total, total_sq = np.zeros(n), np.zeros(n)
     seen: set[int] = set()
@@ -251,6 +248,8 @@ def scrb(game: Game, benefits: Mapping[str, float] | None = None) -> dict[str, f
     elif abs(nsc) <= 1e-9 * scale:
         x = sc.astype(np.float64)
     else:
-        raise GameError(f"SCRB is undefined: every remaining benefit is zero and the "
-                        f"non-separable cost is {nsc:g}", field="scrb")
+        raise GameError(
+            f"SCRB is undefined: every remaining benefit is zero and the non-separable cost is {nsc:g}",
+            field="scrb",
+        )
     return game.as_dict(s * x)

@@ -108,9 +108,7 @@ def get(name: str, **config: Any) -> Engine:
     try:
         factory = _REGISTRY[name]
     except KeyError:
-        raise UnknownEngineError(
-            f"unknown engine {name!r}; choose one of {', '.join(_REGISTRY)}"
-        ) from None
+        raise UnknownEngineError(f"unknown engine {name!r}; choose one of {', '.join(_REGISTRY)}") from None
     return factory(**config)
 
 

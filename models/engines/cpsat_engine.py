@@ -147,8 +147,9 @@ class CpSatEngine:
         from models.engines.cpsat_worker import call
 
         t0 = time.perf_counter()
-        result = call("models.engines.cpsat_engine:run_task",
-                      (self.solver_options, self.max_row_digits), task, kwargs)
+        result = call(
+            "models.engines.cpsat_engine:run_task", (self.solver_options, self.max_row_digits), task, kwargs
+        )
         if isinstance(result, EngineRun):
             result.extra["cpsat_process_s"] = time.perf_counter() - t0
         return result

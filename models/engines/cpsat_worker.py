@@ -21,8 +21,9 @@ def call(target: str, *args: Any, **kwargs: Any) -> Any:
     from models.engines.base import EngineUnavailableError
 
     payload = pickle.dumps((target, args, kwargs))
-    proc = subprocess.run([sys.executable, "-m", "models.engines.cpsat_worker"], input=payload,
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "models.engines.cpsat_worker"], input=payload, capture_output=True, check=False
+    )
     if proc.returncode != 0:
         tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise EngineUnavailableError(f"CP-SAT worker failed: {tail[0]}")

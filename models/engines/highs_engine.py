@@ -81,8 +81,7 @@ def build_highs(model: LinearModel, options: SolveOptions | None = None) -> Any:
     lp.a_matrix_.value_ = csc.data.astype(float)
     if arr.is_integer.any():
         lp.integrality_ = [
-            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
-            for f in arr.is_integer
+            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in arr.is_integer
         ]
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(options.verbose) if options else False)

@@ -185,8 +185,9 @@ class PlacementGames:
         Engine of the coalition MILPs (``"highs"``: the fastest route for many small models).
     """
 
-    def __init__(self, data: PlacementData, options: SolveOptions | None = None, *,
-                 engine: str = "highs") -> None:
+    def __init__(
+        self, data: PlacementData, options: SolveOptions | None = None, *, engine: str = "highs"
+    ) -> None:
         self.data = data
         self.options = options or SolveOptions(threads=1)
         self.engine = engine
@@ -208,16 +209,14 @@ class PlacementGames:
 
     def _type_ok(self, x: np.ndarray) -> bool:
         inst = self.data.instance
-        return bool((np.bincount(inst.site_type[x], minlength=inst.type_max.shape[0])
-                     <= inst.type_max).all())
+        return bool((np.bincount(inst.site_type[x], minlength=inst.type_max.shape[0]) <= inst.type_max).all())
 
     # ------------------------------------------------------------------ cost game
     def _cost_solve(self, mask: int) -> CoalitionSolve:
         data, inst = self.data, self.data.instance
         required = self._defended & data.points_of(mask)
         starts = [("grand", data.plan)] + [("union", u) for u in self._unions(mask, self.cost_solves)]
-        starts = [(k, s) for k, s in starts if self._type_ok(s) and
-                  not (required & ~inst.defended(s)).any()]
+        starts = [(k, s) for k, s in starts if self._type_ok(s) and not (required & ~inst.defended(s)).any()]
         source, ws = min(starts, key=lambda ks: float(inst.c[ks[1]].sum()))
         res = solve_layered_min_cost(inst, required, self.options, engine=self.engine, warm_start=ws)
         return _record(res, source, what="cost")
@@ -272,18 +271,20 @@ class PlacementGames:
         data, inst = self.data, self.data.instance
         sub, _, cols = self.sub_instance(mask)
         allowed = data.sites_of(mask)
-        subsets = [("subset", self.value_solves[mask & ~(1 << int(i))].plan)
-                   for i in np.flatnonzero(data.members(mask))
-                   if (mask & ~(1 << int(i))) in self.value_solves]
+        subsets = [
+            ("subset", self.value_solves[mask & ~(1 << int(i))].plan)
+            for i in np.flatnonzero(data.members(mask))
+            if (mask & ~(1 << int(i))) in self.value_solves
+        ]
         starts = subsets + [("union", u) for u in self._unions(mask, self.value_solves)]
         if mask == self.grand_mask:
             starts.append(("grand", data.plan))
-        starts = [(k, s) for k, s in starts
-                  if not (s & ~allowed).any() and sub.is_feasible(s[cols])]
+        starts = [(k, s) for k, s in starts if not (s & ~allowed).any() and sub.is_feasible(s[cols])]
         source, ws = "none", None
         if starts:
-            source, full = max(starts, key=lambda ks: float(data.defended_weight(ks[1])
-                                                            [data.members(mask)].sum()))
+            source, full = max(
+                starts, key=lambda ks: float(data.defended_weight(ks[1])[data.members(mask)].sum())
+            )
             ws = full[cols]
         res = solve_layered(sub, self.options, engine=self.engine, warm_start=ws)
         rec = _record(res, source, what="value")

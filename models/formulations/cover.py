@@ -28,7 +28,8 @@ def add_plan_limits(model: LinearModel, x: VarBlock, inst: CoverInstance) -> Non
         model.add_constraints(COUNT, labels([COUNT]), {x: np.ones(inst.n)}, ub=float(inst.count))
     if inst.site_type is not None and inst.type_max is not None:
         model.add_constraints(
-            TYPE_MAX, labels(list(inst.type_names)),
+            TYPE_MAX,
+            labels(list(inst.type_names)),
             {x: type_matrix(inst.site_type, inst.type_max.shape[0])},
             ub=inst.type_max.astype(float),
         )
@@ -47,8 +48,13 @@ def site_rules(inst: CoverInstance, rules: PlanRules, start: np.ndarray | None =
     if start is not None:
         existing = start if existing is None else (existing | start)
     return SiteRules(
-        c=inst.c, budget=inst.budget, count=inst.count, site_type=inst.site_type,
-        type_max=inst.type_max, existing=existing, exclusive=rules.exclusive,
+        c=inst.c,
+        budget=inst.budget,
+        count=inst.count,
+        site_type=inst.site_type,
+        type_max=inst.type_max,
+        existing=existing,
+        exclusive=rules.exclusive,
     )
 
 
@@ -116,8 +122,10 @@ def max_cover(
         sites=x,
         complete=lambda plan: np.concatenate([plan.astype(float), covered(plan).astype(float)]),
         value=lambda plan: inst.evaluate(plan)[0],
-        feasible=lambda plan: inst.is_feasible(plan)
-        and rules_feasible(rules, plan, inst.site_type, covered(plan), inst.w, totals),
+        feasible=lambda plan: (
+            inst.is_feasible(plan)
+            and rules_feasible(rules, plan, inst.site_type, covered(plan), inst.w, totals)
+        ),
         heuristic=level_heuristic(inst, rules, np.array([1.0])),
     )
 

@@ -139,8 +139,9 @@ def solve_joint_benefit_cpsat(
     return _solve_here(ji, tolerance, options, hint, share_digits)
 
 
-def _in_worker(ji: JointInstance, tolerance: float, options: SolveOptions, hint: np.ndarray | None,
-               share_digits: int) -> JointPlan:
+def _in_worker(
+    ji: JointInstance, tolerance: float, options: SolveOptions, hint: np.ndarray | None, share_digits: int
+) -> JointPlan:
     from models.engines.cpsat_worker import call
 
     t0 = time.perf_counter()
@@ -149,8 +150,9 @@ def _in_worker(ji: JointInstance, tolerance: float, options: SolveOptions, hint:
     return result
 
 
-def _solve_here(ji: JointInstance, tolerance: float, options: SolveOptions, hint: np.ndarray | None,
-                share_digits: int) -> JointPlan:
+def _solve_here(
+    ji: JointInstance, tolerance: float, options: SolveOptions, hint: np.ndarray | None, share_digits: int
+) -> JointPlan:
     cp_model = _cp_model()
     inst = ji.instance
     m, n, n_p = inst.m, inst.n, ji.n_players
@@ -174,8 +176,8 @@ def _solve_here(ji: JointInstance, tolerance: float, options: SolveOptions, hint
     a_k = sp.csr_array(inst.a_interceptor)
     y = []
     for i in range(m):  # one max/min equality per point: CP-SAT's API is per constraint
-        cols_s = a_s.indices[a_s.indptr[i]:a_s.indptr[i + 1]]
-        cols_k = a_k.indices[a_k.indptr[i]:a_k.indptr[i + 1]]
+        cols_s = a_s.indices[a_s.indptr[i] : a_s.indptr[i + 1]]
+        cols_k = a_k.indices[a_k.indptr[i] : a_k.indptr[i + 1]]
         if cols_s.size == 0 or cols_k.size == 0 or w_int[i] == 0:
             y.append(0)
             continue
@@ -209,8 +211,10 @@ def _solve_here(ji: JointInstance, tolerance: float, options: SolveOptions, hint
     for p in range(n_p):
         if np.isfinite(ji.caps[p]):
             hosted = np.flatnonzero(host == p)
-            model.add(1000 * pi[p] - f_milli * sum(int(c_int[j]) * x[j] for j in hosted)
-                      <= 1000 * math.floor(ji.caps[p] * cscale + 1e-9))
+            model.add(
+                1000 * pi[p] - f_milli * sum(int(c_int[j]) * x[j] for j in hosted)
+                <= 1000 * math.floor(ji.caps[p] * cscale + 1e-9)
+            )
         prod_pw = model.new_int_var(0, total_c * w_tot_int, f"P[{p}]")
         prod_cw = model.new_int_var(0, total_c * w_tot_int, f"Q[{p}]")
         model.add_multiplication_equality(prod_pw, [pi[p], wv])
@@ -240,30 +244,53 @@ def _solve_here(ji: JointInstance, tolerance: float, options: SolveOptions, hint
     wall = time.perf_counter() - t1
     name = solver.status_name(status)
     has = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    term = {cp_model.OPTIMAL: Termination.OPTIMAL, cp_model.INFEASIBLE: Termination.INFEASIBLE,
-            cp_model.MODEL_INVALID: Termination.ERROR,
-            cp_model.FEASIBLE: Termination.TIME_LIMIT if options.time_limit_s else Termination.UNKNOWN,
-            }.get(status, Termination.TIME_LIMIT if options.time_limit_s else Termination.UNKNOWN)
+    term = {
+        cp_model.OPTIMAL: Termination.OPTIMAL,
+        cp_model.INFEASIBLE: Termination.INFEASIBLE,
+        cp_model.MODEL_INVALID: Termination.ERROR,
+        cp_model.FEASIBLE: Termination.TIME_LIMIT if options.time_limit_s else Termination.UNKNOWN,
+    }.get(status, Termination.TIME_LIMIT if options.time_limit_s else Termination.UNKNOWN)
     plan = np.array([solver.value(v) for v in x], dtype=bool) if has else None
     objective = inst.evaluate(plan)[0] if plan is not None else None
     bound = float(solver.best_objective_bound) / wscale if has else None
     if objective is not None and bound is not None:
         bound = max(bound, objective)
-    sol = SolutionStatus.NONE if plan is None else (
-        SolutionStatus.OPTIMAL if status == cp_model.OPTIMAL else SolutionStatus.FEASIBLE)
-    extra = {"cost_scale": cscale, "cost_exact": exact_cost, "weight_scale": wscale,
-             "tolerance_milli": t_milli, "in_kind_milli": f_milli}
-    res = SolveResult(term, sol, objective, bound, relative_gap(objective, bound), wall, "cpsat",
-                      "cp-sat", _ortools_version(), x=plan, raw_status=name, build_time_s=build,
-                      extra=extra)
+    sol = (
+        SolutionStatus.NONE
+        if plan is None
+        else (SolutionStatus.OPTIMAL if status == cp_model.OPTIMAL else SolutionStatus.FEASIBLE)
+    )
+    extra = {
+        "cost_scale": cscale,
+        "cost_exact": exact_cost,
+        "weight_scale": wscale,
+        "tolerance_milli": t_milli,
+        "in_kind_milli": f_milli,
+    }
+    res = SolveResult(
+        term,
+        sol,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        wall,
+        "cpsat",
+        "cp-sat",
+        _ortools_version(),
+        x=plan,
+        raw_status=name,
+        build_time_s=build,
+        extra=extra,
+    )
     if plan is None:
         return JointPlan(res, None, None, "benefit", tolerance, extra=extra)
     contributions = np.array([solver.value(v) for v in pi], dtype=float) / cscale
     target = benefit_target(ji, plan)
     allowance = 1.0 / cscale
     if wscale != 1.0:  # how far rounding the weights moved the targets
-        w_r = np.bincount(owner[owner >= 0], weights=(w_int / wscale * inst.defended(plan))[owner >= 0],
-                          minlength=n_p)
+        w_r = np.bincount(
+            owner[owner >= 0], weights=(w_int / wscale * inst.defended(plan))[owner >= 0], minlength=n_p
+        )
         alt = float(inst.c[plan].sum()) * w_r / w_r.sum() if w_r.sum() > 0 else target
         allowance += float(np.abs(alt - target).max())
     extra["allowance_musd"] = allowance
@@ -307,18 +334,27 @@ def price_milp(ji: JointInstance, low: float, high: float, cap_price: float) -> 
     model.add_constraints("defended_ub_k", inst.demand_ids, {y: eye, k: -eye}, ub=0.0)
     if np.isfinite(inst.budget):
         model.add_constraints(BUDGET, labels([BUDGET]), {x: inst.c}, ub=float(inst.budget))
-    model.add_constraints(TYPE_MAX, labels(list(inst.type_names)),
-                          {x: type_matrix(inst.site_type, inst.type_max.shape[0])},
-                          ub=inst.type_max.astype(float))
-    model.add_constraints(PRICE_CAP, labels(["low", "high"]),
-                          {x: np.vstack([inst.c, inst.c]), y: -np.vstack([low * inst.w, high * inst.w])},
-                          lb=np.array([0.0, -np.inf]), ub=np.array([np.inf, 0.0]))
+    model.add_constraints(
+        TYPE_MAX,
+        labels(list(inst.type_names)),
+        {x: type_matrix(inst.site_type, inst.type_max.shape[0])},
+        ub=inst.type_max.astype(float),
+    )
+    model.add_constraints(
+        PRICE_CAP,
+        labels(["low", "high"]),
+        {x: np.vstack([inst.c, inst.c]), y: -np.vstack([low * inst.w, high * inst.w])},
+        lb=np.array([0.0, -np.inf]),
+        ub=np.array([np.inf, 0.0]),
+    )
     capped = np.flatnonzero(np.isfinite(ji.caps))
     if capped.size:
-        model.add_constraints(BENEFIT_CAP, labels([ji.players[p] for p in capped]),
-                              {y: cap_price * ji.owner_matrix()[capped],
-                               x: -ji.in_kind_fraction * ji.host_matrix()[capped]},
-                              ub=ji.caps[capped])
+        model.add_constraints(
+            BENEFIT_CAP,
+            labels([ji.players[p] for p in capped]),
+            {y: cap_price * ji.owner_matrix()[capped], x: -ji.in_kind_fraction * ji.host_matrix()[capped]},
+            ub=ji.caps[capped],
+        )
     if ji.floors.size:
         ids = labels([int(mk) for mk in ji.floor_masks])
         model.add_constraints(COALITION_FLOOR, ids, {y: ji.floor_matrix()}, lb=ji.floors)
@@ -343,9 +379,14 @@ def price_milp(ji: JointInstance, low: float, high: float, cap_price: float) -> 
         kv = (inst.a_interceptor @ xs > 0).astype(float)
         return np.concatenate([xs, sv, kv, sv * kv])
 
-    return Formulation(model=model, sites=x, complete=complete,
-                       value=lambda plan: inst.evaluate(plan)[0], feasible=feasible,
-                       heuristic=lambda: np.zeros(inst.n, dtype=bool))
+    return Formulation(
+        model=model,
+        sites=x,
+        complete=complete,
+        value=lambda plan: inst.evaluate(plan)[0],
+        feasible=feasible,
+        heuristic=lambda: np.zeros(inst.n, dtype=bool),
+    )
 
 
 def meets_benefit_rule(ji: JointInstance, x: np.ndarray, tol: float = 1e-6) -> bool:
@@ -428,8 +469,7 @@ def joint_benefit_by_price(
         milps += 1
         res = solve_formulation(price_milp(ji, low, high, low), options, engine)
         ub = res.bound if res.bound is not None else (res.objective if res.objective is not None else -1.0)
-        if res.x is None and res.termination in (Termination.INFEASIBLE,
-                                                 Termination.INFEASIBLE_OR_UNBOUNDED):
+        if res.x is None and res.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
             ub = -1.0
         return float(ub), (np.asarray(res.x, dtype=bool) if res.x is not None else None)
 
@@ -468,9 +508,16 @@ def joint_benefit_by_price(
     if best_x is None:
         return PriceSearch(None, 0.0, upper, None, None, nodes, milps, trace)
     cost = float(inst.c[best_x].sum())
-    return PriceSearch(best_x, best_w, upper, cost / best_w if best_w > 0 else None,
-                       benefit_target(ji, best_x), nodes, milps, trace)
-
+    return PriceSearch(
+        best_x,
+        best_w,
+        upper,
+        cost / best_w if best_w > 0 else None,
+        benefit_target(ji, best_x),
+        nodes,
+        milps,
+        trace,
+    )
 
 
 def solve_joint_benefit(
@@ -501,10 +548,15 @@ def solve_joint_benefit(
     best = SolveResult(
         termination=Termination.OPTIMAL if optimal else res.termination,
         solution_status=SolutionStatus.OPTIMAL if optimal else SolutionStatus.FEASIBLE,
-        objective=weight, bound=max(search.upper_bound, weight) if tolerance == 0 else res.bound,
+        objective=weight,
+        bound=max(search.upper_bound, weight) if tolerance == 0 else res.bound,
         gap=relative_gap(weight, search.upper_bound) if tolerance == 0 else res.gap,
-        wall_time_s=res.wall_time_s, engine="highs", solver="highs (price bisection)",
-        solver_version=res.solver_version, x=search.plan, raw_status=res.raw_status,
+        wall_time_s=res.wall_time_s,
+        engine="highs",
+        solver="highs (price bisection)",
+        solver_version=res.solver_version,
+        x=search.plan,
+        raw_status=res.raw_status,
         extra={**res.extra, "plan_source": "price bisection", "cpsat_objective": got},
     )
     target = benefit_target(ji, search.plan)

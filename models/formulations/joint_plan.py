@@ -146,15 +146,17 @@ class JointInstance:
         """``(P, m)`` matrix ``w_i [o(i) = p]``: row ``p`` sums partner ``p``'s defended weight."""
         inst = self.instance
         own = self.point_owner >= 0
-        return sp.csr_array((inst.w[own], (self.point_owner[own], np.flatnonzero(own))),
-                            shape=(self.n_players, inst.m))
+        return sp.csr_array(
+            (inst.w[own], (self.point_owner[own], np.flatnonzero(own))), shape=(self.n_players, inst.m)
+        )
 
     def host_matrix(self) -> sp.csr_array:
         """``(P, n)`` matrix ``c_j [h(j) = p]``: row ``p`` is :math:`H_p(x)`."""
         inst = self.instance
         hosted = self.site_host >= 0
-        return sp.csr_array((inst.c[hosted], (self.site_host[hosted], np.flatnonzero(hosted))),
-                            shape=(self.n_players, inst.n))
+        return sp.csr_array(
+            (inst.c[hosted], (self.site_host[hosted], np.flatnonzero(hosted))), shape=(self.n_players, inst.n)
+        )
 
     def floor_matrix(self) -> sp.csr_array:
         """``(|F|, m)`` matrix: row ``k`` sums the weight of coalition ``floor_masks[k]``'s points."""
@@ -171,16 +173,18 @@ class JointInstance:
         return self.in_kind_fraction * (self.host_matrix() @ np.asarray(x, dtype=float))
 
 
-def _bounds(ji: JointInstance, x: np.ndarray, shares: np.ndarray, tol: float
-            ) -> tuple[float, np.ndarray, np.ndarray]:
+def _bounds(
+    ji: JointInstance, x: np.ndarray, shares: np.ndarray, tol: float
+) -> tuple[float, np.ndarray, np.ndarray]:
     cost = float(ji.instance.c[np.asarray(x, dtype=bool)].sum())
     lo = (1.0 - tol) * shares * cost
     hi = np.minimum((1.0 + tol) * shares * cost, ji.caps + ji.in_kind(x))
     return cost, lo, hi
 
 
-def contributions_for(ji: JointInstance, x: np.ndarray, shares: np.ndarray, tolerance: float
-                      ) -> np.ndarray | None:
+def contributions_for(
+    ji: JointInstance, x: np.ndarray, shares: np.ndarray, tolerance: float
+) -> np.ndarray | None:
     r"""The rule's split of plan ``x``'s cost, projected onto the caps and the band, or ``None``.
 
     Start from :math:`s_p C`, clip each to :math:`[\ell_p, u_p]` (band, and cash cap plus in-kind
@@ -267,22 +271,39 @@ def verify_joint(
     checks: list[tuple[str, bool, str]] = [
         ("budget", bool(cost <= inst.budget + tol), f"cost {cost:,.1f} <= budget {inst.budget:,.1f}"),
         ("type_max", bool((counts <= inst.type_max).all()), f"units per type {counts.tolist()}"),
-        ("share_balance", bool(abs(pi.sum() - cost) <= tol),
-         f"contributions {pi.sum():,.3f} = cost {cost:,.3f}"),
+        (
+            "share_balance",
+            bool(abs(pi.sum() - cost) <= tol),
+            f"contributions {pi.sum():,.3f} = cost {cost:,.3f}",
+        ),
         ("non_negative", bool((pi >= -tol).all()), "every contribution >= 0"),
     ]
     for p, name in enumerate(ji.players):
         if np.isfinite(ji.caps[p]):
-            checks.append((f"cash_cap[{name}]", bool(cash[p] <= ji.caps[p] + tol),
-                           f"cash {cash[p]:,.1f} <= cap {ji.caps[p]:,.1f} (in kind {kind[p]:,.1f})"))
-        checks.append((f"share_band[{name}]", bool(abs(pi[p] - target[p]) <= band[p]),
-                       f"|{pi[p]:,.2f} - {target[p]:,.2f}| <= {band[p]:,.2f}"))
+            checks.append(
+                (
+                    f"cash_cap[{name}]",
+                    bool(cash[p] <= ji.caps[p] + tol),
+                    f"cash {cash[p]:,.1f} <= cap {ji.caps[p]:,.1f} (in kind {kind[p]:,.1f})",
+                )
+            )
+        checks.append(
+            (
+                f"share_band[{name}]",
+                bool(abs(pi[p] - target[p]) <= band[p]),
+                f"|{pi[p]:,.2f} - {target[p]:,.2f}| <= {band[p]:,.2f}",
+            )
+        )
     got = ji.floor_matrix() @ inst.defended(x).astype(float)
     for k, (mask, floor) in enumerate(zip(ji.floor_masks, ji.floors, strict=True)):
         members = "+".join(p for i, p in enumerate(ji.players) if (int(mask) >> i) & 1)
-        checks.append((f"coalition_floor[{members}]",
-                       bool(got[k] >= floor - REL_TOL * max(1.0, floor)),
-                       f"defended {got[k]:,.0f} >= alone {floor:,.0f}"))
+        checks.append(
+            (
+                f"coalition_floor[{members}]",
+                bool(got[k] >= floor - REL_TOL * max(1.0, floor)),
+                f"defended {got[k]:,.0f} >= alone {floor:,.0f}",
+            )
+        )
     return JointCheck(all(c[1] for c in checks), tuple(checks), cost, weights, cash, kind)
 
 
@@ -334,27 +355,35 @@ def joint_fixed_shares(ji: JointInstance, shares: np.ndarray, tolerance: float) 
     model.add_constraints(INTERCEPTOR_COVER, inst.demand_ids, {y: eye, x: -inst.a_interceptor}, ub=0.0)
     if np.isfinite(inst.budget):
         model.add_constraints(BUDGET, labels([BUDGET]), {x: inst.c}, ub=float(inst.budget))
-    model.add_constraints(TYPE_MAX, labels(list(inst.type_names)),
-                          {x: type_matrix(inst.site_type, inst.type_max.shape[0])},
-                          ub=inst.type_max.astype(float))
+    model.add_constraints(
+        TYPE_MAX,
+        labels(list(inst.type_names)),
+        {x: type_matrix(inst.site_type, inst.type_max.shape[0])},
+        ub=inst.type_max.astype(float),
+    )
     players = labels(list(ji.players))
     n_p = ji.n_players
-    model.add_constraints(SHARE_BALANCE, labels([SHARE_BALANCE]), {pi: np.ones(n_p), x: -inst.c},
-                          lb=0.0, ub=0.0)
+    model.add_constraints(
+        SHARE_BALANCE, labels([SHARE_BALANCE]), {pi: np.ones(n_p), x: -inst.c}, lb=0.0, ub=0.0
+    )
     capped = np.flatnonzero(np.isfinite(ji.caps))
     if capped.size:
         sel = sp.csr_array(sp.eye_array(n_p, format="csr")[capped])
-        model.add_constraints(CASH_CAP, players[capped],
-                              {pi: sel, x: -ji.in_kind_fraction * ji.host_matrix()[capped]},
-                              ub=ji.caps[capped])
+        model.add_constraints(
+            CASH_CAP,
+            players[capped],
+            {pi: sel, x: -ji.in_kind_fraction * ji.host_matrix()[capped]},
+            ub=ji.caps[capped],
+        )
     # s_p C(x) as a (P, n) matrix: row p is s_p c.
     share_cost = sp.csr_array(np.outer(shares, inst.c))
     ident = sp.eye_array(n_p, format="csr")
     model.add_constraints(SHARE_BAND_LO, players, {pi: ident, x: -(1 - tolerance) * share_cost}, lb=0.0)
     model.add_constraints(SHARE_BAND_HI, players, {pi: ident, x: -(1 + tolerance) * share_cost}, ub=0.0)
     if ji.floors.size:
-        ids = labels(["+".join(p for i, p in enumerate(ji.players) if (int(m) >> i) & 1)
-                      for m in ji.floor_masks])
+        ids = labels(
+            ["+".join(p for i, p in enumerate(ji.players) if (int(m) >> i) & 1) for m in ji.floor_masks]
+        )
         model.add_constraints(COALITION_FLOOR, ids, {y: ji.floor_matrix()}, lb=ji.floors)
 
     def plan_ok(plan: np.ndarray) -> bool:
@@ -368,17 +397,27 @@ def joint_fixed_shares(ji: JointInstance, shares: np.ndarray, tolerance: float) 
 
     def complete(plan: np.ndarray) -> np.ndarray:
         pis = contributions_for(ji, plan, shares, tolerance)
-        return np.concatenate([plan.astype(float), inst.defended(plan).astype(float),
-                               np.zeros(n_p) if pis is None else pis])
+        return np.concatenate(
+            [plan.astype(float), inst.defended(plan).astype(float), np.zeros(n_p) if pis is None else pis]
+        )
 
     def heuristic() -> np.ndarray:
-        rules = SiteRules(c=inst.c, budget=float(inst.budget) if np.isfinite(inst.budget) else None,
-                          site_type=inst.site_type, type_max=inst.type_max)
+        rules = SiteRules(
+            c=inst.c,
+            budget=float(inst.budget) if np.isfinite(inst.budget) else None,
+            site_type=inst.site_type,
+            type_max=inst.type_max,
+        )
         return best_plan(LayeredObjective(inst.w, inst.a_sensor, inst.a_interceptor), rules)
 
-    return Formulation(model=model, sites=x, complete=complete,
-                       value=lambda plan: inst.evaluate(plan)[0], feasible=plan_ok,
-                       heuristic=heuristic)
+    return Formulation(
+        model=model,
+        sites=x,
+        complete=complete,
+        value=lambda plan: inst.evaluate(plan)[0],
+        feasible=plan_ok,
+        heuristic=heuristic,
+    )
 
 
 def solve_joint_fixed_shares(
@@ -400,8 +439,9 @@ def solve_joint_fixed_shares(
     t0 = time.perf_counter()
     shares = np.asarray(shares, dtype=float)
     form = joint_fixed_shares(ji, shares, tolerance)
-    res = solve_formulation(form, options, engine, warm_start=warm_start,
-                            build_time_s=time.perf_counter() - t0)
+    res = solve_formulation(
+        form, options, engine, warm_start=warm_start, build_time_s=time.perf_counter() - t0
+    )
     if res.x is None:
         return JointPlan(res, None, None, rule, tolerance)
     x = np.asarray(res.x, dtype=bool)

@@ -71,7 +71,9 @@ def layered(
         model.add_constraints(BUDGET, labels([BUDGET]), {x: c}, ub=float(inst.budget))
     num_types = inst.type_max.shape[0]
     model.add_constraints(
-        TYPE_MAX, labels(list(inst.type_names)), {x: type_matrix(inst.site_type, num_types)},
+        TYPE_MAX,
+        labels(list(inst.type_names)),
+        {x: type_matrix(inst.site_type, num_types)},
         ub=inst.type_max.astype(float),
     )
     add_site_rules(model, x, rules, inst.site_type, inst.type_names)

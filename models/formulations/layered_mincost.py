@@ -94,11 +94,28 @@ def solve_layered_min_cost(
     """
     req = np.asarray(required, dtype=bool)
     if not req.any():
-        return SolveResult(Termination.OPTIMAL, SolutionStatus.OPTIMAL, 0.0, 0.0, 0.0, 0.0, engine,
-                           "none", "", x=np.zeros(inst.n, dtype=bool),
-                           extra={"reason": "no required point"})
+        return SolveResult(
+            Termination.OPTIMAL,
+            SolutionStatus.OPTIMAL,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            engine,
+            "none",
+            "",
+            x=np.zeros(inst.n, dtype=bool),
+            extra={"reason": "no required point"},
+        )
     if rules is not None:
         rules = replace(rules, partner=None, min_share=None, partner_names=())
-    return solve_cover(stacked_cover(inst, req), options, formulation="min_cost", engine=engine,
-                       warm_start=warm_start, presolve=presolve, solver_options=solver_options,
-                       rules=rules)
+    return solve_cover(
+        stacked_cover(inst, req),
+        options,
+        formulation="min_cost",
+        engine=engine,
+        warm_start=warm_start,
+        presolve=presolve,
+        solver_options=solver_options,
+        rules=rules,
+    )

@@ -55,8 +55,10 @@ def _level_formulation(
         sites=x,
         complete=complete,
         value=lambda plan: level_values(inst, plan, inc),
-        feasible=lambda plan: inst.is_feasible(plan)
-        and rules_feasible(rules, plan, inst.site_type, inst.coverage_counts(plan) > 0, inst.w, totals),
+        feasible=lambda plan: (
+            inst.is_feasible(plan)
+            and rules_feasible(rules, plan, inst.site_type, inst.coverage_counts(plan) > 0, inst.w, totals)
+        ),
         heuristic=level_heuristic(inst, rules, inc),
         extra=extra,
     )

@@ -37,9 +37,7 @@ def add_site_rules(
     if rules.exclusive is not None and rules.exclusive.size:
         p = rules.exclusive
         k = p.shape[0]
-        mat = sp.csr_array(
-            (np.ones(2 * k), (np.repeat(np.arange(k), 2), p.reshape(-1))), shape=(k, n)
-        )
+        mat = sp.csr_array((np.ones(2 * k), (np.repeat(np.arange(k), 2), p.reshape(-1))), shape=(k, n))
         ids = labels([(x.ids[a], x.ids[b]) for a, b in p])
         model.add_constraints(EXCLUSIVE, ids, {x: mat}, ub=1.0)
     if rules.type_min is not None and site_type is not None and (rules.type_min > 0).any():

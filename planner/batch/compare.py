@@ -55,8 +55,7 @@ class Comparison:
     stats: dict[str, Any]
 
 
-def pareto_frontier(runs: pd.DataFrame, x: str = "budget_musd",
-                    y: str = "defended_weight") -> pd.DataFrame:
+def pareto_frontier(runs: pd.DataFrame, x: str = "budget_musd", y: str = "defended_weight") -> pd.DataFrame:
     """Runs on the frontier of ``x`` (minimised) against ``y`` (maximised), with marginal values.
 
     Returns
@@ -79,28 +78,45 @@ def _side_by_side(store: ResultStore) -> pd.DataFrame:
     runs = store.runs()
     if runs.empty:
         return runs
-    params = pd.DataFrame([json.loads(p) if isinstance(p, str) else (p or {})
-                           for p in runs["params"]], index=runs.index)
+    params = pd.DataFrame(
+        [json.loads(p) if isinstance(p, str) else (p or {}) for p in runs["params"]], index=runs.index
+    )
     cols = ["name", "grp", *params.columns.difference(runs.columns).tolist()]
     out = pd.concat([runs, params[params.columns.difference(runs.columns)]], axis=1)
     partners = store.partners()
     if not partners.empty:
-        share = partners.pivot_table(index="name", columns="iso_a3", values="defended_share",
-                                     aggfunc="first", sort=False).add_prefix("share_")
+        share = partners.pivot_table(
+            index="name", columns="iso_a3", values="defended_share", aggfunc="first", sort=False
+        ).add_prefix("share_")
         out = out.join(share, on="name")
         cols += share.columns.tolist()
     plans = store.plans()
     if not plans.empty:
-        counts = plans.pivot_table(index="name", columns="asset_type", values="site_id",
-                                   aggfunc="count", sort=False).add_prefix("n_")
+        counts = plans.pivot_table(
+            index="name", columns="asset_type", values="site_id", aggfunc="count", sort=False
+        ).add_prefix("n_")
         out = out.join(counts, on="name")
         out[counts.columns] = out[counts.columns].fillna(0).astype(int)
         cols += counts.columns.tolist()
     main = ["status", "budget_musd", "cost_musd", "defended_weight", "defended_share", "gap"]
-    tail = ["coverage_s", "solve_s", "wall_s", "problem_reused", "coverage_saved_s",
-            "warm_start_from", "warm_start_used", "error", "key"]
-    order = cols[:2] + [c for c in cols[2:] if c in params.columns] + main + \
-        [c for c in cols if c.startswith(("share_", "n_"))] + tail
+    tail = [
+        "coverage_s",
+        "solve_s",
+        "wall_s",
+        "problem_reused",
+        "coverage_saved_s",
+        "warm_start_from",
+        "warm_start_used",
+        "error",
+        "key",
+    ]
+    order = (
+        cols[:2]
+        + [c for c in cols[2:] if c in params.columns]
+        + main
+        + [c for c in cols if c.startswith(("share_", "n_"))]
+        + tail
+    )
     return out[[c for c in order if c in out.columns]].rename(columns={"grp": "group"})
 
 
@@ -116,8 +132,9 @@ def compare_batch(folder: str | Path) -> Comparison:
     with ResultStore(folder, read_only=True) as store:
         runs = _side_by_side(store)
         expected = int(store.query("SELECT count(*) AS n FROM batch_runs")["n"].iloc[0])
-        names = store.query("SELECT DISTINCT r.batch FROM batch_runs b JOIN runs r ON r.key = b.key "
-                            "WHERE r.batch IS NOT NULL")["batch"].tolist()
+        names = store.query(
+            "SELECT DISTINCT r.batch FROM batch_runs b JOIN runs r ON r.key = b.key WHERE r.batch IS NOT NULL"
+        )["batch"].tolist()
     ok = runs[runs["status"] != "failed"] if not runs.empty else runs
     stats = {
         "runs": expected,
@@ -154,11 +171,25 @@ def frontier_png(c: Comparison) -> bytes:
     ax = fig.add_subplot()
     ok = c.runs[c.runs["status"] != "failed"] if not c.runs.empty else c.runs
     for k, (group, rows) in enumerate(ok.groupby("group", sort=False) if not ok.empty else []):
-        ax.scatter(rows["budget_musd"], rows["defended_weight"] / 1e6, s=22, alpha=0.7,
-                   label=str(group), color=f"C{k % 10}", zorder=2)
+        ax.scatter(
+            rows["budget_musd"],
+            rows["defended_weight"] / 1e6,
+            s=22,
+            alpha=0.7,
+            label=str(group),
+            color=f"C{k % 10}",
+            zorder=2,
+        )
     if not c.frontier.empty:
-        ax.plot(c.frontier["budget_musd"], c.frontier["defended_weight"] / 1e6, "-", color="black",
-                lw=1.2, label="frontier", zorder=1)
+        ax.plot(
+            c.frontier["budget_musd"],
+            c.frontier["defended_weight"] / 1e6,
+            "-",
+            color="black",
+            lw=1.2,
+            label="frontier",
+            zorder=1,
+        )
     ax.set_xlabel("budget (M USD)")
     ax.set_ylabel("defended weight (millions)")
     ax.set_title(f"{c.name}: cost–coverage curve")
@@ -177,8 +208,13 @@ def marginal_png(c: Comparison) -> bytes:
     if len(c.frontier) > 1:
         # One bar per frontier step, spanning the budget interval it applies to.
         b = c.frontier["budget_musd"].to_numpy(float)
-        ax.bar(b[:-1], c.frontier["marginal_per_musd"].to_numpy(float)[1:], width=np.diff(b) * 0.9,
-               align="edge", color="C0")
+        ax.bar(
+            b[:-1],
+            c.frontier["marginal_per_musd"].to_numpy(float)[1:],
+            width=np.diff(b) * 0.9,
+            align="edge",
+            color="C0",
+        )
     ax.set_xlabel("budget (M USD)")
     ax.set_ylabel("defended per extra M USD")
     ax.set_title("marginal value of budget along the frontier")
@@ -205,17 +241,30 @@ def _cell(col: str, v: Any) -> str:
 
 def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as display text (percentages for shares and gaps, thousands separators), escaped."""
-    return pd.DataFrame({col: [html.escape(_cell(col, v)) for v in frame[col].tolist()]
-                         for col in frame.columns})
+    return pd.DataFrame(
+        {col: [html.escape(_cell(col, v)) for v in frame[col].tolist()] for col in frame.columns}
+    )
 
 
 LABELS = {
-    "name": "Run", "group": "Group", "status": "Status", "budget_musd": "Budget (M USD)",
-    "cost_musd": "Cost (M USD)", "defended_weight": "Defended", "defended_share": "Defended share",
-    "gap": "Gap", "coverage_s": "Coverage (s)", "solve_s": "Solve (s)", "wall_s": "Wall time (s)",
-    "problem_reused": "Coverage reused", "coverage_saved_s": "Coverage saved (s)",
-    "warm_start_from": "Warm start from", "warm_start_used": "Warm start used", "error": "Error",
-    "marginal_per_musd": "Defended per extra M USD", "total_weight": "Total",
+    "name": "Run",
+    "group": "Group",
+    "status": "Status",
+    "budget_musd": "Budget (M USD)",
+    "cost_musd": "Cost (M USD)",
+    "defended_weight": "Defended",
+    "defended_share": "Defended share",
+    "gap": "Gap",
+    "coverage_s": "Coverage (s)",
+    "solve_s": "Solve (s)",
+    "wall_s": "Wall time (s)",
+    "problem_reused": "Coverage reused",
+    "coverage_saved_s": "Coverage saved (s)",
+    "warm_start_from": "Warm start from",
+    "warm_start_used": "Warm start used",
+    "error": "Error",
+    "marginal_per_musd": "Defended per extra M USD",
+    "total_weight": "Total",
 }
 """Column labels of summary.html (raw names stay in comparison.csv)."""
 
@@ -238,8 +287,12 @@ def _table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
     """The frame as an HTML table with labelled columns; run names link to their report."""
     shown = _fmt(frame)
     if links and "name" in frame.columns:
-        shown["name"] = [f'<a href="{html.escape(links[n])}">{html.escape(str(n))}</a>' if n in links
-                         else html.escape(str(n)) for n in frame["name"].tolist()]
+        shown["name"] = [
+            f'<a href="{html.escape(links[n])}">{html.escape(str(n))}</a>'
+            if n in links
+            else html.escape(str(n))
+            for n in frame["name"].tolist()
+        ]
     shown.columns = [column_label(str(c)) for c in shown.columns]
     return shown.to_html(index=False, border=0, escape=False)
 
@@ -248,8 +301,11 @@ def report_links(folder: Path, c: Comparison) -> dict[str, str]:
     """Run name -> relative link to its ``report.html`` (runs stored with one)."""
     if c.runs.empty or "key" not in c.runs.columns:
         return {}
-    return {str(n): f"runs/{k}/report.html" for n, k in zip(c.runs["name"], c.runs["key"], strict=True)
-            if (folder / "runs" / str(k) / "report.html").is_file()}
+    return {
+        str(n): f"runs/{k}/report.html"
+        for n, k in zip(c.runs["name"], c.runs["key"], strict=True)
+        if (folder / "runs" / str(k) / "report.html").is_file()
+    }
 
 
 def name_links(folder: Path, c: Comparison) -> None:
@@ -272,22 +328,40 @@ def name_links(folder: Path, c: Comparison) -> None:
 
 def summary_html(c: Comparison, frontier: bytes, marginal: bytes, links: dict[str, str] | None = None) -> str:
     """A self-contained page: figures, the plots inline, the frontier and the runs (linked to reports)."""
+
     def img(png: bytes, alt: str) -> str:
         return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
     s = c.stats
-    facts = [("runs", f"{s['finished']} of {s['runs']}"), ("ok", s["ok"]), ("failed", s["failed"]),
-             ("total run time", f"{s['run_s']:,.1f} s"),
-             ("coverage time", f"{s['coverage_s']:,.1f} s"),
-             ("coverage time saved by reuse", f"{s['coverage_saved_s']:,.1f} s"),
-             ("problems reused", s["problems_reused"]), ("warm starts used", s["warm_starts_used"])]
-    fact_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-                        for k, v in facts)
-    fcols = [col for col in ("name", "budget_musd", "cost_musd", "defended_weight", "defended_share",
-                             "marginal_per_musd") if col in c.frontier.columns]
+    facts = [
+        ("runs", f"{s['finished']} of {s['runs']}"),
+        ("ok", s["ok"]),
+        ("failed", s["failed"]),
+        ("total run time", f"{s['run_s']:,.1f} s"),
+        ("coverage time", f"{s['coverage_s']:,.1f} s"),
+        ("coverage time saved by reuse", f"{s['coverage_saved_s']:,.1f} s"),
+        ("problems reused", s["problems_reused"]),
+        ("warm starts used", s["warm_starts_used"]),
+    ]
+    fact_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts)
+    fcols = [
+        col
+        for col in (
+            "name",
+            "budget_musd",
+            "cost_musd",
+            "defended_weight",
+            "defended_share",
+            "marginal_per_musd",
+        )
+        if col in c.frontier.columns
+    ]
     front = _table(c.frontier[fcols], links) if not c.frontier.empty else "<p>No successful run.</p>"
-    runs = f'<div class="wrap">{_table(c.runs.drop(columns=["key"], errors="ignore"), links)}</div>' \
-        if not c.runs.empty else "<p>No finished run.</p>"
+    runs = (
+        f'<div class="wrap">{_table(c.runs.drop(columns=["key"], errors="ignore"), links)}</div>'
+        if not c.runs.empty
+        else "<p>No finished run.</p>"
+    )
     title = html.escape(f"Batch {c.name}")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -332,8 +406,9 @@ def write_comparison(folder: str | Path, c: Comparison | None = None) -> dict[st
         "marginal.png": atomic_write_bytes(folder / "marginal.png", mpng),
     }
     name_links(folder, c)
-    paths["summary.html"] = atomic_write_text(folder / "summary.html",
-                                              summary_html(c, fpng, mpng, report_links(folder, c)))
+    paths["summary.html"] = atomic_write_text(
+        folder / "summary.html", summary_html(c, fpng, mpng, report_links(folder, c))
+    )
     from planner.batch.schedule_compare import write_schedule_comparison
 
     paths.update(write_schedule_comparison(folder))  # build-outs: time to milestones against cost

@@ -149,8 +149,9 @@ class _Dask:
         self.capacity = max(1, workers or threads)
 
     def submit(self, task: RunTask) -> Any:
-        return self.client.submit(execute_run, task, pure=False,
-                                  key=f"domeplan-{task.name}-{uuid.uuid4().hex[:8]}")
+        return self.client.submit(
+            execute_run, task, pure=False, key=f"domeplan-{task.name}-{uuid.uuid4().hex[:8]}"
+        )
 
     def reset(self) -> None:
         """Dask replaces lost workers itself."""
@@ -179,7 +180,9 @@ class _WarmStarts:
             "SELECT r.problem_hash, r.budget_musd, r.name, list(p.site_id ORDER BY p.site_id) AS ids "
             "FROM runs r LEFT JOIN plans p ON p.run_key = r.key "
             "WHERE r.status <> 'failed' AND r.code_version = ? "
-            "GROUP BY r.problem_hash, r.budget_musd, r.name, r.key", [code_version()])
+            "GROUP BY r.problem_hash, r.budget_musd, r.name, r.key",
+            [code_version()],
+        )
         for ph, budget, name, ids in df.itertuples(index=False):
             self.add(ph, float(budget), name, tuple(i for i in ids if i is not None))
 
@@ -265,8 +268,11 @@ def run_batch(
         reconciled = store.reconcile()
         store.set_batch([(r.name, keys[r.name], r.group, r.params) for r in batch.runs])
         status = store.statuses()
-        todo = [r for r in batch.runs
-                if keys[r.name] not in status or (retry_failed and status[keys[r.name]] == "failed")]
+        todo = [
+            r
+            for r in batch.runs
+            if keys[r.name] not in status or (retry_failed and status[keys[r.name]] == "failed")
+        ]
         progress = BatchProgress(total=len(batch.runs), skipped=len(batch.runs) - len(todo))
         warm_index = _WarmStarts()
         if warm:
@@ -288,8 +294,9 @@ def run_batch(
                         pool.reset()
                         broken = False
                     spec = pending.popleft()
-                    task = _task(batch, spec, keys[spec.name], warm_index if warm else None, warm,
-                                 run_reports)
+                    task = _task(
+                        batch, spec, keys[spec.name], warm_index if warm else None, warm, run_reports
+                    )
                     fut = pool.submit(task)
                     inflight[fut] = task
                     fut.add_done_callback(events.put)
@@ -314,8 +321,12 @@ def run_batch(
                     counts["saved"] += rec.row.get("coverage_saved_s") or 0.0
                     counts["reused" if rec.row.get("problem_reused") else "built"] += 1
                     counts["warm"] += bool(rec.row.get("warm_start_used"))
-                    warm_index.add(rec.row["problem_hash"], float(rec.row["budget_musd"]), rec.name,
-                                   tuple(sorted(p["site_id"] for p in rec.plans)))
+                    warm_index.add(
+                        rec.row["problem_hash"],
+                        float(rec.row["budget_musd"]),
+                        rec.name,
+                        tuple(sorted(p["site_id"] for p in rec.plans)),
+                    )
                 else:
                     progress.failed += 1
                     errors[rec.name] = str(rec.row.get("error"))
@@ -326,31 +337,53 @@ def run_batch(
             if pool is not None:
                 pool.close()
         report_kw = dict(
-            batch=batch.name, folder=batch.output, total=progress.total, skipped=progress.skipped,
-            done=progress.done, failed=progress.failed, wall_s=round(time.perf_counter() - t0, 3),
-            run_s=round(counts["run_s"], 3), coverage_saved_s=round(counts["saved"], 3),
-            problems_built=int(counts["built"]), problems_reused=int(counts["reused"]),
-            warm_starts_used=int(counts["warm"]), workers=pool.capacity if pool else 0,
-            executor=pool.name if pool else "none", reconciled=reconciled, errors=errors)
+            batch=batch.name,
+            folder=batch.output,
+            total=progress.total,
+            skipped=progress.skipped,
+            done=progress.done,
+            failed=progress.failed,
+            wall_s=round(time.perf_counter() - t0, 3),
+            run_s=round(counts["run_s"], 3),
+            coverage_saved_s=round(counts["saved"], 3),
+            problems_built=int(counts["built"]),
+            problems_reused=int(counts["reused"]),
+            warm_starts_used=int(counts["warm"]),
+            workers=pool.capacity if pool else 0,
+            executor=pool.name if pool else "none",
+            reconciled=reconciled,
+            errors=errors,
+        )
     report = BatchReport(**report_kw)
     _write_summary(batch, report)
     return report
 
 
-def _task(batch: Batch, spec: RunSpec, key: str, warm_index: _WarmStarts | None,
-          reuse: bool, report: bool = True) -> RunTask:
+def _task(
+    batch: Batch, spec: RunSpec, key: str, warm_index: _WarmStarts | None, reuse: bool, report: bool = True
+) -> RunTask:
     ph = problem_hash(spec.scenario)
     near = warm_index.nearest(ph, spec.scenario.budget_musd) if warm_index else None
-    return RunTask(key=key, name=spec.name, batch=batch.name, group=spec.group, params=spec.params,
-                   scenario=spec.scenario, warm_start=near[1] if near else None,
-                   warm_start_from=near[0] if near else None, reuse=reuse,
-                   extra={"report": report})
+    return RunTask(
+        key=key,
+        name=spec.name,
+        batch=batch.name,
+        group=spec.group,
+        params=spec.params,
+        scenario=spec.scenario,
+        warm_start=near[1] if near else None,
+        warm_start_from=near[0] if near else None,
+        reuse=reuse,
+        extra={"report": report},
+    )
 
 
 def _write_summary(batch: Batch, report: BatchReport) -> None:
     from reports.atomic import atomic_write_text
 
-    data = {"batch": report.to_dict(), "file": str(batch.file) if batch.file else None,
-            "runs": [{"name": r.name, "key": r.key, "group": r.group, "params": r.params}
-                     for r in batch.runs]}
+    data = {
+        "batch": report.to_dict(),
+        "file": str(batch.file) if batch.file else None,
+        "runs": [{"name": r.name, "key": r.key, "group": r.group, "params": r.params} for r in batch.runs],
+    }
     atomic_write_text(Path(batch.output) / SUMMARY_FILE, json.dumps(data, indent=2, default=str) + "\n")

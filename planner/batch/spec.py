@@ -124,8 +124,7 @@ def path_label(path: Sequence[PathPart]) -> str:
     """``['asset_types', 'sea_station', 'unit_cost_musd']`` → ``asset_types[sea_station].unit_cost_musd``."""
     out = ""
     for k, part in enumerate(path):
-        if k and (isinstance(part, int) or (k > 0 and path[k - 1] in ("asset_types", "partners",
-                                                                         "points"))):
+        if k and (isinstance(part, int) or (k > 0 and path[k - 1] in ("asset_types", "partners", "points"))):
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
@@ -208,8 +207,7 @@ class Batch:
 # --------------------------------------------------------------------------- resolving runs
 
 
-def resolve(base: Scenario, name: str, patches: Iterable[Patch],
-            file: str | Path | None = None) -> Scenario:
+def resolve(base: Scenario, name: str, patches: Iterable[Patch], file: str | Path | None = None) -> Scenario:
     """Apply ``patches`` to ``base`` in order, set ``name``, validate once at the end.
 
     Raises
@@ -233,10 +231,15 @@ def resolve(base: Scenario, name: str, patches: Iterable[Patch],
         raise validation_error(err, data, where) from None
 
 
-def sweep_runs(base: Scenario, name: str,
-               parameters: Mapping[PathPart | tuple[PathPart, ...], Sequence[Any]], *,
-               mode: Literal["product", "zip"] = "product",
-               patches: Sequence[Patch] = (), file: str | Path | None = None) -> list[RunSpec]:
+def sweep_runs(
+    base: Scenario,
+    name: str,
+    parameters: Mapping[PathPart | tuple[PathPart, ...], Sequence[Any]],
+    *,
+    mode: Literal["product", "zip"] = "product",
+    patches: Sequence[Patch] = (),
+    file: str | Path | None = None,
+) -> list[RunSpec]:
     """The runs of a sweep, built in code.
 
     Parameters
@@ -259,8 +262,7 @@ def sweep_runs(base: Scenario, name: str,
     values = [list(v) for v in parameters.values()]
     if mode == "zip":
         if len({len(v) for v in values}) > 1:
-            raise InputError("mode zip needs value lists of one length", file=file,
-                             field=f"sweeps[{name}]")
+            raise InputError("mode zip needs value lists of one length", file=file, field=f"sweeps[{name}]")
         combos: Iterable[tuple[Any, ...]] = zip(*values, strict=True)
     else:
         combos = itertools.product(*values)
@@ -274,15 +276,15 @@ def sweep_runs(base: Scenario, name: str,
     return runs
 
 
-def _patches(refs: Sequence[OverrideRef], named: Mapping[str, Patch], file: Path,
-             field: str) -> list[Patch]:
+def _patches(refs: Sequence[OverrideRef], named: Mapping[str, Patch], file: Path, field: str) -> list[Patch]:
     out = []
     for k, ref in enumerate(refs):
         if isinstance(ref, str):
             if ref not in named:
                 known = ", ".join(named) or "none"
-                raise InputError(f"no override of that name (known: {known})", file=file,
-                                 field=f"{field}[{k}]", value=ref)
+                raise InputError(
+                    f"no override of that name (known: {known})", file=file, field=f"{field}[{k}]", value=ref
+                )
             out.append(named[ref])
         else:
             out.append(ref)
@@ -327,8 +329,7 @@ def parse_batch(data: Any, file: str | Path, *, output: str | Path | None = None
         params = {tuple(p.path): list(p.values) for p in sw.parameters}
         if len(params) != len(sw.parameters):
             raise InputError("a path is swept twice", file=file, field=f"sweeps[{k}].parameters")
-        add(sweep_runs(base, sw.name, params, mode=sw.mode, patches=patches, file=file),
-            f"sweeps[{k}].name")
+        add(sweep_runs(base, sw.name, params, mode=sw.mode, patches=patches, file=file), f"sweeps[{k}].name")
     name = spec.name or _stem_name(file)
     out = Path(output) if output is not None else Path(spec.output or Path("out") / name)
     return Batch(name, tuple(runs), out, workers=spec.workers, warm_start=spec.warm_start, file=file)

@@ -76,15 +76,30 @@ RUN_COLUMNS: dict[str, str] = {
     "worker": "VARCHAR",
     "finished_at": "TIMESTAMP",
 }
-PLAN_COLUMNS = {"run_key": "VARCHAR", "site_id": "VARCHAR", "asset_type": "VARCHAR",
-                "domain": "VARCHAR", "role": "VARCHAR", "cost_musd": "DOUBLE", "lon": "DOUBLE",
-                "lat": "DOUBLE", "partner": "VARCHAR", "pattern": "VARCHAR"}
-PARTNER_COLUMNS = {"run_key": "VARCHAR", "iso_a3": "VARCHAR", "name": "VARCHAR",
-                   "total_weight": "DOUBLE", "defended_weight": "DOUBLE",
-                   "defended_share": "DOUBLE", "sensor_covered_weight": "DOUBLE",
-                   "interceptor_covered_weight": "DOUBLE", "cost_musd_on_territory": "DOUBLE"}
-ALLOCATION_COLUMNS = {"run_key": "VARCHAR", "rule": "VARCHAR", "partner": "VARCHAR",
-                      "amount_musd": "DOUBLE"}
+PLAN_COLUMNS = {
+    "run_key": "VARCHAR",
+    "site_id": "VARCHAR",
+    "asset_type": "VARCHAR",
+    "domain": "VARCHAR",
+    "role": "VARCHAR",
+    "cost_musd": "DOUBLE",
+    "lon": "DOUBLE",
+    "lat": "DOUBLE",
+    "partner": "VARCHAR",
+    "pattern": "VARCHAR",
+}
+PARTNER_COLUMNS = {
+    "run_key": "VARCHAR",
+    "iso_a3": "VARCHAR",
+    "name": "VARCHAR",
+    "total_weight": "DOUBLE",
+    "defended_weight": "DOUBLE",
+    "defended_share": "DOUBLE",
+    "sensor_covered_weight": "DOUBLE",
+    "interceptor_covered_weight": "DOUBLE",
+    "cost_musd_on_territory": "DOUBLE",
+}
+ALLOCATION_COLUMNS = {"run_key": "VARCHAR", "rule": "VARCHAR", "partner": "VARCHAR", "amount_musd": "DOUBLE"}
 """The allocations frame's columns (:data:`models.costshare.registry.RULE_COLUMNS`) keyed by run."""
 _TABLES = {
     "runs": (RUN_COLUMNS, None),
@@ -164,9 +179,18 @@ class RunRecord:
 
     def to_json(self) -> str:
         """The rows as JSON (``record.json``)."""
-        return json.dumps({"key": self.key, "name": self.name, "row": self.row, "plans": self.plans,
-                           "partners": self.partners, "allocations": self.allocations},
-                          default=str, sort_keys=True)
+        return json.dumps(
+            {
+                "key": self.key,
+                "name": self.name,
+                "row": self.row,
+                "plans": self.plans,
+                "partners": self.partners,
+                "allocations": self.allocations,
+            },
+            default=str,
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> RunRecord:
@@ -234,8 +258,10 @@ class ResultStore:
             if pk:
                 body += f", PRIMARY KEY ({pk})"
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
-        self.con.execute("CREATE TABLE IF NOT EXISTS batch_runs (name VARCHAR PRIMARY KEY, "
-                         "key VARCHAR NOT NULL, grp VARCHAR, params JSON, position INTEGER)")
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS batch_runs (name VARCHAR PRIMARY KEY, "
+            "key VARCHAR NOT NULL, grp VARCHAR, params JSON, position INTEGER)"
+        )
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -255,7 +281,8 @@ class ResultStore:
             if runs:
                 self.con.executemany(
                     "INSERT INTO batch_runs VALUES (?, ?, ?, ?, ?)",
-                    [(n, k, g, json.dumps(p, default=str), i) for i, (n, k, g, p) in enumerate(runs)])
+                    [(n, k, g, json.dumps(p, default=str), i) for i, (n, k, g, p) in enumerate(runs)],
+                )
 
     def _insert(self, rec: RunRecord) -> None:
         # Inside a transaction: replacing a failed run's rows and inserting are one commit.
@@ -267,16 +294,21 @@ class ResultStore:
         if isinstance(row["params"], dict):
             row["params"] = json.dumps(row["params"], default=str)
         cols = list(RUN_COLUMNS)
-        self.con.execute(f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                         [row[c] for c in cols])
-        for table, rows, spec in (("plans", rec.plans, PLAN_COLUMNS),
-                                  ("partners", rec.partners, PARTNER_COLUMNS),
-                                  ("allocations", rec.allocations, ALLOCATION_COLUMNS)):
+        self.con.execute(
+            f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
+        for table, rows, spec in (
+            ("plans", rec.plans, PLAN_COLUMNS),
+            ("partners", rec.partners, PARTNER_COLUMNS),
+            ("allocations", rec.allocations, ALLOCATION_COLUMNS),
+        ):
             if rows:
                 cols = list(spec)
                 self.con.executemany(
                     f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    [[rec.key if c == "run_key" else _clean(r.get(c)) for c in cols] for r in rows])
+                    [[rec.key if c == "run_key" else _clean(r.get(c)) for c in cols] for r in rows],
+                )
 
     def record(self, rec: RunRecord) -> None:
         """Store one run: its folder first (atomically), then its rows in one transaction."""
@@ -297,8 +329,7 @@ class ResultStore:
             if path.name.startswith("."):  # temporary or backup folders of atomic_directory
                 shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
                 removed.append(path.name)
-        keys = {k for (k,) in self.con.execute("SELECT key FROM runs WHERE status <> 'failed'")
-                .fetchall()}
+        keys = {k for (k,) in self.con.execute("SELECT key FROM runs WHERE status <> 'failed'").fetchall()}
         folders = {p.name for p in self.runs_dir.iterdir() if p.is_dir()}
         for key in sorted(folders - keys):
             try:
@@ -333,12 +364,15 @@ class ResultStore:
         """The runs table; ``current``: only the runs of the last batch, in batch order."""
         if not current:
             return self.query("SELECT * FROM runs ORDER BY finished_at")
-        return self.query("SELECT r.* REPLACE (b.grp AS grp, b.params AS params) "
-                          "FROM batch_runs b JOIN runs r ON r.key = b.key ORDER BY b.position")
+        return self.query(
+            "SELECT r.* REPLACE (b.grp AS grp, b.params AS params) "
+            "FROM batch_runs b JOIN runs r ON r.key = b.key ORDER BY b.position"
+        )
 
     def _of_current(self, table: str) -> pd.DataFrame:
-        return self.query(f"SELECT b.name, t.* FROM batch_runs b JOIN {table} t ON t.run_key = b.key "
-                          f"ORDER BY b.position")
+        return self.query(
+            f"SELECT b.name, t.* FROM batch_runs b JOIN {table} t ON t.run_key = b.key ORDER BY b.position"
+        )
 
     def plans(self) -> pd.DataFrame:
         """Chosen sites of the current batch's runs (one row per run and site)."""

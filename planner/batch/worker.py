@@ -85,8 +85,10 @@ def problem_hash(scenario: Scenario) -> str:
     for k in ("name", "title", "description", "budget_musd", "requirement", "solver", "schedule"):
         d.pop(k, None)
     d["partners"] = [{k: v for k, v in p.items() if k != "budget_musd"} for p in d["partners"]]
-    d["asset_types"] = [{k: v for k, v in a.items() if k not in ("unit_cost_musd", "max_count", "label")}
-                        for a in d["asset_types"]]
+    d["asset_types"] = [
+        {k: v for k, v in a.items() if k not in ("unit_cost_musd", "max_count", "label")}
+        for a in d["asset_types"]
+    ]
     return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -165,8 +167,11 @@ def allocations(summary: PlanSummary) -> list[dict[str, Any]]:
     """
     rule_, partner_, amount_ = RULE_COLUMNS
     shared = {} if summary.cost_sharing is None else summary.cost_sharing.allocations
-    rows = [{rule_: str(rule), partner_: str(p), amount_: float(v)}
-            for rule, split in shared.items() for p, v in split.items()]
+    rows = [
+        {rule_: str(rule), partner_: str(p), amount_: float(v)}
+        for rule, split in shared.items()
+        for p, v in split.items()
+    ]
     if rows:
         return rows
     parts = summary.per_partner
@@ -175,8 +180,7 @@ def allocations(summary: PlanSummary) -> list[dict[str, Any]]:
     inputs = RuleInputs(players=players, bill=float(summary.cost_musd), benefit=defended)
     for rule in ("equal", "benefit"):
         use = rule if rule == "equal" or sum(defended.values()) > 0 else "equal"
-        rows += [{rule_: rule, partner_: p, amount_: float(v)}
-                 for p, v in RULES[use].apply(inputs).items()]
+        rows += [{rule_: rule, partner_: p, amount_: float(v)} for p, v in RULES[use].apply(inputs).items()]
     return rows
 
 
@@ -199,41 +203,66 @@ class BatchFacts:
         return dataclasses.asdict(self)
 
 
-def _record(task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wall: float,
-            worker: str) -> RunRecord:
+def _record(
+    task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wall: float, worker: str
+) -> RunRecord:
     from reports.writers import summary_json
 
     warm_used = bool(run.result.extra.get("warm_start_feasible")) and task.warm_start is not None
-    batch = BatchFacts(batch=task.batch, run=task.name, key=task.key, params=task.params,
-                       problem_reused=reused, coverage_saved_s=round(saved, 3),
-                       warm_start_from=task.warm_start_from, warm_start_used=warm_used,
-                       code_version=code_version())
+    batch = BatchFacts(
+        batch=task.batch,
+        run=task.name,
+        key=task.key,
+        params=task.params,
+        problem_reused=reused,
+        coverage_saved_s=round(saved, 3),
+        warm_start_from=task.warm_start_from,
+        warm_start_used=warm_used,
+        code_version=code_version(),
+    )
     summary = run.summary().with_section("batch", batch)
     t = summary.times
     row = {
-        "batch": task.batch, "grp": task.group, "params": task.params,
-        "scenario_hash": summary.scenario.hash, "problem_hash": ph,
-        "code_version": code_version(), "status": summary.status,
-        "termination": summary.termination, "objective": summary.objective,
-        "bound": summary.bound, "gap": summary.gap, "cost_musd": summary.cost_musd,
-        "budget_musd": summary.budget_musd, "defended_weight": summary.defended_weight,
-        "total_weight": summary.total_weight, "defended_share": summary.defended_share,
-        "n_chosen": summary.n_chosen_sites, "coverage_s": t.coverage_s,
-        "build_s": t.build_s, "solve_s": t.solve_s, "verify_s": t.verify_s,
-        "total_s": t.total_s, "wall_s": round(wall, 3), "coverage_saved_s": round(saved, 3),
-        "problem_reused": reused, "warm_start_from": task.warm_start_from,
-        "warm_start_used": warm_used, "error": None, "worker": worker,
+        "batch": task.batch,
+        "grp": task.group,
+        "params": task.params,
+        "scenario_hash": summary.scenario.hash,
+        "problem_hash": ph,
+        "code_version": code_version(),
+        "status": summary.status,
+        "termination": summary.termination,
+        "objective": summary.objective,
+        "bound": summary.bound,
+        "gap": summary.gap,
+        "cost_musd": summary.cost_musd,
+        "budget_musd": summary.budget_musd,
+        "defended_weight": summary.defended_weight,
+        "total_weight": summary.total_weight,
+        "defended_share": summary.defended_share,
+        "n_chosen": summary.n_chosen_sites,
+        "coverage_s": t.coverage_s,
+        "build_s": t.build_s,
+        "solve_s": t.solve_s,
+        "verify_s": t.verify_s,
+        "total_s": t.total_s,
+        "wall_s": round(wall, 3),
+        "coverage_saved_s": round(saved, 3),
+        "problem_reused": reused,
+        "warm_start_from": task.warm_start_from,
+        "warm_start_used": warm_used,
+        "error": None,
+        "worker": worker,
         "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
     }
     chosen = run.chosen_sites()
-    plans = chosen[["site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
-                    "pattern"]].to_dict("records")
+    plans = chosen[
+        ["site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner", "pattern"]
+    ].to_dict("records")
     files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary.to_json()).encode()}
     if task.extra.get("report", True):
         files["report.html"] = _report_html(run)
     partners = [dataclasses.asdict(p) for p in summary.per_partner]
-    return RunRecord(task.key, task.name, row, plans, partners, allocations(summary), files,
-                     x=run.x.copy())
+    return RunRecord(task.key, task.name, row, plans, partners, allocations(summary), files, x=run.x.copy())
 
 
 def _report_html(run: Any) -> bytes:
@@ -264,8 +293,9 @@ def execute_run(task: RunTask) -> RunRecord:
         run = run_scenario(task.scenario, problem=problem, warm_start=x0)
         run.times["coverage_s"] = round(t1 - t0, 3)
         run.times["total_s"] = round(time.perf_counter() - t0, 3)
-        return _record(task, run, ph=ph, reused=reused, saved=saved,
-                       wall=time.perf_counter() - t0, worker=worker)
+        return _record(
+            task, run, ph=ph, reused=reused, saved=saved, wall=time.perf_counter() - t0, worker=worker
+        )
     except Exception as err:  # noqa: BLE001 - a failing run is recorded, never raised
         if isinstance(err, InputError) and err.file is None:
             err = err.with_file(f"{task.batch} [run {task.name}]")
@@ -274,9 +304,18 @@ def execute_run(task: RunTask) -> RunRecord:
 
 def failed_record(task: RunTask, error: str, *, wall: float = 0.0, worker: str = "") -> RunRecord:
     """The record of a run that failed with ``error``."""
-    row = {"batch": task.batch, "grp": task.group, "params": task.params,
-           "scenario_hash": task.scenario.digest(), "problem_hash": problem_hash(task.scenario),
-           "code_version": code_version(), "status": "failed",
-           "budget_musd": task.scenario.budget_musd, "wall_s": round(wall, 3), "error": error,
-           "worker": worker, "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+    row = {
+        "batch": task.batch,
+        "grp": task.group,
+        "params": task.params,
+        "scenario_hash": task.scenario.digest(),
+        "problem_hash": problem_hash(task.scenario),
+        "code_version": code_version(),
+        "status": "failed",
+        "budget_musd": task.scenario.budget_musd,
+        "wall_s": round(wall, 3),
+        "error": error,
+        "worker": worker,
+        "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    }
     return RunRecord(task.key, task.name, row)

@@ -44,16 +44,18 @@ def game_inputs(game: Game) -> RuleInputs:
     ``weights`` serve the ``gdp`` rule, ``benefits`` the ``benefit`` rule; the bill is the grand
     coalition's value.
     """
-    return RuleInputs(players=game.players, bill=float(game.grand), game=game, gdp=game.weights,
-                      benefit=game.benefits)
+    return RuleInputs(
+        players=game.players, bill=float(game.grand), game=game, gdp=game.weights, benefit=game.benefits
+    )
 
 
 def apply_method(name: str, game: Game) -> dict[str, float]:
     """Apply one method (a registry rule or an alias) to ``game``."""
     rule = ALIASES[name](game) if name in ALIASES else name
     if rule == "gdp" and game.weights is None:
-        raise GameError('method "gdp" needs "weights" (e.g. GDP per player) in the game file',
-                        field="weights")
+        raise GameError(
+            'method "gdp" needs "weights" (e.g. GDP per player) in the game file', field="weights"
+        )
     return RULES[rule].apply(game_inputs(game))
 
 
@@ -71,13 +73,18 @@ def parse_methods(values: Sequence[str]) -> tuple[str, ...]:
             if not name:
                 continue
             if name not in METHODS:
-                raise InputError(f"unknown method (choose from {', '.join(METHODS)})",
-                                 file="command line", field="--method", value=name)
+                raise InputError(
+                    f"unknown method (choose from {', '.join(METHODS)})",
+                    file="command line",
+                    field="--method",
+                    value=name,
+                )
             if name not in out:
                 out.append(name)
     if not out:
-        raise InputError(f"give at least one method ({', '.join(METHODS)})",
-                         file="command line", field="--method")
+        raise InputError(
+            f"give at least one method ({', '.join(METHODS)})", file="command line", field="--method"
+        )
     return tuple(out)
 
 
@@ -91,8 +98,9 @@ def load_game(path: str | Path) -> Game:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", file=path,
-                         field=f"line {err.lineno} column {err.colno}") from None
+        raise InputError(
+            f"invalid JSON: {err.msg}", file=path, field=f"line {err.lineno} column {err.colno}"
+        ) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply", file=path) from None
     except ValueError as err:  # e.g. an integer of more than 4,300 digits
@@ -115,8 +123,10 @@ def allocate_game(game: Game, methods: Sequence[str], *, file: str | Path | None
     except GameError as err:
         raise InputError(err.reason, file=file, field=err.field, value=err.value) from None
     empty = None if epsilon is None else bool(epsilon > tolerance(game))
-    by_method = {name: {"method": name, **core_check(game, out[name], epsilon=epsilon).to_dict(),
-                        "core_empty": empty} for name in methods}
+    by_method = {
+        name: {"method": name, **core_check(game, out[name], epsilon=epsilon).to_dict(), "core_empty": empty}
+        for name in methods
+    }
     out["core"] = by_method["shapley" if "shapley" in methods else methods[0]]
     out["core_by_method"] = by_method
     return out

@@ -49,8 +49,9 @@ def _read_csv(path: Path, required: list[str], optional: list[str]) -> pd.DataFr
     df.columns = [str(c).strip() for c in df.columns]
     for col in required:
         if col not in df.columns:
-            raise InputError(f"missing column (expected {', '.join(required + optional)})",
-                             file=path, field=col)
+            raise InputError(
+                f"missing column (expected {', '.join(required + optional)})", file=path, field=col
+            )
     return df[[c for c in required + optional if c in df.columns]].apply(lambda s: s.str.strip())
 
 
@@ -60,8 +61,7 @@ def _numbers(df: pd.DataFrame, col: str, path: Path, *, positive: bool = False) 
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         what = "a positive number" if positive else "a non-negative number"
-        raise InputError(f"must be {what}", file=path, field=f"{col} (line {i + 2})",
-                         value=df[col].iloc[i])
+        raise InputError(f"must be {what}", file=path, field=f"{col} (line {i + 2})", value=df[col].iloc[i])
     return values
 
 
@@ -82,13 +82,13 @@ def _lookup(keys: pd.Series, ids: np.ndarray, path: Path, col: str, other: Path)
     pos = index.get_indexer(keys)
     if (pos < 0).any():
         i = int(np.flatnonzero(pos < 0)[0])
-        raise InputError(f"not in {other.name}", file=path, field=f"{col} (line {i + 2})",
-                         value=keys.iloc[i])
+        raise InputError(f"not in {other.name}", file=path, field=f"{col} (line {i + 2})", value=keys.iloc[i])
     return pos
 
 
-def load_csv_instance(sites: Path, demand: Path, coverage: Path, *,
-                      type_max: dict[str, int] | None = None) -> Any:
+def load_csv_instance(
+    sites: Path, demand: Path, coverage: Path, *, type_max: dict[str, int] | None = None
+) -> Any:
     """Read the three CSV files into a :class:`models.CoverInstance` (budget and count unset)."""
     from models import CoverInstance
 
@@ -103,8 +103,12 @@ def load_csv_instance(sites: Path, demand: Path, coverage: Path, *,
         bad = ~flags.isin(_TRUE | _FALSE)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError("must be 1/0, true/false or yes/no", file=demand,
-                             field=f"required (line {i + 2})", value=d["required"].iloc[i])
+            raise InputError(
+                "must be 1/0, true/false or yes/no",
+                file=demand,
+                field=f"required (line {i + 2})",
+                value=d["required"].iloc[i],
+            )
         required = flags.isin(_TRUE).to_numpy()
     if coverage.suffix in (".npz", ".parquet"):  # large inputs: see planner.commands.sparse_input
         a = read_coverage_matrix(coverage, demand_ids, site_ids)
@@ -112,8 +116,9 @@ def load_csv_instance(sites: Path, demand: Path, coverage: Path, *,
         cov = _read_csv(coverage, ["demand_id", "site_id"], [])
         rows = _lookup(cov["demand_id"], demand_ids, coverage, "demand_id", demand)
         cols = _lookup(cov["site_id"], site_ids, coverage, "site_id", sites)
-        a = sp.csr_array((np.ones(rows.size, dtype=np.int8), (rows, cols)),
-                         shape=(demand_ids.size, site_ids.size))
+        a = sp.csr_array(
+            (np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(demand_ids.size, site_ids.size)
+        )
     site_type = tm = None
     names: tuple[str, ...] = ()
     if "type" in s.columns:
@@ -126,8 +131,17 @@ def load_csv_instance(sites: Path, demand: Path, coverage: Path, *,
         tm = np.array([limits.get(t, site_ids.size) for t in names])
     elif type_max:
         raise InputError("--type-max needs a 'type' column", file=sites, field="type")
-    return CoverInstance(w=weight, c=cost, a=a, required=required, site_type=site_type,
-                         type_max=tm, demand_ids=demand_ids, site_ids=site_ids, type_names=names)
+    return CoverInstance(
+        w=weight,
+        c=cost,
+        a=a,
+        required=required,
+        site_type=site_type,
+        type_max=tm,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+        type_names=names,
+    )
 
 
 def optimize_from_files(
@@ -192,18 +206,23 @@ def optimize_from_files(
 
     if orlib_scp is not None:
         if any(f is not None for f in (sites, demand, coverage)):
-            raise InputError("give either --orlib-scp or --sites/--demand/--coverage", file="--orlib-scp",
-                             value=str(orlib_scp))
+            raise InputError(
+                "give either --orlib-scp or --sites/--demand/--coverage",
+                file="--orlib-scp",
+                value=str(orlib_scp),
+            )
         try:
             inst = read_orlib_scp(orlib_scp)
         except OrLibFormatError as exc:
             raise InputError(str(exc).split(": ", 1)[-1], file=orlib_scp) from None
         if form != "min_cost":  # OR-Library marks every row required: keep it for min-cost only
-            inst = type(inst)(w=inst.w, c=inst.c, a=inst.a, demand_ids=inst.demand_ids,
-                              site_ids=inst.site_ids)
+            inst = type(inst)(
+                w=inst.w, c=inst.c, a=inst.a, demand_ids=inst.demand_ids, site_ids=inst.site_ids
+            )
     else:
-        missing = [n for n, f in (("--sites", sites), ("--demand", demand), ("--coverage", coverage))
-                   if f is None]
+        missing = [
+            n for n, f in (("--sites", sites), ("--demand", demand), ("--coverage", coverage)) if f is None
+        ]
         if missing:
             raise InputError(f"missing {', '.join(missing)} (or give --orlib-scp)", file="optimize")
         assert sites is not None and demand is not None and coverage is not None  # none missing
@@ -211,16 +230,27 @@ def optimize_from_files(
 
     if form != "min_cost" and budget is None and count is None:
         raise InputError(f"{objective} needs --budget or --count", file="optimize")
-    inst = type(inst)(w=inst.w, c=inst.c, a=inst.a, required=inst.required, budget=budget,
-                      count=count, site_type=inst.site_type, type_max=inst.type_max,
-                      demand_ids=inst.demand_ids, site_ids=inst.site_ids, type_names=inst.type_names)
+    inst = type(inst)(
+        w=inst.w,
+        c=inst.c,
+        a=inst.a,
+        required=inst.required,
+        budget=budget,
+        count=count,
+        site_type=inst.site_type,
+        type_max=inst.type_max,
+        demand_ids=inst.demand_ids,
+        site_ids=inst.site_ids,
+        type_names=inst.type_names,
+    )
     options = SolveOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads, seed=seed)
     from models.api import METHODS
 
     if method not in METHODS:
         raise InputError(f"choose one of {', '.join(METHODS)}", file="--method", value=method)
-    res = solve_cover(inst, options, formulation=form, engine=engine, solver=solver, theta=theta, p=p,
-                      method=method)
+    res = solve_cover(
+        inst, options, formulation=form, engine=engine, solver=solver, theta=theta, p=p, method=method
+    )
     chosen = [] if res.x is None else [str(s) for s in inst.site_ids[res.x]]
     out: dict[str, Any] = {
         "status": res.status,

@@ -66,8 +66,9 @@ def partner_facts(scenario: Scenario, problem: CoverageProblem) -> tuple[Partner
     for p in scenario.partners:
         row = ne.loc[p.iso_a3] if p.iso_a3 in ne.index else None
 
-        def pick(override: float | None, column: str, year: str, label: str,
-                 row: Any = row) -> tuple[float, str]:
+        def pick(
+            override: float | None, column: str, year: str, label: str, row: Any = row
+        ) -> tuple[float, str]:
             if override is not None:
                 return float(override), "scenario"
             if row is None or column not in row or pd.isna(row[column]):
@@ -176,38 +177,44 @@ class CostShareResult:
             check = self.core.get(rule)
             for k, p in enumerate(self.players):
                 amount = float(amounts[p])
-                rows.append({
-                    "rule": rule,
-                    "partner": p,
-                    "amount_musd": amount,
-                    "share": amount / self.bill_musd if self.bill_musd else math.nan,
-                    "in_kind_credit_musd": float(self.in_kind[k]),
-                    "cash_due_musd": amount - float(self.in_kind[k]),
-                    "defended_weight": float(self.defended[k]),
-                    per: amount * 1e6 / self.defended[k] if self.defended[k] > 0 else math.nan,
-                    "ci95_half_width_musd": (self.shapley_half_width or {}).get(p, 0.0)
-                    if rule == "shapley" else 0.0,
-                    "in_core": None if check is None else bool(check.in_core),
-                    "above_cap": None if (cap := caps[p]) is None else bool(amount > cap * (1 + 1e-6)),
-                })
+                rows.append(
+                    {
+                        "rule": rule,
+                        "partner": p,
+                        "amount_musd": amount,
+                        "share": amount / self.bill_musd if self.bill_musd else math.nan,
+                        "in_kind_credit_musd": float(self.in_kind[k]),
+                        "cash_due_musd": amount - float(self.in_kind[k]),
+                        "defended_weight": float(self.defended[k]),
+                        per: amount * 1e6 / self.defended[k] if self.defended[k] > 0 else math.nan,
+                        "ci95_half_width_musd": (self.shapley_half_width or {}).get(p, 0.0)
+                        if rule == "shapley"
+                        else 0.0,
+                        "in_core": None if check is None else bool(check.in_core),
+                        "above_cap": None if (cap := caps[p]) is None else bool(amount > cap * (1 + 1e-6)),
+                    }
+                )
         if self.joint is not None and self.joint.contributions is not None:
             for k, p in enumerate(self.players):
                 amount = float(self.joint.contributions[k])
                 dw = float(self.joint.defended[k])
-                rows.append({
-                    "rule": f"joint_plan_{self.joint.rule}",
-                    "partner": p,
-                    "amount_musd": amount,
-                    "share": amount / self.joint.cost_musd if self.joint.cost_musd else math.nan,
-                    "in_kind_credit_musd": float(self.joint.in_kind[k]),
-                    "cash_due_musd": float(self.joint.cash[k]),
-                    "defended_weight": dw,
-                    per: amount * 1e6 / dw if dw > 0 else math.nan,
-                    "ci95_half_width_musd": 0.0,
-                    "in_core": None,
-                    "above_cap": None if (cap := caps[p]) is None
-                    else bool(float(self.joint.cash[k]) > cap * (1 + 1e-6)),
-                })
+                rows.append(
+                    {
+                        "rule": f"joint_plan_{self.joint.rule}",
+                        "partner": p,
+                        "amount_musd": amount,
+                        "share": amount / self.joint.cost_musd if self.joint.cost_musd else math.nan,
+                        "in_kind_credit_musd": float(self.joint.in_kind[k]),
+                        "cash_due_musd": float(self.joint.cash[k]),
+                        "defended_weight": dw,
+                        per: amount * 1e6 / dw if dw > 0 else math.nan,
+                        "ci95_half_width_musd": 0.0,
+                        "in_core": None,
+                        "above_cap": None
+                        if (cap := caps[p]) is None
+                        else bool(float(self.joint.cash[k]) > cap * (1 + 1e-6)),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
@@ -236,20 +243,37 @@ class CostShareResult:
         }
 
 
-def _rule_inputs(game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
-                 defended: np.ndarray, cap: float | None, shap: dict[str, float] | None) -> RuleInputs:
+def _rule_inputs(
+    game: Game | None,
+    bill: float,
+    facts: tuple[PartnerFacts, ...],
+    defended: np.ndarray,
+    cap: float | None,
+    shap: dict[str, float] | None,
+) -> RuleInputs:
     """The registry's inputs: with an exact game its grand value is the bill."""
     players = tuple(f.iso_a3 for f in facts)
     return RuleInputs(
-        players=players, bill=bill if game is None else float(game.grand), game=game,
-        gdp={f.iso_a3: f.gdp_musd for f in facts}, population={f.iso_a3: f.population for f in facts},
+        players=players,
+        bill=bill if game is None else float(game.grand),
+        game=game,
+        gdp={f.iso_a3: f.gdp_musd for f in facts},
+        population={f.iso_a3: f.population for f in facts},
         benefit=dict(zip(players, np.asarray(defended, dtype=float).tolist(), strict=True)),
-        cap=cap, shapley=shap)
+        cap=cap,
+        shapley=shap,
+    )
 
 
-def rule_amounts(rule: str, game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
-                 defended: np.ndarray, cap: float | None, shap: dict[str, float] | None
-                 ) -> dict[str, float] | None:
+def rule_amounts(
+    rule: str,
+    game: Game | None,
+    bill: float,
+    facts: tuple[PartnerFacts, ...],
+    defended: np.ndarray,
+    cap: float | None,
+    shap: dict[str, float] | None,
+) -> dict[str, float] | None:
     """One registry rule's split of ``bill`` (``None`` when it needs every coalition and has no game).
 
     Raises
@@ -289,28 +313,38 @@ def compute_cost_sharing(
     notes: list[str] = []
     cost_game = value_game = None
     half: dict[str, float] | None = None
-    say(f"Cost sharing: {'all ' + str(2 ** n - 1) if exact else 'sampled'} coalitions of {n} partners")
-    _track_progress(games, say, 2 ** n - 1 if exact else None)
+    say(f"Cost sharing: {'all ' + str(2**n - 1) if exact else 'sampled'} coalitions of {n} partners")
+    _track_progress(games, say, 2**n - 1 if exact else None)
     if exact:
         built = games.games(workers=cs.workers, exact_up_to=cs.exact_up_to)
         cost_game, value_game = built["cost"], built["value"]
         shap = shapley(cost_game)
         value_shap: dict[str, float] | None = shapley(value_game)
     else:
-        est = shapley_estimate(players, games.cost_cache(), kind="cost", exact_up_to=cs.exact_up_to,
-                               n_permutations=cs.n_permutations, seed=scenario.solver.seed,
-                               workers=cs.workers)
+        est = shapley_estimate(
+            players,
+            games.cost_cache(),
+            kind="cost",
+            exact_up_to=cs.exact_up_to,
+            n_permutations=cs.n_permutations,
+            seed=scenario.solver.seed,
+            workers=cs.workers,
+        )
         shap, half, value_shap = est.values, est.half_width, None
-        notes.append(f"{n} partners exceed the exact limit of {cs.exact_up_to}: the Shapley value is "
-                     f"estimated from {est.n_permutations} random orders of arrival ({est.n_evaluated} "
-                     "coalitions solved), with a 95 % confidence interval; rules needing every "
-                     "coalition (stand-alone, nucleolus, SCRB, the core) are not computed.")
+        notes.append(
+            f"{n} partners exceed the exact limit of {cs.exact_up_to}: the Shapley value is "
+            f"estimated from {est.n_permutations} random orders of arrival ({est.n_evaluated} "
+            "coalitions solved), with a 95 % confidence interval; rules needing every "
+            "coalition (stand-alone, nucleolus, SCRB, the core) are not computed."
+        )
     t1 = time.perf_counter()
     bill = float(data.instance.c[data.plan].sum())
     defended = data.defended_weight(data.plan)
     in_kind = cs.in_kind_fraction * np.bincount(
         data.site_host[data.plan & (data.site_host >= 0)],
-        weights=data.instance.c[data.plan & (data.site_host >= 0)], minlength=n)
+        weights=data.instance.c[data.plan & (data.site_host >= 0)],
+        minlength=n,
+    )
     cap = cs.gdp_cap_share
     allocations: dict[str, dict[str, float]] = {}
     for rule in cs.rules:
@@ -333,14 +367,27 @@ def compute_cost_sharing(
     for rule, amounts in allocations.items():
         owed = [p for k, p in enumerate(players) if amounts[p] < in_kind[k] - 1e-9]
         if owed:
-            notes.append(f"Under the {rule} rule the in-kind credit of {', '.join(owed)} exceeds "
-                         "its share: its cash due is negative (the others owe it the difference).")
+            notes.append(
+                f"Under the {rule} rule the in-kind credit of {', '.join(owed)} exceeds "
+                "its share: its cash due is negative (the others owe it the difference)."
+            )
     whatif = _whatif(games, data, value_shap)
     result = CostShareResult(
-        facts=facts, cost_game=cost_game, value_game=value_game, bill_musd=bill,
-        min_cost_musd=min_cost, defended=defended, in_kind=in_kind, allocations=allocations,
-        core=core, core_empty=empty, least_core_epsilon=eps, shapley_half_width=half,
-        value_shapley=value_shap, whatif=whatif, coalitions=_coalitions(games),
+        facts=facts,
+        cost_game=cost_game,
+        value_game=value_game,
+        bill_musd=bill,
+        min_cost_musd=min_cost,
+        defended=defended,
+        in_kind=in_kind,
+        allocations=allocations,
+        core=core,
+        core_empty=empty,
+        least_core_epsilon=eps,
+        shapley_half_width=half,
+        value_shapley=value_shap,
+        whatif=whatif,
+        coalitions=_coalitions(games),
         notes=tuple(notes),
         times={"games_s": round(t1 - t0, 3), "rules_s": round(t2 - t1, 3)},
         weight_label="people" if not scenario.defended.points else "weight",
@@ -351,8 +398,9 @@ def compute_cost_sharing(
         say(f"Joint plan ({cs.joint_plan.rule} rule)")
         t3 = time.perf_counter()
         joint = joint_plan(scenario, problem, data, games, facts)
-        result = replace(result, joint=joint,
-                         times={**result.times, "joint_s": round(time.perf_counter() - t3, 3)})
+        result = replace(
+            result, joint=joint, times={**result.times, "joint_s": round(time.perf_counter() - t3, 3)}
+        )
     return result
 
 
@@ -366,26 +414,40 @@ def _track_progress(games: PlacementGames, say: Stage, total: int | None) -> Non
     games.value = value.wrap(games.value)  # type: ignore[method-assign, assignment]  # same call signature
 
 
-def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames, bill: float,
-                  min_cost: float, facts: tuple[PartnerFacts, ...]) -> list[str]:
+def _method_notes(
+    scenario: Scenario,
+    data: PlacementData,
+    games: PlacementGames,
+    bill: float,
+    min_cost: float,
+    facts: tuple[PartnerFacts, ...],
+) -> list[str]:
     notes = []
     if min_cost < bill - 1e-6 * max(1.0, bill):
-        notes.append(f"The plan costs {bill:,.0f} M USD; the same coverage could be bought for "
-                     f"{min_cost:,.0f} M USD (the plan maximises coverage within the budget, not "
-                     "thrift). The bill shared is what the plan costs.")
+        notes.append(
+            f"The plan costs {bill:,.0f} M USD; the same coverage could be bought for "
+            f"{min_cost:,.0f} M USD (the plan maximises coverage within the budget, not "
+            "thrift). The bill shared is what the plan costs."
+        )
     pooled = data.pooled_budget((1 << len(data.players)) - 1)
     if pooled < float(data.instance.budget) - 1e-9:
-        notes.append(f"The partners' caps add up to {pooled:,.0f} M USD, below the network budget of "
-                     f"{scenario.budget_musd:,.0f}: the benefit game's grand coalition has only "
-                     "the caps to spend.")
+        notes.append(
+            f"The partners' caps add up to {pooled:,.0f} M USD, below the network budget of "
+            f"{scenario.budget_musd:,.0f}: the benefit game's grand coalition has only "
+            "the caps to spend."
+        )
     uncapped = [f.iso_a3 for f in facts if f.budget_cap_musd is None]
     if uncapped:
-        notes.append(f"No budget cap for {', '.join(uncapped)}: alone, such a partner is taken to "
-                     f"afford the whole network budget ({scenario.budget_musd:,.0f} M USD).")
+        notes.append(
+            f"No budget cap for {', '.join(uncapped)}: alone, such a partner is taken to "
+            f"afford the whole network budget ({scenario.budget_musd:,.0f} M USD)."
+        )
     for kind, members, status, gap in games.unproven():
         gap_txt = f", gap {gap:.2%}" if gap is not None else ""
-        notes.append(f"The {kind} of coalition {'+'.join(members)} was not proven optimal "
-                     f"({status}{gap_txt}): its value is the best plan found.")
+        notes.append(
+            f"The {kind} of coalition {'+'.join(members)} was not proven optimal "
+            f"({status}{gap_txt}): its value is the best plan found."
+        )
     srcs = sorted({f.population_source for f in facts} | {f.gdp_source for f in facts})
     notes.append("Partners' data: " + "; ".join(srcs) + ".")
     return notes
@@ -393,21 +455,22 @@ def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames
 
 def _coalitions(games: PlacementGames) -> pd.DataFrame:
     data = games.data
-    masks = sorted(set(games.cost_solves) | set(games.value_solves),
-                   key=lambda m: (bin(m).count("1"), m))
+    masks = sorted(set(games.cost_solves) | set(games.value_solves), key=lambda m: (bin(m).count("1"), m))
     rows = []
     for m in masks:
         members = tuple(p for i, p in enumerate(data.players) if (m >> i) & 1)
         c, v = games.cost_solves.get(m), games.value_solves.get(m)
-        rows.append({
-            "coalition": "+".join(members),
-            "size": len(members),
-            "pooled_budget_musd": data.pooled_budget(m),
-            "defended_alone": None if v is None else v.value,
-            "cost_of_plan_coverage_musd": None if c is None else c.value,
-            "value_status": None if v is None else v.status,
-            "cost_status": None if c is None else c.status,
-        })
+        rows.append(
+            {
+                "coalition": "+".join(members),
+                "size": len(members),
+                "pooled_budget_musd": data.pooled_budget(m),
+                "defended_alone": None if v is None else v.value,
+                "cost_of_plan_coverage_musd": None if c is None else c.value,
+                "value_status": None if v is None else v.status,
+                "cost_status": None if c is None else c.status,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -422,14 +485,16 @@ def _whatif(games: PlacementGames, data: PlacementData, value_shap: dict[str, fl
         rest = grand - {p}
         v_rest = vc(rest) if rest else 0.0
         c_rest = cc(rest) if rest else 0.0
-        rows.append({
-            "partner": p,
-            "defended_in_plan": float(data.defended_weight(data.plan)[players.index(p)]),
-            "defended_alone": vc(frozenset({p})),
-            "others_defend_without": v_rest,
-            "value_added": v_n - v_rest,
-            "value_shapley": None if value_shap is None else value_shap[p],
-            "others_cost_without_musd": c_rest,
-            "cost_added_musd": c_n - c_rest,
-        })
+        rows.append(
+            {
+                "partner": p,
+                "defended_in_plan": float(data.defended_weight(data.plan)[players.index(p)]),
+                "defended_alone": vc(frozenset({p})),
+                "others_defend_without": v_rest,
+                "value_added": v_n - v_rest,
+                "value_shapley": None if value_shap is None else value_shap[p],
+                "others_cost_without_musd": c_rest,
+                "cost_added_musd": c_n - c_rest,
+            }
+        )
     return pd.DataFrame(rows)

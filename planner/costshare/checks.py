@@ -90,8 +90,9 @@ class PartnerChecks:
             "bill_musd": self.bill_musd,
             "bill_exceeds_caps": self.bill_exceeds_caps,
             "worse_than_alone": [vars(w) for w in self.worse_than_alone],
-            "nothing_defended": [{"partner": n.partner, "bills_musd": n.bills_musd}
-                                 for n in self.nothing_defended],
+            "nothing_defended": [
+                {"partner": n.partner, "bills_musd": n.bills_musd} for n in self.nothing_defended
+            ],
         }
 
 
@@ -106,8 +107,11 @@ def partner_checks(result: CostShareResult) -> PartnerChecks:
         # The joint plan promises cash within each cap: its cash is what is checked.
         billed[f"joint_plan_{joint.rule}"] = {p: float(joint.cash[k]) for k, p in enumerate(result.players)}
     for rule, amounts in billed.items():
-        bad = [OverCap(p, rule, float(a), float(cap)) for p, a in amounts.items()
-               if (cap := caps.get(p)) is not None and _above(float(a), float(cap))]
+        bad = [
+            OverCap(p, rule, float(a), float(cap))
+            for p, a in amounts.items()
+            if (cap := caps.get(p)) is not None and _above(float(a), float(cap))
+        ]
         over += bad
         if not bad and any(c is not None for c in caps.values()):
             within.append(rule)
@@ -120,7 +124,9 @@ def partner_checks(result: CostShareResult) -> PartnerChecks:
             worse.append(WorseThanAlone(str(row.partner), float(row.defended_in_plan), float(alone)))
     nothing = tuple(
         NothingDefended(p, {r: float(a[p]) for r, a in result.allocations.items()})
-        for k, p in enumerate(result.players) if float(result.defended[k]) <= 0.0
+        for k, p in enumerate(result.players)
+        if float(result.defended[k]) <= 0.0
     )
-    return PartnerChecks(tuple(over), tuple(within), caps_total, float(result.bill_musd), tuple(worse),
-                         nothing)
+    return PartnerChecks(
+        tuple(over), tuple(within), caps_total, float(result.bill_musd), tuple(worse), nothing
+    )

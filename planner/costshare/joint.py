@@ -73,30 +73,40 @@ class JointOutcome:
         """One row per partner: contribution, rule amount, in kind, cash, cap, defended, floor."""
         out = []
         for k, p in enumerate(self.players):
-            out.append({
-                "partner": p,
-                "contribution_musd": None if self.contributions is None else float(self.contributions[k]),
-                "rule_amount_musd": None if self.target is None else float(self.target[k]),
-                "in_kind_musd": None if self.in_kind is None else float(self.in_kind[k]),
-                "cash_musd": None if self.cash is None else float(self.cash[k]),
-                "cap_musd": float(self.caps[k]) if np.isfinite(self.caps[k]) else None,
-                "defended_weight": None if self.defended is None else float(self.defended[k]),
-                "defended_alone": self.floors.get(p),
-            })
+            out.append(
+                {
+                    "partner": p,
+                    "contribution_musd": None if self.contributions is None else float(self.contributions[k]),
+                    "rule_amount_musd": None if self.target is None else float(self.target[k]),
+                    "in_kind_musd": None if self.in_kind is None else float(self.in_kind[k]),
+                    "cash_musd": None if self.cash is None else float(self.cash[k]),
+                    "cap_musd": float(self.caps[k]) if np.isfinite(self.caps[k]) else None,
+                    "defended_weight": None if self.defended is None else float(self.defended[k]),
+                    "defended_alone": self.floors.get(p),
+                }
+            )
         return out
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {
-            "rule": self.rule, "tolerance": self.tolerance, "status": self.status,
-            "termination": self.termination, "engine": self.engine,
-            "defended_weight": self.defended_weight, "cost_musd": self.cost_musd,
+            "rule": self.rule,
+            "tolerance": self.tolerance,
+            "status": self.status,
+            "termination": self.termination,
+            "engine": self.engine,
+            "defended_weight": self.defended_weight,
+            "cost_musd": self.cost_musd,
             "grand_plan_defended_weight": self.grand_defended_weight,
-            "conditions": list(self.conditions), "floors": self.floors, "partners": self.rows(),
+            "conditions": list(self.conditions),
+            "floors": self.floors,
+            "partners": self.rows(),
             "verified": bool(self.checks) and all(ok for _, ok, _ in self.checks),
             "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in self.checks],
-            "budget_musd": self.budget_musd, "without_conditions": self.without_conditions,
-            "allowance_musd": self.allowance_musd, "price_check": self.price_check,
+            "budget_musd": self.budget_musd,
+            "without_conditions": self.without_conditions,
+            "allowance_musd": self.allowance_musd,
+            "price_check": self.price_check,
             "wall_time_s": self.wall_time_s,
             "chosen_sites": [] if self.x is None else [str(s) for s in np.flatnonzero(self.x)],
         }
@@ -139,8 +149,9 @@ def target_shares(rule: str, facts: Any, cap: float | None) -> np.ndarray:
     return weight_shares([f.population for f in facts])
 
 
-def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData,
-               games: PlacementGames, facts: Any) -> JointOutcome:
+def joint_plan(
+    scenario: Scenario, problem: CoverageProblem, data: PlacementData, games: PlacementGames, facts: Any
+) -> JointOutcome:
     """Solve, split and verify the joint plan the scenario asks for.
 
     Raises
@@ -155,27 +166,34 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
     if settings.budget == "pooled":
         budget = float(np.where(np.isfinite(data.caps), data.caps, scenario.budget_musd).sum())
         inst = replace(inst, budget=budget)
-    ji = JointInstance(inst, data.players, data.point_owner, data.site_host, data.caps,
-                       cs.in_kind_fraction, masks, floors)
+    ji = JointInstance(
+        inst, data.players, data.point_owner, data.site_host, data.caps, cs.in_kind_fraction, masks, floors
+    )
     s = scenario.solver
-    options = SolveOptions(time_limit_s=settings.time_limit_s, mip_rel_gap=s.mip_rel_gap,
-                           threads=s.threads, seed=s.seed)
+    options = SolveOptions(
+        time_limit_s=settings.time_limit_s, mip_rel_gap=s.mip_rel_gap, threads=s.threads, seed=s.seed
+    )
     price_check = None
     searches: list[PriceSearch] = []
 
     def solve(instance: JointInstance) -> JointPlan:
         if settings.rule == "benefit":
-            plan, search = solve_joint_benefit(instance, settings.tolerance, options, hint=data.plan,
-                                               max_nodes=PRICE_CHECK_NODES)
+            plan, search = solve_joint_benefit(
+                instance, settings.tolerance, options, hint=data.plan, max_nodes=PRICE_CHECK_NODES
+            )
             searches.append(search)
             return plan
         shares = target_shares(settings.rule, facts, cs.gdp_cap_share)
-        return solve_joint_fixed_shares(instance, shares, settings.tolerance, options,
-                                        rule=settings.rule, warm_start=data.plan)
+        return solve_joint_fixed_shares(
+            instance, shares, settings.tolerance, options, rule=settings.rule, warm_start=data.plan
+        )
 
     reach = _floors_reachable(ji, options) if floors.size else None
-    if reach is not None and reach.x is None and reach.termination.value in ("infeasible",
-                                                                             "infeasible_or_unbounded"):
+    if (
+        reach is not None
+        and reach.x is None
+        and reach.termination.value in ("infeasible", "infeasible_or_unbounded")
+    ):
         # No plan meets the floors whatever the split: the rule's own solver need not run
         # (CP-SAT proves such infeasibility slowly; this MILP does at once).
         jp = JointPlan(reach, None, None, settings.rule, settings.tolerance)
@@ -185,8 +203,11 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
         search = searches[0]
         price_check = {
             "method": "bisection on the price of coverage (exact benefit split, no band)",
-            "best_defended_weight": search.defended_weight, "upper_bound": search.upper_bound,
-            "price_musd_per_unit": search.price, "intervals": search.nodes, "milps": search.milps,
+            "best_defended_weight": search.defended_weight,
+            "upper_bound": search.upper_bound,
+            "price_musd_per_unit": search.price,
+            "intervals": search.nodes,
+            "milps": search.milps,
             "cpsat_defended_weight": jp.extra.get("cpsat_objective", jp.result.objective),
             "plan_source": jp.extra.get("plan_source", "cp-sat"),
         }
@@ -194,11 +215,22 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
     grand_w = float(data.instance.evaluate(data.plan)[0])
     floor_map = {_label(data.players, int(m)): float(f) for m, f in zip(masks, floors, strict=True)}
     common: dict[str, Any]  # the fields both outcomes share (a dict of mixed value types)
-    common = dict(rule=settings.rule, tolerance=settings.tolerance, status=res.status,
-                  termination=res.termination.value, engine=jp.result.engine, players=data.players,
-                  caps=data.caps, floors=floor_map, conditions=conditions,
-                  grand_defended_weight=grand_w, price_check=price_check, budget_musd=float(inst.budget),
-                  wall_time_s=round(res.wall_time_s, 3), extra=dict(jp.extra))
+    common = dict(
+        rule=settings.rule,
+        tolerance=settings.tolerance,
+        status=res.status,
+        termination=res.termination.value,
+        engine=jp.result.engine,
+        players=data.players,
+        caps=data.caps,
+        floors=floor_map,
+        conditions=conditions,
+        grand_defended_weight=grand_w,
+        price_check=price_check,
+        budget_musd=float(inst.budget),
+        wall_time_s=round(res.wall_time_s, 3),
+        extra=dict(jp.extra),
+    )
     if res.x is None or jp.contributions is None or jp.target is None:
         without = None
         if floors.size:
@@ -206,15 +238,26 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
             got = ji.floor_matrix() @ inst.defended(data.plan).astype(float)
             without = {
                 "plan": "grand plan",
-                "shortfalls": {_label(data.players, int(m)): float(f - g)
-                               for m, f, g in zip(masks, floors, got, strict=True) if g < f - 1e-9},
+                "shortfalls": {
+                    _label(data.players, int(m)): float(f - g)
+                    for m, f, g in zip(masks, floors, got, strict=True)
+                    if g < f - 1e-9
+                },
             }
-        return JointOutcome(x=None, defended_weight=None, cost_musd=None, contributions=None,
-                            target=None, in_kind=None, cash=None, defended=None,
-                            without_conditions=without, **common)
+        return JointOutcome(
+            x=None,
+            defended_weight=None,
+            cost_musd=None,
+            contributions=None,
+            target=None,
+            in_kind=None,
+            cash=None,
+            defended=None,
+            without_conditions=without,
+            **common,
+        )
     x = np.asarray(res.x, dtype=bool)
-    check = verify_joint(ji, x, jp.contributions, jp.target, settings.tolerance,
-                         allowance=jp.allowance)
+    check = verify_joint(ji, x, jp.contributions, jp.target, settings.tolerance, allowance=jp.allowance)
     # The joint plan maximises defended weight within its budget, whatever the scenario's objective.
     # with_overrides validates the changed scenario (model_copy(update=...) would skip validation).
     joint_terms = scenario.with_overrides({"budget_musd": float(inst.budget), "objective": "max_defended"})
@@ -223,7 +266,16 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
     failed = [c for c in checks if not c[1]]
     if failed:
         raise VerificationError("joint plan refused: " + "; ".join(f"{n}: {d}" for n, _, d in failed))
-    return JointOutcome(x=x, defended_weight=cert.defended_weight, cost_musd=check.cost,
-                        contributions=jp.contributions, target=jp.target, in_kind=check.in_kind,
-                        cash=check.cash, defended=check.defended, checks=checks,
-                        allowance_musd=jp.allowance, **common)
+    return JointOutcome(
+        x=x,
+        defended_weight=cert.defended_weight,
+        cost_musd=check.cost,
+        contributions=jp.contributions,
+        target=jp.target,
+        in_kind=check.in_kind,
+        cash=check.cash,
+        defended=check.defended,
+        checks=checks,
+        allowance_musd=jp.allowance,
+        **common,
+    )

@@ -32,8 +32,14 @@ class CoalitionProgress:
         not count).
     """
 
-    def __init__(self, say: Callable[[str], None], kind: str, total: int | None,
-                 solved: Callable[[], int], every_s: float = EVERY_S) -> None:
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        kind: str,
+        total: int | None,
+        solved: Callable[[], int],
+        every_s: float = EVERY_S,
+    ) -> None:
         self.say, self.kind, self.total, self.solved, self.every_s = say, kind, total, solved, every_s
         self.t0: float | None = None  # the first call, not the construction
         self.last = 0.0
@@ -61,6 +67,7 @@ class CoalitionProgress:
 
     def wrap(self, fn: Callable[[Any], float]) -> Callable[[Any], float]:
         """``fn`` that ticks after each call."""
+
         def counted(coalition: Any) -> float:
             with self._lock:
                 if self.t0 is None:

@@ -34,8 +34,20 @@ from planner.scenario.threat_trajectory import Trajectory
 Stage = Callable[[str], None]
 
 SITE_COLUMNS = [
-    "site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
-    "sensor_reach_km", "engagement_range_km", "pattern", "altitude_km", "n_satellites", "existing",
+    "site_id",
+    "asset_type",
+    "domain",
+    "role",
+    "cost_musd",
+    "lon",
+    "lat",
+    "partner",
+    "sensor_reach_km",
+    "engagement_range_km",
+    "pattern",
+    "altitude_km",
+    "n_satellites",
+    "existing",
 ]
 
 
@@ -84,18 +96,30 @@ class CoverageProblem:
         """Ground and sea candidate sites as points, with a ``chosen`` flag (all False by default)."""
         s = self.sites.assign(chosen=np.zeros(len(self.sites), bool) if chosen is None else chosen)
         ground = s[s["domain"] != "space"]
-        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_reach_km",
-                "engagement_range_km", "partner", "chosen"]
-        return gpd.GeoDataFrame(ground[cols].reset_index(drop=True),
-                                geometry=gpd.points_from_xy(ground["lon"], ground["lat"]),
-                                crs="EPSG:4326")
+        cols = [
+            "site_id",
+            "asset_type",
+            "domain",
+            "role",
+            "cost_musd",
+            "sensor_reach_km",
+            "engagement_range_km",
+            "partner",
+            "chosen",
+        ]
+        return gpd.GeoDataFrame(
+            ground[cols].reset_index(drop=True),
+            geometry=gpd.points_from_xy(ground["lon"], ground["lat"]),
+            crs="EPSG:4326",
+        )
 
     def constellations_frame(self, chosen: np.ndarray | None = None) -> pd.DataFrame:
         """Constellation options of the scenario's menus with a ``chosen`` flag."""
         s = self.sites.assign(chosen=np.zeros(len(self.sites), bool) if chosen is None else chosen)
         space = s[s["domain"] == "space"]
-        return space[["site_id", "asset_type", "pattern", "altitude_km", "n_satellites",
-                      "cost_musd", "role", "chosen"]].reset_index(drop=True)
+        return space[
+            ["site_id", "asset_type", "pattern", "altitude_km", "n_satellites", "cost_musd", "role", "chosen"]
+        ].reset_index(drop=True)
 
     def to_instance(self) -> LayeredInstance:
         """Pack the problem for the solvers: its requirement, prices and budget (no scenario needed)."""
@@ -131,12 +155,19 @@ def priced_for(problem: CoverageProblem, scenario: Scenario) -> CoverageProblem:
         raise ValueError("the scenario's asset types differ from the problem's")
     sites = problem.sites.copy()
     unit = sites["asset_type"].map({n: a.unit_cost_musd for n, a in assets.items()}).to_numpy(float)
-    sites["cost_musd"] = np.where(sites["domain"].to_numpy() == "space",
-                                  unit * sites["n_satellites"].to_numpy(float), unit)
-    type_max = np.array([1 if isinstance(a, SpaceAsset) else a.max_count for a in assets.values()],
-                        dtype=np.int64)
-    priced = replace(problem, sites=sites, type_max=type_max, requirement=scenario.requirement,
-                     budget_musd=scenario.budget_musd)
+    sites["cost_musd"] = np.where(
+        sites["domain"].to_numpy() == "space", unit * sites["n_satellites"].to_numpy(float), unit
+    )
+    type_max = np.array(
+        [1 if isinstance(a, SpaceAsset) else a.max_count for a in assets.values()], dtype=np.int64
+    )
+    priced = replace(
+        problem,
+        sites=sites,
+        type_max=type_max,
+        requirement=scenario.requirement,
+        budget_musd=scenario.budget_musd,
+    )
     return replace(priced, rules=plan_rules(scenario, priced))
 
 
@@ -163,12 +194,13 @@ def sensor_reach_km(asset: LandAsset | SeaAsset) -> float:
     """
     assert asset.sensor_range_km is not None
     if asset.horizon_k is None:
-        horizon = float(line_of_sight_arc_km(asset.mast_height_m / 1000.0,
-                                             asset.target_altitude_m / 1000.0,
-                                             asset.min_elevation_deg))
+        horizon = float(
+            line_of_sight_arc_km(
+                asset.mast_height_m / 1000.0, asset.target_altitude_m / 1000.0, asset.min_elevation_deg
+            )
+        )
     else:
-        horizon = float(radar_horizon_km(asset.mast_height_m, asset.target_altitude_m,
-                                         asset.horizon_k))
+        horizon = float(radar_horizon_km(asset.mast_height_m, asset.target_altitude_m, asset.horizon_k))
     return min(asset.sensor_range_km, horizon)
 
 
@@ -203,8 +235,9 @@ def _nearest_partner(lon: np.ndarray, lat: np.ndarray, partners: gpd.GeoDataFram
     missing = owner == ""
     if missing.any():
         reps = partners.geometry.representative_point()
-        d = great_circle_km(lon[missing, None], lat[missing, None],
-                            reps.x.to_numpy()[None, :], reps.y.to_numpy()[None, :])
+        d = great_circle_km(
+            lon[missing, None], lat[missing, None], reps.x.to_numpy()[None, :], reps.y.to_numpy()[None, :]
+        )
         owner[missing] = partners["iso_a3"].to_numpy()[d.argmin(axis=1)]
     return owner
 
@@ -216,23 +249,30 @@ def _file_points(spec: Any, k: int, partners: gpd.GeoDataFrame, base_dir: Path |
     try:
         pts = point_layer_from_file(path, spec.weight_column, spec.id_column, layer=spec.layer)
     except (LayerFileError, FileNotFoundError, OSError) as err:
-        raise InputError(str(err).splitlines()[0], field=f"defended.files[{k}].path",
-                         value=spec.path) from None
+        raise InputError(
+            str(err).splitlines()[0], field=f"defended.files[{k}].path", value=spec.path
+        ) from None
     lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
-    partner = np.full(len(pts), spec.partner, dtype=object) if spec.partner else \
-        _nearest_partner(lon, lat, partners)
-    return pd.DataFrame({
-        "demand_id": f"file{k}:" + pts["point_id"].astype(str),
-        "name": pts["point_id"].astype(str).to_numpy(),
-        "partner": partner,
-        "weight": pts["weight"].to_numpy(float),
-        "lon": lon,
-        "lat": lat,
-    })
+    partner = (
+        np.full(len(pts), spec.partner, dtype=object)
+        if spec.partner
+        else _nearest_partner(lon, lat, partners)
+    )
+    return pd.DataFrame(
+        {
+            "demand_id": f"file{k}:" + pts["point_id"].astype(str),
+            "name": pts["point_id"].astype(str).to_numpy(),
+            "partner": partner,
+            "weight": pts["weight"].to_numpy(float),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
 
 
-def build_demand(scenario: Scenario, partners: gpd.GeoDataFrame,
-                 base_dir: Path | None = None) -> pd.DataFrame:
+def build_demand(
+    scenario: Scenario, partners: gpd.GeoDataFrame, base_dir: Path | None = None
+) -> pd.DataFrame:
     """The defended points: populated places, explicit points, point files and area grid cells.
 
     Relative point-file paths are read from ``base_dir`` (the scenario file's folder).
@@ -241,47 +281,65 @@ def build_demand(scenario: Scenario, partners: gpd.GeoDataFrame,
     spec = scenario.defended
     if spec.populated_places is not None:
         places = ne.populated_places(list(scenario.partner_codes), spec.populated_places.min_population)
-        frames.append(pd.DataFrame({
-            "demand_id": places["place_id"].astype(str).to_numpy(),
-            "name": places["name"].to_numpy(),
-            "partner": places["iso_a3"].to_numpy(),
-            "weight": places["population"].to_numpy(float),
-            "lon": places.geometry.x.to_numpy(),
-            "lat": places.geometry.y.to_numpy(),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "demand_id": places["place_id"].astype(str).to_numpy(),
+                    "name": places["name"].to_numpy(),
+                    "partner": places["iso_a3"].to_numpy(),
+                    "weight": places["population"].to_numpy(float),
+                    "lon": places.geometry.x.to_numpy(),
+                    "lat": places.geometry.y.to_numpy(),
+                }
+            )
+        )
     if spec.points:
         lon = np.array([p.lon for p in spec.points])
         lat = np.array([p.lat for p in spec.points])
         owner = _nearest_partner(lon, lat, partners)
         given = np.array([p.partner or "" for p in spec.points], dtype=object)
-        frames.append(pd.DataFrame({
-            "demand_id": [f"point:{k}:{p.name}" for k, p in enumerate(spec.points)],
-            "name": [p.name for p in spec.points],
-            "partner": np.where(given != "", given, owner),
-            "weight": [p.weight for p in spec.points],
-            "lon": lon,
-            "lat": lat,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "demand_id": [f"point:{k}:{p.name}" for k, p in enumerate(spec.points)],
+                    "name": [p.name for p in spec.points],
+                    "partner": np.where(given != "", given, owner),
+                    "weight": [p.weight for p in spec.points],
+                    "lon": lon,
+                    "lat": lat,
+                }
+            )
+        )
     for k, spec_file in enumerate(spec.files):
         frames.append(_file_points(spec_file, k, partners, base_dir))
     if spec.area_grid is not None:
         territory = _territory(partners, spec.area_grid.partners, None, "defended.area_grid.partners")
         cells = area_grid(territory, spec.area_grid.cell_km)
         lon, lat = cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()
-        frames.append(pd.DataFrame({
-            "demand_id": "cell:" + cells["point_id"].astype(str),
-            "name": "cell " + cells["point_id"].astype(str),
-            "partner": _nearest_partner(lon, lat, partners if spec.area_grid.partners is None else
-                                        partners[partners["iso_a3"].isin(spec.area_grid.partners)]),
-            "weight": cells["weight"].to_numpy(float),
-            "lon": lon,
-            "lat": lat,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "demand_id": "cell:" + cells["point_id"].astype(str),
+                    "name": "cell " + cells["point_id"].astype(str),
+                    "partner": _nearest_partner(
+                        lon,
+                        lat,
+                        partners
+                        if spec.area_grid.partners is None
+                        else partners[partners["iso_a3"].isin(spec.area_grid.partners)],
+                    ),
+                    "weight": cells["weight"].to_numpy(float),
+                    "lon": lon,
+                    "lat": lat,
+                }
+            )
+        )
     demand = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     dup = demand["demand_id"].duplicated() if len(demand) else np.zeros(0, bool)
     if dup.any():
-        raise InputError("defended point id used twice", field="defended",
-                         value=str(demand["demand_id"][dup].iloc[0]))
+        raise InputError(
+            "defended point id used twice", field="defended", value=str(demand["demand_id"][dup].iloc[0])
+        )
     if demand.empty:
         raise InputError(
             "no defended point: no populated place of the partners reaches min_population",
@@ -291,21 +349,25 @@ def build_demand(scenario: Scenario, partners: gpd.GeoDataFrame,
     return demand
 
 
-def _territory(partners: gpd.GeoDataFrame, restrict: tuple[str, ...] | None, k: int | None,
-               field: str) -> shapely.Geometry:
+def _territory(
+    partners: gpd.GeoDataFrame, restrict: tuple[str, ...] | None, k: int | None, field: str
+) -> shapely.Geometry:
     if restrict is None:
         return shapely.union_all(partners.geometry.to_numpy())
     unknown = sorted(set(restrict) - set(partners["iso_a3"]))
     if unknown:
-        raise InputError(f"not a partner of this scenario: {unknown[0]}",
-                         field=field if k is None else f"asset_types[{k}].candidates.{field}",
-                         value=list(restrict))
+        raise InputError(
+            f"not a partner of this scenario: {unknown[0]}",
+            field=field if k is None else f"asset_types[{k}].candidates.{field}",
+            value=list(restrict),
+        )
     sel = partners[partners["iso_a3"].isin(restrict)]
     return shapely.union_all(sel.geometry.to_numpy())
 
 
-def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
-                  partners: gpd.GeoDataFrame) -> pd.DataFrame:
+def _ground_sites(
+    scenario: Scenario, k: int, asset: LandAsset | SeaAsset, partners: gpd.GeoDataFrame
+) -> pd.DataFrame:
     territory = _territory(partners, asset.candidates.partners, k, "partners")
     if isinstance(asset, SeaAsset):
         lon, lat = gcand.sea_grid(territory, asset.candidates.within_km, asset.candidates.spacing_km)
@@ -321,52 +383,62 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
         lon, lat = np.concatenate([lon, ex_lon]), np.concatenate([lat, ex_lat])
         owner = np.concatenate([owner, ex_owner])
     if len(lon) == 0:
-        where = "within reach of the partners' coasts" if isinstance(asset, SeaAsset) else \
-            "inside the partners' territory"
-        raise InputError(f"asset type '{asset.name}' has no candidate site {where}; "
-                         "reduce the grid spacing", field=f"asset_types[{k}].candidates.spacing_km",
-                         value=asset.candidates.spacing_km)
+        where = (
+            "within reach of the partners' coasts"
+            if isinstance(asset, SeaAsset)
+            else "inside the partners' territory"
+        )
+        raise InputError(
+            f"asset type '{asset.name}' has no candidate site {where}; reduce the grid spacing",
+            field=f"asset_types[{k}].candidates.spacing_km",
+            value=asset.candidates.spacing_km,
+        )
     n = len(lon)
     is_sensor = asset.role in ("sensor", "both")
     is_interceptor = asset.role in ("interceptor", "both")
     ids = [f"{asset.name}:{i:04d}" for i in range(n_grid)] + [
-        f"{asset.name}:existing:{e.name or k}" for k, e in enumerate(asset.existing_sites)]
-    return pd.DataFrame({
-        "site_id": ids,
-        "asset_type": asset.name,
-        "domain": asset.domain,
-        "role": asset.role,
-        "cost_musd": np.nan,  # priced by priced_for
-        "lon": lon,
-        "lat": lat,
-        "partner": owner,
-        "sensor_reach_km": sensor_reach_km(asset) if is_sensor else np.nan,
-        "engagement_range_km": asset.engagement_range_km if is_interceptor else np.nan,
-        "pattern": "",
-        "altitude_km": np.nan,
-        "n_satellites": 0,
-        "existing": np.arange(n) >= n_grid,
-    })
+        f"{asset.name}:existing:{e.name or k}" for k, e in enumerate(asset.existing_sites)
+    ]
+    return pd.DataFrame(
+        {
+            "site_id": ids,
+            "asset_type": asset.name,
+            "domain": asset.domain,
+            "role": asset.role,
+            "cost_musd": np.nan,  # priced by priced_for
+            "lon": lon,
+            "lat": lat,
+            "partner": owner,
+            "sensor_reach_km": sensor_reach_km(asset) if is_sensor else np.nan,
+            "engagement_range_km": asset.engagement_range_km if is_interceptor else np.nan,
+            "pattern": "",
+            "altitude_km": np.nan,
+            "n_satellites": 0,
+            "existing": np.arange(n) >= n_grid,
+        }
+    )
 
 
 def _space_sites(asset: SpaceAsset) -> pd.DataFrame:
     walkers = [Walker.parse(p) for p in asset.constellations]
-    return pd.DataFrame({
-        "site_id": [f"{asset.name}:{w}" for w in walkers],
-        "asset_type": asset.name,
-        "domain": "space",
-        "role": asset.role,
-        "cost_musd": np.nan,  # priced by priced_for
-        "lon": np.nan,
-        "lat": np.nan,
-        "partner": "",
-        "sensor_reach_km": np.nan,
-        "engagement_range_km": np.nan,
-        "pattern": [str(w) for w in walkers],
-        "altitude_km": asset.altitude_km,
-        "n_satellites": [w.t for w in walkers],
-        "existing": False,
-    })
+    return pd.DataFrame(
+        {
+            "site_id": [f"{asset.name}:{w}" for w in walkers],
+            "asset_type": asset.name,
+            "domain": "space",
+            "role": asset.role,
+            "cost_musd": np.nan,  # priced by priced_for
+            "lon": np.nan,
+            "lat": np.nan,
+            "partner": "",
+            "sensor_reach_km": np.nan,
+            "engagement_range_km": np.nan,
+            "pattern": [str(w) for w in walkers],
+            "altitude_km": asset.altitude_km,
+            "n_satellites": [w.t for w in walkers],
+            "existing": False,
+        }
+    )
 
 
 def space_fractions(asset: SpaceAsset, demand: pd.DataFrame) -> np.ndarray:
@@ -377,8 +449,15 @@ def space_fractions(asset: SpaceAsset, demand: pd.DataFrame) -> np.ndarray:
     """
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()
     cols = [
-        gcov.space_coverage_fraction(Walker.parse(p), asset.altitude_km, asset.min_elevation_deg,
-                                     lon, lat, horizon_s=asset.horizon_s, time_step_s=asset.time_step_s)
+        gcov.space_coverage_fraction(
+            Walker.parse(p),
+            asset.altitude_km,
+            asset.min_elevation_deg,
+            lon,
+            lat,
+            horizon_s=asset.horizon_s,
+            time_step_s=asset.time_step_s,
+        )
         for p in asset.constellations
     ]
     return np.column_stack(cols)
@@ -386,9 +465,12 @@ def space_fractions(asset: SpaceAsset, demand: pd.DataFrame) -> np.ndarray:
 
 def space_sampling(asset: SpaceAsset) -> dict[str, SamplingPlan]:
     """Horizon and time step used for each constellation option of a space asset, by pattern."""
-    return {str(w): sampling_plan(w, asset.altitude_km, asset.min_elevation_deg, asset.horizon_s,
-                                  asset.time_step_s)
-            for w in map(Walker.parse, asset.constellations)}
+    return {
+        str(w): sampling_plan(
+            w, asset.altitude_km, asset.min_elevation_deg, asset.horizon_s, asset.time_step_s
+        )
+        for w in map(Walker.parse, asset.constellations)
+    }
 
 
 def exclusive_pairs(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
@@ -419,8 +501,9 @@ def plan_rules(scenario: Scenario, problem: CoverageProblem) -> PlanRules:
     shares = np.array([p.min_defended_share or 0.0 for p in scenario.partners])
     partner = None
     if shares.any():
-        partner = np.array([codes.index(c) if c in codes else -1 for c in problem.demand["partner"]],
-                           dtype=np.int64)
+        partner = np.array(
+            [codes.index(c) if c in codes else -1 for c in problem.demand["partner"]], dtype=np.int64
+        )
     return PlanRules(
         existing=problem.sites["existing"].to_numpy(bool),
         exclusive=exclusive_pairs(scenario, problem.sites),
@@ -443,9 +526,14 @@ def threat_tracks(scenario: Scenario, demand: pd.DataFrame) -> Any:
         else:
             assert spec.lon is not None and spec.lat is not None
             areas.append(gthreat.LaunchArea.point(spec.name, spec.lon, spec.lat))
-    return gthreat.ballistic_tracks(areas, demand["lon"].to_numpy(), demand["lat"].to_numpy(),
-                                    demand["demand_id"].to_numpy(), n_samples=scenario.threats.n_samples,
-                                    trajectory=trajectory_spec(scenario.threats.trajectory))
+    return gthreat.ballistic_tracks(
+        areas,
+        demand["lon"].to_numpy(),
+        demand["lat"].to_numpy(),
+        demand["demand_id"].to_numpy(),
+        n_samples=scenario.threats.n_samples,
+        trajectory=trajectory_spec(scenario.threats.trajectory),
+    )
 
 
 def trajectory_spec(t: Trajectory) -> gthreat.TrajectorySpec:
@@ -456,16 +544,28 @@ def trajectory_spec(t: Trajectory) -> gthreat.TrajectorySpec:
     return gthreat.TrajectorySpec(t.missile_class, t.kind, t.loft_deg, boost, burnout, t.earth_rotation)
 
 
-def engagement_matrix(scenario: Scenario, asset: LandAsset | SeaAsset, tracks: Any,
-                      lon: np.ndarray, lat: np.ndarray, slon: np.ndarray,
-                      slat: np.ndarray) -> sp.csr_array:
+def engagement_matrix(
+    scenario: Scenario,
+    asset: LandAsset | SeaAsset,
+    tracks: Any,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    slon: np.ndarray,
+    slat: np.ndarray,
+) -> sp.csr_array:
     """Interceptor coverage of points by sites: terminal radius, or engagement along threat tracks."""
     assert asset.engagement_range_km is not None
     if tracks is None or scenario.threats is None or scenario.threats.interceptor_coverage == "terminal":
         return gcov.ground_coverage(lon, lat, slon, slat, asset.engagement_range_km)
-    return gthreat.engagement_coverage(tracks, slon, slat, asset.engagement_range_km,
-                                       asset.engagement_min_altitude_km,
-                                       asset.engagement_max_altitude_km, mode=scenario.threats.engage)
+    return gthreat.engagement_coverage(
+        tracks,
+        slon,
+        slat,
+        asset.engagement_range_km,
+        asset.engagement_min_altitude_km,
+        asset.engagement_max_altitude_km,
+        mode=scenario.threats.engage,
+    )
 
 
 def _cheapest_defence(inst: LayeredInstance) -> float:
@@ -482,8 +582,9 @@ def _cheapest_defence(inst: LayeredInstance) -> float:
     return float(cheapest.min()) if cheapest.size else float("inf")
 
 
-def build_problem(scenario: Scenario, stage: Stage | None = None,
-                  base_dir: str | Path | None = None) -> CoverageProblem:
+def build_problem(
+    scenario: Scenario, stage: Stage | None = None, base_dir: str | Path | None = None
+) -> CoverageProblem:
     """Turn a scenario into a :class:`CoverageProblem`.
 
     Raises
@@ -521,10 +622,10 @@ def build_problem(scenario: Scenario, stage: Stage | None = None,
         else:
             sites = _ground_sites(scenario, k, asset, partners)
             slon, slat = sites["lon"].to_numpy(), sites["lat"].to_numpy()
-            sensed = gcov.ground_coverage(lon, lat, slon, slat, sensor_reach_km(asset)) \
-                if is_sensor else None
-            engaged = engagement_matrix(scenario, asset, tracks, lon, lat, slon, slat) \
-                if is_interceptor else None
+            sensed = gcov.ground_coverage(lon, lat, slon, slat, sensor_reach_km(asset)) if is_sensor else None
+            engaged = (
+                engagement_matrix(scenario, asset, tracks, lon, lat, slon, slat) if is_interceptor else None
+            )
             frac_cols.append(sp.csr_array((m, len(sites))))
             type_max.append(asset.max_count)
         empty = sp.csr_array((m, len(sites)), dtype=np.int8)
@@ -555,13 +656,22 @@ def _check_something_defendable(scenario: Scenario, problem: CoverageProblem) ->
     inst = problem.to_instance()
     reachable = (inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0)
     if not reachable.any():
-        layers = {"sensor_and_interceptor": "both a sensor and an interceptor",
-                  "sensor": "a sensor", "interceptor": "an interceptor"}[scenario.requirement]
-        raise InputError(f"nothing can be defended: no defended point is within reach of {layers} "
-                         "at any candidate site; check ranges and candidate spacing",
-                         field="requirement", value=scenario.requirement)
+        layers = {
+            "sensor_and_interceptor": "both a sensor and an interceptor",
+            "sensor": "a sensor",
+            "interceptor": "an interceptor",
+        }[scenario.requirement]
+        raise InputError(
+            f"nothing can be defended: no defended point is within reach of {layers} "
+            "at any candidate site; check ranges and candidate spacing",
+            field="requirement",
+            value=scenario.requirement,
+        )
     cheapest = _cheapest_defence(inst)
     if cheapest > scenario.budget_musd and scenario.objective == "max_defended":
-        raise InputError(f"nothing can be defended within the budget: the cheapest defence of any "
-                         f"point costs {cheapest:,.0f} M USD", field="budget_musd",
-                         value=scenario.budget_musd)
+        raise InputError(
+            f"nothing can be defended within the budget: the cheapest defence of any "
+            f"point costs {cheapest:,.0f} M USD",
+            field="budget_musd",
+            value=scenario.budget_musd,
+        )

@@ -60,8 +60,14 @@ def _satellites_earth_fixed(walker: Walker, altitude_km: float, t: np.ndarray) -
     return np.stack([np.cos(th) * x + np.sin(th) * y, -np.sin(th) * x + np.cos(th) * y, z], axis=-1)
 
 
-def space_fraction(pattern: str, altitude_km: float, min_elevation_deg: float, times_s: np.ndarray,
-                   lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def space_fraction(
+    pattern: str,
+    altitude_km: float,
+    min_elevation_deg: float,
+    times_s: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+) -> np.ndarray:
     """Share of ``times_s`` during which each point sees at least one satellite of ``pattern``."""
     walker = Walker.parse(pattern)
     cos_lam = math.cos(math.radians(float(footprint_central_angle_deg(altitude_km, min_elevation_deg))))
@@ -70,19 +76,27 @@ def space_fraction(pattern: str, altitude_km: float, min_elevation_deg: float, t
     seen = np.zeros(len(pts))
     step = max(1, _CHUNK_ELEMENTS // max(1, len(pts) * walker.t))
     for a in range(0, times.size, step):
-        sats = _satellites_earth_fixed(walker, altitude_km, times[a:a + step])
+        sats = _satellites_earth_fixed(walker, altitude_km, times[a : a + step])
         dots = np.einsum("pc,tsc->pts", pts, sats)
         seen += (dots >= cos_lam).any(axis=2).sum(axis=1)
     return seen / max(times.size, 1)
 
 
-def corridor_engaged(tracks: Any, sites: Iterable[tuple[float, float]], range_km: float,
-                     min_alt_km: float, max_alt_km: float, mode: Literal["any", "all"]) -> np.ndarray:
+def corridor_engaged(
+    tracks: Any,
+    sites: Iterable[tuple[float, float]],
+    range_km: float,
+    min_alt_km: float,
+    max_alt_km: float,
+    mode: Literal["any", "all"],
+) -> np.ndarray:
     """Targets (``tracks.n_targets``) that some chosen site engages on any (every) track toward them."""
     n_targets = int(np.asarray(tracks.target_ids).size)
     alt = np.asarray(tracks.alt_km, dtype=float)
-    sample = _unit(np.asarray(tracks.lon, float), np.asarray(tracks.lat, float)) \
+    sample = (
+        _unit(np.asarray(tracks.lon, float), np.asarray(tracks.lat, float))
         * (EARTH_RADIUS_KM + alt)[..., None]
+    )
     in_band = (alt >= min_alt_km) & (alt <= max_alt_km)
     target = np.asarray(tracks.target, dtype=np.int64)
     need = np.bincount(target, minlength=n_targets)

@@ -40,8 +40,11 @@ NOTIONAL_NOTE = (
 def weight_unit(scenario: Scenario) -> str:
     """Unit of the defended weights: people (populated places), km² (an area grid) or weight (mixed)."""
     d = scenario.defended
-    present = {"people": d.populated_places is not None, "km²": d.area_grid is not None,
-               "weight": bool(d.points or d.files)}
+    present = {
+        "people": d.populated_places is not None,
+        "km²": d.area_grid is not None,
+        "weight": bool(d.points or d.files),
+    }
     kinds = {unit for unit, given in present.items() if given}
     return kinds.pop() if len(kinds) == 1 else "weight"
 
@@ -49,15 +52,26 @@ def weight_unit(scenario: Scenario) -> str:
 def solve_options(scenario: Scenario) -> SolveOptions:
     """The shared solver options of a scenario."""
     s = scenario.solver
-    return SolveOptions(time_limit_s=s.time_limit_s, mip_rel_gap=s.mip_rel_gap, threads=s.threads,
-                        seed=s.seed)
+    return SolveOptions(
+        time_limit_s=s.time_limit_s, mip_rel_gap=s.mip_rel_gap, threads=s.threads, seed=s.seed
+    )
 
 
 def versions() -> dict[str, str]:
     """Versions of domeplan, Python and the libraries that shape a result."""
     out = {"python": platform.python_version()}
-    for dist in ("domeplan", "numpy", "scipy", "pyomo", "highspy", "ortools", "geopandas",
-                 "shapely", "pyproj", "pydantic"):
+    for dist in (
+        "domeplan",
+        "numpy",
+        "scipy",
+        "pyomo",
+        "highspy",
+        "ortools",
+        "geopandas",
+        "shapely",
+        "pyproj",
+        "pydantic",
+    ):
         try:
             out[dist] = md.version(dist)
         except md.PackageNotFoundError:  # pragma: no cover - a source checkout without install
@@ -105,8 +119,9 @@ class PlanRun:
         d["interceptor_covered"] = cert.interceptor_covered
         d["defended"] = cert.defended
         frac = self.problem.space_fraction[:, self.x].toarray()
-        d["space_fraction"] = frac.max(axis=1) if frac.shape[1] and \
-            (self.chosen_sites()["domain"] == "space").any() else np.nan
+        d["space_fraction"] = (
+            frac.max(axis=1) if frac.shape[1] and (self.chosen_sites()["domain"] == "space").any() else np.nan
+        )
         return d
 
     def threat_corridors(self) -> pd.DataFrame | None:
@@ -128,14 +143,23 @@ class PlanRun:
         chosen = chosen[chosen["role"].isin(["sensor", "both"])]
         ground = chosen[chosen["domain"] != "space"]
         types = ground["asset_type"]
-        tracked = sensor_tracking(tracks, ground["lon"].to_numpy(), ground["lat"].to_numpy(),
-                                  np.asarray([assets[t].mast_height_m for t in types], float),
-                                  np.asarray([assets[t].sensor_range_km for t in types], float),
-                                  np.asarray([assets[t].min_elevation_deg for t in types], float))
+        tracked = sensor_tracking(
+            tracks,
+            ground["lon"].to_numpy(),
+            ground["lat"].to_numpy(),
+            np.asarray([assets[t].mast_height_m for t in types], float),
+            np.asarray([assets[t].sensor_range_km for t in types], float),
+            np.asarray([assets[t].min_elevation_deg for t in types], float),
+        )
         for _, row in chosen[chosen["domain"] == "space"].iterrows():
             asset = space[row["asset_type"]]
-            tracked = tracked | space_tracking(tracks, Walker.parse(row["pattern"]), asset.altitude_km,
-                                               asset.sensor_range_km, asset.atmosphere_margin_km)
+            tracked = tracked | space_tracking(
+                tracks,
+                Walker.parse(row["pattern"]),
+                asset.altitude_km,
+                asset.sensor_range_km,
+                asset.atmosphere_margin_km,
+            )
         return corridor_summary(tracks, tracked)
 
     def summary(self) -> PlanSummary:
@@ -146,8 +170,12 @@ class PlanRun:
     def _summary(self) -> PlanSummary:
         from planner.run.summary import plan_summary
 
-        stages = {"engagement": self.engagement, "space_interceptors": self.space_interceptors,
-                  "schedule": self.schedule, "adversary": self.adversary}
+        stages = {
+            "engagement": self.engagement,
+            "space_interceptors": self.space_interceptors,
+            "schedule": self.schedule,
+            "adversary": self.adversary,
+        }
         return plan_summary(self, sections={k: v for k, v in stages.items() if v is not None})
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -172,14 +200,22 @@ class PlanRun:
     def points_frame(self) -> gpd.GeoDataFrame:
         """Defended points with coverage status, as points."""
         p = self.points()
-        cols = ["demand_id", "name", "partner", "weight", "sensor_covered", "interceptor_covered",
-                "defended", "space_fraction"]
-        return gpd.GeoDataFrame(p[cols], geometry=gpd.points_from_xy(p["lon"], p["lat"]),
-                                crs="EPSG:4326")
+        cols = [
+            "demand_id",
+            "name",
+            "partner",
+            "weight",
+            "sensor_covered",
+            "interceptor_covered",
+            "defended",
+            "space_fraction",
+        ]
+        return gpd.GeoDataFrame(p[cols], geometry=gpd.points_from_xy(p["lon"], p["lat"]), crs="EPSG:4326")
 
 
-def solve_problem(scenario: Scenario, problem: CoverageProblem,
-                  warm_start: np.ndarray | None = None) -> SolveResult:
+def solve_problem(
+    scenario: Scenario, problem: CoverageProblem, warm_start: np.ndarray | None = None
+) -> SolveResult:
     """Solve a problem with the scenario's engine and options."""
     s = scenario.solver
     inst = problem.to_instance()
@@ -188,15 +224,34 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
         from models.formulations.layered_mincost import solve_layered_min_cost
 
         required = (inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0)
-        return solve_layered_min_cost(inst, np.asarray(required).ravel(), solve_options(scenario),
-                                      engine=s.engine, warm_start=warm_start, rules=rules)
-    return solve_layered(inst, solve_options(scenario), engine=s.engine, solver=s.solver,
-                         warm_start=warm_start, rules=rules, tie_break=s.tie_break)
+        return solve_layered_min_cost(
+            inst,
+            np.asarray(required).ravel(),
+            solve_options(scenario),
+            engine=s.engine,
+            warm_start=warm_start,
+            rules=rules,
+        )
+    return solve_layered(
+        inst,
+        solve_options(scenario),
+        engine=s.engine,
+        solver=s.solver,
+        warm_start=warm_start,
+        rules=rules,
+        tie_break=s.tie_break,
+    )
 
 
-def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
-                 stage: Stage | None = None, problem: CoverageProblem | None = None,
-                 warm_start: np.ndarray | None = None, cost_sharing: bool | None = None) -> PlanRun:
+def run_scenario(
+    scenario: Scenario,
+    *,
+    source: str | Path | None = None,
+    stage: Stage | None = None,
+    problem: CoverageProblem | None = None,
+    warm_start: np.ndarray | None = None,
+    cost_sharing: bool | None = None,
+) -> PlanRun:
     """Run a scenario end to end and return its verified plan.
 
     ``problem`` skips the coverage step with a problem already built for this scenario (batches
@@ -231,11 +286,16 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         # shares the scenario itself may admit no plan: say which of its rules conflict.
         found = () if result.diagnosis is None else result.diagnosis.conflicts
         # The scenario's limits first, then the points that cannot be covered.
-        rows = [c.text for c in sorted((c for c in found if not c.is_bound),
-                                       key=lambda c: c.block in names.POINT_BLOCKS)]
+        rows = [
+            c.text
+            for c in sorted((c for c in found if not c.is_bound), key=lambda c: c.block in names.POINT_BLOCKS)
+        ]
         more = f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
-        why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
-            f"the solver stopped with no plan ({result.status})"
+        why = (
+            ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more)
+            if rows
+            else f"the solver stopped with no plan ({result.status})"
+        )
         raise InputError(f"no plan satisfies this scenario: {why}", file=source)
     assert result.x is not None  # has_solution
     say("Verifying the plan")
@@ -243,8 +303,9 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     cert.raise_if_failed()
     t3 = time.perf_counter()
     shares = None
-    if (scenario.cost_sharing.enabled if cost_sharing is None else cost_sharing) and \
-            len(scenario.partners) >= 2:
+    if (scenario.cost_sharing.enabled if cost_sharing is None else cost_sharing) and len(
+        scenario.partners
+    ) >= 2:
         from planner.costshare.bills import compute_cost_sharing
 
         say("Cost sharing")
@@ -280,22 +341,41 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
         from planner.run.schedule import run_schedule
 
         try:
-            sched = run_schedule(scenario, problem, result.x, stage=say,
-                                 cost_sharing=scenario.cost_sharing.enabled if cost_sharing is None
-                                 else cost_sharing)
+            sched = run_schedule(
+                scenario,
+                problem,
+                result.x,
+                stage=say,
+                cost_sharing=scenario.cost_sharing.enabled if cost_sharing is None else cost_sharing,
+            )
         except InputError as err:
             raise (err.with_file(source) if err.file is None and source is not None else err) from None
     t7 = time.perf_counter()
-    times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
-             "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t_adv - t4, 3),
-             "adversary_s": round(t5 - t_adv, 3),
-             "space_interceptors_s": round(t6 - t5, 3), "schedule_s": round(t7 - t6, 3),
-             "total_s": round(t7 - t0, 3)}
-    return PlanRun(scenario, problem, result, cert, times,
-                   source=str(source) if source is not None else None, cost_sharing=shares,
-                   engagement=outcome, space_interceptors=sbi, schedule=sched,
-                   adversary=adversary)
+    times = {
+        "coverage_s": round(t1 - t0, 3),
+        "build_s": round(result.build_time_s, 3),
+        "solve_s": round(result.wall_time_s, 3),
+        "verify_s": round(t3 - t2, 3),
+        "cost_sharing_s": round(t4 - t3, 3),
+        "engagement_s": round(t_adv - t4, 3),
+        "adversary_s": round(t5 - t_adv, 3),
+        "space_interceptors_s": round(t6 - t5, 3),
+        "schedule_s": round(t7 - t6, 3),
+        "total_s": round(t7 - t0, 3),
+    }
+    return PlanRun(
+        scenario,
+        problem,
+        result,
+        cert,
+        times,
+        source=str(source) if source is not None else None,
+        cost_sharing=shares,
+        engagement=outcome,
+        space_interceptors=sbi,
+        schedule=sched,
+        adversary=adversary,
+    )
 
 
 def plan_bundle(run: PlanRun) -> Any:
@@ -352,12 +432,20 @@ def _partner_facts(run: PlanRun) -> pd.DataFrame:
     """Population, GDP, cap and bills of every partner (the GeoPackage's partner attributes)."""
     cs = run.cost_sharing
     if cs is None:
-        return pd.DataFrame({"iso_a3": list(run.scenario.partner_codes),
-                             "budget_cap_musd": [p.budget_musd for p in run.scenario.partners]})
+        return pd.DataFrame(
+            {
+                "iso_a3": list(run.scenario.partner_codes),
+                "budget_cap_musd": [p.budget_musd for p in run.scenario.partners],
+            }
+        )
     rows = []
     for f in cs.facts:
-        row = {"iso_a3": f.iso_a3, "population": f.population, "gdp_musd": f.gdp_musd,
-               "budget_cap_musd": f.budget_cap_musd}
+        row = {
+            "iso_a3": f.iso_a3,
+            "population": f.population,
+            "gdp_musd": f.gdp_musd,
+            "budget_cap_musd": f.budget_cap_musd,
+        }
         row.update({f"bill_{rule}_musd": float(a[f.iso_a3]) for rule, a in cs.allocations.items()})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -372,8 +460,9 @@ def run_folder_name(scenario: Scenario) -> str:
     return f"{scenario.name}--{scenario.digest()[:8]}" if scenario.overridden else scenario.name
 
 
-def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False,
-              folder: str | Path | None = None) -> dict[str, Path]:
+def write_run(
+    run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False, folder: str | Path | None = None
+) -> dict[str, Path]:
     """Write the plan's outputs atomically and return file name -> path.
 
     The folder is ``folder`` when given, else ``out_root/<run_folder_name>`` (``out/<name>/`` for the

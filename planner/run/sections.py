@@ -28,8 +28,9 @@ def cost_sharing_section(run: PlanRun) -> Any:
 
     figures = run.summary().cost_sharing
     assert figures is not None
-    return costshare_section(figures, cs.allocations_frame(), cs.whatif, cs.coalitions,
-                             weight_label=cs.weight_label)
+    return costshare_section(
+        figures, cs.allocations_frame(), cs.whatif, cs.coalitions, weight_label=cs.weight_label
+    )
 
 
 def engagement_report_section(run: PlanRun) -> Any:
@@ -41,8 +42,9 @@ def engagement_report_section(run: PlanRun) -> Any:
 
     from reports.engagement import engagement_section
 
-    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "name", "geometry"]], geometry="geometry",
-                                crs="EPSG:4326")
+    partners = gpd.GeoDataFrame(
+        run.problem.partners[["iso_a3", "name", "geometry"]], geometry="geometry", crs="EPSG:4326"
+    )
     return engagement_section(out.to_json(), out.tracks_frame(), out.intercepts_frame(), partners)
 
 
@@ -75,15 +77,19 @@ def adversary_report_section(run: PlanRun) -> Any:
     from reports.adversary import adversary_map, adversary_section
 
     summary = run.adversary.to_json()
-    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "geometry"]], geometry="geometry",
-                                crs="EPSG:4326")
+    partners = gpd.GeoDataFrame(
+        run.problem.partners[["iso_a3", "geometry"]], geometry="geometry", crs="EPSG:4326"
+    )
     png = adversary_map(partners, run.sites_frame(), run.points_frame(), summary)
     return adversary_section(summary, png)
 
 
 SECTION_BUILDERS: tuple[SectionBuilder, ...] = (
-    cost_sharing_section, engagement_report_section, adversary_report_section,
-    space_interceptor_report_section, schedule_report_section,
+    cost_sharing_section,
+    engagement_report_section,
+    adversary_report_section,
+    space_interceptor_report_section,
+    schedule_report_section,
 )
 """Builders of the optional sections, in page order."""
 

@@ -59,11 +59,15 @@ def sea_waters(run: PlanRun) -> pd.Series:
     """The waters of every sea candidate site (index: the site's row in ``problem.sites``)."""
     sites = run.problem.sites
     sea = sites[sites["domain"] == "sea"]
-    within = {a.name: getattr(getattr(a, "candidates", None), "within_km", 370.0)
-              for a in run.scenario.asset_types}
+    within = {
+        a.name: getattr(getattr(a, "candidates", None), "within_km", 370.0) for a in run.scenario.asset_types
+    }
     reach = sea["asset_type"].map(within).to_numpy(float)
-    return pd.Series(waters_of(sea["lon"].to_numpy(), sea["lat"].to_numpy(), run.problem.partners, reach),
-                     index=sea.index, dtype=object)
+    return pd.Series(
+        waters_of(sea["lon"].to_numpy(), sea["lat"].to_numpy(), run.problem.partners, reach),
+        index=sea.index,
+        dtype=object,
+    )
 
 
 def _nearest_places(lon: np.ndarray, lat: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -72,8 +76,12 @@ def _nearest_places(lon: np.ndarray, lat: np.ndarray) -> tuple[list[str], np.nda
     places = ne.populated_places()
     if len(lon) == 0 or len(places) == 0:
         return [""] * len(lon), np.full(len(lon), np.nan)
-    d = great_circle_km(lon[:, None], lat[:, None], places.geometry.x.to_numpy()[None, :],
-                        places.geometry.y.to_numpy()[None, :])
+    d = great_circle_km(
+        lon[:, None],
+        lat[:, None],
+        places.geometry.x.to_numpy()[None, :],
+        places.geometry.y.to_numpy()[None, :],
+    )
     k = d.argmin(axis=1)
     names = [f"{places['name'].iat[j]} ({places['iso_a3'].iat[j]})" for j in k]
     return names, d[np.arange(len(lon)), k]
@@ -104,8 +112,14 @@ def site_facts(run: PlanRun) -> pd.DataFrame:
         listed = "; ".join(names[mine[:MAX_NAMES]])
         if len(mine) > MAX_NAMES:
             listed += f"; and {len(mine) - MAX_NAMES} more"
-        rows.append({"site_id": prob.sites["site_id"].iat[j], "n_points": int(len(mine)),
-                     "points": listed, "marginal_weight": float(w[lost].sum())})
+        rows.append(
+            {
+                "site_id": prob.sites["site_id"].iat[j],
+                "n_points": int(len(mine)),
+                "points": listed,
+                "marginal_weight": float(w[lost].sum()),
+            }
+        )
     out = pd.DataFrame(rows, columns=["site_id", "n_points", "points", "marginal_weight"])
     lon = prob.sites["lon"].to_numpy(float)[chosen]
     lat = prob.sites["lat"].to_numpy(float)[chosen]

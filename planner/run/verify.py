@@ -74,8 +74,7 @@ class Certificate:
         """Refuse a plan whose recomputation disagrees with the solver."""
         failed = [c for c in self.checks if not c.ok]
         if failed:
-            raise VerificationError("plan refused: " + "; ".join(f"{c.name}: {c.detail}"
-                                                                 for c in failed))
+            raise VerificationError("plan refused: " + "; ".join(f"{c.name}: {c.detail}" for c in failed))
 
 
 def _close(a: float, b: float) -> bool:
@@ -86,8 +85,9 @@ def _sensor_reach_km(asset: LandAsset | SeaAsset) -> float:
     """min(instrumented range, line of sight to the target altitude), from geodata's horizon formulas."""
     assert asset.sensor_range_km is not None
     if asset.horizon_k is None:
-        los = line_of_sight_arc_km(asset.mast_height_m / 1000.0, asset.target_altitude_m / 1000.0,
-                                   asset.min_elevation_deg)
+        los = line_of_sight_arc_km(
+            asset.mast_height_m / 1000.0, asset.target_altitude_m / 1000.0, asset.min_elevation_deg
+        )
     else:
         los = radar_horizon_km(asset.mast_height_m, asset.target_altitude_m, asset.horizon_k)
     return min(asset.sensor_range_km, float(los))
@@ -95,10 +95,17 @@ def _sensor_reach_km(asset: LandAsset | SeaAsset) -> float:
 
 def _space_fraction(asset: SpaceAsset, pattern: str, demand: pd.DataFrame) -> tuple[np.ndarray, int]:
     """Recomputed space coverage of every point, and the number of sampling times it used."""
-    plan = sampling_plan(Walker.parse(pattern), asset.altitude_km, asset.min_elevation_deg,
-                         asset.horizon_s, asset.time_step_s)
-    frac = space_fraction(pattern, asset.altitude_km, asset.min_elevation_deg, plan.times(),
-                          demand["lon"].to_numpy(), demand["lat"].to_numpy())
+    plan = sampling_plan(
+        Walker.parse(pattern), asset.altitude_km, asset.min_elevation_deg, asset.horizon_s, asset.time_step_s
+    )
+    frac = space_fraction(
+        pattern,
+        asset.altitude_km,
+        asset.min_elevation_deg,
+        plan.times(),
+        demand["lon"].to_numpy(),
+        demand["lat"].to_numpy(),
+    )
     return frac, plan.n_steps
 
 
@@ -136,9 +143,14 @@ def recompute_layers(
         assert asset.engagement_range_km is not None or not is_interceptor
         if is_interceptor and corridor:
             assert threats is not None and asset.engagement_range_km is not None
-            engaged |= corridor_engaged(tracks, [(site["lon"], site["lat"])], asset.engagement_range_km,
-                                        asset.engagement_min_altitude_km, asset.engagement_max_altitude_km,
-                                        threats.engage)
+            engaged |= corridor_engaged(
+                tracks,
+                [(site["lon"], site["lat"])],
+                asset.engagement_range_km,
+                asset.engagement_min_altitude_km,
+                asset.engagement_max_altitude_km,
+                threats.engage,
+            )
         elif is_interceptor:
             assert asset.engagement_range_km is not None
             engaged |= d <= asset.engagement_range_km
@@ -157,8 +169,9 @@ def unit_cost(scenario: Scenario, site: pd.Series) -> float:
     return asset.unit_cost_musd
 
 
-def _rule_checks(scenario: Scenario, problem: CoverageProblem, x: np.ndarray, chosen: pd.DataFrame,
-                 defended: np.ndarray) -> list[Check]:
+def _rule_checks(
+    scenario: Scenario, problem: CoverageProblem, x: np.ndarray, chosen: pd.DataFrame, defended: np.ndarray
+) -> list[Check]:
     """Existing sites kept, separations respected, partners' minimum shares met."""
     checks = []
     existing = problem.sites["existing"].to_numpy(bool)
@@ -171,12 +184,21 @@ def _rule_checks(scenario: Scenario, problem: CoverageProblem, x: np.ndarray, ch
             continue
         mine = chosen[(chosen["asset_type"] == asset.name) & ~chosen["existing"].astype(bool)]
         others = chosen[chosen["asset_type"] == asset.name]
-        d = great_circle_km(mine["lon"].to_numpy()[:, None], mine["lat"].to_numpy()[:, None],
-                            others["lon"].to_numpy()[None, :], others["lat"].to_numpy()[None, :])
+        d = great_circle_km(
+            mine["lon"].to_numpy()[:, None],
+            mine["lat"].to_numpy()[:, None],
+            others["lon"].to_numpy()[None, :],
+            others["lat"].to_numpy()[None, :],
+        )
         d[mine.index.to_numpy()[:, None] == others.index.to_numpy()[None, :]] = np.inf
         closest = float(d.min()) if d.size else float("inf")
-        checks.append(Check(f"separation[{asset.name}]", closest >= sep,
-                            f"closest pair {closest:,.0f} km >= {sep:,.0f} km"))
+        checks.append(
+            Check(
+                f"separation[{asset.name}]",
+                closest >= sep,
+                f"closest pair {closest:,.0f} km >= {sep:,.0f} km",
+            )
+        )
     if scenario.objective == "max_defended":
         w = problem.demand["weight"].to_numpy(float)
         for p in scenario.partners:
@@ -184,9 +206,13 @@ def _rule_checks(scenario: Scenario, problem: CoverageProblem, x: np.ndarray, ch
                 continue
             mine = problem.demand["partner"].to_numpy() == p.iso_a3
             share = w[mine & defended].sum() / max(w[mine].sum(), 1e-300)
-            checks.append(Check(f"min_defended_share[{p.iso_a3}]",
-                                share >= p.min_defended_share - REL_TOL,
-                                f"{share:.1%} defended >= {p.min_defended_share:.1%}"))
+            checks.append(
+                Check(
+                    f"min_defended_share[{p.iso_a3}]",
+                    share >= p.min_defended_share - REL_TOL,
+                    f"{share:.1%} defended >= {p.min_defended_share:.1%}",
+                )
+            )
     return checks
 
 
@@ -204,9 +230,14 @@ def verify_plan(
 
     min_cost = scenario.objective == "min_cost"
     within = cost <= scenario.budget_musd * (1 + REL_TOL)
-    checks = [Check("budget", within or min_cost,
-                    f"cost {cost:,.1f} {'<=' if within else '>'} budget {scenario.budget_musd:,.1f} M USD"
-                    + (" (min_cost: the budget is reported, not imposed)" if min_cost else ""))]
+    checks = [
+        Check(
+            "budget",
+            within or min_cost,
+            f"cost {cost:,.1f} {'<=' if within else '>'} budget {scenario.budget_musd:,.1f} M USD"
+            + (" (min_cost: the budget is reported, not imposed)" if min_cost else ""),
+        )
+    ]
     counts = chosen["asset_type"].value_counts()
     for asset in scenario.asset_types:
         n = int(counts.get(asset.name, 0))
@@ -218,20 +249,34 @@ def verify_plan(
 
     differ = problem.to_instance().defended(x) != defended
     agree, near = int((differ & ~marginal).sum()), int((differ & marginal).sum())
-    checks.append(Check("coverage_matrix", agree == 0,
-                        f"{agree} points differ between the coverage matrices and direct geometry"
-                        + (f" ({near} more within one time step of the space threshold)" if near else "")))
+    checks.append(
+        Check(
+            "coverage_matrix",
+            agree == 0,
+            f"{agree} points differ between the coverage matrices and direct geometry"
+            + (f" ({near} more within one time step of the space threshold)" if near else ""),
+        )
+    )
     if min_cost:
         inst = problem.to_instance()
         defendable = np.asarray((inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0))
         missing = int((defendable.ravel() & ~defended).sum())
-        checks.append(Check("full_coverage", missing == 0,
-                            f"{missing} defendable points left undefended"))
+        checks.append(Check("full_coverage", missing == 0, f"{missing} defendable points left undefended"))
         if claimed_objective is not None:
-            checks.append(Check("objective", _close(cost, claimed_objective),
-                                f"recomputed cost {cost:,.1f} vs solver {claimed_objective:,.1f} M USD"))
+            checks.append(
+                Check(
+                    "objective",
+                    _close(cost, claimed_objective),
+                    f"recomputed cost {cost:,.1f} vs solver {claimed_objective:,.1f} M USD",
+                )
+            )
     elif claimed_objective is not None:
-        checks.append(Check("objective", _close(weight, claimed_objective),
-                            f"recomputed defended weight {weight:,.0f} vs solver {claimed_objective:,.0f}"))
+        checks.append(
+            Check(
+                "objective",
+                _close(weight, claimed_objective),
+                f"recomputed defended weight {weight:,.0f} vs solver {claimed_objective:,.0f}",
+            )
+        )
     ok = all(c.ok for c in checks)
     return Certificate(ok, tuple(checks), weight, cost, sensed, engaged, defended)

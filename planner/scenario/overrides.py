@@ -56,8 +56,7 @@ def set_path(data: Any, parts: list[str | int], value: Any) -> None:
         target[last] = value
 
 
-def apply_cli_overrides(scenario: Scenario, overrides: list[str],
-                        file: str | Path | None = None) -> Scenario:
+def apply_cli_overrides(scenario: Scenario, overrides: list[str], file: str | Path | None = None) -> Scenario:
     """Apply ``FIELD=VALUE`` overrides in order and validate the result.
 
     Raises
@@ -83,5 +82,4 @@ def apply_cli_overrides(scenario: Scenario, overrides: list[str],
         return Scenario.model_validate(data).derived_from(scenario)
     except ValidationError as err:
         e = validation_error(err, data, file)
-        raise InputError(f"{e.message} (after --set)", file=file, field=e.field,
-                         value=e.value) from None
+        raise InputError(f"{e.message} (after --set)", file=file, field=e.field, value=e.value) from None

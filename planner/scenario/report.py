@@ -14,8 +14,9 @@ DEFAULT_DISTRIBUTION = "Notional study: illustrative parameters, not for operati
 class ReportSettings(BaseModel):
     """Settings of the report (cover page, footers)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
+    )
 
     distribution: str = Field(default=DEFAULT_DISTRIBUTION, max_length=200)
     """Distribution line printed on the cover and at the foot of every page of the PDF, e.g.

@@ -132,8 +132,7 @@ class Defended(StrictModel):
 
     @model_validator(mode="after")
     def _something(self) -> Defended:
-        if self.populated_places is None and not self.points and not self.files \
-                and self.area_grid is None:
+        if self.populated_places is None and not self.points and not self.files and self.area_grid is None:
             raise ValueError("give populated_places, points, files or area_grid")
         return self
 
@@ -211,11 +210,14 @@ class _GroundAsset(_AssetBase):
     @model_validator(mode="after")
     def _counts(self) -> _GroundAsset:
         if self.min_count > self.max_count:
-            raise ValueError(f"asset type '{self.name}': min_count {self.min_count} > max_count "
-                             f"{self.max_count}")
+            raise ValueError(
+                f"asset type '{self.name}': min_count {self.min_count} > max_count {self.max_count}"
+            )
         if len(self.existing_sites) > self.max_count:
-            raise ValueError(f"asset type '{self.name}': {len(self.existing_sites)} existing sites "
-                             f"> max_count {self.max_count}")
+            raise ValueError(
+                f"asset type '{self.name}': {len(self.existing_sites)} existing sites "
+                f"> max_count {self.max_count}"
+            )
         return self
 
     @model_validator(mode="after")
@@ -270,10 +272,15 @@ class SpaceAsset(_AssetBase):
 
     @model_validator(mode="after")
     def _samples(self) -> SpaceAsset:
-        if self.horizon_s is not None and self.time_step_s is not None \
-                and self.horizon_s / self.time_step_s > 200_000:
-            raise ValueError(f"asset type '{self.name}': horizon_s / time_step_s = "
-                             f"{self.horizon_s / self.time_step_s:,.0f} samples, more than 200,000")
+        if (
+            self.horizon_s is not None
+            and self.time_step_s is not None
+            and self.horizon_s / self.time_step_s > 200_000
+        ):
+            raise ValueError(
+                f"asset type '{self.name}': horizon_s / time_step_s = "
+                f"{self.horizon_s / self.time_step_s:,.0f} samples, more than 200,000"
+            )
         return self
 
     @field_validator("constellations")
@@ -367,6 +374,7 @@ class SolverSettings(StrictModel):
         if value not in engines.names():
             raise ValueError(f"unknown engine; choose one of {', '.join(engines.names())}")
         return value
+
     time_limit_s: float | None = Field(default=60.0, gt=0)
     """Wall-clock limit; stopped early, the best plan is returned with its gap."""
     mip_rel_gap: float = Field(default=1e-4, ge=0, lt=1)
@@ -492,6 +500,7 @@ class Scenario(StrictModel):
         """Whether overrides changed the scenario its file gives (``False`` when not from a file)."""
         origin = (self.__pydantic_private__ or {}).get("_origin")  # None: unpickled from an older version
         return origin is not None and origin != self.digest()
+
     space_interceptors: SpaceInterceptors | None = None
     """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
     schedule: Schedule | None = None
@@ -505,20 +514,29 @@ class Scenario(StrictModel):
         codes = [p.iso_a3 for p in self.partners]
         for k, c in enumerate(codes):
             if c in codes[:k]:
-                raise ValueError(f"partners[{k}].iso_a3 = {c!r}: partner listed twice (first as "
-                                 f"partners[{codes.index(c)}])")
+                raise ValueError(
+                    f"partners[{k}].iso_a3 = {c!r}: partner listed twice (first as "
+                    f"partners[{codes.index(c)}])"
+                )
         names = [a.name for a in self.asset_types]
         for k, n in enumerate(names):
             if n in names[:k]:
-                raise ValueError(f"asset_types[{k}].name = {n!r}: asset type name used twice (first "
-                                 f"as asset_types[{names.index(n)}])")
+                raise ValueError(
+                    f"asset_types[{k}].name = {n!r}: asset type name used twice (first "
+                    f"as asset_types[{names.index(n)}])"
+                )
         cap = self.cost_sharing.gdp_cap_share
         if cap is not None and len(self.partners) >= 2 and cap * len(self.partners) < 1:
-            raise ValueError(f"cost_sharing.gdp_cap_share = {cap} is below 1/{len(self.partners)} "
-                             "partners: the shares could not sum to 1")
+            raise ValueError(
+                f"cost_sharing.gdp_cap_share = {cap} is below 1/{len(self.partners)} "
+                "partners: the shares could not sum to 1"
+            )
         roles = {a.role for a in self.asset_types}
-        need = {"sensor_and_interceptor": ("sensor", "interceptor"), "sensor": ("sensor",),
-                "interceptor": ("interceptor",)}[self.requirement]
+        need = {
+            "sensor_and_interceptor": ("sensor", "interceptor"),
+            "sensor": ("sensor",),
+            "interceptor": ("interceptor",),
+        }[self.requirement]
         for r in need:
             if r not in roles and "both" not in roles:
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
@@ -585,8 +603,9 @@ def _merge_list(base: list[Any], patch: dict[Any, Any], field: str) -> list[Any]
     for name, value in patch.items():
         if isinstance(name, int) and not isinstance(name, bool):
             if not -len(base) <= name < len(base):
-                raise InputError(f"index out of range (the list has {len(base)} items)",
-                                 field=f"{field}[{name}]")
+                raise InputError(
+                    f"index out of range (the list has {len(base)} items)", field=f"{field}[{name}]"
+                )
             k = name % len(base)
         elif name in index:
             k = index[name]
@@ -709,10 +728,12 @@ def validation_error(err: ValidationError, data: Any, file: str | Path | None) -
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         key = str(loc[-1]) if loc else ""
-        siblings = [str(e["loc"][-1]) for e in errors
-                    if e["type"] == "missing" and tuple(e["loc"][:-1]) == loc[:-1]]
-        close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.5) or \
-            difflib.get_close_matches(key, sorted(_field_names()), n=1, cutoff=0.75)
+        siblings = [
+            str(e["loc"][-1]) for e in errors if e["type"] == "missing" and tuple(e["loc"][:-1]) == loc[:-1]
+        ]
+        close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.5) or difflib.get_close_matches(
+            key, sorted(_field_names()), n=1, cutoff=0.75
+        )
         hint = f" (did you mean {close[0]}?)" if close else ""
         return InputError(f"unknown key {key}{hint}", file=file, field=_path(loc))
     if first["type"] == "missing":
@@ -725,8 +746,12 @@ def validation_error(err: ValidationError, data: Any, file: str | Path | None) -
     if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
         # a model-level rule: the whole mapping says nothing useful
         return InputError(msg, file=file, field=_path(loc) or None)
-    return InputError(msg, file=file, field=_path(loc) or None,
-                      value=value if value is not ... else _value_at(data, loc) if loc else ...)
+    return InputError(
+        msg,
+        file=file,
+        field=_path(loc) or None,
+        value=value if value is not ... else _value_at(data, loc) if loc else ...,
+    )
 
 
 def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:

@@ -20,10 +20,17 @@ def test_every_caller_offers_every_registered_rule():
 def test_every_rule_splits_the_bill_on_a_three_player_game():
     # Airport game: costs 2, 4, 8 alone; every coalition pays its largest member's cost.
     values = [max([0] + [c for k, c in enumerate((2, 4, 8)) if m >> k & 1]) for m in range(8)]
-    game = Game(("A", "B", "C"), "cost", values, benefits={"A": 1, "B": 1, "C": 2},
-                weights={"A": 3, "B": 1, "C": 4})
-    inputs = RuleInputs(players=game.players, bill=8.0, game=game, gdp=game.weights,
-                        population={"A": 1, "B": 1, "C": 2}, benefit=game.benefits)
+    game = Game(
+        ("A", "B", "C"), "cost", values, benefits={"A": 1, "B": 1, "C": 2}, weights={"A": 3, "B": 1, "C": 4}
+    )
+    inputs = RuleInputs(
+        players=game.players,
+        bill=8.0,
+        game=game,
+        gdp=game.weights,
+        population={"A": 1, "B": 1, "C": 2},
+        benefit=game.benefits,
+    )
     for name, rule in RULES.items():
         split = rule.apply(inputs)
         assert sum(split.values()) == pytest.approx(8.0), name

@@ -68,8 +68,12 @@ def test_infeasible_status_and_diagnosis(engine: str) -> None:
     assert res.solution_status is SolutionStatus.NONE and res.x is None
     assert res.status == "infeasible"
     named = {(c["constraint"], c["id"]) for c in res.diagnosis.to_dict()["conflicts"] if not c["bound"]}
-    assert named == {("required_cover", "d0"), ("required_cover", "d1"), ("required_cover", "d2"),
-                     ("count", "count")}
+    assert named == {
+        ("required_cover", "d0"),
+        ("required_cover", "d1"),
+        ("required_cover", "d2"),
+        ("count", "count"),
+    }
 
 
 def test_unreachable_required_point_is_named() -> None:

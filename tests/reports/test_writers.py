@@ -29,8 +29,14 @@ def test_all_files_are_written_into_the_scenario_folder(written):
 def test_geopackage_layers_read_back(written, bundle):
     path = written["plan.gpkg"]
     layers = dict(pyogrio.list_layers(path))
-    assert layers == {"partners": "MultiPolygon", "sites": "Point", "points": "Point", "reach": "Polygon",
-                      "constellations": None, "layer_styles": None}
+    assert layers == {
+        "partners": "MultiPolygon",
+        "sites": "Point",
+        "points": "Point",
+        "reach": "Polygon",
+        "constellations": None,
+        "layer_styles": None,
+    }
     for name, frame in [("partners", bundle.partners), ("sites", bundle.sites), ("points", bundle.points)]:
         back = gpd.read_file(path, layer=name)
         assert len(back) == len(frame)

@@ -33,11 +33,20 @@ def _write(folder: Path, *, seed: int = 0) -> Path:
     batch = {
         "name": "sweep12",
         "base": "small.yaml",
-        "overrides": {"exact": {"solver": {"mip_rel_gap": 0.0, "seed": seed}},
-                      "no_sats": {"asset_types": {"sats": None}}},
-        "sweeps": [{"name": "s", "overrides": ["exact", "no_sats"], "parameters": [
-            {"path": ["budget_musd"], "values": BUDGETS},
-            {"path": ["asset_types", "ship", "unit_cost_musd"], "values": SHIP_COSTS}]}],
+        "overrides": {
+            "exact": {"solver": {"mip_rel_gap": 0.0, "seed": seed}},
+            "no_sats": {"asset_types": {"sats": None}},
+        },
+        "sweeps": [
+            {
+                "name": "s",
+                "overrides": ["exact", "no_sats"],
+                "parameters": [
+                    {"path": ["budget_musd"], "values": BUDGETS},
+                    {"path": ["asset_types", "ship", "unit_cost_musd"], "values": SHIP_COSTS},
+                ],
+            }
+        ],
     }
     path = folder / "batch.yaml"
     path.write_text(yaml.safe_dump(batch, sort_keys=False))
@@ -88,8 +97,9 @@ def test_localcluster_gives_the_same_results(on_processes, tmp_path):
     distributed = pytest.importorskip("distributed")
     batch, _, expected = on_processes
     dask_batch = load_batch(batch.file, output=tmp_path / "dask")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
-                                  processes=True) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True
+    ) as cluster:
         report = run_batch(dask_batch, scheduler=cluster.scheduler_address, run_reports=False)
     assert report.executor == "dask" and (report.done, report.failed) == (12, 0)
     got = _results(dask_batch.output)
@@ -116,16 +126,23 @@ def test_comparison_outputs(on_processes):
     assert np.all(np.diff(front["defended_weight"]) > 0)
     k = 1 if len(front) > 1 else 0
     if k:
-        expect = (front["defended_weight"][1] - front["defended_weight"][0]) / \
-            (front["budget_musd"][1] - front["budget_musd"][0])
+        expect = (front["defended_weight"][1] - front["defended_weight"][0]) / (
+            front["budget_musd"][1] - front["budget_musd"][0]
+        )
         assert front["marginal_per_musd"][1] == pytest.approx(expect)
     paths = write_comparison(batch.output, c)
     assert paths["frontier.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = paths["summary.html"].read_text()
     assert "data:image/png;base64," in html and "s-011" in html and "http" not in html
     assert len(pd.read_csv(paths["comparison.csv"])) == 12
-    toy = pd.DataFrame({"status": ["optimal"] * 4, "budget_musd": [1, 2, 2, 3],
-                        "defended_weight": [5, 4, 7, 7], "name": list("abcd")})
+    toy = pd.DataFrame(
+        {
+            "status": ["optimal"] * 4,
+            "budget_musd": [1, 2, 2, 3],
+            "defended_weight": [5, 4, 7, 7],
+            "name": list("abcd"),
+        }
+    )
     assert pareto_frontier(toy)["name"].tolist() == ["a", "c"]
 
 
@@ -138,16 +155,27 @@ def _plan_sets(folder: Path) -> dict[str, tuple[str, ...]]:
 def test_killed_batch_resumes_with_nothing_lost_or_duplicated(tmp_path, on_processes):
     path = _write(tmp_path, seed=1)  # another seed: other keys than the session's runs
     out = tmp_path / "out"
-    cmd = [sys.executable, "-c", "import cli; cli.main()", "batch", str(path), "--out", str(out),
-           "--workers", "0", "--quiet", "--no-run-reports"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    cmd = [
+        sys.executable,
+        "-c",
+        "import cli; cli.main()",
+        "batch",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "0",
+        "--quiet",
+        "--no-run-reports",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     runs_dir = out / "runs"
     seen = 0
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        seen = len([p for p in runs_dir.iterdir() if not p.name.startswith(".")]) \
-            if runs_dir.exists() else 0
+        seen = len([p for p in runs_dir.iterdir() if not p.name.startswith(".")]) if runs_dir.exists() else 0
         if seen >= 3:
             break
         time.sleep(0.02)
@@ -188,11 +216,11 @@ def test_same_run_twice_same_plan(on_processes):
     plans = []
     for _ in range(2):
         clear_cache()
-        rec = execute_run(RunTask(spec.key, spec.name, batch.name, spec.group, spec.params,
-                                  spec.scenario, reuse=False))
+        rec = execute_run(
+            RunTask(spec.key, spec.name, batch.name, spec.group, spec.params, spec.scenario, reuse=False)
+        )
         assert rec.ok and not rec.row["problem_reused"]
         plans.append(sorted(p["site_id"] for p in rec.plans))
-        assert rec.row["defended_weight"] == pytest.approx(runs.loc["s-007", "defended_weight"],
-                                                           rel=1e-9)
+        assert rec.row["defended_weight"] == pytest.approx(runs.loc["s-007", "defended_weight"], rel=1e-9)
     assert plans[0] == plans[1]
     clear_cache()

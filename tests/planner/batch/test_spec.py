@@ -78,17 +78,28 @@ def test_with_overrides_validates_after_the_merge():
 
 
 def test_merge_order_base_named_in_order_inline_then_sweep(write_batch):
-    path = write_batch({
-        "overrides": {"a": {"budget_musd": 1000, "solver": {"seed": 1}},
-                      "b": {"budget_musd": 2000},
-                      "ships": {"asset_types": {"ship": {"unit_cost_musd": 400}}}},
-        "scenarios": [{"name": "ab", "overrides": ["a", "b"]},
-                      {"name": "ba", "overrides": ["b", "a"]},
-                      {"name": "inline", "overrides": ["a", {"budget_musd": 1500}, "ships"]},
-                      {"name": "plain"}],
-        "sweeps": [{"name": "sw", "overrides": ["a", {"budget_musd": 1}],
-                    "parameters": [{"path": ["budget_musd"], "values": [3000]}]}],
-    })
+    path = write_batch(
+        {
+            "overrides": {
+                "a": {"budget_musd": 1000, "solver": {"seed": 1}},
+                "b": {"budget_musd": 2000},
+                "ships": {"asset_types": {"ship": {"unit_cost_musd": 400}}},
+            },
+            "scenarios": [
+                {"name": "ab", "overrides": ["a", "b"]},
+                {"name": "ba", "overrides": ["b", "a"]},
+                {"name": "inline", "overrides": ["a", {"budget_musd": 1500}, "ships"]},
+                {"name": "plain"},
+            ],
+            "sweeps": [
+                {
+                    "name": "sw",
+                    "overrides": ["a", {"budget_musd": 1}],
+                    "parameters": [{"path": ["budget_musd"], "values": [3000]}],
+                }
+            ],
+        }
+    )
     b = load_batch(path)
     got = {r.name: r.scenario for r in b.runs}
     assert got["ab"].budget_musd == 2000 and got["ab"].solver.seed == 1  # b after a, a's seed kept
@@ -100,43 +111,97 @@ def test_merge_order_base_named_in_order_inline_then_sweep(write_batch):
 
 
 def test_sweep_product_and_zip(write_batch):
-    params = [{"path": ["budget_musd"], "values": [1000, 2000, 3000]},
-              {"path": ["asset_types", "ship", "unit_cost_musd"], "values": [400, 500, 600]}]
-    b = load_batch(write_batch({"sweeps": [{"name": "p", "parameters": params},
-                                           {"name": "z", "mode": "zip", "parameters": params}]}))
+    params = [
+        {"path": ["budget_musd"], "values": [1000, 2000, 3000]},
+        {"path": ["asset_types", "ship", "unit_cost_musd"], "values": [400, 500, 600]},
+    ]
+    b = load_batch(
+        write_batch(
+            {
+                "sweeps": [
+                    {"name": "p", "parameters": params},
+                    {"name": "z", "mode": "zip", "parameters": params},
+                ]
+            }
+        )
+    )
     p = [r for r in b.runs if r.group == "p"]
     z = [r for r in b.runs if r.group == "z"]
     assert len(p) == 9 and len(z) == 3
     assert [r.name for r in p[:3]] == ["p-000", "p-001", "p-002"]
     # product: the first parameter varies slowest
-    assert [(r.scenario.budget_musd, _asset(r.scenario, "ship").unit_cost_musd) for r in p[:4]] == \
-        [(1000, 400), (1000, 500), (1000, 600), (2000, 400)]
-    assert [(r.scenario.budget_musd, _asset(r.scenario, "ship").unit_cost_musd) for r in z] == \
-        [(1000, 400), (2000, 500), (3000, 600)]
+    assert [(r.scenario.budget_musd, _asset(r.scenario, "ship").unit_cost_musd) for r in p[:4]] == [
+        (1000, 400),
+        (1000, 500),
+        (1000, 600),
+        (2000, 400),
+    ]
+    assert [(r.scenario.budget_musd, _asset(r.scenario, "ship").unit_cost_musd) for r in z] == [
+        (1000, 400),
+        (2000, 500),
+        (3000, 600),
+    ]
     assert z[1].params == {"budget_musd": 2000, "asset_types[ship].unit_cost_musd": 500}
 
 
-@pytest.mark.parametrize(("data", "pattern"), [
-    ({"scenarios": [{"name": "x", "overrides": ["nope"]}]},
-     r"batch\.yaml: scenarios\[0\]\.overrides\[0\] = 'nope': no override of that name"),
-    ({"scenarios": [{"name": "neg", "overrides": [{"asset_types": {"ship": {"unit_cost_musd": -1}}}]}]},
-     r"batch\.yaml \[run neg\]: asset_types\[2\]\.unit_cost_musd = -1"),
-    ({"sweeps": [{"name": "s", "parameters": [{"path": ["budget_musd"], "values": [100, -5]}]}]},
-     r"batch\.yaml \[run s-001\]: budget_musd = -5"),
-    ({"sweeps": [{"name": "s", "parameters": [{"path": ["asset_types", "boat", "max_count"],
-                                               "values": [1]}]}]},
-     r"batch\.yaml \[run s-000\]: asset_types = 'boat': no item with name 'boat'"),
-    ({"scenarios": [{"name": "x", "overrides": [{"budgett_musd": 5}]}]},
-     r"batch\.yaml \[run x\]: budgett_musd: unknown key"),
-    ({"scenarios": [{"name": "x"}], "worker": 2}, r"batch\.yaml: worker: unknown key"),
-    ({"scenarios": "baseline"}, r"batch\.yaml: scenarios = 'baseline'"),
-    ({"sweeps": [{"name": "s", "mode": "zip", "parameters": [
-        {"path": ["budget_musd"], "values": [1, 2]}, {"path": ["solver", "seed"], "values": [1]}]}]},
-     r"batch\.yaml: sweeps\[0\].*zip needs value lists of one length"),
-    ({"scenarios": [{"name": "x"}, {"name": "x"}]},
-     r"batch\.yaml: scenarios\[1\]\.name = 'x': run name used twice"),
-    ({}, r"batch\.yaml: a batch needs at least one entry"),
-])
+@pytest.mark.parametrize(
+    ("data", "pattern"),
+    [
+        (
+            {"scenarios": [{"name": "x", "overrides": ["nope"]}]},
+            r"batch\.yaml: scenarios\[0\]\.overrides\[0\] = 'nope': no override of that name",
+        ),
+        (
+            {
+                "scenarios": [
+                    {"name": "neg", "overrides": [{"asset_types": {"ship": {"unit_cost_musd": -1}}}]}
+                ]
+            },
+            r"batch\.yaml \[run neg\]: asset_types\[2\]\.unit_cost_musd = -1",
+        ),
+        (
+            {"sweeps": [{"name": "s", "parameters": [{"path": ["budget_musd"], "values": [100, -5]}]}]},
+            r"batch\.yaml \[run s-001\]: budget_musd = -5",
+        ),
+        (
+            {
+                "sweeps": [
+                    {
+                        "name": "s",
+                        "parameters": [{"path": ["asset_types", "boat", "max_count"], "values": [1]}],
+                    }
+                ]
+            },
+            r"batch\.yaml \[run s-000\]: asset_types = 'boat': no item with name 'boat'",
+        ),
+        (
+            {"scenarios": [{"name": "x", "overrides": [{"budgett_musd": 5}]}]},
+            r"batch\.yaml \[run x\]: budgett_musd: unknown key",
+        ),
+        ({"scenarios": [{"name": "x"}], "worker": 2}, r"batch\.yaml: worker: unknown key"),
+        ({"scenarios": "baseline"}, r"batch\.yaml: scenarios = 'baseline'"),
+        (
+            {
+                "sweeps": [
+                    {
+                        "name": "s",
+                        "mode": "zip",
+                        "parameters": [
+                            {"path": ["budget_musd"], "values": [1, 2]},
+                            {"path": ["solver", "seed"], "values": [1]},
+                        ],
+                    }
+                ]
+            },
+            r"batch\.yaml: sweeps\[0\].*zip needs value lists of one length",
+        ),
+        (
+            {"scenarios": [{"name": "x"}, {"name": "x"}]},
+            r"batch\.yaml: scenarios\[1\]\.name = 'x': run name used twice",
+        ),
+        ({}, r"batch\.yaml: a batch needs at least one entry"),
+    ],
+)
 def test_batch_errors_name_file_run_and_field(write_batch, data, pattern):
     with pytest.raises(InputError, match=pattern):
         load_batch(write_batch(data))
@@ -172,13 +237,16 @@ def test_paths_and_labels():
 
 def test_sweep_runs_in_code_and_keys():
     base = parse_scenario(copy.deepcopy(SMALL))
-    runs = sweep_runs(base, "b", {"budget_musd": [1000, 2000],
-                                  ("asset_types", "radar", "max_count"): [1]})
+    runs = sweep_runs(base, "b", {"budget_musd": [1000, 2000], ("asset_types", "radar", "max_count"): [1]})
     assert [r.scenario.budget_musd for r in runs] == [1000, 2000]
     assert all(_asset(r.scenario, "radar").max_count == 1 for r in runs)
     # a key depends on the whole resolved scenario, not on how it was reached
-    again = RunSpec("b-000", base.with_overrides({"name": "b-000", "budget_musd": 1000,
-                                                  "asset_types": {"radar": {"max_count": 1}}}))
+    again = RunSpec(
+        "b-000",
+        base.with_overrides(
+            {"name": "b-000", "budget_musd": 1000, "asset_types": {"radar": {"max_count": 1}}}
+        ),
+    )
     assert again.key == runs[0].key != runs[1].key
     with pytest.raises(InputError, match="run name used twice"):
         Batch("x", [runs[0], runs[0]], output="o")
@@ -193,12 +261,18 @@ def test_patched_problem_equals_a_fresh_build():
     from planner.problem.build import build_problem
 
     base = parse_scenario(copy.deepcopy(SMALL))
-    other = base.with_overrides({"budget_musd": 4000, "name": "other", "solver": {"seed": 3},
-                                 "asset_types": {"ship": {"unit_cost_musd": 350, "max_count": 1},
-                                                 "sats": {"unit_cost_musd": 12}}})
+    other = base.with_overrides(
+        {
+            "budget_musd": 4000,
+            "name": "other",
+            "solver": {"seed": 3},
+            "asset_types": {"ship": {"unit_cost_musd": 350, "max_count": 1}, "sats": {"unit_cost_musd": 12}},
+        }
+    )
     assert problem_hash(base) == problem_hash(other)
-    assert problem_hash(base) != problem_hash(base.with_overrides(
-        {"asset_types": {"ship": {"engagement_range_km": 200}}}))
+    assert problem_hash(base) != problem_hash(
+        base.with_overrides({"asset_types": {"ship": {"engagement_range_km": 200}}})
+    )
     clear_cache()
     cached_problem(base)
     patched, reused, saved = cached_problem(other)
@@ -217,10 +291,15 @@ def test_patched_problem_equals_a_fresh_build():
 
 def _record(key: str, name: str, status: str = "optimal") -> RunRecord:
     row = {"status": status, "budget_musd": 1.0, "defended_weight": 2.0, "problem_hash": "h"}
-    return RunRecord(key, name, row, plans=[{"site_id": "s1", "asset_type": "radar"}],
-                     partners=[{"iso_a3": "USA", "defended_weight": 2.0}],
-                     allocations=[{"rule": "equal", "partner": "USA", "amount_musd": 1.0}],
-                     files={"summary.json": b"{}"})
+    return RunRecord(
+        key,
+        name,
+        row,
+        plans=[{"site_id": "s1", "asset_type": "radar"}],
+        partners=[{"iso_a3": "USA", "defended_weight": 2.0}],
+        allocations=[{"rule": "equal", "partner": "USA", "amount_musd": 1.0}],
+        files={"summary.json": b"{}"},
+    )
 
 
 def test_store_reconcile_repairs_what_a_kill_leaves(tmp_path):

@@ -17,17 +17,26 @@ runner = CliRunner()
 
 
 def game_dict(kind: str, players: list[str], f, **extra) -> dict:
-    coalitions = [{"members": list(c), "value": f(set(c))}
-                  for k in range(1, len(players) + 1) for c in itertools.combinations(players, k)]
+    coalitions = [
+        {"members": list(c), "value": f(set(c))}
+        for k in range(1, len(players) + 1)
+        for c in itertools.combinations(players, k)
+    ]
     return {"kind": kind, "players": players, "coalitions": coalitions, **extra}
 
 
 RUNWAY = {"A": 1.0, "B": 2.0, "C": 4.0}
-AIRPORT = game_dict("cost", list(RUNWAY), lambda s: max(RUNWAY[p] for p in s),
-                    weights={"A": 1, "B": 1, "C": 2}, benefits={"A": 2, "B": 2, "C": 4})
+AIRPORT = game_dict(
+    "cost",
+    list(RUNWAY),
+    lambda s: max(RUNWAY[p] for p in s),
+    weights={"A": 1, "B": 1, "C": 2},
+    benefits={"A": 2, "B": 2, "C": 4},
+)
 CLAIMS = {"d100": 100.0, "d200": 200.0, "d300": 300.0}
-TALMUD_200 = game_dict("value", list(CLAIMS),
-                       lambda s: max(0.0, 200 - sum(d for p, d in CLAIMS.items() if p not in s)))
+TALMUD_200 = game_dict(
+    "value", list(CLAIMS), lambda s: max(0.0, 200 - sum(d for p, d in CLAIMS.items() if p not in s))
+)
 MAJORITY = game_dict("value", ["a", "b", "c"], lambda s: float(len(s) >= 2))
 
 
@@ -37,6 +46,7 @@ def write(tmp_path: Path):
         path = tmp_path / name
         path.write_text(obj if isinstance(obj, str) else json.dumps(obj))
         return path
+
     return _write
 
 
@@ -75,7 +85,11 @@ def test_majority_game_core_is_empty(write):
 
 def test_methods_repeat_and_comma_lists():
     assert parse_methods(["shapley,nucleolus", "SCRB", "shapley", " equal "]) == (
-        "shapley", "nucleolus", "scrb", "equal")
+        "shapley",
+        "nucleolus",
+        "scrb",
+        "equal",
+    )
     with pytest.raises(InputError) as info:
         parse_methods(["shapley,banzhaf"])
     assert info.value.field == "--method" and info.value.value == "banzhaf"
@@ -97,8 +111,7 @@ def test_unknown_player_becomes_an_input_error_with_file_and_field(write):
     path = write(bad)
     with pytest.raises(InputError) as info:
         allocate_file(path, ["shapley"])
-    assert str(info.value) == (f"{path}: coalitions[3].members = ['A', 'XYZ']: "
-                               "unknown player 'XYZ'")
+    assert str(info.value) == (f"{path}: coalitions[3].members = ['A', 'XYZ']: unknown player 'XYZ'")
 
 
 # -- the command ----------------------------------------------------------------------------------
@@ -136,12 +149,18 @@ def _edit(obj: dict, fn) -> dict:
 
 BAD = {
     "missing_coalition": (_drop(AIRPORT, 5), ["coalitions", "missing coalition ['B', 'C']"]),
-    "unknown_player": (_edit(AIRPORT, lambda d: d["coalitions"][0].update(members=["ZZZ"])),
-                       ["coalitions[0].members = ['ZZZ']", "unknown player 'ZZZ'"]),
-    "duplicate_coalition": (_edit(AIRPORT, lambda d: d["coalitions"].append(
-        {"members": ["C", "A"], "value": 9})), ["coalitions[7].members", "duplicate coalition"]),
-    "duplicate_player": (_edit(AIRPORT, lambda d: d.update(players=["A", "B", "A"])),
-                         ["players[2] = 'A'", "duplicate player"]),
+    "unknown_player": (
+        _edit(AIRPORT, lambda d: d["coalitions"][0].update(members=["ZZZ"])),
+        ["coalitions[0].members = ['ZZZ']", "unknown player 'ZZZ'"],
+    ),
+    "duplicate_coalition": (
+        _edit(AIRPORT, lambda d: d["coalitions"].append({"members": ["C", "A"], "value": 9})),
+        ["coalitions[7].members", "duplicate coalition"],
+    ),
+    "duplicate_player": (
+        _edit(AIRPORT, lambda d: d.update(players=["A", "B", "A"])),
+        ["players[2] = 'A'", "duplicate player"],
+    ),
     "wrong_kind": (_edit(AIRPORT, lambda d: d.update(kind="benefit")), ["kind = 'benefit'"]),
     "not_json": ('{"kind": "cost", ', ["invalid JSON", "line 1"]),
 }

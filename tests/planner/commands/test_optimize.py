@@ -70,15 +70,23 @@ def test_orlib_input() -> None:
     assert out["status"] == "optimal" and out["objective"] == pytest.approx(512)
 
 
-@pytest.mark.parametrize(("change", "match"), [
-    ({"sites": "site_id,price\nA,1\n"}, r"sites.csv: cost: missing column"),
-    ({"sites": "site_id,cost\nA,1\nB,-2\n"}, r"sites.csv: cost \(line 3\) = '-2': must be a non-negative"),
-    ({"sites": "site_id,cost\nA,1\nA,2\n"}, r"site_id \(line 3\) = 'A': duplicate id"),
-    ({"demand": "demand_id,weight\nx,ten\n"}, r"demand.csv: weight \(line 2\) = 'ten'"),
-    ({"demand": "demand_id,weight,required\nx,1,maybe\n"}, r"required \(line 2\) = 'maybe'"),
-    ({"coverage": "demand_id,site_id\nx,A\nq,B\n"},
-     r"coverage.csv: demand_id \(line 3\) = 'q': not in demand.csv"),
-])
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"sites": "site_id,price\nA,1\n"}, r"sites.csv: cost: missing column"),
+        (
+            {"sites": "site_id,cost\nA,1\nB,-2\n"},
+            r"sites.csv: cost \(line 3\) = '-2': must be a non-negative",
+        ),
+        ({"sites": "site_id,cost\nA,1\nA,2\n"}, r"site_id \(line 3\) = 'A': duplicate id"),
+        ({"demand": "demand_id,weight\nx,ten\n"}, r"demand.csv: weight \(line 2\) = 'ten'"),
+        ({"demand": "demand_id,weight,required\nx,1,maybe\n"}, r"required \(line 2\) = 'maybe'"),
+        (
+            {"coverage": "demand_id,site_id\nx,A\nq,B\n"},
+            r"coverage.csv: demand_id \(line 3\) = 'q': not in demand.csv",
+        ),
+    ],
+)
 def test_bad_csv_names_file_column_value(csvs: dict[str, Path], change: dict, match: str) -> None:
     for name, text in change.items():
         csvs[name].write_text(text)
@@ -94,8 +102,9 @@ def test_bad_options(csvs: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--engine: 'glpk'"):
         optimize_from_files(**csvs, engine="glpk", budget=1)
     with pytest.raises(InputError, match="file not found"):
-        optimize_from_files(sites=tmp_path / "nope.csv", demand=csvs["demand"],
-                            coverage=csvs["coverage"], budget=1)
+        optimize_from_files(
+            sites=tmp_path / "nope.csv", demand=csvs["demand"], coverage=csvs["coverage"], budget=1
+        )
     bad = tmp_path / "bad.txt"
     bad.write_text("2 2 1 1 1 1")
     with pytest.raises(InputError, match="bad.txt: file ends at row 2"):
@@ -104,8 +113,18 @@ def test_bad_options(csvs: dict[str, Path], tmp_path: Path) -> None:
 
 def test_cli_json_and_error_exit(csvs: dict[str, Path]) -> None:
     runner = CliRunner()
-    args = ["optimize", "--sites", str(csvs["sites"]), "--demand", str(csvs["demand"]),
-            "--coverage", str(csvs["coverage"]), "--budget", "6", "--json"]
+    args = [
+        "optimize",
+        "--sites",
+        str(csvs["sites"]),
+        "--demand",
+        str(csvs["demand"]),
+        "--coverage",
+        str(csvs["coverage"]),
+        "--budget",
+        "6",
+        "--json",
+    ]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)

@@ -24,28 +24,51 @@ TINY: dict[str, Any] = {
     "schema_version": 1,
     "name": "tiny_costshare",
     "title": "Tiny cost-sharing scenario (notional)",
-    "partners": [{"iso_a3": "USA", "budget_musd": 900}, {"iso_a3": "CAN", "budget_musd": 400},
-                 {"iso_a3": "MEX", "budget_musd": 300}],
+    "partners": [
+        {"iso_a3": "USA", "budget_musd": 900},
+        {"iso_a3": "CAN", "budget_musd": 400},
+        {"iso_a3": "MEX", "budget_musd": 300},
+    ],
     "budget_musd": 1000,
-    "defended": {"points": [
-        {"name": "Seattle", "lon": -122.33, "lat": 47.61, "weight": 4_000_000, "partner": "USA"},
-        {"name": "Vancouver", "lon": -123.12, "lat": 49.28, "weight": 2_600_000, "partner": "CAN"},
-        {"name": "Detroit", "lon": -83.05, "lat": 42.33, "weight": 4_300_000, "partner": "USA"},
-        {"name": "Toronto", "lon": -79.38, "lat": 43.65, "weight": 6_200_000, "partner": "CAN"},
-        {"name": "San Diego", "lon": -117.16, "lat": 32.72, "weight": 3_300_000, "partner": "USA"},
-        {"name": "Tijuana", "lon": -117.04, "lat": 32.51, "weight": 2_100_000, "partner": "MEX"},
-        {"name": "Monterrey", "lon": -100.31, "lat": 25.69, "weight": 5_300_000, "partner": "MEX"},
-        {"name": "Houston", "lon": -95.37, "lat": 29.76, "weight": 7_100_000, "partner": "USA"},
-    ]},
+    "defended": {
+        "points": [
+            {"name": "Seattle", "lon": -122.33, "lat": 47.61, "weight": 4_000_000, "partner": "USA"},
+            {"name": "Vancouver", "lon": -123.12, "lat": 49.28, "weight": 2_600_000, "partner": "CAN"},
+            {"name": "Detroit", "lon": -83.05, "lat": 42.33, "weight": 4_300_000, "partner": "USA"},
+            {"name": "Toronto", "lon": -79.38, "lat": 43.65, "weight": 6_200_000, "partner": "CAN"},
+            {"name": "San Diego", "lon": -117.16, "lat": 32.72, "weight": 3_300_000, "partner": "USA"},
+            {"name": "Tijuana", "lon": -117.04, "lat": 32.51, "weight": 2_100_000, "partner": "MEX"},
+            {"name": "Monterrey", "lon": -100.31, "lat": 25.69, "weight": 5_300_000, "partner": "MEX"},
+            {"name": "Houston", "lon": -95.37, "lat": 29.76, "weight": 7_100_000, "partner": "USA"},
+        ]
+    },
     "asset_types": [
-        {"name": "radar", "domain": "land", "role": "sensor", "unit_cost_musd": 120, "max_count": 3,
-         "sensor_range_km": 1200, "target_altitude_m": 100000, "candidates": {"spacing_km": 700}},
-        {"name": "battery", "domain": "land", "role": "interceptor", "unit_cost_musd": 60,
-         "max_count": 8, "engagement_range_km": 300, "candidates": {"spacing_km": 350}},
+        {
+            "name": "radar",
+            "domain": "land",
+            "role": "sensor",
+            "unit_cost_musd": 120,
+            "max_count": 3,
+            "sensor_range_km": 1200,
+            "target_altitude_m": 100000,
+            "candidates": {"spacing_km": 700},
+        },
+        {
+            "name": "battery",
+            "domain": "land",
+            "role": "interceptor",
+            "unit_cost_musd": 60,
+            "max_count": 8,
+            "engagement_range_km": 300,
+            "candidates": {"spacing_km": 350},
+        },
     ],
     "solver": {"engine": "highs", "time_limit_s": 20, "threads": 1},
-    "cost_sharing": {"in_kind_fraction": 0.25, "gdp_cap_share": 0.6,
-                     "joint_plan": {"rule": "gdp", "tolerance": 0.2}},
+    "cost_sharing": {
+        "in_kind_fraction": 0.25,
+        "gdp_cap_share": 0.6,
+        "joint_plan": {"rule": "gdp", "tolerance": 0.2},
+    },
 }
 PLAYERS = ("USA", "CAN", "MEX")
 
@@ -93,8 +116,16 @@ def test_every_rule_shares_the_whole_bill(run, cs):
     alloc = cs.allocations_frame()
     bill = float(run.chosen_sites()["cost_musd"].sum())
     assert cs.bill_musd == pytest.approx(bill)
-    assert set(cs.allocations) == {"equal", "gdp", "population", "benefit", "standalone", "shapley",
-                                   "nucleolus", "scrb"}
+    assert set(cs.allocations) == {
+        "equal",
+        "gdp",
+        "population",
+        "benefit",
+        "standalone",
+        "shapley",
+        "nucleolus",
+        "scrb",
+    }
     rules = alloc[~alloc["rule"].str.startswith("joint_plan_")]
     sums = rules.groupby("rule")["amount_musd"].sum()
     assert np.allclose(sums.to_numpy(), bill)
@@ -185,15 +216,19 @@ def test_joint_plan_respects_every_cap_and_condition_by_recomputation(run, cs):
         hosted = float(chosen.loc[chosen["partner"] == p, "cost_musd"].sum())
         cash = joint.contributions[k] - 0.25 * hosted
         assert cash <= caps[p] + 1e-6
-        defended = float(problem.demand.loc[cert.defended & (problem.demand["partner"] == p).to_numpy(),
-                                            "weight"].sum())
+        defended = float(
+            problem.demand.loc[cert.defended & (problem.demand["partner"] == p).to_numpy(), "weight"].sum()
+        )
         assert defended >= cs.value_game.value([p]) - 1e-6  # individual rationality
         # within 20 % of the capped GDP amount (USA is capped at 60 %)
         share = 0.6 if p == "USA" else 0.4 * facts[p].gdp_musd / (total_gdp - facts["USA"].gdp_musd)
         assert abs(joint.contributions[k] - share * cost) <= 0.2 * share * cost + 1e-6
     for members in itertools.chain.from_iterable(itertools.combinations(PLAYERS, k) for k in (2,)):
-        got = float(problem.demand.loc[cert.defended & problem.demand["partner"].isin(members).to_numpy(),
-                                       "weight"].sum())
+        got = float(
+            problem.demand.loc[
+                cert.defended & problem.demand["partner"].isin(members).to_numpy(), "weight"
+            ].sum()
+        )
         assert got >= cs.value_game.value(list(members)) - 1e-6  # core constraints (3 <= 6 partners)
     assert all(ok for _, ok, _ in joint.checks)
 
@@ -201,8 +236,9 @@ def test_joint_plan_respects_every_cap_and_condition_by_recomputation(run, cs):
 def test_outputs_are_written_and_read_back(run, cs, tmp_path):
     write_run(run, tmp_path)
     folder = tmp_path / run.scenario.name
-    paths = {name: folder / name for name in ("allocations.csv", "allocations.xlsx", "report.html",
-                                              "summary.json")}
+    paths = {
+        name: folder / name for name in ("allocations.csv", "allocations.xlsx", "report.html", "summary.json")
+    }
     assert all(p.is_file() for p in paths.values())
     frame = cs.allocations_frame()
     csv = pd.read_csv(paths["allocations.csv"])
@@ -212,18 +248,30 @@ def test_outputs_are_written_and_read_back(run, cs, tmp_path):
     assert list(xlsx["rule"]) == list(frame["rule"])
     assert xlsx["amount_musd"].to_numpy() == pytest.approx(frame["amount_musd"].to_numpy())
     html = paths["report.html"].read_text(encoding="utf-8")
-    for text in ("Cost sharing", "Shapley value", "Nucleolus", "SCRB", "in the core", "Without partner X",
-                 "data:image/png;base64", "plan chosen with the split in mind", "Natural Earth GDP_MD"):
+    for text in (
+        "Cost sharing",
+        "Shapley value",
+        "Nucleolus",
+        "SCRB",
+        "in the core",
+        "Without partner X",
+        "data:image/png;base64",
+        "plan chosen with the split in mind",
+        "Natural Earth GDP_MD",
+    ):
         assert text in html or text.lower() in html.lower()
     summary = json.loads(paths["summary.json"].read_text(encoding="utf-8"))
     assert summary["cost_sharing"]["allocations"]["shapley"]["USA"] == pytest.approx(
-        cs.allocations["shapley"]["USA"])
+        cs.allocations["shapley"]["USA"]
+    )
     assert summary["cost_sharing"]["joint_plan"]["verified"] is True
 
 
 def test_partner_overrides_are_used_and_stated():
-    sc = scenario(partners={"CAN": {"gdp_musd": 1_000_000, "population": 40_000_000}},
-                  cost_sharing={"joint_plan": {"enabled": False}})
+    sc = scenario(
+        partners={"CAN": {"gdp_musd": 1_000_000, "population": 40_000_000}},
+        cost_sharing={"joint_plan": {"enabled": False}},
+    )
     run = run_scenario(sc)
     facts = {f.iso_a3: f for f in run.cost_sharing.facts}
     assert facts["CAN"].gdp_musd == 1_000_000 and facts["CAN"].gdp_source == "scenario"
@@ -232,8 +280,9 @@ def test_partner_overrides_are_used_and_stated():
 
 
 def test_sampling_beyond_the_exact_limit(cs):
-    run = run_scenario(scenario(cost_sharing={"exact_up_to": 2, "n_permutations": 400,
-                                              "joint_plan": {"enabled": False}}))
+    run = run_scenario(
+        scenario(cost_sharing={"exact_up_to": 2, "n_permutations": 400, "joint_plan": {"enabled": False}})
+    )
     sampled = run.cost_sharing
     assert sampled.cost_game is None and not sampled.core
     assert "nucleolus" not in sampled.allocations and "scrb" not in sampled.allocations
@@ -253,15 +302,18 @@ def test_cost_sharing_can_be_skipped():
     assert one.cost_sharing is None
 
 
-@pytest.mark.parametrize(("patch", "field"), [
-    ({"cost_sharing": {"gdp_cap_share": 0.2}}, "gdp_cap_share"),
-    ({"cost_sharing": {"rules": ["equal", "equal"]}}, "cost_sharing.rules"),
-    ({"cost_sharing": {"rules": ["fairest"]}}, "cost_sharing.rules"),
-    ({"cost_sharing": {"in_kind_fraction": 1.5}}, "cost_sharing.in_kind_fraction"),
-    ({"cost_sharing": {"joint_plan": {"rule": "shapley"}}}, "cost_sharing.joint_plan.rule"),
-    ({"cost_sharing": {"surprise": 1}}, "cost_sharing.surprise"),
-    ({"partners": {"USA": {"population": -5}}}, "partners[0].population"),
-])
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"cost_sharing": {"gdp_cap_share": 0.2}}, "gdp_cap_share"),
+        ({"cost_sharing": {"rules": ["equal", "equal"]}}, "cost_sharing.rules"),
+        ({"cost_sharing": {"rules": ["fairest"]}}, "cost_sharing.rules"),
+        ({"cost_sharing": {"in_kind_fraction": 1.5}}, "cost_sharing.in_kind_fraction"),
+        ({"cost_sharing": {"joint_plan": {"rule": "shapley"}}}, "cost_sharing.joint_plan.rule"),
+        ({"cost_sharing": {"surprise": 1}}, "cost_sharing.surprise"),
+        ({"partners": {"USA": {"population": -5}}}, "partners[0].population"),
+    ],
+)
 def test_bad_cost_sharing_input_names_the_field(patch, field):
     with pytest.raises(InputError) as err:
         scenario(**patch)
@@ -269,10 +321,18 @@ def test_bad_cost_sharing_input_names_the_field(patch, field):
 
 
 def test_benefit_rule_joint_plan_agrees_with_the_price_bisection():
-    sc = scenario(budget_musd=700, partners={"MEX": {"budget_musd": 60}},
-                  cost_sharing={"joint_plan": {"rule": "benefit", "tolerance": 0.0,
-                                               "individual_rationality": False,
-                                               "core_constraints": False}})
+    sc = scenario(
+        budget_musd=700,
+        partners={"MEX": {"budget_musd": 60}},
+        cost_sharing={
+            "joint_plan": {
+                "rule": "benefit",
+                "tolerance": 0.0,
+                "individual_rationality": False,
+                "core_constraints": False,
+            }
+        },
+    )
     run = run_scenario(sc)
     joint = run.cost_sharing.joint
     assert joint.has_plan and joint.status == "optimal"

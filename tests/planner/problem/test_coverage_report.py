@@ -30,8 +30,15 @@ def small_coverage(tmp_path_factory):
 
 def test_files_written(small_coverage):
     _, _, _, out, paths = small_coverage
-    for name in ("sites.csv", "demand.csv", "coverage_sensor.csv", "coverage_interceptor.csv",
-                 "coverage.npz", "figures_of_merit.csv", "coverage.gpkg"):
+    for name in (
+        "sites.csv",
+        "demand.csv",
+        "coverage_sensor.csv",
+        "coverage_interceptor.csv",
+        "coverage.npz",
+        "figures_of_merit.csv",
+        "coverage.gpkg",
+    ):
         assert name in paths and (out / name).stat().st_size > 0
 
 
@@ -47,8 +54,12 @@ def test_counts_match_direct_geometry(small_coverage):
     _, problem, tables, _, _ = small_coverage
     d, s = problem.demand, problem.sites
     ground = s[s["role"].isin(["interceptor", "both"]) & (s["domain"] != "space")]
-    dist = great_circle_km(d["lon"].to_numpy()[:, None], d["lat"].to_numpy()[:, None],
-                           ground["lon"].to_numpy()[None, :], ground["lat"].to_numpy()[None, :])
+    dist = great_circle_km(
+        d["lon"].to_numpy()[:, None],
+        d["lat"].to_numpy()[:, None],
+        ground["lon"].to_numpy()[None, :],
+        ground["lat"].to_numpy()[None, :],
+    )
     expected = (dist <= ground["engagement_range_km"].to_numpy()[None, :]).sum(axis=1)
     assert np.array_equal(tables.points["n_interceptor_sites"].to_numpy(), expected)
 
@@ -73,9 +84,21 @@ def test_space_figures_of_merit_are_consistent(small_coverage):
 def test_optimize_reads_what_coverage_writes(small_coverage):
     """The written files are a valid `domeplan optimize` instance; its plan is re-evaluated here."""
     _, _, tables, out, _ = small_coverage
-    res = CliRunner().invoke(app, [
-        "optimize", "--sites", str(out / "sites.csv"), "--demand", str(out / "demand.csv"),
-        "--coverage", str(out / "coverage_interceptor.csv"), "--budget", "1000", "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "optimize",
+            "--sites",
+            str(out / "sites.csv"),
+            "--demand",
+            str(out / "demand.csv"),
+            "--coverage",
+            str(out / "coverage_interceptor.csv"),
+            "--budget",
+            "1000",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     result = json.loads(res.stdout)
     sites = pd.read_csv(out / "sites.csv")

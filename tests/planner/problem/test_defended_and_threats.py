@@ -12,10 +12,12 @@ from planner import InputError, parse_scenario, run_scenario
 from planner.problem.build import build_demand, build_problem, load_partners
 from tests.conftest import SMALL
 
-THREATS = {"launch_areas": [
-    {"name": "north_pacific", "lon": 170.0, "lat": 55.0},
-    {"name": "arctic", "polygon": [[-20, 80], [40, 80], [40, 85], [-20, 85]], "spacing_km": 500},
-]}
+THREATS = {
+    "launch_areas": [
+        {"name": "north_pacific", "lon": 170.0, "lat": 55.0},
+        {"name": "arctic", "polygon": [[-20, 80], [40, 80], [40, 85], [-20, 85]], "spacing_km": 500},
+    ]
+}
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +106,7 @@ def test_a_chosen_constellation_adds_to_threat_tracking(corridor_run):
     base_x[space] = False
     with_x = base_x.copy()
     with_x[space[-1]] = True  # the largest constellation of the menu
+
     def with_plan(x):
         return dataclasses.replace(corridor_run, result=dataclasses.replace(corridor_run.result, x=x))
 

@@ -29,8 +29,9 @@ def test_space_fraction_matches_the_builder_on_a_grid(pattern, alt, elev):
 def test_corridor_engagement_matches_the_builder():
     rng = np.random.default_rng(7)
     tlon, tlat = rng.uniform(-120, -70, 15), rng.uniform(30, 55, 15)
-    tracks = ballistic_tracks([LaunchArea.point("north", 100.0, 60.0), LaunchArea.point("west", 150.0, 45.0)],
-                              tlon, tlat)
+    tracks = ballistic_tracks(
+        [LaunchArea.point("north", 100.0, 60.0), LaunchArea.point("west", 150.0, 45.0)], tlon, tlat
+    )
     slon, slat = rng.uniform(-130, -60, 25), rng.uniform(25, 70, 25)
     for mode in ("any", "all"):
         built = engagement_coverage(tracks, slon, slat, 900.0, 100.0, 1500.0, mode=mode).toarray()

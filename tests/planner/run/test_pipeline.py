@@ -30,7 +30,6 @@ def test_plan_is_verified_and_consistent(small_run):
     assert 0 < s.defended_share <= 1
 
 
-
 @pytest.mark.parametrize("engine", ["pyomo", "cpsat"])
 def test_every_engine_reaches_the_same_verified_optimum(small_run, engine):
     """The scenario's engine is a choice of speed, never of answer (HiGHS arrays as reference)."""
@@ -42,6 +41,7 @@ def test_every_engine_reaches_the_same_verified_optimum(small_run, engine):
     assert run.certificate.ok and run.result.status == "optimal"
     assert run.summary().solver.engine == engine
     assert run.result.objective == pytest.approx(small_run.result.objective, rel=1e-4)
+
 
 def test_budget_binds_something(small_run):
     """The small scenario's budget cannot buy every candidate, so the optimiser had to choose."""
@@ -78,8 +78,17 @@ def test_verification_catches_tampered_coverage(small_run):
     assert chosen_k.size
     a_k = p.a_interceptor.tolil()
     a_k[:, chosen_k[0]] = 1
-    forged = CoverageProblem(p.demand, p.sites, p.a_sensor, sp.csr_array(a_k), p.space_fraction,
-                             p.partners, p.type_names, p.type_max, p.site_type)
+    forged = CoverageProblem(
+        p.demand,
+        p.sites,
+        p.a_sensor,
+        sp.csr_array(a_k),
+        p.space_fraction,
+        p.partners,
+        p.type_names,
+        p.type_max,
+        p.site_type,
+    )
     inst = forged.to_instance()
     claimed, _ = inst.evaluate(run.x)
     cert = verify_plan(run.scenario, forged, run.x, claimed)

@@ -40,8 +40,12 @@ def test_rules_hold_in_the_plan(ruled_run):
     bat = chosen[chosen["asset_type"] == "battery"]
     assert "battery:existing:ftg" in set(bat["site_id"])
     assert len(bat) >= 3
-    d = great_circle_km(bat["lon"].to_numpy()[:, None], bat["lat"].to_numpy()[:, None],
-                        bat["lon"].to_numpy()[None, :], bat["lat"].to_numpy()[None, :])
+    d = great_circle_km(
+        bat["lon"].to_numpy()[:, None],
+        bat["lat"].to_numpy()[:, None],
+        bat["lon"].to_numpy()[None, :],
+        bat["lat"].to_numpy()[None, :],
+    )
     assert d[~np.eye(len(bat), dtype=bool)].min() >= 300
     can = [p for p in run.summary().per_partner if p.iso_a3 == "CAN"][0]
     assert can.defended_share >= 0.5
@@ -60,8 +64,11 @@ def test_verification_catches_sites_too_close(ruled_run):
     sites = run.problem.sites
     bat = np.flatnonzero((sites["asset_type"] == "battery").to_numpy())
     lon, lat = sites["lon"].to_numpy()[bat], sites["lat"].to_numpy()[bat]
-    i, j = next((i, j) for i, j in itertools.combinations(range(len(bat)), 2)
-                if great_circle_km(lon[i], lat[i], lon[j], lat[j]) < 300)
+    i, j = next(
+        (i, j)
+        for i, j in itertools.combinations(range(len(bat)), 2)
+        if great_circle_km(lon[i], lat[i], lon[j], lat[j]) < 300
+    )
     x = np.zeros(len(sites), bool)
     x[[bat[i], bat[j]]] = True
     cert = verify_plan(run.scenario, run.problem, x, None)
@@ -98,8 +105,7 @@ def test_min_cost_defends_every_defendable_point_at_least_cost():
     # an independent lower bound: each point needs its cheapest interceptor and sensor, and the
     # most expensive such need among points is a floor on the plan's cost
     inst = run.problem.to_instance()
-    floor = max(
-        min(inst.c[inst.a_interceptor[[i]].indices]) for i in range(inst.m))
+    floor = max(min(inst.c[inst.a_interceptor[[i]].indices]) for i in range(inst.m))
     assert run.result.objective >= floor - 1e-9
 
 

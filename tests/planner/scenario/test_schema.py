@@ -36,8 +36,11 @@ def test_digest_changes_with_content(small_dict):
         (lambda d: d.update(budget_musd="lots"), "budget_musd = 'lots'", "number"),
         (lambda d: d["asset_types"][1].update(range_km=3), "asset_types[1].range_km", "unknown key"),
         (lambda d: d["asset_types"][0].pop("sensor_range_km"), "asset_types[0]", "sensor_range_km"),
-        (lambda d: d["asset_types"][3].update(constellations=["53:25/3/1"]),
-         "asset_types[3].constellations", "divisible"),
+        (
+            lambda d: d["asset_types"][3].update(constellations=["53:25/3/1"]),
+            "asset_types[3].constellations",
+            "divisible",
+        ),
         (lambda d: d["asset_types"][2].update(domain="air"), "asset_types[2]", "domain"),
         (lambda d: d["partners"].append({"iso_a3": "USA"}), "", "partner listed twice"),
         (lambda d: d["partners"][0].update(iso_a3="usa"), "partners[0].iso_a3 = 'usa'", "pattern"),
@@ -77,7 +80,11 @@ def test_overrides_apply_in_order_and_validate(small_dict):
 
 def test_parse_path():
     assert parse_path("asset_types[1].candidates.spacing_km") == [
-        "asset_types", 1, "candidates", "spacing_km"]
+        "asset_types",
+        1,
+        "candidates",
+        "spacing_km",
+    ]
     with pytest.raises(ValueError):
         parse_path("a..b")
 
@@ -95,8 +102,10 @@ def test_physics_fields_defaults_and_bad_values(small_dict):
     radar = next(a for a in sc.asset_types if a.domain == "land")
     assert space.horizon_s is None and space.atmosphere_margin_km == 20.0
     assert radar.horizon_k is None and radar.min_elevation_deg == 0.0
-    bad = dict(small_dict, threats={"launch_areas": [{"name": "a", "lon": 0, "lat": 0}],
-                                    "trajectory": {"kind": "lofted"}})
+    bad = dict(
+        small_dict,
+        threats={"launch_areas": [{"name": "a", "lon": 0, "lat": 0}], "trajectory": {"kind": "lofted"}},
+    )
     with pytest.raises(InputError) as info:
         parse_scenario(bad)
     assert "loft_deg" in str(info.value) and "threats.trajectory" in str(info.value)
