@@ -592,30 +592,13 @@ def coverage(
 
 
 def _runs_table(c) -> Table:
+    from planner.batch.compare import OUTCOME_COLUMNS, RUN_FACT_COLUMNS
+
     t = Table(title=f"batch {c.name}: runs side by side", title_justify="left", show_edge=False)
     params = [
         col
         for col in c.runs.columns
-        if col
-        not in (
-            "name",
-            "group",
-            "status",
-            "budget_musd",
-            "cost_musd",
-            "defended_weight",
-            "defended_share",
-            "gap",
-            "coverage_s",
-            "solve_s",
-            "wall_s",
-            "problem_reused",
-            "coverage_saved_s",
-            "warm_start_from",
-            "warm_start_used",
-            "error",
-            "key",
-        )
+        if col not in ("name", "group", *OUTCOME_COLUMNS, *RUN_FACT_COLUMNS)
         and not col.startswith(("share_", "n_"))
     ]
     for col in ("run", *params, "status", "budget", "cost", "defended (M)", "share", "gap", "time (s)"):

@@ -1,4 +1,8 @@
-"""Entry points: presolve, build a formulation, solve on an engine, map the plan back."""
+"""Entry points: presolve, build a formulation, solve on an engine, map the plan back.
+
+Length: ``solve_cover`` validates, presolves, chooses the method (the reported ``auto`` rule) and
+maps the plan back in one place, so the choice and its reason stay readable together.
+"""
 
 from __future__ import annotations
 

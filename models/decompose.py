@@ -33,6 +33,9 @@ sites matter. This module solves it by column generation over sites:
 
 The decomposition applies to :func:`~models.formulations.cover.max_cover` without required
 points or plan rules; it always runs on HiGHS (highspy).
+
+Length: ``site_column_generation`` is one loop of the column-generation method (price, add, fix, re-
+solve); its state lives in the loop.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Whatever the engine does, the result holds the best plan known: the solver's incumbent, or
 the starting plan (greedy + swaps, or the caller's warm start) when the solver was stopped
 without one, with the gap against the best bound the solver proved.
+
+Length: ``solve_formulation`` is the one place where every engine's run becomes a SolveResult
+(start, stale values, plan source, status): kept whole so no engine path is missed.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ the reports never compute a share: they explain and draw. The section holds the 
 with sources, the bills (partner × rule), what each rule means and why it is fair, the core
 verdict with the coalition that would object, the "without partner X" what-ifs as a table and a
 chart (PNG embedded as base64), and the joint plan chosen with the split in mind.
+
+Length: the cost-sharing section has many small tables (bills, checks, core, what-ifs, joint plan)
+rendered from one typed input.
 """
 
 from __future__ import annotations

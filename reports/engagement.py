@@ -2,6 +2,9 @@
 
 Reads only what the planner hands over (``summary.json["engagement"]`` and two GeoDataFrames);
 never imports the planner.
+
+Length: ``engagement_section`` lays out the raid section (figures, curve, tables, map) in page
+order.
 """
 
 from __future__ import annotations

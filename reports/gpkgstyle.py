@@ -5,6 +5,8 @@ QGIS looks for a ``layer_styles`` table in a GeoPackage (columns ``f_table_name`
 ``useAsDefault`` of each layer when the layer is loaded. The styles here are QML documents with
 categorised renderers on text attributes (``status`` of points, ``state`` of sites, ``kind`` of reach
 circles): the same colours as the report's maps.
+
+Length: ``styles`` is the QGIS style table for every layer, one entry per layer.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Python turns the bundle into a view model of already formatted strings (:class:`
 dicts); the jinja2 template (autoescaped) only lays them out. A missing summary or figure becomes em
 dashes or omitted blocks, never template errors (the environment uses ``StrictUndefined`` so that a template
 typo still fails loudly in the tests).
+
+Length: the report's tables are built here in page order from the typed bundle.
 """
 
 from __future__ import annotations

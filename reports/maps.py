@@ -3,6 +3,9 @@
 The map is drawn in a Lambert azimuthal equal-area projection centred on the plan's points and sites:
 areas compare fairly, distortion stays small over a continent, and territories that straddle the
 antimeridian (Alaska's Aleutians, Chukotka) project continuously, so no longitude seam needs handling.
+
+Length: ``_draw_panel`` draws one map panel layer by layer in drawing order (land, partners, rings,
+sites, points, labels, scale bar).
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ planner): ``years`` rows, ``builds``, ``lifecycle_totals``, ``milestones``, ``re
 ``bills``. Charts: a build timeline (Gantt by type), spending by year stacked by category with
 the budget and the cumulative spending against reference totals, defended share over time
 against the milestones, and each partner's cumulative bill against announced shares.
+
+Length: ``schedule_section`` lays out the build-out section (totals, charts, year table, bills) in
+page order.
 """
 
 from __future__ import annotations

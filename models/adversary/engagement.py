@@ -4,6 +4,9 @@ One MILP serves three purposes: the defender's exact best response to one raid w
 fixed (the inner problem of every bilevel model here), the nominal plan against the design raid,
 and the master problem of the decompositions, where it carries one copy of the shot variables
 per raid (or per loss) scenario generated so far.
+
+Length: ``_scenario_blocks`` adds every constraint block of one attacker scenario to the master;
+split, the blocks would pass a dozen shared index arrays between helpers.
 """
 
 from __future__ import annotations

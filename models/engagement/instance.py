@@ -28,6 +28,9 @@ one shot where an early one allows shoot-look-shoot), so :math:`x_{tj} \le \max_
 f_{tjs}`. When a caller only knows "sensor :math:`s` tracks :math:`t`" (a ``(T, S)`` 0/1 matrix),
 :func:`fire_control_from_track` broadcasts it to every site that can engage :math:`t` with the
 full :math:`n_{tj}` shots — a simplification the caller should document.
+
+Length: ``__post_init__`` checks and normalises every array of the instance in field order, one
+short block per field.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ model and result pickled over pipes; ~0.6 s of start-up, reported as
 
 Continuous variables are accepted only when marked ``integral_at_optimum`` (e.g. ``y`` in
 covering models), and are then declared integer.
+
+Length: ``build`` maps every row and column kind of a linear model to CP-SAT with its scaling in one
+pass; ``solve_here`` maps every CP-SAT status; both read as tables.
 """
 
 from __future__ import annotations

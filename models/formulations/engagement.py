@@ -50,6 +50,9 @@ much tighter than a big-M. With a single branch (no options, or one fixed)
 solves one such model per branch by default (exact; bound = least branch bound).
 With ``fixed`` assets (the leakage curve: plan held, shots re-optimised), :math:`y, z, r, b` are
 fixed and the budget and type rows are dropped.
+
+Length: ``engagement`` builds the MILP block by block in the order of its docstring's formulation,
+so code and math can be read side by side.
 """
 
 from __future__ import annotations

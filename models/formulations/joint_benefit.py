@@ -37,6 +37,10 @@ plan priced in :math:`I`) or not, and :math:`I` is halved (geometrically). With
 :math:`\hat λ = λ^+` every plan it returns meets the rule (an incumbent). Intervals whose bound
 does not beat the incumbent are dropped; the search ends with the best plan found and the largest
 bound left open, so it *brackets* the optimum, independently of CP-SAT.
+
+Length: three entry points (``_solve_here``, ``price_milp``, ``joint_benefit_by_price``) each build
+a model in the order of the formulation in the docstring; the bilinear CP-SAT model and the price
+bisection share the notation.
 """
 
 from __future__ import annotations

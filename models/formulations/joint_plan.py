@@ -34,6 +34,8 @@ but :func:`verify_joint` never trusts it: it recomputes defended weights from ``
 Given the plan, the contributions reported are not the solver's (any split in the band is
 optimal for it) but the rule's own split projected onto the caps and the band
 (:func:`contributions_for`): the same plan is feasible for both, so nothing is lost.
+
+Length: ``joint_fixed_shares`` builds the joint-plan MILP block by block as its docstring states it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 r"""The multi-period build-out: what to fund each year so the most is defended over the years.
 
 Life-cycle arithmetic (:math:`\alpha, \sigma, \rho`, existing sites) is in :mod:`models.schedule`.
+
+Length: ``schedule`` builds the multi-period MILP block by block in the order of the docstring's
+formulation (funding, service, budgets, counts, milestones).
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ in defended weight (people, for populated places) per extra M USD.
 
 Outputs, written atomically into the batch folder: ``comparison.csv`` (runs side by side),
 ``frontier.csv``, ``frontier.png``, ``marginal.png`` and a self-contained ``summary.html``.
+
+Length: the comparison of a batch (tables, frontier, plots, summary page) shares one set of run
+columns and labels.
 """
 
 from __future__ import annotations
@@ -31,6 +34,21 @@ import pandas as pd
 from planner.batch.store import ResultStore
 
 FILES = ("comparison.csv", "frontier.csv", "frontier.png", "marginal.png", "summary.html")
+
+OUTCOME_COLUMNS = ("status", "budget_musd", "cost_musd", "defended_weight", "defended_share", "gap")
+"""What each run achieved, in the comparison table's order."""
+RUN_FACT_COLUMNS = (
+    "coverage_s",
+    "solve_s",
+    "wall_s",
+    "problem_reused",
+    "coverage_saved_s",
+    "warm_start_from",
+    "warm_start_used",
+    "error",
+    "key",
+)
+"""How each run went (times, reuse, warm start, error, store key), last in the table."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,18 +116,7 @@ def _side_by_side(store: ResultStore) -> pd.DataFrame:
         out = out.join(counts, on="name")
         out[counts.columns] = out[counts.columns].fillna(0).astype(int)
         cols += counts.columns.tolist()
-    main = ["status", "budget_musd", "cost_musd", "defended_weight", "defended_share", "gap"]
-    tail = [
-        "coverage_s",
-        "solve_s",
-        "wall_s",
-        "problem_reused",
-        "coverage_saved_s",
-        "warm_start_from",
-        "warm_start_used",
-        "error",
-        "key",
-    ]
+    main, tail = list(OUTCOME_COLUMNS), list(RUN_FACT_COLUMNS)
     order = (
         cols[:2]
         + [c for c in cols[2:] if c in params.columns]

@@ -6,6 +6,9 @@ stores each record as it arrives. Workers only compute (:func:`planner.batch.wor
 
 Local processes are started with the ``spawn`` method, so a script that calls :func:`run_batch`
 needs an ``if __name__ == "__main__":`` guard (workers re-import the script).
+
+Length: ``run_batch`` is the scheduling loop (submit, collect, retry, record, warm starts); its
+state is the loop's.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ in one transaction (``runs.key`` is the primary key). A SIGKILL between or durin
 either a folder without rows, which :meth:`ResultStore.reconcile` ingests from ``record.json`` on
 the next start, or nothing; a row never exists without its folder (a row whose folder was deleted
 by hand is dropped and its run redone). DuckDB's write-ahead log makes each commit durable.
+
+Length: the results store keeps its schema, atomic writes and reconciliation together so a crash
+cannot leave them disagreeing.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ Inputs:
 
 :func:`optimize_from_files` returns the JSON-ready result; bad input raises
 :class:`~planner.errors.InputError` naming the file, the column (and line) and the bad value.
+
+Length: ``optimize_from_files`` checks every command-line input before reading any file, then reads
+and solves; the checks read as a list.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ Amounts are in M USD. The *bill* shared is the grand plan's cost :math:`c(N)`. A
 *benefit* is the weight (people, for populated places) the grand plan defends on its territory.
 With an in-kind fraction :math:`f`, the cost of the sites a partner hosts counts for :math:`f`
 of their cost towards its share: its cash due is its share less that credit.
+
+Length: ``compute_cost_sharing`` runs the cost-sharing stage in its documented order (games, rules,
+core, notes, what-ifs, joint plan).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from models.costshare.registry import RULES, RuleInputs
 from models.formulations.coalition_placement import PlacementData, PlacementGames
 from planner.problem.build import CoverageProblem
 from planner.scenario.schema import Scenario
+from reports.summary import CostSharePartner
 
 Stage = Callable[[str], None]
 
@@ -46,17 +50,8 @@ GAME_RULES = ("standalone", "shapley", "nucleolus", "scrb")
 """Rules that need the cost game (the others need only the partners' data and the plan)."""
 
 
-@dataclass(frozen=True)
-class PartnerFacts:
-    """A partner's data for cost sharing, with where each figure comes from."""
-
-    iso_a3: str
-    name: str
-    population: float
-    population_source: str
-    gdp_musd: float
-    gdp_source: str
-    budget_cap_musd: float | None
+PartnerFacts = CostSharePartner
+"""A partner's data for cost sharing, with where each figure comes from (the report's own type)."""
 
 
 def partner_facts(scenario: Scenario, problem: CoverageProblem) -> tuple[PartnerFacts, ...]:

@@ -8,6 +8,9 @@ constraints, every coalition. The plan is verified twice, independently of the s
 coverage matrices (cost, contributions, caps, band, floors:
 :func:`models.formulations.joint_plan.verify_joint`) and against direct geometry
 (:func:`planner.run.verify.verify_plan`); a plan failing either is refused.
+
+Length: ``joint_plan`` runs the joint plan's steps in order (instance, solve, verify twice,
+outcome).
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ network does (the cost game of :mod:`models.formulations.coalition_placement`, r
 :math:`B_t` and priced at cumulative cost). **Rules** give cumulative allocations
 :math:`\phi^r_t` on :math:`c_t` (fixed-share rules: shares of :math:`C_t`); year :math:`t`'s bill
 is :math:`\phi^r_t - \phi^r_{t-1}`; the core check is on :math:`\phi^r_t` and :math:`c_t`.
+
+Length: ``yearly_bills`` walks the years once, building each year's game and applying every rule to
+it.
 """
 
 from __future__ import annotations

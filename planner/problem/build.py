@@ -2,6 +2,10 @@
 
 This is the one place where geography becomes arrays (``geodata`` does the geometry); the result is
 packed into a :class:`models.LayeredInstance` for the solvers.
+
+Length: the geography-to-arrays stage keeps its building blocks (partners, demand, candidates,
+coverage, pricing) in one module so the CoverageProblem's columns are defined once; ``build_demand``
+reads each kind of defended layer in turn.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ candidate sites) ──raid──▶ threats ──geodata.killchain──▶ sh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,11 +180,45 @@ def chain_geometry(scenario: Scenario, problem: CoverageProblem, assets: ChainAs
     return ChainGeometry(w, cue)
 
 
+def boost_options(space: Any, area_names: Sequence[str]) -> dict[str, Any]:
+    """The space interceptor layer as the raid's boost layer: one option per constellation.
+
+    ``space`` is the space-interceptor stage's result (:mod:`planner.run.space_interceptors`).
+    Option ``o`` costs one generation of its constellation, satellites × (unit + launch), the same
+    acquisition basis as the other assets of this single-period budget (its life-cycle cost is in
+    the space-interceptor section). A threat survives the boost layer of option ``o`` with its
+    launch area's salvo survival, computed for ``salvo_size`` simultaneous missiles; threats from an
+    area the layer does not cover survive it with probability 1.
+    """
+    cost = np.array(
+        [
+            o.life_cycle_cost.n_satellites
+            * (o.life_cycle_cost.unit_cost_musd + o.life_cycle_cost.launch_cost_musd)
+            for o in space.options
+        ]
+    )
+    survival = np.ones((len(space.options), len(area_names)))
+    for i, o in enumerate(space.options):
+        by_area = {a.area: a.boost_survival for a in o.areas}
+        survival[i] = [by_area.get(name, 1.0) for name in area_names]
+    return {
+        "boost_ids": np.array([o.pattern for o in space.options], dtype=object),
+        "boost_cost": cost,
+        "boost_survival": survival,
+    }
+
+
 def build_instance(
-    scenario: Scenario, problem: CoverageProblem, assets: ChainAssets, geo: ChainGeometry, raid: Raid
+    scenario: Scenario,
+    problem: CoverageProblem,
+    assets: ChainAssets,
+    geo: ChainGeometry,
+    raid: Raid,
+    space: Any = None,
 ) -> EngagementInstance:
-    """The engagement instance of one raid (arrays only)."""
+    """The engagement instance of one raid (arrays only); ``space`` adds the boost layer."""
     spec, sites = assets.spec, problem.sites
+    boost = {} if space is None else boost_options(space, [problem.tracks.area_names[a] for a in raid.area])
     its = [assets.interceptor(j) for j in range(assets.site_rows.size)]
     max_shots, fc = shot_matrices(geo.windows, geo.cue, raid.track, assets.site_rows.size)
     kinds = np.arange(len(spec.interceptors))
@@ -208,6 +243,7 @@ def build_instance(
         sensor_ids=sites["site_id"].to_numpy(object)[assets.sensor_rows],
         type_names=tuple(i.asset_type for i in spec.interceptors),
         shots_per_threat_max=spec.shots_per_threat_max,
+        **boost,
     )
 
 

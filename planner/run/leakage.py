@@ -27,6 +27,7 @@ from models.engagement import (
     leak_probability,
     plan_cost,
 )
+from models.engagement.instance import NO_BOOST
 from models.engagement.solve import EngagementSolution, solve_engagement
 from models.result import SolveOptions
 from planner.errors import VerificationError
@@ -303,15 +304,32 @@ def verify_by_simulation(
     ]
     boost = np.array([cls[spec.launch_area_class[tracks.area_names[a]]].boost_duration_s for a in raid.area])
     shots = plan.shots.toarray()[:, built]
+    space = None
+    if plan.boost != NO_BOOST and inst.boost_survival is not None:
+        space = inst.boost_survival[int(plan.boost)]
     return simulate(
-        trs, boost, sp_, se, shots, analytic, trials=spec.monte_carlo_trials, seed=scenario.solver.seed
+        trs,
+        boost,
+        sp_,
+        se,
+        shots,
+        analytic,
+        trials=spec.monte_carlo_trials,
+        seed=scenario.solver.seed,
+        space_survival=space,
     )
 
 
 def run_engagement(
-    scenario: Scenario, problem: CoverageProblem, say: Callable[[str], None] = lambda _m: None
+    scenario: Scenario,
+    problem: CoverageProblem,
+    say: Callable[[str], None] = lambda _m: None,
+    space: Any = None,
 ) -> EngagementOutcome:
     """Plan against the design raid, draw the leakage curve, verify by simulation.
+
+    ``space`` (the space-interceptor stage's result) enters as the boost layer: the plan may buy one
+    of its constellations (:func:`planner.run.engagement.boost_options`).
 
     Raises
     ------
@@ -326,7 +344,7 @@ def run_engagement(
     assets = chain_assets(scenario, problem)
     geo = chain_geometry(scenario, problem, assets)
     raid = lay_down(problem.tracks, weight, spec.design_raid)
-    inst = build_instance(scenario, problem, assets, geo, raid)
+    inst = build_instance(scenario, problem, assets, geo, raid, space)
     say(f"Engagement plan against the design raid ({raid.size} missiles)")
     sol = solve_engagement(inst, _options(scenario), scenario.solver.engine)
     if sol.plan is None:
@@ -336,7 +354,7 @@ def run_engagement(
     for size in spec.raid_sizes:
         say(f"Leakage curve: raid of {size}")
         r = lay_down(problem.tracks, weight, scaled_raid(spec.design_raid, size))
-        ri = build_instance(scenario, problem, assets, geo, r)
+        ri = build_instance(scenario, problem, assets, geo, r, space)
         rs = solve_engagement(ri, _options(scenario, gap=1e-6), scenario.solver.engine, fixed=plan)
         if rs.plan is None:
             raise VerificationError(f"engagement: no shot plan for a raid of {size} ({rs.termination})")

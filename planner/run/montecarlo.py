@@ -141,11 +141,14 @@ def simulate(
     trials: int = 4000,
     seed: int = 0,
     k: float = 4.0 / 3.0,
+    space_survival: np.ndarray | None = None,
 ) -> MonteCarloResult:
     """Fly the plan against the raid ``trials`` times.
 
     ``tracks[t]`` holds ``lon``, ``lat``, ``alt`` (km) and ``time`` (s) samples of threat ``t``;
-    ``shots[t, j]`` the shots the plan assigns built site ``j`` at threat ``t``.
+    ``shots[t, j]`` the shots the plan assigns built site ``j`` at threat ``t``. With a space
+    interceptor layer bought, threat ``t`` first survives it with probability ``space_survival[t]``
+    (from the layer's availability over a day, :mod:`geodata.sbi`), drawn per trial.
     """
     events, missing = [], 0
     for t, tr in enumerate(tracks):
@@ -157,6 +160,8 @@ def simulate(
     events.sort()
     rng = np.random.default_rng(seed)
     alive = np.ones((trials, len(tracks)), dtype=bool)
+    if space_survival is not None:
+        alive &= rng.random((trials, len(tracks))) < np.asarray(space_survival, dtype=float)
     rounds = np.tile(np.array([s.rounds for s in sites], np.int64), (trials, 1))
     fired = np.zeros(trials)
     for _, t, j in events:

@@ -4,6 +4,9 @@ Each step is a function with typed input and output::
 
     Scenario ──build_problem──▶ CoverageProblem ──solve──▶ SolveResult
              ──verify_plan──▶ Certificate ──PlanRun.bundle──▶ reports.write_outputs
+
+Length: ``run_scenario`` is the pipeline itself, one stage after another with its timing; PlanRun's
+frames live beside it.
 """
 
 from __future__ import annotations
@@ -311,21 +314,7 @@ def run_scenario(
         say("Cost sharing")
         shares = compute_cost_sharing(scenario, problem, result.x, stage=say)
     t4 = time.perf_counter()
-    outcome = None
-    if scenario.threats is not None and scenario.threats.engagement is not None:
-        from planner.run.leakage import run_engagement
-
-        try:
-            outcome = run_engagement(scenario, problem, say)
-        except InputError as err:
-            raise (err.with_file(source) if err.file is None and source is not None else err) from None
-    t_adv = time.perf_counter()
-    adversary = None
-    if scenario.adversary is not None and outcome is not None:
-        from planner.run.adversary import run_adversary
-
-        adversary = run_adversary(scenario, problem, outcome, say)
-    t5 = time.perf_counter()
+    t_sbi = time.perf_counter()
     sbi = None
     if scenario.space_interceptors is not None:
         from planner.run.space_interceptors import space_interceptor_stage
@@ -335,7 +324,22 @@ def run_scenario(
             sbi = space_interceptor_stage(scenario)
         except InputError as err:
             raise (err.with_file(source) if err.file is None and source is not None else err) from None
-    t6 = time.perf_counter()
+    t_eng = time.perf_counter()
+    outcome = None
+    if scenario.threats is not None and scenario.threats.engagement is not None:
+        from planner.run.leakage import run_engagement
+
+        try:
+            outcome = run_engagement(scenario, problem, say, space=sbi)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t_adv = time.perf_counter()
+    adversary = None
+    if scenario.adversary is not None and outcome is not None:
+        from planner.run.adversary import run_adversary
+
+        adversary = run_adversary(scenario, problem, outcome, say)
+    t5 = time.perf_counter()
     sched = None
     if scenario.schedule is not None:
         from planner.run.schedule import run_schedule
@@ -357,10 +361,10 @@ def run_scenario(
         "solve_s": round(result.wall_time_s, 3),
         "verify_s": round(t3 - t2, 3),
         "cost_sharing_s": round(t4 - t3, 3),
-        "engagement_s": round(t_adv - t4, 3),
+        "space_interceptors_s": round(t_eng - t_sbi, 3),
+        "engagement_s": round(t_adv - t_eng, 3),
         "adversary_s": round(t5 - t_adv, 3),
-        "space_interceptors_s": round(t6 - t5, 3),
-        "schedule_s": round(t7 - t6, 3),
+        "schedule_s": round(t7 - t5, 3),
         "total_s": round(t7 - t0, 3),
     }
     return PlanRun(

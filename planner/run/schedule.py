@@ -8,6 +8,9 @@
 
 :class:`ScheduleRun` is the value ``summary.json["schedule"]``, ``schedule.csv``, the XLSX sheet
 and the four charts are made from.
+
+Length: ``_assemble`` turns the solved schedule into its year rows (spend by category, service,
+defended share, bills) in one pass over the years.
 """
 
 from __future__ import annotations

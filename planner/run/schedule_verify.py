@@ -7,6 +7,8 @@ comes from direct great-circle distances and orbit averages of the units in serv
 (:func:`planner.run.verify.recompute_layers`, not the solver's matrices). It then checks the
 budgets, the type limits, the milestones, and the model's claims (spending, service, defended
 weight per year, objective).
+
+Length: ``_checks`` lists the independent checks of a schedule one after another.
 """
 
 from __future__ import annotations

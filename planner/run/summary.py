@@ -11,7 +11,6 @@ from reports.summary import (
     AssetTypeRow,
     CoreVerdict,
     CostShareFigures,
-    CostSharePartner,
     LayerWeights,
     PartnerRow,
     PlanSummary,
@@ -163,7 +162,7 @@ def cost_share_figures(cs: CostShareResult) -> CostShareFigures:
         bill_musd=float(cs.bill_musd),
         allocations={rule: {p: float(v) for p, v in split.items()} for rule, split in cs.allocations.items()},
         min_cost_musd=cs.min_cost_musd,
-        partners=tuple(CostSharePartner(**vars(f)) for f in cs.facts),
+        partners=tuple(cs.facts),
         core={
             rule: CoreVerdict(chk.in_core, chk.blocking_coalition, float(chk.max_violation))
             for rule, chk in cs.core.items()

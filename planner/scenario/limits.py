@@ -22,6 +22,9 @@ The estimates (all from the shipped geography, none from building the problem):
   separation pairs likewise; for corridor engagement, track samples × sites within reach;
 - track samples: points × launch points × samples per track (launch points of a polygon:
   geodesic area / spacing² + 1).
+
+Length: one estimate per kind of size (sites, points, pairs, samples, runs), each short, kept
+together with their limits.
 """
 
 from __future__ import annotations

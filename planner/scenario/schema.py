@@ -5,6 +5,9 @@ descriptions in the exported JSON Schema (``domeplan schema``). Units are in fie
 ``_m``, ``_musd`` for millions of US dollars, ``_deg``, ``_s``).
 
 All asset parameters shipped with domeplan are notional and illustrative.
+
+Length: the scenario's core schema is one pydantic model tree with attribute docstrings; its newer
+blocks live in their own modules (threats, schedule, adversary, ...).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
 from planner.scenario.schedule import Schedule
 from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
-from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
+from planner.scenario.strict import BOOL_ERROR, check_ring, check_walker_menu, reject_bool
 from planner.scenario.threat_trajectory import Trajectory
 from planner.scenario.threats import Engagement
 
@@ -286,16 +289,7 @@ class SpaceAsset(_AssetBase):
     @field_validator("constellations")
     @classmethod
     def _walker(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from geodata.orbits import Walker  # the one parser of Walker patterns
-
-        for k, pattern in enumerate(value):
-            try:
-                Walker.parse(pattern)
-            except ValueError as err:
-                raise ValueError(f"constellations[{k}]: {err}") from None
-        if len(set(value)) != len(value):
-            raise ValueError("constellations lists a pattern twice")
-        return value
+        return check_walker_menu(value)
 
     @field_validator("role")
     @classmethod

@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from planner.scenario.strict import check_walker_menu
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(
@@ -121,16 +123,7 @@ class SpaceInterceptors(_Strict):
     @field_validator("constellations")
     @classmethod
     def _walker(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from geodata.orbits import Walker  # the one parser of Walker patterns
-
-        for k, pattern in enumerate(value):
-            try:
-                Walker.parse(pattern)
-            except ValueError as err:
-                raise ValueError(f"constellations[{k}]: {err}") from None
-        if len(set(value)) != len(value):
-            raise ValueError("constellations lists a pattern twice")
-        return value
+        return check_walker_menu(value)
 
     @model_validator(mode="after")
     def _something_to_do(self) -> SpaceInterceptors:

@@ -96,3 +96,17 @@ def check_ring(ring: Sequence[tuple[float, float]], *, repair: bool) -> None:
         )
     if poly.area == 0:
         raise ValueError("the polygon has no area")
+
+
+def check_walker_menu(value: tuple[str, ...]) -> tuple[str, ...]:
+    """Validate a menu of Walker patterns (``i:t/p/f``) with geodata's one parser; no pattern twice."""
+    from geodata.orbits import Walker
+
+    for k, pattern in enumerate(value):
+        try:
+            Walker.parse(pattern)
+        except ValueError as err:
+            raise ValueError(f"constellations[{k}]: {err}") from None
+    if len(set(value)) != len(value):
+        raise ValueError("constellations lists a pattern twice")
+    return value

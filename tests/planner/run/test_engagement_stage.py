@@ -137,3 +137,37 @@ def test_report_section_and_geopackage_layers(run, tmp_path):
     assert len(tracks) == 4 and (tracks["p_leak"].between(0, 1)).all()
     html = paths["report.html"].read_text()
     assert "Raid and leakage" in html and "Leakage curve" in html
+
+
+SPACE_LAYER: dict[str, Any] = {
+    "name": "sbi",
+    "altitude_km": 400,
+    "constellations": ["55:480/24/1", "55:960/24/1"],  # 55 degrees: shells reach the 50 N launch area
+    "boost": {"boost_duration_s": 180, "detection_latency_s": 30, "decision_latency_s": 30},
+    "kill_vehicle": {"delta_v_mps": 4000, "acceleration_mps2": 100, "sspk": 0.7},
+    "launch_areas": [{"name": "north_pacific", "lon": 160.0, "lat": 50.0}],
+    "salvo_size": 1,
+    "unit_cost_musd": 0.01,  # cheap enough that the plan weighs buying the layer
+    "mass_kg": 10,
+}
+
+
+@pytest.fixture(scope="module")
+def space_run():
+    d = scenario_dict()
+    d["space_interceptors"] = copy.deepcopy(SPACE_LAYER)
+    return run_scenario(parse_scenario(d, file="eng_space.yaml"))
+
+
+def test_space_interceptors_enter_the_raid_as_its_boost_layer(space_run):
+    inst, plan = space_run.engagement.instance, space_run.engagement.plan
+    sbi = space_run.summary().to_json()["space_interceptors"]
+    assert inst.boost_survival is not None and inst.boost_survival.shape == (2, inst.v.size)
+    for o, pattern in enumerate(inst.boost_ids):
+        expected = sbi["options"][pattern]["areas"]["north_pacific"]["boost_survival"]
+        np.testing.assert_allclose(inst.boost_survival[o], expected)
+    assert (inst.boost_survival < 1).any()  # the layer reaches some threats
+    # The plan (with or without the layer) passed the Monte Carlo check, which flies the layer too.
+    mc = space_run.engagement.monte_carlo
+    assert mc.ci99[0] <= mc.analytic_leakers <= mc.ci99[1]
+    assert plan.boost >= 0  # at 0.01 M USD a satellite the layer is bought
