@@ -68,9 +68,7 @@ def defender_value(
     held = fire_control(inst, sensors)
     options, leaks, values = [], [], []
     for c in np.repeat(np.arange(len(counts)), counts):
-        ranges = [
-            range(int(held[c, j]) + 1) if sites[j] else range(1) for j in range(inst.n_sites)
-        ]
+        ranges = [range(int(held[c, j]) + 1) if sites[j] else range(1) for j in range(inst.n_sites)]
         opts = [
             o
             for o in itertools.product(*ranges)
