@@ -32,6 +32,60 @@ app = typer.Typer(
 console = Console(stderr=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
+
+class StageLog:
+    """One line per stage on stderr with the previous stage's time, for logs (no terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled, self.clock = enabled, time.perf_counter
+        self.t0 = self.last = self.clock()
+        self.name: str | None = None
+
+    def __call__(self, msg: str) -> None:
+        """Log the start of stage ``msg`` (closing the previous one), or an update (``"… "``)."""
+        if not self.enabled:
+            return
+        now = self.clock()
+        if msg.startswith("… "):  # an update within the current stage
+            sys.stderr.write(f"[{now - self.t0:7.1f} s]   {msg.removeprefix('… ')}\n")
+            sys.stderr.flush()
+            return
+        if self.name is not None:
+            sys.stderr.write(f"[{now - self.t0:7.1f} s] done: {self.name} ({now - self.last:.1f} s)\n")
+        sys.stderr.write(f"[{now - self.t0:7.1f} s] {msg}\n")
+        sys.stderr.flush()
+        self.name, self.last = msg, now
+
+    def done(self) -> None:
+        """Close the last stage."""
+        self("finished")
+        self.enabled = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        import importlib.metadata as md
+
+        try:
+            v = md.version("domeplan")
+        except md.PackageNotFoundError:  # pragma: no cover - a source checkout without install
+            v = "unknown"
+        console.print(f"domeplan {v}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, flag(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Plan a shared, layered missile-defence network and how its partners split the bill."""
+
+def flag(*names: str, **kwargs: object) -> object:
+    """A boolean option shown without a ``<bool>`` placeholder in ``--help``."""
+    return typer.Option(*names, metavar="", **kwargs)  # type: ignore[arg-type]  # kwargs passed through to typer
+
+
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see `domeplan schema`).",
                                              show_default=False)]
 
@@ -62,20 +116,39 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
     return apply_cli_overrides(scenario, overrides or [], file=path)
 
 
+def _schedule_table(sc: dict) -> Table:
+    """The build-out year by year (constant M USD): budget, spending, defended share, core."""
+    rule = (sc.get("bills") or {}).get("reference_rule")
+    t = Table(show_edge=False, box=None, padding=(0, 1),
+              title=f"build-out, {sc['money']}; MILP {sc['solve']['status']}, "
+                    f"verified: {'yes' if sc['verification']['ok'] else 'NO'}")
+    for col in ("year", "budget", "spend", "defended", f"in core ({rule})" if rule else "core"):
+        t.add_column(col, justify="right")
+    for y in sc["years"]:
+        core = {True: "yes", False: "no " + "+".join(y["blocking_coalition"] or []), None: "-"}
+        t.add_row(str(y["year"]), f"{y['budget_musd']:,.0f}", f"{y['spend_musd']:,.0f}",
+                  f"{y['defended_share']:.1%}", core[y["core_ok"]])
+    tot = sc["lifecycle_totals"]
+    t.caption = (f"life cycle {tot['constant_musd']['total']:,.0f} (range {tot['range_musd']['low']:,.0f}"
+                 f"-{tot['range_musd']['high']:,.0f}), nominal {tot['nominal_musd']['total']:,.0f}; "
+                 f"every milestone holds from {sc['time_to_milestones'] or 'never'}")
+    return t
+
+
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file against the schema and the shipped geography, without solving."""
+    """Check a scenario file as `run` would before solving, without solving.
+
+    Schema, geography, point files read, solver available, size limits.
+    """
     with guard():
-        from planner.errors import InputError
-        from planner.problem.build import load_partners
+        from planner.problem.preflight import preflight
 
         sc = _load(scenario)
-        try:
-            load_partners(sc)
-        except InputError as err:
-            raise err.with_file(scenario) from None
+        est = preflight(sc, scenario)  # everything run checks before solving
         console.print(f"[green]ok[/green] {scenario}: scenario '{sc.name}', "
                       f"{len(sc.partners)} partners, {len(sc.asset_types)} asset types, "
+                      f"~{sum(est.sites.values()):,} candidate sites, {est.points:,} points, "
                       f"hash {sc.digest()[:12]}")
 
 
@@ -108,7 +181,7 @@ def _assets_table(summary: dict) -> Table:
     t = Table(show_edge=False)
     for col, just in (("asset type", "left"), ("domain", "left"), ("role", "left"),
                       ("chosen", "right"), ("max", "right"), ("cost (M USD)", "right")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just)  # type: ignore[arg-type]  # "left"/"right": rich Literals
     for a in summary["per_asset_type"]:
         t.add_row(a["asset_type"], a["domain"], a["role"], str(a["chosen"]), str(a["max_count"]),
                   f"{a['cost_musd']:,.0f}")
@@ -150,26 +223,44 @@ def _bills_table(cs: dict) -> Table:
     return t
 
 
+def _print_engagement(e: dict) -> None:
+    """Expected leakers of the design raid and the leakage curve, one line per raid size."""
+    mc = e["monte_carlo"]
+    lo, hi = mc["ci99"]
+    sv = e["solve"]
+    gap = "" if sv["gap"] is None else f", gap {sv['gap']:.1%}"
+    console.print(f"design raid of {e['design_raid_size']}: expected leakers "
+                  f"[bold]{e['expected_leakers']:.2f}[/bold], engaged {e['engaged']}, expected defeated "
+                  f"{e['expected_defeated']:.2f}; Monte Carlo {mc['expected_leakers']:.2f} "
+                  f"(99% CI {lo:.2f}-{hi:.2f}); engagement MILP {sv['termination']}{gap}")
+    curve = ", ".join(f"{p['raid_size']}: {p['expected_leakers']:.1f}" for p in e["raid_curve"])
+    console.print(f"leakage curve (raid: expected leakers) {curve}; first magazine empty at "
+                  f"{e['saturation_raid_size'] or 'none of these sizes'}", markup=False)
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option(help="Output root; results go to OUT/<scenario name>/.")] = Path("out"),
+    out: Annotated[Path, typer.Option(
+        help="Output root: results go to OUT/<scenario name>/, or OUT/<scenario name>--<hash>/ when "
+             "--set changes the scenario (so runs never overwrite each other).")] = Path("out"),
     set_: Annotated[list[str] | None, typer.Option(
         "--set", metavar="FIELD=VALUE",
         help="Override a scenario field, e.g. --set budget_musd=8000 "
              "--set 'asset_types[1].max_count=10' (value read as YAML).")] = None,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit in seconds.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
-    pdf: Annotated[bool, typer.Option(
-        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan[pdf]').")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print summary.json to stdout.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress display.")] = False,
+    pdf: Annotated[bool, flag(
+        "--pdf", help="Also write report.pdf (needs the pdf extra: pip install 'domeplan\\[pdf]').")] = False,
 ) -> None:
     """Run a scenario end to end: coverage, optimisation, verification, report.
 
     Writes plan.gpkg (open it in QGIS), plan.csv, points.csv, summary.json, map.png and a
-    self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/, atomically.
+    self-contained report.html (with --pdf, report.pdf too) to OUT/<scenario name>/ (with --set:
+    OUT/<scenario name>--<hash>/), atomically; the folder is printed at the end.
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
     from planner.run.pipeline import run_scenario, write_run
 
@@ -186,12 +277,17 @@ def run(
                 raise typer.Exit(2)
         progress_console = Console(stderr=True)
         show = not (quiet or as_json) and progress_console.is_terminal
+        lines = StageLog(enabled=not (quiet or as_json or show))  # piped, CI, a worker's log
         with Progress(SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"),
                       TimeElapsedColumn(), console=progress_console, disable=not show,
                       transient=False) as progress:
-            current: list[int] = []
+            current: list[TaskID] = []
 
             def stage(msg: str) -> None:
+                lines(msg)
+                if msg.startswith("… ") and current:  # an update of the current stage
+                    progress.update(current[-1], description=msg.removeprefix("… "))
+                    return
                 if current:
                     progress.update(current[-1], completed=1, total=1)
                 current.append(progress.add_task(msg, total=None))
@@ -200,6 +296,7 @@ def run(
             stage("Writing outputs")
             paths = write_run(result, out, pdf=pdf)
             progress.update(current[-1], completed=1, total=1)
+            lines.done()
         summary = result.summary()
         if as_json:
             sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
@@ -208,8 +305,12 @@ def run(
         console.print(_assets_table(summary))
         if summary.get("cost_sharing", {}).get("allocations"):
             console.print(_bills_table(summary["cost_sharing"]))
+        if "engagement" in summary:
+            _print_engagement(summary["engagement"])
         if summary.get("adversary"):
             console.print(_adversary_table(summary["adversary"]))
+        if summary.get("schedule"):
+            console.print(_schedule_table(summary["schedule"]))
         gap = summary["gap"]
         console.print(f"status [bold]{summary['status']}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")
@@ -218,6 +319,9 @@ def run(
         for name in ("report.html", "report.pdf"):
             if name in paths:
                 console.print(f"report: [link=file://{paths[name].resolve()}]{paths[name]}[/link]")
+        folder = paths["summary.json"].parent
+        why = f" (--set changed the scenario: hash {sc.digest()[:8]})" if sc.overridden else ""
+        console.print(f"outputs: {folder}/{why}", markup=False, highlight=False)
 
 
 @app.command()
@@ -227,9 +331,9 @@ def allocate(
                                        "optionally benefits and weights.")],
     method: Annotated[list[str], typer.Option(
         "--method", "-m", metavar="METHOD", show_default=False,
-        help="Rule(s): equal, gdp, proportional, shapley, nucleolus, scrb; repeat the option or "
-        "give a comma-separated list.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the allocations as JSON.")] = False,
+        help="Rule(s): equal, gdp, population, benefit, standalone, shapley, nucleolus, scrb (the "
+        "scenario's rules) or proportional; repeat the option or give a comma-separated list.")],
+    as_json: Annotated[bool, flag("--json", help="Print the allocations as JSON.")] = False,
 ) -> None:
     """Split a game's cost (or value) by one or more rules and check each against the core."""
     from planner.commands.allocate import allocate_file
@@ -270,7 +374,8 @@ def allocate(
 def optimize(
     sites: Annotated[Path | None, typer.Option(help="sites.csv: site_id, cost[, type].")] = None,
     demand: Annotated[Path | None, typer.Option(help="demand.csv: demand_id, weight[, required].")] = None,
-    coverage: Annotated[Path | None, typer.Option(help="coverage.csv: demand_id, site_id.")] = None,
+    coverage: Annotated[Path | None, typer.Option(
+        help="coverage.csv: demand_id, site_id; or a sparse matrix .npz / Parquet pairs.")] = None,
     orlib_scp: Annotated[Path | None, typer.Option(
         "--orlib-scp", metavar="FILE", help="OR-Library set-covering file instead of CSVs.")] = None,
     objective: Annotated[str, typer.Option(
@@ -287,7 +392,8 @@ def optimize(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     theta: Annotated[float, typer.Option(help="backup: weight of first coverage.")] = 0.5,
     p: Annotated[float | None, typer.Option("--p", help="expected: success probability per asset.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the result as one JSON object.")] = False,
+    method: Annotated[str, typer.Option(help="auto | milp | benders | decompose (max-coverage).")] = "auto",
 ) -> None:
     """Solve a covering model on coverage from elsewhere (CSV files or an OR-Library file)."""
     from planner.commands.optimize import optimize_from_files
@@ -303,14 +409,16 @@ def optimize(
         result = optimize_from_files(
             sites=sites, demand=demand, coverage=coverage, orlib_scp=orlib_scp, objective=objective,
             budget=budget, count=count, type_max=limits or None, engine=engine, solver=solver,
-            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p)
+            time_limit_s=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, theta=theta, p=p,
+            method=method)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     gap_txt = f", gap {result['gap']:.4%}" if result["gap"] is not None else ""
     console.print(f"status [bold]{result['status']}[/bold]{gap_txt}; objective {result['objective']}, "
                   f"bound {result['bound']}; {result['n_sites']} sites, cost {result['cost']}; "
-                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']})")
+                  f"{result['seconds']:.2f} s ({result['engine']}/{result['solver']}, "
+                  f"method {result['method']})")
     if result["sites"]:
         console.print("sites: " + " ".join(result["sites"]), markup=False)
     if "diagnosis" in result:
@@ -333,8 +441,9 @@ def coverage(
     maximum revisit gap) and coverage_map.png.
     """
     from planner.errors import InputError
-    from planner.problem.build import build_problem
+    from planner.problem.build import build_problem, space_sampling
     from planner.problem.coverage_report import coverage_map, coverage_tables, write_coverage
+    from planner.scenario.schema import SpaceAsset
 
     with guard():
         sc = _load(scenario, list(set_ or []))
@@ -362,6 +471,10 @@ def coverage(
     t.add_row("[bold]both[/bold]", "", f"{int(ok.sum()):,} of {len(pts):,}",
               f"{w[ok].sum() / w.sum():.1%}")
     console.print(t)
+    for asset in sc.asset_types:
+        if isinstance(asset, SpaceAsset):
+            for pattern, plan in space_sampling(asset).items():
+                console.print(f"space coverage {asset.name}:{pattern}: {plan.describe()}")
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 
@@ -419,17 +532,22 @@ def batch(
         help="Dask scheduler address (e.g. tcp://10.0.0.5:8786): run on that cluster.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Output folder (default: the file's output, else out/<batch name>).")] = None,
-    cold: Annotated[bool, typer.Option(
+    cold: Annotated[bool, flag(
         "--cold", help="No warm re-solves: rebuild coverage and solve from scratch in every run.")] = False,
-    skip_failed: Annotated[bool, typer.Option(
+    no_run_reports: Annotated[bool, flag(
+        "--no-run-reports", help="No report.html per run (saves a few seconds per run).")] = False,
+    skip_failed: Annotated[bool, flag(
         "--skip-failed", help="Do not retry runs stored as failed.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar.")] = False,
+    allow_outside: Annotated[bool, flag(
+        "--allow-outside", help="Let the file's output: write outside the working folder.")] = False,
 ) -> None:
     """Run a batch of scenarios (variants and sweeps) and compare them.
 
     Finished runs are skipped, so an interrupted batch resumes where it stopped. Results go to
-    OUT/results.duckdb and OUT/runs/<key>/; the comparison (summary.html, frontier.png,
-    comparison.csv) to OUT/. Exits with 1 when a run failed (the others still ran).
+    OUT/results.duckdb and OUT/runs/<key>/ (each with its report.html; OUT/by_name/<run> links to
+    it); the comparison (summary.html, linking every run's report, frontier.png, comparison.csv)
+    to OUT/. Exits with 1 when a run failed (the others still ran).
     """
     from rich.progress import (
         BarColumn,
@@ -446,6 +564,13 @@ def batch(
 
     with guard():
         spec = load_batch(batch_file, output=out)
+        if out is None and not allow_outside:
+            from planner.batch.guard import check_output_inside
+
+            check_output_inside(spec.output, batch_file)
+        from planner.problem.preflight import check_solvers
+
+        check_solvers((r.scenario for r in spec.runs), batch_file)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("[green]{task.fields[done]} done[/green] [red]{task.fields[failed]} "
                               "failed[/red] [cyan]{task.fields[running]} running[/cyan]"),
@@ -461,7 +586,8 @@ def batch(
             try:
                 report = run_batch(spec, workers=workers, scheduler=scheduler,
                                    warm_start=False if cold else None,
-                                   retry_failed=not skip_failed, on_progress=show)
+                                   retry_failed=not skip_failed, on_progress=show,
+                                   run_reports=not no_run_reports)
             except StoreError as err:
                 err_console.print(f"error: {err}", markup=False)
                 raise typer.Exit(2) from None

@@ -23,7 +23,7 @@ from geodata.geometry import (
     great_circle_km,
     unit_vectors,
 )
-from geodata.naturalearth import land_union, ocean_union
+from geodata.naturalearth import lakes_union, land_union, ocean_union
 
 
 def _lattice(boxes: np.ndarray, spacing_km: float) -> tuple[np.ndarray, np.ndarray]:
@@ -69,8 +69,10 @@ def _part_boxes(territory: BaseGeometry, pad_km: float = 0.0) -> np.ndarray:
     return boxes
 
 
-def land_grid(territory: BaseGeometry, spacing_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lattice points about ``spacing_km`` apart inside ``territory``.
+def land_grid(
+    territory: BaseGeometry, spacing_km: float, exclude_lakes: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lattice points about ``spacing_km`` apart inside ``territory``, off inland water.
 
     Parameters
     ----------
@@ -78,6 +80,9 @@ def land_grid(territory: BaseGeometry, spacing_km: float) -> tuple[np.ndarray, n
         (Multi)Polygon in lon/lat degrees, e.g. ``countries(["USA"]).geometry.union_all()``.
     spacing_km
         Spacing between neighbouring points, km (geodesic, see module docstring).
+    exclude_lakes
+        Drop points inside the Natural Earth 1:50m lakes (the country and land polygons
+        include the Great Lakes and every other lake).
 
     Returns
     -------
@@ -87,6 +92,8 @@ def land_grid(territory: BaseGeometry, spacing_km: float) -> tuple[np.ndarray, n
     lon, lat = _lattice(_part_boxes(territory), spacing_km)
     shapely.prepare(territory)
     keep = shapely.contains_xy(territory, lon, lat)
+    if exclude_lakes:
+        keep[keep] = ~shapely.contains_xy(lakes_union(), lon[keep], lat[keep])
     return lon[keep], lat[keep]
 
 

@@ -56,20 +56,26 @@ def great_circle_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: Arr
 
 
 def radar_horizon_km(
-    sensor_height_m: ArrayLike, target_altitude_m: ArrayLike = 0.0, k: float = 4.0 / 3.0
+    sensor_height_m: ArrayLike, target_altitude_m: ArrayLike = 0.0, k: float | None = None
 ) -> np.ndarray:
-    r"""Two-ended radar horizon on a :math:`k`-effective Earth (standard refraction: k = 4/3).
+    r"""Two-ended radar horizon: the ground arc to the farthest target in line of sight.
 
-    Exact tangent-line form, summed over both ends:
+    Default (``k`` ``None``): a ray trace through the standard exponential atmosphere,
+    refraction confined to the air and straight lines above it
+    (:mod:`geodata.refraction`): the arc from the sensor down to where the grazing ray touches
+    the surface plus the arc from there up to the target. 10 m mast to a surface target:
+    13.03 km (the 4/3-Earth value, since the model's surface gradient is the standard one);
+    30 m to 100 km: 1,212 km, to 500 km: 2,543 km (a 4/3 Earth: 1,330 and 2,980 km, because it
+    keeps bending the ray in vacuum).
+
+    With a number ``k``: the tangent form on a :math:`k`-effective Earth over the whole path,
 
     .. math::
 
-        d = \sqrt{(kR + h_s)^2 - (kR)^2} + \sqrt{(kR + h_t)^2 - (kR)^2}
-          = \sqrt{2kRh_s + h_s^2} + \sqrt{2kRh_t + h_t^2}
+        d = \sqrt{2kRh_s + h_s^2} + \sqrt{2kRh_t + h_t^2}
 
-    which reduces to the textbook :math:`\sqrt{2kRh_s} + \sqrt{2kRh_t}` when :math:`h \ll R`
-    (the two differ by less than 0.1 % below 10 km altitude). The distance is the straight
-    tangent length; for targets below a few hundred km it equals the ground arc to within 1 %.
+    (``k = 1`` for optics without refraction; ``k = 4/3`` only for targets inside the
+    atmosphere).
 
     Parameters
     ----------
@@ -78,8 +84,7 @@ def radar_horizon_km(
     target_altitude_m
         Target altitude above the surface, metres.
     k
-        Effective Earth-radius factor for refraction (4/3 standard atmosphere; 1 for optics
-        without refraction).
+        ``None`` for the ray trace, or an effective Earth-radius factor.
 
     Returns
     -------
@@ -90,6 +95,10 @@ def radar_horizon_km(
     ht = np.asarray(target_altitude_m, dtype=float) / 1000.0
     if np.any(hs < 0) or np.any(ht < 0):
         raise ValueError("heights and altitudes must be non-negative")
+    if k is None:
+        from geodata.refraction import horizon_arc_km
+
+        return horizon_arc_km(hs) + horizon_arc_km(ht)
     kr = k * EARTH_RADIUS_KM
     return np.sqrt(2.0 * kr * hs + hs**2) + np.sqrt(2.0 * kr * ht + ht**2)
 

@@ -219,8 +219,9 @@ def shot_matrices(
     best = np.zeros(windows.track.size, np.int64)
     np.maximum.at(best, wp, shots)
     # Expand tracks to threats: every threat on track k inherits k's pairs.
-    by_track = sp.csr_array((np.arange(windows.track.size) + 1, (windows.track, windows.site)),
-                            shape=(n_tr, n_sites))  # fmt: skip
+    by_track = sp.csr_array(
+        (np.arange(windows.track.size) + 1, (windows.track, windows.site)), shape=(n_tr, n_sites)
+    )
     rows = sp.csr_array(by_track[threat_track])
     rows.sort_indices()
     t = np.repeat(np.arange(threat_track.size), np.diff(rows.indptr))
@@ -230,3 +231,29 @@ def shot_matrices(
     max_shots = sp.csr_array((best[pair], (t, j)), shape=(threat_track.size, n_sites))
     max_shots.sort_indices()
     return max_shots, sp.csr_array(per_pair[pair], dtype=np.int64)
+
+
+def first_intercept_sample(
+    tracks: ThreatTracks,
+    track: int,
+    site_lon: float,
+    site_lat: float,
+    flyout_speed_mps: float,
+    min_alt_km: float,
+    max_alt_km: float,
+    max_slant_km: float,
+    reaction_s: float,
+    cue_s: float,
+    boost_end_s: float | None = None,
+    boost_layer: bool = False,
+) -> int | None:
+    """Sample of the first intercept of ``track`` by a site cued at ``cue_s`` (``None``: none)."""
+    d = great_circle_km(site_lon, site_lat, tracks.lon[track], tracks.lat[track])
+    h, tau = tracks.alt_km[track], tracks.time_s[track]
+    dist = slant_km(d, 0.0, h)
+    ok = (h >= min_alt_km) & (h <= max_alt_km) & (dist <= max_slant_km)
+    ok &= tau - dist / (flyout_speed_mps / 1000.0) >= cue_s + reaction_s
+    if boost_end_s is not None:
+        ok &= (tau <= boost_end_s) == boost_layer
+    idx = np.flatnonzero(ok)
+    return int(idx[0]) if idx.size else None

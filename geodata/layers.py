@@ -25,6 +25,8 @@ from geodata.geometry import lonlat_from_unit_vectors, unit_vectors
 
 _LON_NAMES = ("lon", "longitude", "lng", "long", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
+MAX_WEIGHT = 1e15
+"""Largest weight of a defended point read from a file (sums of weights must stay finite)."""
 
 
 class LayerFileError(ValueError):
@@ -86,7 +88,7 @@ def point_layer_from_file(
         raise FileNotFoundError(f"defended-layer file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = pd.read_csv(path, dtype={id_column: str} if id_column else None)
+        table = _read_csv(path, id_column)
         lon_name = _pick(table.columns, lon_column, _LON_NAMES, path)
         lat_name = _pick(table.columns, lat_column, _LAT_NAMES, path)
         lon = _numeric(table[lon_name], path, lon_name)
@@ -115,6 +117,10 @@ def point_layer_from_file(
     if weight_column not in table.columns:
         raise LayerFileError(f"{path}: no weight column {weight_column!r}; columns are {list(table.columns)}")
     weight = _numeric(table[weight_column], path, weight_column)
+    if (weight > MAX_WEIGHT).any():  # sums of weights must stay finite
+        row = int(np.flatnonzero(weight > MAX_WEIGHT)[0])
+        raise LayerFileError(f"{path}: column {weight_column!r} row {row}: weight {weight[row]} above "
+                             f"{MAX_WEIGHT:g}")
     if (weight < 0).any():
         row = int(np.flatnonzero(weight < 0)[0])
         raise LayerFileError(f"{path}: column {weight_column!r} row {row}: negative weight {weight[row]}")
@@ -131,6 +137,22 @@ def point_layer_from_file(
     return gpd.GeoDataFrame(
         {"point_id": ids.astype(str), "weight": weight}, geometry=geometry, crs="EPSG:4326"
     )
+
+
+def _read_csv(path: Path, id_column: str | None) -> pd.DataFrame:
+    """``pd.read_csv`` with its errors (ragged rows, empty file, bad bytes) as one-line errors."""
+    try:
+        table = pd.read_csv(path, dtype={id_column: str} if id_column else None)
+    except pd.errors.EmptyDataError:
+        raise LayerFileError(f"{path}: the CSV file is empty (no header row)") from None
+    except pd.errors.ParserError as exc:  # e.g. "Expected 3 fields in line 5, saw 4"
+        msg = str(exc).strip().splitlines()[-1][:200]
+        raise LayerFileError(f"{path}: not a regular CSV table: {msg}") from None
+    except UnicodeDecodeError as exc:
+        raise LayerFileError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})") from None
+    if table.empty:
+        raise LayerFileError(f"{path}: the CSV file has a header but no rows")
+    return table
 
 
 def _numeric(col: pd.Series, path: Path, name: str) -> np.ndarray:
@@ -197,6 +219,30 @@ def area_grid(
     minx, miny, maxx, maxy = projected.bounds
     cols = np.arange(np.floor(minx / size), np.ceil(maxx / size)).astype(np.int64)
     rows = np.arange(np.floor(miny / size), np.ceil(maxy / size)).astype(np.int64)
+    tree = shapely.STRtree(parts)
+    # Rows in bands of at most ~CHUNK_CELLS boxes: memory stays bounded by the band, not the
+    # territory's bounding box (which can be 20x its area for a long, thin or scattered territory).
+    step = max(1, CHUNK_CELLS // max(cols.size, 1))
+    bands = [_grid_band(projected, parts, tree, rows[k : k + step], cols, size)
+             for k in range(0, rows.size, step)]
+    rr, cc, area, x, y = (np.concatenate([b[i] for b in bands]) for i in range(5))
+    to_ll = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_ll.transform(x, y)
+    ids = [f"r{r}c{c}" for r, c in zip(rr, cc, strict=True)]
+    return gpd.GeoDataFrame(
+        {"point_id": ids, "weight": area / 1e6},
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+
+
+CHUNK_CELLS = 250_000
+"""Grid cells built at once by :func:`area_grid` (about 0.2 GB of shapely boxes)."""
+
+
+def _grid_band(projected: BaseGeometry, parts: np.ndarray, tree: shapely.STRtree, rows: np.ndarray,
+               cols: np.ndarray, size: float) -> tuple[np.ndarray, ...]:
+    """Cells of ``rows`` x ``cols`` with territory inside: row, col, area (m²), centroid x, y."""
     rr, cc = np.meshgrid(rows, cols, indexing="ij")
     rr, cc = rr.ravel(), cc.ravel()
     boxes = shapely.box(cc * size, rr * size, (cc + 1) * size, (rr + 1) * size)
@@ -205,7 +251,6 @@ def area_grid(
     area = np.where(inside, size * size, 0.0)
     cent = shapely.centroid(boxes)
     # Clip boundary cells against only the parts they meet (an index over parts keeps it cheap).
-    tree = shapely.STRtree(parts)
     b_idx, p_idx = tree.query(boxes[touching], predicate="intersects")
     pieces = shapely.intersection(boxes[touching][b_idx], parts[p_idx])
     cells = np.flatnonzero(touching)[b_idx]
@@ -221,11 +266,4 @@ def area_grid(
     edge = touching & (area > 0)
     x[edge], y[edge] = sx[edge] / area[edge], sy[edge] / area[edge]
     keep = area > 1e-3  # m², i.e. 1e-9 km²
-    to_ll = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    lon, lat = to_ll.transform(x[keep], y[keep])
-    ids = [f"r{r}c{c}" for r, c in zip(rr[keep], cc[keep], strict=True)]
-    return gpd.GeoDataFrame(
-        {"point_id": ids, "weight": area[keep] / 1e6},
-        geometry=gpd.points_from_xy(lon, lat),
-        crs="EPSG:4326",
-    )
+    return rr[keep], cc[keep], area[keep], x[keep], y[keep]

@@ -1,4 +1,4 @@
-"""Natural Earth loaders: countries, populated places, land and ocean, shipped with the package.
+"""Natural Earth loaders: countries, populated places, land, ocean and lakes, shipped with the package.
 
 Files live in ``geodata/data/`` (see ``SOURCE.md`` there for provenance). Each file is read once
 per process (:func:`functools.cache`) and every geometry is made valid with
@@ -35,6 +35,7 @@ _FILES: dict[tuple[str, str], str] = {
     ("land", "50m"): "ne_50m_land.geojson",
     ("land", "110m"): "ne_110m_land.geojson",
     ("ocean", "50m"): "ne_50m_ocean.geojson",
+    ("lakes", "50m"): "ne_50m_lakes.geojson",
     ("places", "50m"): "ne_50m_populated_places_simple.geojson",
 }
 
@@ -204,8 +205,13 @@ def _ocean(scale: str) -> gpd.GeoDataFrame:
     return _read("ocean", scale)[["geometry"]]
 
 
+@functools.cache
+def _lakes(scale: str) -> gpd.GeoDataFrame:
+    return _read("lakes", scale)[["name", "geometry"]]
+
+
 def land(scale: str = "50m") -> gpd.GeoDataFrame:
-    """Natural Earth land polygons (valid), EPSG:4326. Lakes are part of the land."""
+    """Natural Earth land polygons (valid), EPSG:4326. Lakes are part of the land (see :func:`lakes`)."""
     return _land(scale).copy()
 
 
@@ -229,5 +235,21 @@ def land_union(scale: str = "50m") -> BaseGeometry:
 def ocean_union(scale: str = "50m") -> BaseGeometry:
     """The ocean as one prepared shapely geometry. Shared, cached object: do not mutate."""
     geom = shapely.union_all(_ocean(scale).geometry.values)
+    shapely.prepare(geom)
+    return geom
+
+
+def lakes(scale: str = "50m") -> gpd.GeoDataFrame:
+    """Natural Earth 1:50m lakes and reservoirs (valid), columns ``name``, ``geometry``; EPSG:4326.
+
+    The land and country polygons include them (the Great Lakes are "land" there).
+    """
+    return _lakes(scale).copy()
+
+
+@functools.cache
+def lakes_union(scale: str = "50m") -> BaseGeometry:
+    """All lakes as one prepared shapely geometry. Shared, cached object: do not mutate."""
+    geom = shapely.union_all(_lakes(scale).geometry.values)
     shapely.prepare(geom)
     return geom

@@ -25,10 +25,13 @@ Plane-wise counting (exact, not sampled in space)
     points × satellites × times, and agrees with per-satellite brute force (tests).
 
 Time statistics
-    Times :math:`t_k = t_0 + k\Delta t`, :math:`k = 0..K-1`, :math:`\Delta t = T / K`; each sample
-    stands for an interval :math:`\Delta t`, so fractions are left Riemann sums (error at most
-    :math:`\Delta t / T` per coverage interval) and gap durations are multiples of
-    :math:`\Delta t` (error :math:`\pm\Delta t` each).
+    Times :math:`t_k = k\Delta t`, :math:`k = 0..K-1`, :math:`\Delta t = H / K` over a horizon
+    :math:`H` of one sidereal day or the ground-track repeat cycle, :math:`\Delta t` = footprint
+    crossing time / 40 by default (:mod:`geodata.space_time`); each sample stands for an interval
+    :math:`\Delta t`, so fractions are left Riemann sums (error at most :math:`\Delta t / H` per
+    coverage interval; measured against a 1-3 s propagation: below 0.25 pp per point) and gap
+    durations are multiples of :math:`\Delta t` (error :math:`\pm\Delta t` each). Revisit gaps cut
+    by the ends of a non-periodic horizon are followed past them (:func:`horizon_gaps`).
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ from numpy.typing import ArrayLike
 
 from geodata.geometry import footprint_central_angle_deg, unit_vectors
 from geodata.orbits import OMEGA_EARTH_RAD_S, Walker, mean_motion_rad_s, orbital_period_s
+from geodata.space_time import SamplingPlan, sampling_plan
 
-_MAX_CHUNK_CELLS = 2_000_000  # points x planes x times held at once
+_MAX_CHUNK_CELLS = 1 << 16  # points x planes x times held at once: small enough to stay in cache
 
 
 def sample_times(
@@ -136,16 +140,31 @@ def visible_counts(
     return out
 
 
+def _plan(
+    walker: Walker,
+    altitude_km: float,
+    min_elevation_deg: float,
+    n_steps: int | None,
+    n_periods: float | None,
+    horizon_s: float | None,
+    time_step_s: float | None,
+) -> SamplingPlan:
+    if horizon_s is None and n_periods is not None:
+        horizon_s = n_periods * orbital_period_s(altitude_km)
+    return sampling_plan(walker, altitude_km, min_elevation_deg, horizon_s, time_step_s, n_steps)
+
+
 def space_coverage_fraction(
     walker: Walker,
     altitude_km: float,
     min_elevation_deg: float,
     point_lon: ArrayLike,
     point_lat: ArrayLike,
-    n_steps: int = 180,
-    n_periods: float = 1.0,
+    n_steps: int | None = None,
+    n_periods: float | None = None,
     *,
     horizon_s: float | None = None,
+    time_step_s: float | None = None,
 ) -> np.ndarray:
     r"""Time-averaged fraction of the horizon during which each point sees a satellite.
 
@@ -154,10 +173,12 @@ def space_coverage_fraction(
         F_i = \frac{1}{K}\sum_{k=0}^{K-1} \mathbb 1\big[\exists\,\text{sat}:\ \gamma_i(t_k)
               \le \lambda\big]
 
-    over ``n_steps`` samples of ``n_periods`` orbital periods (or ``horizon_s`` seconds).
+    Horizon and step by default from :func:`geodata.space_time.sampling_plan` (one sidereal day or
+    the ground-track repeat cycle; step = footprint crossing time / 40); ``horizon_s`` or
+    ``n_periods`` orbital periods, ``time_step_s`` or ``n_steps`` override them.
     """
-    times = sample_times(altitude_km, n_steps, n_periods, horizon_s)
-    counts = visible_counts(walker, altitude_km, min_elevation_deg, point_lon, point_lat, times)
+    plan = _plan(walker, altitude_km, min_elevation_deg, n_steps, n_periods, horizon_s, time_step_s)
+    counts = visible_counts(walker, altitude_km, min_elevation_deg, point_lon, point_lat, plan.times())
     return (counts > 0).mean(axis=1)
 
 
@@ -208,37 +229,114 @@ def revisit_gaps(
     return n_gaps, mean, longest
 
 
+def _runs(gap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maximal runs of True per row: ``(row, first column, length)``, row-major order."""
+    n_pts, n_t = gap.shape
+    padded = np.zeros((n_pts, n_t + 2), dtype=np.int8)
+    padded[:, 1:-1] = gap
+    d = np.diff(padded, axis=1)
+    row, start = np.nonzero(d == 1)
+    _, end = np.nonzero(d == -1)
+    return row, start, end - start
+
+
+def _run_beyond(
+    walker: Walker,
+    altitude_km: float,
+    eps: float,
+    xyz: tuple[np.ndarray, np.ndarray],
+    t0: float,
+    step: float,
+    limit: int,
+) -> np.ndarray:
+    """Samples from ``t0`` (stepping by ``step``, either sign) until each point is covered.
+
+    ``inf`` for a point still uncovered after ``limit`` samples.
+    """
+    lon, lat = xyz
+    out = np.full(lon.size, np.inf)
+    todo = np.arange(lon.size)
+    chunk = max(64, min(limit, 2_000_000 // max(1, lon.size * walker.p)))
+    for a in range(0, limit, chunk):
+        k = np.arange(a, min(a + chunk, limit))
+        cov = visible_counts(walker, altitude_km, eps, lon[todo], lat[todo], t0 + k * step) > 0
+        hit = cov.any(axis=1)
+        out[todo[hit]] = a + cov[hit].argmax(axis=1)
+        todo = todo[~hit]
+        if todo.size == 0:
+            break
+    return out
+
+
+def horizon_gaps(
+    walker: Walker,
+    altitude_km: float,
+    eps: float,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    plan: SamplingPlan,
+    covered: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Revisit gaps that overlap the horizon, each at its full length: ``(n_gaps, mean_s, max_s)``.
+
+    Over a repeat cycle the series is periodic and the end run joins the start run
+    (:func:`revisit_gaps` with ``wrap``). Otherwise a gap cut by the start or end of the horizon is
+    followed past it by propagating further (up to one more horizon each way, ``inf`` beyond), so
+    no gap is truncated and none is joined to an unrelated one.
+    """
+    dt = plan.time_step_s
+    if plan.periodic:
+        return revisit_gaps(covered, dt, wrap=True)
+    n_pts, n_t = covered.shape
+    row, start, length = _runs(~covered)
+    length = length.astype(float)
+    never = ~np.any(covered, axis=1)
+    for at_start in (True, False):
+        cut = (start == 0) if at_start else (start + length == n_t)
+        cut &= ~never[row]
+        if cut.any():
+            t0, sign = (-dt, -1.0) if at_start else (n_t * dt, 1.0)
+            pts = row[cut]
+            length[cut] += _run_beyond(walker, altitude_km, eps, (lon[pts], lat[pts]), t0, sign * dt, n_t)
+    n_gaps = np.bincount(row, minlength=n_pts)
+    total = np.bincount(row, weights=length, minlength=n_pts)
+    longest = np.zeros(n_pts)
+    np.maximum.at(longest, row, length)
+    mean = np.where(n_gaps > 0, total / np.maximum(n_gaps, 1), 0.0) * dt
+    longest = longest * dt
+    mean[never], longest[never] = np.inf, np.inf
+    return n_gaps, mean, longest
+
+
 def space_figures_of_merit(
     walker: Walker,
     altitude_km: float,
     min_elevation_deg: float,
     point_lon: ArrayLike,
     point_lat: ArrayLike,
-    n_steps: int = 180,
-    n_periods: float = 1.0,
+    n_steps: int | None = None,
+    n_periods: float | None = None,
     *,
     horizon_s: float | None = None,
+    time_step_s: float | None = None,
     min_in_view: Sequence[int] = (2,),
-    wrap: bool = False,
     point_ids: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Per-point figures of merit of a constellation over a sampled horizon.
 
     Columns: ``coverage_fraction`` (time with at least one satellite in view),
     ``fraction_ge_N`` for each ``N`` in ``min_in_view``, ``mean_in_view``, ``min_in_view``,
-    ``max_in_view``, ``n_gaps``, ``mean_gap_s`` and ``max_gap_s`` (revisit gaps, see
-    :func:`revisit_gaps`). ``DataFrame.attrs`` records ``walker``, ``altitude_km``,
-    ``min_elevation_deg``, ``horizon_s``, ``time_step_s``, ``n_steps`` and ``wrap``.
+    ``max_in_view``, ``n_gaps``, ``mean_gap_s`` and ``max_gap_s`` (revisit gaps overlapping the
+    horizon at their full length, see :func:`horizon_gaps`). Horizon and step as in
+    :func:`space_coverage_fraction`. ``DataFrame.attrs`` records ``walker``, ``altitude_km``,
+    ``min_elevation_deg``, ``horizon_s``, ``time_step_s``, ``n_steps`` and ``basis``.
     """
-    times = sample_times(altitude_km, n_steps, n_periods, horizon_s)
-    dt = (
-        float(times[1] - times[0])
-        if times.size > 1
-        else float(horizon_s or n_periods * orbital_period_s(altitude_km))
-    )
-    counts = visible_counts(walker, altitude_km, min_elevation_deg, point_lon, point_lat, times)
+    plan = _plan(walker, altitude_km, min_elevation_deg, n_steps, n_periods, horizon_s, time_step_s)
+    lon = np.atleast_1d(np.asarray(point_lon, dtype=float))
+    lat = np.atleast_1d(np.asarray(point_lat, dtype=float))
+    counts = visible_counts(walker, altitude_km, min_elevation_deg, lon, lat, plan.times())
     covered = counts > 0
-    n_gaps, mean_gap, max_gap = revisit_gaps(covered, dt, wrap=wrap)
+    n_gaps, mean_gap, max_gap = horizon_gaps(walker, altitude_km, min_elevation_deg, lon, lat, plan, covered)
     cols: dict[str, np.ndarray] = {"coverage_fraction": covered.mean(axis=1)}
     for k in min_in_view:
         cols[f"fraction_ge_{int(k)}"] = (counts >= int(k)).mean(axis=1)
@@ -256,9 +354,9 @@ def space_figures_of_merit(
         "walker": str(walker),
         "altitude_km": float(altitude_km),
         "min_elevation_deg": float(min_elevation_deg),
-        "horizon_s": float(dt * times.size),
-        "time_step_s": dt,
-        "n_steps": int(times.size),
-        "wrap": bool(wrap),
+        "horizon_s": plan.horizon_s,
+        "time_step_s": plan.time_step_s,
+        "n_steps": plan.n_steps,
+        "basis": plan.basis,
     }
     return df

@@ -5,32 +5,28 @@ plausible approach corridors, not to model any real system.
 
 Track
     From a launch point :math:`a` to a defended point :math:`b` (unit vectors, ground range
-    :math:`D = R\Theta`, :math:`\cos\Theta = a\cdot b`) the sub-track point at progress
-    :math:`s \in [0, 1]` is the great-circle interpolation
-    :math:`\hat x(s) = [\sin((1-s)\Theta)\,a + \sin(s\Theta)\,b] / \sin\Theta`, and the altitude a
-    parabola with apogee :math:`H = \min(\rho D, H_{max})` (default :math:`\rho = 0.25`,
-    :math:`H_{max} = 1200` km):
-
-    .. math:: h(s) = 4H\,s(1-s), \qquad T = 2\sqrt{2H/g}, \qquad t(s) = sT
-
-    i.e. flat-Earth ballistic flight under constant gravity :math:`g = 9.80665` m/s² with
-    constant ground speed (a parabola in time is the same as in progress). Samples sit at the
-    midpoints :math:`s_k = (k + \tfrac12)/K` of :math:`K` equal time steps, so time fractions are
-    midpoint sums and warning times are accurate to :math:`\pm T/2K`.
+    :math:`D = R\Theta`, :math:`\cos\Theta = a\cdot b`): a two-body trajectory
+    (:mod:`geodata.ballistic`), minimum energy by default (lofted or depressed by a named angle),
+    after an optional notional boost, optionally on the rotating Earth, through the plane of
+    :math:`a` and :math:`b`. Flight time and apogee of the free flight follow Kepler's equation
+    (10,000 km from the surface: 32.2 min, apogee 1,319 km). Samples sit at the midpoints of
+    :math:`K` equal time steps, so time fractions are midpoint sums and warning times are accurate
+    to :math:`\pm T/2K`.
 
 Sensor tracking
-    A sensor of height :math:`h_s` tracks the object at altitude :math:`h_o` and ground arc
-    :math:`d` when there is line of sight over a :math:`k`-effective Earth (refraction,
-    :math:`k = 4/3`) and the slant range is within the sensor's range :math:`r`:
+    A ground or sea sensor of height :math:`h_s` tracks the object at altitude :math:`h_o` and
+    ground arc :math:`d` when it is in line of sight above the sensor's minimum elevation, by a
+    ray trace through the standard exponential atmosphere, straight above it
+    (:mod:`geodata.refraction`), and the slant range is within the sensor's range :math:`r`:
 
     .. math::
 
-        d \le kR\left[\arccos\frac{kR}{kR+h_s} + \arccos\frac{kR}{kR+h_o}\right], \qquad
+        d \le \Theta_{los}(h_s, h_o, \varepsilon_{min}), \qquad
         \sqrt{(R+h_s)^2 + (R+h_o)^2 - 2(R+h_s)(R+h_o)\cos(d/R)} \le r
 
-    (the first is the arc-length form of :func:`geodata.geometry.radar_horizon_km`). Tracked
-    fraction: share of the flight time during which at least one sensor tracks; warning time:
-    :math:`T - t_{first}` from the first tracked sample to impact (0 if never tracked).
+    Satellites track too (:mod:`geodata.space_tracking`). Tracked fraction: share of the flight
+    time during which at least one sensor tracks; warning time: :math:`T - t_{first}` from the
+    first tracked sample to impact (0 if never tracked).
 
 Engagement
     An interceptor site (at ground level) can engage a track when some sample lies within its
@@ -51,6 +47,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from shapely.geometry.base import BaseGeometry
 
+from geodata.ballistic import MISSILE_CLASSES, TrajectorySpec, trajectories
 from geodata.geometry import (
     EARTH_RADIUS_KM,
     arc_for_chord_km,
@@ -58,10 +55,23 @@ from geodata.geometry import (
     lonlat_from_unit_vectors,
     unit_vectors,
 )
+from geodata.refraction import line_of_sight_arc_km
 from geodata.spatial import CapIndex
 
-G_KM_S2: float = 9.80665e-3
-"""Standard gravity, km/s²."""
+KEPLERIAN: TrajectorySpec = MISSILE_CLASSES["keplerian"]
+"""Minimum-energy free flight from the launch point, no boost, no Earth rotation."""
+
+__all__ = [
+    "KEPLERIAN",
+    "MISSILE_CLASSES",
+    "LaunchArea",
+    "ThreatTracks",
+    "TrajectorySpec",
+    "ballistic_tracks",
+    "corridor_summary",
+    "engagement_coverage",
+    "sensor_tracking",
+]
 
 
 @dataclass(frozen=True)
@@ -137,10 +147,13 @@ def ballistic_tracks(
     target_ids: ArrayLike | None = None,
     *,
     n_samples: int = 48,
-    apogee_ratio: float = 0.25,
-    max_apogee_km: float = 1200.0,
+    trajectory: TrajectorySpec = KEPLERIAN,
 ) -> ThreatTracks:
-    """Notional ballistic tracks from every launch point to every target (module docstring)."""
+    """Two-body ballistic tracks from every launch point to every target (module docstring).
+
+    ``trajectory`` sets the kind (minimum energy by default, lofted, depressed), the notional
+    boost and Earth rotation (:class:`geodata.ballistic.TrajectorySpec`).
+    """
     tlon = np.atleast_1d(np.asarray(target_lon, dtype=float))
     tlat = np.atleast_1d(np.asarray(target_lat, dtype=float))
     if tlon.shape != tlat.shape:
@@ -155,29 +168,18 @@ def ballistic_tracks(
     a = np.repeat(unit_vectors(llon, llat), n_t, axis=0)
     b = np.tile(unit_vectors(tlon, tlat), (n_l, 1))
     theta = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
-    s = (np.arange(n_samples) + 0.5) / n_samples
-    st = np.sin(theta)
-    safe = st > 1e-12
-    # Great-circle interpolation; a zero-length track stays at its launch point.
-    wa = np.where(
-        safe[:, None], np.sin((1 - s)[None, :] * theta[:, None]) / np.where(safe, st, 1)[:, None], 1.0
-    )
-    wb = np.where(safe[:, None], np.sin(s[None, :] * theta[:, None]) / np.where(safe, st, 1)[:, None], 0.0)
-    xyz = wa[..., None] * a[:, None, :] + wb[..., None] * b[:, None, :]
-    lon, lat = lonlat_from_unit_vectors(xyz)
-    rng_km = EARTH_RADIUS_KM * theta
-    apogee = np.minimum(apogee_ratio * rng_km, max_apogee_km)
-    flight = 2.0 * np.sqrt(2.0 * apogee / G_KM_S2)
+    traj = trajectories(a, b, trajectory, n_samples)
+    lon, lat = lonlat_from_unit_vectors(traj.xyz)
     return ThreatTracks(
         area=np.repeat(larea, n_t),
         target=np.tile(np.arange(n_t), n_l),
         lon=lon,
         lat=lat,
-        alt_km=4.0 * apogee[:, None] * s * (1 - s),
-        time_s=flight[:, None] * s[None, :],
-        range_km=rng_km,
-        apogee_km=apogee,
-        flight_time_s=flight,
+        alt_km=traj.alt_km,
+        time_s=traj.time_s,
+        range_km=EARTH_RADIUS_KM * theta,
+        apogee_km=traj.apogee_km,
+        flight_time_s=traj.flight_time_s,
         area_names=tuple(a.name for a in areas),
         target_ids=ids,
     )
@@ -205,9 +207,23 @@ def _slant_km(d_km: np.ndarray, h1_km: np.ndarray, h2_km: np.ndarray) -> np.ndar
     return np.sqrt(np.maximum(r1**2 + r2**2 - 2 * r1 * r2 * np.cos(d_km / EARTH_RADIUS_KM), 0.0))
 
 
-def _los_arc_km(h1_km: ArrayLike, h2_km: ArrayLike, k: float) -> np.ndarray:
-    kr = k * EARTH_RADIUS_KM
-    return kr * (np.arccos(kr / (kr + np.asarray(h1_km))) + np.arccos(kr / (kr + np.asarray(h2_km))))
+def _los_arc_km(h1_km: ArrayLike, h2_km: ArrayLike, min_elevation_deg: ArrayLike = 0.0) -> np.ndarray:
+    """Ground arc of line of sight from sensors at ``h1_km`` to objects at ``h2_km`` (refracted).
+
+    Ray trace through the standard atmosphere above ``min_elevation_deg`` at the sensor
+    (:func:`geodata.refraction.line_of_sight_arc_km`), one table per (height, elevation).
+    """
+    h1, h2, eps = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (h1_km, h2_km, min_elevation_deg))
+    )
+    out = np.empty(h1.shape)
+    keys = np.stack((h1.ravel(), eps.ravel()), axis=1)
+    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+    flat, h2f = out.reshape(-1), h2.ravel()
+    for g, (h, e) in enumerate(uniq):
+        sel = inv.ravel() == g
+        flat[sel] = line_of_sight_arc_km(h, h2f[sel], e)
+    return out
 
 
 def sensor_tracking(
@@ -216,21 +232,27 @@ def sensor_tracking(
     sensor_lat: ArrayLike,
     sensor_height_m: ArrayLike,
     range_km: ArrayLike,
-    k: float = 4.0 / 3.0,
+    min_elevation_deg: ArrayLike = 0.0,
 ) -> np.ndarray:
-    """Which samples at least one sensor tracks, ``(n_tracks, n_samples)`` bool."""
+    """Which samples at least one ground or sea sensor tracks, ``(n_tracks, n_samples)`` bool.
+
+    A sensor tracks a sample in refracted line of sight above its minimum elevation
+    (:func:`_los_arc_km`) within its slant range.
+    """
     slon = np.atleast_1d(np.asarray(sensor_lon, dtype=float))
     slat = np.atleast_1d(np.asarray(sensor_lat, dtype=float))
     hs = np.broadcast_to(np.asarray(sensor_height_m, dtype=float) / 1000.0, slon.shape)
     rng = np.broadcast_to(np.asarray(range_km, dtype=float), slon.shape)
+    eps = np.broadcast_to(np.asarray(min_elevation_deg, dtype=float), slon.shape)
     tracked = np.zeros(tracks.lon.size, dtype=bool)
     if slon.size == 0:
         return tracked.reshape(tracks.lon.shape)
     # Candidate ground radius: both the horizon and the slant range bound the ground arc.
-    reach = np.minimum(_los_arc_km(hs, tracks.alt_km.max(), k), arc_for_chord_km(rng / EARTH_RADIUS_KM))
+    top = np.full(slon.shape, float(tracks.alt_km.max()))
+    reach = np.minimum(_los_arc_km(hs, top, eps), arc_for_chord_km(rng / EARTH_RADIUS_KM))
     s, p, d = _site_sample_pairs(tracks, slon, slat, reach * (1 + 1e-9))
     ho = tracks.alt_km.ravel()[p]
-    ok = (d <= _los_arc_km(hs[s], ho, k)) & (_slant_km(d, hs[s], ho) <= rng[s])
+    ok = (d <= _los_arc_km(hs[s], ho, eps[s])) & (_slant_km(d, hs[s], ho) <= rng[s])
     tracked[p[ok]] = True
     return tracked.reshape(tracks.lon.shape)
 
@@ -239,10 +261,14 @@ def corridor_summary(tracks: ThreatTracks, tracked: np.ndarray) -> pd.DataFrame:
     """Per track: launch area, target, range, apogee, flight time, tracked fraction, warning.
 
     ``warning_time_s`` is the time from the first tracked sample to impact, 0 if never tracked.
+    ``tracked`` is ``(n_tracks, n_samples)``, or ``(n_epochs, n_tracks, n_samples)`` for launch
+    times that matter (space sensors): then both figures are means over the epochs.
     """
-    any_track = tracked.any(axis=1)
-    first = np.argmax(tracked, axis=1)
-    t_first = tracks.time_s[np.arange(tracked.shape[0]), first]
+    tr = tracked if tracked.ndim == 3 else tracked[None]
+    any_track = tr.any(axis=2)
+    first = np.argmax(tr, axis=2)
+    t_first = np.take_along_axis(np.broadcast_to(tracks.time_s, tr.shape), first[..., None], axis=2)[..., 0]
+    warning = np.where(any_track, tracks.flight_time_s[None, :] - t_first, 0.0)
     return pd.DataFrame(
         {
             "launch_area": np.asarray(tracks.area_names, dtype=object)[tracks.area],
@@ -250,8 +276,8 @@ def corridor_summary(tracks: ThreatTracks, tracked: np.ndarray) -> pd.DataFrame:
             "range_km": tracks.range_km,
             "apogee_km": tracks.apogee_km,
             "flight_time_s": tracks.flight_time_s,
-            "tracked_fraction": tracked.mean(axis=1),
-            "warning_time_s": np.where(any_track, tracks.flight_time_s - t_first, 0.0),
+            "tracked_fraction": tr.mean(axis=2).mean(axis=0),
+            "warning_time_s": warning.mean(axis=0),
         }
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,11 +23,13 @@ from models.solve import expand_result, solve_formulation
 
 def _engine_config(engine: str, solver: str | None, solver_options: dict[str, Any] | None) -> dict:
     config: dict[str, Any] = {}
-    if engine == "pyomo" and solver is not None:
+    choice = engines.capabilities(engine).solver_choice
+    if choice and solver is not None:
         config["solver"] = solver
-    elif engine != "pyomo" and solver not in (None, "highs", "cp-sat", "cpsat"):
+    elif not choice and solver not in (None, "highs", "cp-sat", "cpsat"):
         raise engines.UnknownEngineError(
-            f"engine {engine!r} runs its own solver; solver={solver!r} needs engine='pyomo'"
+            f"engine {engine!r} runs its own solver; solver={solver!r} needs an engine that "
+            "chooses solvers (pyomo)"
         )
     if solver_options:
         config["solver_options"] = dict(solver_options)
@@ -44,6 +46,7 @@ def solve_layered(
     rules: PlanRules | None = None,
     presolve: bool = True,
     solver_options: dict[str, Any] | None = None,
+    tie_break: bool = False,
 ) -> SolveResult:
     """Solve the budgeted layered maximal-covering model (:func:`models.formulations.layered`).
 
@@ -64,9 +67,12 @@ def solve_layered(
         Side rules: existing assets, exclusive pairs, type quotas, partner shares.
     presolve
         Drop points no plan can defend and zero-weight points, merge identical points and remove
-        dominated sites before building (the report is in ``extra["presolve"]``).
+        dominated sites before building (the report is ``result.presolve``).
     solver_options
         Options passed verbatim to the solver.
+    tie_break
+        Among plans of the value found, return the one :mod:`models.tiebreak` prefers (a second
+        solve), so that the plan does not depend on the warm start or the solver's path.
 
     Returns
     -------
@@ -89,15 +95,51 @@ def solve_layered(
     res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config,
                             build_time_s=build)
     if res.x is None:
-        return expand_result(res, None, None, presolve=red.report)
+        return expand_result(res, None, None, presolve_report=red.report)
+    if tie_break:
+        from models.tiebreak import break_ties
+
+        t1 = time.perf_counter()
+        x_tb, how = break_ties(form, np.asarray(res.x, bool), red_inst.c, options, engine, config)
+        res = replace(res, x=x_tb, extra={**res.extra, "tie_break": how,
+                                          "tie_break_s": round(time.perf_counter() - t1, 3)})
+    assert res.x is not None  # checked above; tie-breaking keeps a plan
     x_full = red.expand(res.x)
-    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve=red.report)
+    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report)
 
 
 COVER_FORMULATIONS = ("max_cover", "min_cost", "backup", "expected")
+METHODS = ("auto", "milp", "decompose", "benders")
+"""Methods accepted by :func:`solve_cover`."""
 DECOMPOSE_MIN_NONZEROS = 20_000
-"""Covered pairs from which ``method="auto"`` decomposes maximal covering (see :func:`solve_cover`)."""
-"""Names accepted by :func:`solve_cover`."""
+"""Covered pairs from which ``method="auto"`` leaves the whole MILP for the site-space method."""
+TUNED_HIGHS = {"mip_lp_solver": "ipm", "presolve": "off"}
+"""HiGHS options of the whole MILP when ``auto`` picks it above :data:`DECOMPOSE_MIN_NONZEROS`."""
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """What ``method="auto"`` runs, and why (reported in ``SolveResult.extra``)."""
+
+    method: str
+    reason: str
+    solver_options: dict[str, Any] | None = None
+
+
+def choose_method(instance: CoverInstance) -> MethodChoice:
+    """The method ``method="auto"`` runs for plain maximal covering on HiGHS (measured rule).
+
+    Below :data:`DECOMPOSE_MIN_NONZEROS` covered pairs the whole MILP with HiGHS's defaults
+    solves in well under a second; above it the root LP dominates, and the site-space method
+    of :mod:`models.benders` (bound in site space, fixing, exact reduced MILP) proves the optimum
+    first on the benchmark grid of ``bench/solve_grid.py``.
+    """
+    nnz = int(instance.a.nnz)
+    if nnz < DECOMPOSE_MIN_NONZEROS:
+        return MethodChoice("milp", f"{nnz:,} covered pairs < {DECOMPOSE_MIN_NONZEROS:,}: whole MILP")
+    return MethodChoice("benders", f"{nnz:,} covered pairs >= {DECOMPOSE_MIN_NONZEROS:,}: site space")
+
+
 
 
 def build_cover(
@@ -143,6 +185,8 @@ def cover_value(
         return float(instance.c[x].sum())
     if formulation == "backup":
         return level_values(instance, x, np.array([theta, 1.0 - theta]))
+    if p is None:
+        raise ModelError("expected coverage needs p, each asset's probability of success")
     big_l = max(max_levels(instance) if levels is None else int(levels), 1)
     return level_values(instance, x, float(p) * (1.0 - float(p)) ** np.arange(big_l))
 
@@ -176,8 +220,11 @@ def solve_cover(
     method
         ``"milp"``: the whole model to the engine. ``"decompose"``: site column generation, bound
         fixing and an exact restricted MILP (:mod:`models.decompose`; maximal covering without
-        required points or rules, HiGHS only). ``"auto"`` decomposes large maximal-covering
-        instances (at least :data:`DECOMPOSE_MIN_NONZEROS` covered pairs) on the highs engine.
+        required points or rules, HiGHS only). ``"benders"``: the same bound in site space,
+        then a primal MILP over the LP support, fixing with the better plan and an exact reduced
+        MILP (:mod:`models.benders`). ``"auto"`` picks by :func:`choose_method` for plain maximal
+        covering on highs (the whole MILP otherwise); ``extra["method"]`` and
+        ``extra["method_reason"]`` report the choice.
 
     Returns
     -------
@@ -190,15 +237,25 @@ def solve_cover(
     rules = rules or PlanRules()
     if formulation not in COVER_FORMULATIONS:
         build_cover(instance, formulation)  # raises the naming error
-    if method not in ("auto", "milp", "decompose"):
-        raise ModelError(f"unknown method {method!r}; choose auto, milp or decompose")
+    if method not in METHODS:
+        raise ModelError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     simple = (formulation == "max_cover" and not instance.required_mask.any() and rules.is_empty
-              and engine == "highs")
-    if method == "decompose" and not simple:
-        raise ModelError("method='decompose' needs max_cover on the highs engine, without required "
+              and engines.capabilities(engine).in_process_highs)
+    if method in ("decompose", "benders") and not simple:
+        raise ModelError(f"method={method!r} needs max_cover on the highs engine, without required "
                          "points or plan rules")
-    if simple and (method == "decompose" or (method == "auto" and instance.a.nnz >= DECOMPOSE_MIN_NONZEROS)):
-        return _solve_decomposed(instance, options, warm_start, presolve, solver_options)
+    reason = "requested" if method != "auto" else "auto: not plain maximal covering on highs"
+    if method == "auto" and simple:
+        choice = choose_method(instance)
+        method, reason = choice.method, f"auto: {choice.reason}"
+        if choice.solver_options and not solver_options:
+            solver_options = dict(choice.solver_options)
+            config = _engine_config(engine, solver, solver_options)
+    elif method == "auto":
+        method = "milp"
+    if method in ("decompose", "benders"):
+        res = _solve_decomposed(instance, options, warm_start, presolve, solver_options, method)
+        return replace(res, extra={**res.extra, "method_reason": reason})
     t0 = time.perf_counter()
     if formulation == "expected" and levels is None:
         levels = max_levels(instance)
@@ -212,14 +269,18 @@ def solve_cover(
     res = solve_formulation(form, options, engine, warm_start=ws, engine_config=config,
                             build_time_s=build)
     if res.x is None:
-        return expand_result(res, None, None, presolve=red.report, formulation=formulation)
+        return expand_result(res, None, None, presolve_report=red.report, formulation=formulation,
+                             method=method, method_reason=reason)
     x_full = red.expand(res.x)
     value = cover_value(instance, x_full, formulation, theta=theta, p=p, levels=levels)
-    return expand_result(res, x_full, value, presolve=red.report, formulation=formulation)
+    return expand_result(res, x_full, value, presolve_report=red.report, formulation=formulation,
+                         method=method, method_reason=reason)
 
 
 def _solve_decomposed(instance: CoverInstance, options: SolveOptions, warm_start: np.ndarray | None,
-                      presolve: bool, solver_options: dict[str, Any] | None) -> SolveResult:
+                      presolve: bool, solver_options: dict[str, Any] | None,
+                      method: str = "decompose") -> SolveResult:
+    from models.benders import solve_max_cover_benders
     from models.decompose import solve_max_cover_decomposed
 
     t0 = time.perf_counter()
@@ -230,8 +291,10 @@ def _solve_decomposed(instance: CoverInstance, options: SolveOptions, warm_start
     if warm_start is not None:
         ws = red.restrict(warm_start)
         start = ws if red_inst.is_feasible(ws) else None
-    res = solve_max_cover_decomposed(red_inst, options, start=start, solver_options=solver_options)
+    solve = solve_max_cover_benders if method == "benders" else solve_max_cover_decomposed
+    res = solve(red_inst, options, start=start, solver_options=solver_options)
     res = replace(res, build_time_s=build)
+    assert res.x is not None  # the decomposition always returns its incumbent plan
     x_full = red.expand(res.x)
-    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve=red.report,
-                         formulation="max_cover", method="decompose")
+    return expand_result(res, x_full, instance.evaluate(x_full)[0], presolve_report=red.report,
+                         formulation="max_cover", method=method)

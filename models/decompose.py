@@ -38,7 +38,7 @@ points or plan rules; it always runs on HiGHS (highspy).
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -78,7 +78,8 @@ def _restrict(inst: CoverInstance, cols: np.ndarray) -> tuple[CoverInstance, np.
     return restricted, groups, rows
 
 
-def _solve_lp(inst: CoverInstance, options: SolveOptions) -> tuple[float, np.ndarray, dict[str, Any]]:
+def _solve_lp(inst: CoverInstance, options: SolveOptions, lp_solver: str = "simplex",
+              ) -> tuple[float, np.ndarray, dict[str, Any]]:
     """LP relaxation of max_cover on a (small) instance: value, x, and row duals by block."""
     import highspy
 
@@ -88,11 +89,17 @@ def _solve_lp(inst: CoverInstance, options: SolveOptions) -> tuple[float, np.nda
     lp.integrality_ = []
     h.passModel(lp)
     apply_options(h, replace(options, time_limit_s=None), {})
-    h.setOptionValue("solver", "simplex")
-    # Measured on a 14,000 × 570 restricted LP: primal simplex 2.4 s, dual simplex 19 s, IPM 11 s.
-    h.setOptionValue("simplex_strategy", 4)
+    if lp_solver == "ipm":
+        # Any multipliers in [0, w] give a valid bound: the interior point needs no crossover.
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+    else:
+        h.setOptionValue("solver", "simplex")
+        # Measured on a 14,000 × 570 restricted LP: primal simplex 2.4 s, dual simplex 19 s, IPM 11 s.
+        h.setOptionValue("simplex_strategy", 4)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal,
+                                  highspy.HighsModelStatus.kUnknown):
         raise DecompositionError(f"restricted LP ended {h.modelStatusToString(h.getModelStatus())}")
     sol = h.getSolution()
     duals = np.abs(np.array(sol.row_dual))
@@ -117,28 +124,53 @@ def _bound(inst: CoverInstance, at: sp.csr_array, lam: np.ndarray, mu: float, ta
     return const + float(np.maximum(rc, 0.0).sum()), rc
 
 
-def solve_max_cover_decomposed(
-    inst: CoverInstance,
-    options: SolveOptions | None = None,
-    *,
-    start: np.ndarray | None = None,
-    batch: int | None = None,
-    max_rounds: int = 60,
-    solver_options: dict[str, Any] | None = None,
-) -> SolveResult:
-    """Maximal covering by site column generation, bound fixing and an exact restricted MILP.
+@dataclass(frozen=True)
+class SiteLP:
+    r"""What site column generation proves: the LP bound, reduced scores and the best plan.
 
-    ``inst`` should already be presolved (:func:`models.presolve.presolve_cover`). The result's
-    ``x`` is a mask over ``inst``'s sites and its bound is valid for the whole instance;
-    ``extra["decomposition"]`` reports the rounds, the working set and the fixing.
+    Attributes
+    ----------
+    bound
+        The best Lagrangian bound :math:`U` found (the LP bound once ``converged``).
+    rc
+        Every site's reduced score :math:`\bar c_j` at the multipliers that gave ``bound``.
+    lower
+        Objective of ``plan``, the best plan known.
+    plan
+        The best plan known (mask over the instance's sites).
+    support
+        Sites with a positive value in the last restricted LP.
+    converged
+        Whether no site priced out in the last round (the restricted LP is the full LP).
+    lam
+        The cover-row multipliers :math:`\lambda \in [0, w]` that gave ``bound``.
+    info
+        Rounds, timings and the history of the rounds.
     """
-    options = options or SolveOptions()
-    if inst.required is not None and inst.required.any():
-        raise DecompositionError("the decomposition does not handle required points")
-    if inst.budget is None and inst.count is None and inst.type_max is None:
-        raise DecompositionError("maximal covering needs a budget, a count or type limits")
+
+    bound: float
+    rc: np.ndarray
+    lower: float
+    plan: np.ndarray
+    support: np.ndarray
+    converged: bool
+    lam: np.ndarray
+    info: dict[str, Any]
+
+
+def site_column_generation(
+    inst: CoverInstance, options: SolveOptions, *, start: np.ndarray | None = None,
+    batch: int | None = None, max_rounds: int = 60, stop_gap: float | None = None,
+    lp_solver: str = "simplex",
+) -> SiteLP:
+    """Steps 1-2 of the module docstring: the LP bound by site column generation.
+
+    Stops when no site prices out, when the bound is within ``stop_gap`` (default: the
+    requested gap) of the best plan, at the time limit or after ``max_rounds`` rounds.
+    """
     t0 = time.perf_counter()
     deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
+    stop_gap = options.mip_rel_gap if stop_gap is None else stop_gap
     n = inst.n
     a = sp.csr_array(inst.a, dtype=float)
     at = sp.csr_array(a.T)
@@ -157,13 +189,14 @@ def solve_max_cover_decomposed(
     work[np.argsort(-gain)[: 3 * k]] = True
     work[np.argsort(-(at @ inst.w))[:k]] = True
 
-    best_u, best_rc = np.inf, None
+    best_u, best_rc, best_lam = np.inf, np.zeros(n), inst.w.copy()
+    support = plan.copy()
     history: list[dict[str, float]] = []
     converged = False
     for rnd in range(max_rounds):
         cols = np.flatnonzero(work)
         restricted, groups, rows = _restrict(inst, cols)
-        lp_value, x_lp, duals = _solve_lp(restricted, options)
+        lp_value, x_lp, duals = _solve_lp(restricted, options, lp_solver)
         lam_g = np.minimum(duals.get("cover", np.zeros(restricted.m)), restricted.w)
         lam = inst.w.copy()  # points the working set leaves uncovered
         share = np.divide(inst.w[rows], restricted.w[groups], out=np.zeros(rows.size),
@@ -174,7 +207,9 @@ def solve_max_cover_decomposed(
         nu = duals.get("type_max")
         u, rc = _bound(inst, at, lam, mu, tau, nu)
         if u < best_u:
-            best_u, best_rc = u, rc
+            best_u, best_rc, best_lam = u, rc, lam
+        support = np.zeros(n, dtype=bool)
+        support[cols[x_lp > 1e-6]] = True
         # A rounded LP plan, improved by swaps, sometimes beats the incumbent.
         cand = np.zeros(n, dtype=bool)
         cand[cols[np.argsort(-x_lp)[: int(round(x_lp.sum()))]]] = True
@@ -185,25 +220,60 @@ def solve_max_cover_decomposed(
         price = np.where(work, -np.inf, rc)
         entering = np.flatnonzero(price > 1e-9 * scale)
         history.append({"round": rnd, "working_sites": int(work.sum()), "points": int(restricted.m),
-                        "lp": lp_value, "bound": u, "entering": int(entering.size)})
+                        "lp": lp_value, "bound": u, "entering": int(entering.size),
+                        "seconds": time.perf_counter() - t0})
         if not entering.size:
             converged = True
             break
-        if best_u <= lb * (1 + options.mip_rel_gap) or (deadline and time.perf_counter() > deadline):
+        if best_u <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
             break
         work[entering[np.argsort(-price[entering])[:k]]] = True
+    info = {"rounds": len(history), "converged": converged, "lp_bound": best_u,
+            "start_objective": lb_start, "heuristic_s": t_heur,
+            "column_generation_s": time.perf_counter() - t0, "history": history}
+    return SiteLP(bound=best_u, rc=best_rc, lower=lb, plan=plan, support=support,
+                  converged=converged, lam=best_lam, info=info)
 
+
+def fix_sites(lp: SiteLP, lower: float, gap: float) -> tuple[np.ndarray, float]:
+    """Step 3: sites that may still be in a plan better than ``lower`` (mask), and the bound
+    of every plan using a removed site (``-inf`` when none is removed).
+    """  # noqa: D205
+    forced = lp.bound - np.maximum(0.0, -lp.rc)
+    free = forced > lower * (1 + gap)
+    fixed_bound = float(forced[~free].max()) if (~free).any() else -np.inf
+    return free, fixed_bound
+
+
+def solve_max_cover_decomposed(
+    inst: CoverInstance,
+    options: SolveOptions | None = None,
+    *,
+    start: np.ndarray | None = None,
+    batch: int | None = None,
+    max_rounds: int = 60,
+    solver_options: dict[str, Any] | None = None,
+) -> SolveResult:
+    """Maximal covering by site column generation, bound fixing and an exact restricted MILP.
+
+    ``inst`` should already be presolved (:func:`models.presolve.presolve_cover`). The result's
+    ``x`` is a mask over ``inst``'s sites and its bound is valid for the whole instance;
+    ``extra["decomposition"]`` reports the rounds, the working set and the fixing.
+    """
+    options = options or SolveOptions()
+    check_decomposable(inst)
+    t0 = time.perf_counter()
+    deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
+    n = inst.n
+    lp = site_column_generation(inst, options, start=start, batch=batch, max_rounds=max_rounds)
+    lb, plan, best_u = lp.lower, lp.plan, lp.bound
     # Bound fixing: a site whose forced-in bound is within the requested gap of the best plan
     # is removed; the largest such bound stays part of the reported bound.
-    forced = best_u - np.maximum(0.0, -best_rc)
-    free = (forced > lb * (1 + options.mip_rel_gap)) | plan
-    fixed_bound = float(forced[~free].max()) if (~free).any() else -np.inf
+    free, fixed_bound = fix_sites(lp, lb, options.mip_rel_gap)
+    free |= plan
     info: dict[str, Any] = {
-        "rounds": len(history), "converged": converged, "lp_bound": best_u,
-        "start_objective": lb_start, "heuristic_s": t_heur,
-        "sites_free_after_fixing": int(free.sum()),
+        **lp.info, "sites_free_after_fixing": int(free.sum()),
         "fixed_sites_bound": fixed_bound if np.isfinite(fixed_bound) else None,
-        "history": history,
     }
     remaining = None if deadline is None else max(1.0, deadline - time.perf_counter())
     if best_u <= lb * (1 + options.mip_rel_gap):  # the LP bound already proves the plan
@@ -217,6 +287,7 @@ def solve_max_cover_decomposed(
     )
     info["restricted_milp"] = {"points": restricted.m, "sites": restricted.n,
                                "seconds": res.wall_time_s, "status": res.status}
+    obj = LevelObjective(inst.w, inst.a, np.array([1.0]))
     if res.x is not None:
         cand = np.zeros(n, dtype=bool)
         cand[cols[res.x]] = True
@@ -231,13 +302,22 @@ def solve_max_cover_decomposed(
     return _result(inst, plan, lb, bound, res.termination, status, t0, info, nodes=res.node_count)
 
 
+def check_decomposable(inst: CoverInstance) -> None:
+    """Raise :class:`DecompositionError` unless ``inst`` is plain maximal covering."""
+    if inst.required is not None and inst.required.any():
+        raise DecompositionError("the decomposition does not handle required points")
+    if inst.budget is None and inst.count is None and inst.type_max is None:
+        raise DecompositionError("maximal covering needs a budget, a count or type limits")
+
+
 def _result(inst: CoverInstance, plan: np.ndarray, value: float, bound: float, term: Termination,
-            status: SolutionStatus, t0: float, info: dict[str, Any], nodes: int | None) -> SolveResult:
+            status: SolutionStatus, t0: float, info: dict[str, Any], nodes: int | None,
+            key: str = "decomposition", raw: str = "decomposition") -> SolveResult:
     bound = max(bound, value)
     gap = relative_gap(value, bound)
     return SolveResult(
         termination=term, solution_status=status, objective=value, bound=bound, gap=gap,
         wall_time_s=time.perf_counter() - t0, engine="highs", solver="highs",
         solver_version=highs_version(), x=plan, node_count=nodes,
-        raw_status="decomposition", extra={"decomposition": info},
+        raw_status=raw, extra={key: info},
     )

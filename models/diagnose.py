@@ -110,7 +110,7 @@ def _highs_iis(model: LinearModel) -> Diagnosis:
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
         return Diagnosis(method="highs-iis")
-    strategy = int(highspy._core.kIisStrategyFromLp) | int(highspy._core.kIisStrategyIrreducible)  # noqa: SLF001
+    strategy = int(highspy.IisStrategy.kIisStrategyFromLp) | int(highspy.IisStrategy.kIisStrategyIrreducible)
     h.setOptionValue("iis_strategy", strategy)
     status, iis = h.getIis()
     if status != highspy.HighsStatus.kOk or not iis.valid_:
@@ -128,7 +128,7 @@ def _cpsat_core(model: LinearModel, time_limit_s: float) -> Diagnosis:
     engine = CpSatEngine()
     if not engine.available():
         return Diagnosis(method="cpsat-assumptions")
-    if engine._isolated():  # noqa: SLF001
+    if engine.isolated():
         rows = engine.run_in_worker("core_here", model=model, time_limit_s=time_limit_s)
     else:
         rows = engine.core_here(model, time_limit_s)

@@ -254,7 +254,7 @@ def swap_search(
             state = obj.update(state, j, +1)
             value += float(gain[j])
             continue
-        for j in np.flatnonzero(x & ~fixed):
+        for j in np.flatnonzero(x & ~fixed).tolist():
             x[j] = False
             st = obj.update(state, j, -1)
             base = obj.value(st)

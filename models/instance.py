@@ -89,8 +89,8 @@ class LayeredInstance:
     site_type: np.ndarray
     type_max: np.ndarray
     budget: float
-    demand_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
-    site_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+    demand_ids: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: ids made in __post_init__
+    site_ids: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: ids made in __post_init__
     type_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -173,8 +173,8 @@ class CoverInstance:
     count: int | None = None
     site_type: np.ndarray | None = None
     type_max: np.ndarray | None = None
-    demand_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
-    site_ids: np.ndarray = field(default=None)  # type: ignore[assignment]
+    demand_ids: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: ids made in __post_init__
+    site_ids: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: ids made in __post_init__
     type_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -225,7 +225,7 @@ class CoverInstance:
             return False
         if self.count is not None and x.sum() > self.count:
             return False
-        if self.site_type is not None:
+        if self.site_type is not None and self.type_max is not None:  # given together (__post_init__)
             counts = np.bincount(self.site_type[x], minlength=self.type_max.shape[0])
             if (counts > self.type_max).any():
                 return False

@@ -62,3 +62,6 @@ ALL_BLOCKS: tuple[str, ...] = (
     BACKUP_ORDER,
     LEVEL_COVER,
 )
+
+POINT_BLOCKS = (SENSOR_COVER, INTERCEPTOR_COVER, COVER, REQUIRED_COVER, BACKUP_COVER, LEVEL_COVER)
+"""Constraint blocks with one row per demand point (diagnoses list the scenario's limits first)."""

@@ -23,13 +23,32 @@ Four reductions, each safe for the formulations it is applied to:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from models.instance import CoverInstance, LayeredInstance, PlanRules
+
+
+@dataclass(frozen=True)
+class PresolveReport:
+    """What presolve removed from an instance (counts), carried by :class:`~models.result.SolveResult`."""
+
+    points_before: int
+    sites_before: int
+    points_dropped_unreachable: int
+    points_dropped_zero_weight: int
+    sites_dropped_dominated: int
+    points_dropped_dominated: int
+    points_merged: int
+    points_after: int
+    sites_after: int
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready form."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +70,7 @@ class Reduction:
     row_of: np.ndarray
     kept_sites: np.ndarray
     n_sites: int
-    report: dict[str, Any] = field(default_factory=dict)
+    report: PresolveReport | None = None
 
     def expand(self, x_reduced: np.ndarray) -> np.ndarray:
         """Map a plan over the kept sites to a plan over the original sites."""
@@ -219,7 +238,7 @@ def _reduce(
     report["points_merged"] = int(rows.size - num_groups)
     report["points_after"] = num_groups
     report["sites_after"] = int(kept_sites.size)
-    red = Reduction(row_of=row_of, kept_sites=kept_sites, n_sites=n, report=report)
+    red = Reduction(row_of=row_of, kept_sites=kept_sites, n_sites=n, report=PresolveReport(**report))
     return red, rep, w_merged, req_merged
 
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: both modules build on this one
+    from models.diagnose import Diagnosis
+    from models.presolve import PresolveReport
 
 
 class Termination(StrEnum):
@@ -105,6 +109,11 @@ class SolveResult:
         The engine's own status string, kept for diagnosis.
     build_time_s
         Seconds spent building the model before the engine ran.
+    diagnosis
+        For an infeasible model: the constraints that cannot hold together
+        (:class:`models.diagnose.Diagnosis`), ``None`` otherwise or when not diagnosed.
+    presolve
+        What presolve removed (:class:`models.presolve.PresolveReport`), ``None`` without presolve.
     extra
         Engine-specific figures (presolve reductions, scaling error, ...).
     """
@@ -122,6 +131,8 @@ class SolveResult:
     node_count: int | None = None
     raw_status: str = ""
     build_time_s: float = 0.0
+    diagnosis: Diagnosis | None = None
+    presolve: PresolveReport | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -146,6 +157,7 @@ class SolveResult:
         """Return a JSON-ready dict of the result (without the solution vector)."""
         d = asdict(self)
         d.pop("x")
+        d["diagnosis"] = None if self.diagnosis is None else self.diagnosis.to_dict()
         d["termination"] = self.termination.value
         d["solution_status"] = self.solution_status.value
         d["status"] = self.status

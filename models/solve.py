@@ -18,6 +18,7 @@ from models import engines
 from models.engines.base import EngineRun
 from models.formulations.base import Formulation
 from models.linear import Sense
+from models.presolve import PresolveReport
 from models.result import SolutionStatus, SolveOptions, SolveResult, Termination, relative_gap
 
 _NO_PLAN = (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED, Termination.UNBOUNDED)
@@ -91,7 +92,7 @@ def solve_formulation(
 
     ``result.x`` is a boolean mask over ``f.sites``; ``result.objective`` is recomputed from
     that plan by ``f.value`` (never taken on trust from the engine). An infeasible model is
-    diagnosed (``extra["diagnosis"]``, see :mod:`models.diagnose`) unless ``diagnose`` is false.
+    diagnosed (``result.diagnosis``, see :mod:`models.diagnose`) unless ``diagnose`` is false.
     """
     options = options or SolveOptions()
     eng = engines.get(engine, **(engine_config or {}))
@@ -139,10 +140,11 @@ def solve_formulation(
     else:
         status = SolutionStatus.FEASIBLE
     extra["plan_source"] = source
+    diagnosis = None
     if diagnose and run.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
         from models.diagnose import diagnose as _diagnose
 
-        extra["diagnosis"] = _diagnose(f.model).to_dict()
+        diagnosis = _diagnose(f.model)
     return SolveResult(
         termination=run.termination,
         solution_status=status,
@@ -157,6 +159,7 @@ def solve_formulation(
         node_count=run.node_count,
         raw_status=run.raw_status,
         build_time_s=build_time_s,
+        diagnosis=diagnosis,
         extra=extra,
     )
 
@@ -179,7 +182,7 @@ def _trivial_run(f: Formulation, eng: engines.Engine) -> EngineRun:
 
 
 def expand_result(result: SolveResult, x_full: np.ndarray | None, objective: float | None,
-                  **extra: Any) -> SolveResult:
+                  presolve_report: PresolveReport | None = None, **extra: Any) -> SolveResult:
     """Return ``result`` with its plan mapped back to the unreduced instance."""
     bound = result.bound
     if objective is not None and bound is not None and result.objective is not None:
@@ -191,5 +194,6 @@ def expand_result(result: SolveResult, x_full: np.ndarray | None, objective: flo
         objective=objective,
         bound=bound,
         gap=relative_gap(objective, bound),
+        presolve=presolve_report if presolve_report is not None else result.presolve,
         extra={**result.extra, **extra},
     )

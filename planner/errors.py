@@ -6,12 +6,31 @@ line on stderr and exit with code 2 (no traceback, nothing written).
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any
 
+_REPR = reprlib.Repr()  # attributes, not keywords: Python 3.11
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxlong, _REPR.maxother = 3, 70, 40, 70
+for _name in ("maxtuple", "maxlist", "maxarray", "maxdict", "maxset", "maxfrozenset", "maxdeque"):
+    setattr(_REPR, _name, 4)
+
 
 def _show(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    """A bounded rendering of ``value``: never more than ``limit`` characters, whatever its size.
+
+    ``reprlib`` looks at no more than a few items per level and a few levels, so a huge or
+    alias-expanded value costs no more than a small one (``repr()`` of a billion-laughs value
+    would never end).
+    """
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _printable(text: str, limit: int) -> str:
+    """``text`` on one line: control characters escaped (a key may hold a newline), at most ``limit``."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[: 4 * limit])
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -40,12 +59,12 @@ class InputError(ValueError):
         """Return the single line shown to the user."""
         where = self.file or "<input>"
         if self.field:
-            where += f": {self.field}"
+            where += f": {_printable(self.field, 200)}"
             if self.value is not ...:
                 where += f" = {_show(self.value)}"
         elif self.value is not ...:
             where += f": {_show(self.value)}"
-        return f"{where}: {self.message}"
+        return f"{_printable(where, 600)}: {_printable(self.message, 400)}"
 
     def with_file(self, file: str | Path) -> InputError:
         """Return a copy that names ``file`` (for errors raised before the file was known)."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reports.atomic import atomic_write_bytes, atomic_write_text
@@ -23,6 +25,15 @@ def number_format(column: str, values: pd.Series) -> str:
     if len(v) and (v == v.round()).all() and not column.endswith("_musd"):
         return COUNT_FORMAT
     return MUSD_FORMAT
+
+
+def _cell(value: Any, numeric: bool) -> object:
+    """A worksheet value: booleans stay booleans (TRUE/FALSE in Excel), numbers floats, the rest text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    return float(value) if numeric else str(value)
 
 
 def allocations_csv(frame: pd.DataFrame) -> str:
@@ -61,12 +72,7 @@ def allocations_xlsx(frame: pd.DataFrame, *, title: str = "", note: str = "") ->
         pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns
     ]
     for values in df.itertuples(index=False):
-        ws.append(
-            [
-                None if pd.isna(v) else (float(v) if n else str(v))
-                for v, n in zip(values, numeric, strict=True)
-            ]
-        )
+        ws.append([_cell(v, n) for v, n in zip(values, numeric, strict=True)])
     for j, (col, n) in enumerate(zip(df.columns, numeric, strict=True), start=1):
         letter = get_column_letter(j)
         width = max([len(str(col))] + [len(f"{v:,.1f}" if n else str(v)) for v in df[col].dropna()])

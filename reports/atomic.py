@@ -3,11 +3,13 @@
 Files are written to a temporary sibling and ``os.replace``d into place (atomic on POSIX within one
 filesystem). A directory of outputs is built in a temporary sibling directory and swapped in with two
 renames; a crash between them leaves the previous output in a ``.{name}.old-*`` backup beside it.
+Temporaries of a process that was killed are removed by the next write of the same path.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import secrets
 import shutil
@@ -17,6 +19,39 @@ from pathlib import Path
 
 def _sibling(path: Path, tag: str) -> Path:
     return path.parent / f".{path.name}.{tag}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale(path: Path) -> list[Path]:
+    """Remove temporaries of ``path`` left by processes that died (killed mid-write).
+
+    ``.{name}.tmp-<pid>-*`` siblings whose process is gone are removed; so are ``.old-*`` backups
+    of a dead process when ``path`` itself exists (a backup is kept while it is the only copy).
+    Returns what was removed.
+    """
+    removed = []
+    for tag in ("tmp", "old"):
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.{tag}-*-*"):
+            pid = stale.name.rsplit("-", 2)[-2]
+            if not pid.isdigit() or _pid_alive(int(pid)):
+                continue
+            if tag == "old" and not path.exists():
+                continue
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:
@@ -45,6 +80,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
     """
     path = Path(path)
+    remove_stale(path)
     tmp = _sibling(path, "tmp")
     try:
         with open(tmp, "wb") as fh:
@@ -86,6 +122,7 @@ def atomic_directory(final_dir: str | os.PathLike[str]) -> Iterator[Path]:
     """
     final = Path(final_dir)
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(final)
     tmp = _sibling(final, "tmp")
     tmp.mkdir()
     try:

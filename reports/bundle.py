@@ -45,10 +45,22 @@ class ReportSection:
         Heading of the section (escaped when rendered).
     html
         Trusted HTML fragment produced by domeplan itself (never user input): rendered verbatim.
+    key
+        Anchor id of the section (``#key``, listed in the table of contents); default: from the title.
+    wide
+        Print the section on landscape pages (for tables too wide for a portrait A4 page).
     """
 
     title: str
     html: str
+    key: str = ""
+    wide: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """The section's HTML id: ``key``, else the title as a slug (``Cost sharing`` -> ``cost-sharing``)."""
+        slug = re.sub(r"[^a-z0-9]+", "-", (self.key or self.title).lower()).strip("-")
+        return slug or "section"
 
 
 # eq=False: the generated __eq__ would compare DataFrames with ``==``, which raises; a bundle is a
@@ -93,6 +105,19 @@ class PlanBundle:
         ``allocations.csv`` / ``allocations.xlsx`` when given.
     attribution
         Data attribution printed under the map and in the report footer.
+    site_facts
+        Why each chosen ground or sea site (``site_id``, ``nearest_place``, ``nearest_place_km``,
+        ``n_points``, ``points``, ``marginal_weight``), or ``None``: the report's "Why each site"
+        table and attributes of the GeoPackage's ``sites`` layer.
+    partner_facts
+        Partner attributes for the GeoPackage (``iso_a3`` and e.g. ``population``, ``gdp_musd``,
+        ``budget_cap_musd``, ``bill_<rule>_musd``), or ``None``.
+    layers
+        Extra GeoPackage layers ``(name, frame)`` written to ``plan.gpkg`` (e.g. threat tracks
+        and intercept points); each frame in EPSG:4326.
+    extra_files
+        Further files rendered by a report module (e.g. ``schedule.csv``), as ``(name, bytes)``
+        pairs, written into the same folder with the rest.
     """
 
     scenario_name: str
@@ -107,6 +132,10 @@ class PlanBundle:
     basemap: gpd.GeoDataFrame | None = None
     allocations: pd.DataFrame | None = None
     attribution: str = NATURAL_EARTH_ATTRIBUTION
+    site_facts: pd.DataFrame | None = None
+    partner_facts: pd.DataFrame | None = None
+    layers: tuple[tuple[str, gpd.GeoDataFrame], ...] = ()
+    extra_files: tuple[tuple[str, bytes], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario_name, str) or not _SLUG.match(self.scenario_name):

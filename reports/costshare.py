@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from reports.bundle import ReportSection
+from reports.flags import over_cap_cells, partner_flags, worse_partners
 from reports.fmt import as_float, musd, num, pct
 from reports.html import Cell, Table, _env
 
@@ -82,26 +83,28 @@ def _table(headers: list[str], align: list[str], rows: list[list[Cell]], note: s
     return Markup(html)  # rendered by the autoescaping template: safe to embed
 
 
-def bills_table(alloc: pd.DataFrame, rules: list[str]) -> Markup:
-    """Partner × rule table of amounts (M USD) and shares."""
+def bills_table(alloc: pd.DataFrame, rules: list[str], checks: dict[str, Any] | None = None) -> Markup:
+    """Partner × rule table of amounts (M USD) and shares; bills above the partner's cap flagged."""
     partners = list(dict.fromkeys(alloc["partner"]))
+    over = over_cap_cells(checks)
     rows = []
     for p in partners:
         row = [Cell(p)]
         for r in rules:
             a = alloc[(alloc["rule"] == r) & (alloc["partner"] == p)]
+            if not len(a):
+                row.append(Cell("\u2014"))
+                continue
+            text = f"{musd(a['amount_musd'].iloc[0])} ({pct(a['share'].iloc[0], 0)})"
+            cap = over.get((r, p))
             row.append(
-                Cell(
-                    f"{musd(a['amount_musd'].iloc[0])} ({pct(a['share'].iloc[0], 0)})" if len(a) else "\u2014"
-                )
+                Cell(text, "flag", f"above the cap of {musd(cap)} M USD") if cap is not None else Cell(text)
             )
         rows.append(row)
-    return _table(
-        ["partner"] + [_label(r) for r in rules],
-        ["l"] + ["r"] * len(rules),
-        rows,
-        "M USD (share of the bill). allocations.csv and allocations.xlsx hold every figure.",
-    )
+    note = "M USD (share of the bill). allocations.csv and allocations.xlsx hold every figure."
+    if over:
+        note += " \u25b2 marks a bill above the partner's budget cap."
+    return _table(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows, note)
 
 
 def per_person_table(alloc: pd.DataFrame, rules: list[str], per: str) -> Markup:
@@ -131,7 +134,12 @@ def _core_sentence(chk: dict[str, Any] | None) -> tuple[str, str]:
         return "not checked", ""
     if chk.get("in_core"):
         margin = -float(chk.get("max_violation") or 0.0)
-        return "in the core", f"no group of partners would pay less alone (margin {musd(margin)} M USD)"
+        if margin < 0.05:  # zero at the precision shown
+            return (
+                "in the core",
+                "no group of partners would pay less alone; some group pays exactly its stand-alone cost",
+            )
+        return "in the core", f"every group pays at least {musd(margin)} M USD less than alone"
     who = chk.get("blocking_coalition") or []
     excess = as_float(chk.get("max_violation")) or 0.0
     return "outside the core", (
@@ -151,11 +159,21 @@ def rules_table(summary: dict[str, Any], rules: list[str]) -> Markup:
     return _table(["rule", "what it does", "why it is fair", "core", "detail"], ["l"] * 5, rows)
 
 
+EPS_ZERO_MUSD = 0.05
+"""|ε*| below this (M USD, half the last digit shown) is written as zero."""
+
+
 def core_verdict(summary: dict[str, Any]) -> Markup:
-    """The core in one paragraph: empty or not, and the least-core epsilon."""
+    """The core in one paragraph: empty or not, and the least-core epsilon (zero said in words)."""
     eps = as_float(summary.get("least_core_epsilon"))
     if eps is None:
         return Markup("The core was not checked (too many partners for every coalition to be solved).")
+    if abs(eps) < EPS_ZERO_MUSD:
+        return Markup(
+            "The core is <b>non-empty but has no slack</b> (least-core ε* = 0): splits exist under "
+            "which no group of partners would pay more than on its own, but in every one of them some "
+            "group pays exactly its stand-alone cost; a saving for one group is an overcharge for another."
+        )
     if summary.get("core_empty"):
         return Markup(
             f"The core is <b>empty</b>: whatever the split, some group of partners would pay "
@@ -190,15 +208,21 @@ def whatif_chart(whatif: pd.DataFrame, weight_label: str = "people") -> bytes:
     return buf.getvalue()
 
 
-def whatif_table(whatif: pd.DataFrame) -> Markup:
-    """Without each partner: what the others defend alone, what it adds, what its coverage costs."""
+def whatif_table(whatif: pd.DataFrame, checks: dict[str, Any] | None = None) -> Markup:
+    """Without each partner: what the others defend alone, what it adds, what its coverage costs.
+
+    A partner defended less in the plan than alone has its two "defended" cells flagged.
+    """
     rows = []
+    worse = worse_partners(checks)
     for r in whatif.itertuples(index=False):
+        flag = "flag" if r.partner in worse else ""
+        why = "defended less in the plan than alone" if flag else ""
         rows.append(
             [
-                Cell(r.partner),
-                Cell(num(r.defended_in_plan)),
-                Cell(num(r.defended_alone)),
+                Cell(r.partner, flag),
+                Cell(num(r.defended_in_plan), flag, why),
+                Cell(num(r.defended_alone), flag, why),
                 Cell(num(r.others_defend_without)),
                 Cell(num(r.value_added)),
                 Cell(
@@ -224,7 +248,8 @@ def whatif_table(whatif: pd.DataFrame) -> Markup:
         ],
         ["l"] + ["r"] * 7,
         rows,
-        "Alone, a group defends only its own points with its pooled budget (capped by the "
+        ("\u25b2 marks a partner defended less in the plan than alone. " if worse else "")
+        + "Alone, a group defends only its own points with its pooled budget (capped by the "
         "network budget) and only sites on its territory, at sea or in space. Costs are the "
         "least cost of giving the group the coverage the plan gives it.",
     )
@@ -356,6 +381,7 @@ def costshare_section(
             ]
         )
     png = whatif_chart(whatif, weight_label) if len(whatif) else None
+    checks = summary.get("checks")
     context = {
         "bill": musd(summary.get("bill_musd")),
         "min_cost": musd(summary.get("min_cost_of_same_coverage_musd")),
@@ -365,11 +391,12 @@ def costshare_section(
             ["l", "l", "r", "l", "r", "l", "r"],
             partners,
         ),
-        "bills": bills_table(allocations, rules),
+        "flags": partner_flags(checks, weight_label),
+        "bills": bills_table(allocations, rules, checks),
         "per_person": per_person_table(allocations, rules, per),
         "rules": rules_table(summary, rules),
         "core": core_verdict(summary),
-        "whatif": whatif_table(whatif) if len(whatif) else Markup(""),
+        "whatif": whatif_table(whatif, checks) if len(whatif) else Markup(""),
         "chart": None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
         "coalitions": coalitions_table(coalitions) if len(coalitions) else Markup(""),
         "joint": joint_block(summary.get("joint_plan")),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
@@ -23,6 +24,8 @@ from reports.fmt import MISSING, as_float, gap_pct, musd, num, pct, seconds
 
 MAX_POINT_ROWS = 200
 """Rows of the defended-points table in the report; ``points.csv`` always has them all."""
+PRINT_POINT_ROWS = 40
+"""Rows of that table printed in the PDF."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Cell:
 
     text: str
     cls: str = ""
+    title: str = ""
+    """Hover text (the ``title`` attribute), e.g. why a cell is flagged."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Table:
     align: Sequence[str]
     rows: list[list[Cell]] = field(default_factory=list)
     note: str = ""
+    print_rows: int | None = None
+    """Rows printed in the PDF (all on screen); ``None`` prints every row."""
 
 
 def _env() -> jinja2.Environment:
@@ -75,13 +82,20 @@ def _rows(records: Any) -> list[dict[str, Any]]:
     return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
 
 
+def weight_unit(summary: dict[str, Any]) -> str:
+    """The unit of the defended weights: ``people``, ``km²`` or ``weight`` (from the defended layer)."""
+    unit = summary.get("weight_unit")
+    return unit if isinstance(unit, str) and unit else "weight"
+
+
 def partner_table(summary: dict[str, Any]) -> Table | None:
     """Return the per-partner table, or ``None`` if the summary has no ``per_partner`` rows."""
     rows = _rows(summary.get("per_partner"))
     if not rows:
         return None
+    u = weight_unit(summary)
     table = Table(
-        ["Partner", "ISO", "Total weight", "Defended weight", "Defended share",
+        ["Partner", "ISO", f"Total ({u})", f"Defended ({u})", "Defended share",
          "Sensor-covered", "Interceptor-covered", "Cost on territory (M USD)"],
         ["l", "l", "r", "r", "r", "r", "r", "r"],
     )  # fmt: skip
@@ -108,10 +122,22 @@ def asset_type_table(summary: dict[str, Any]) -> Table | None:
     for r in rows:
         table.rows.append([
             Cell(_text(r.get("asset_type"))), Cell(_text(r.get("domain"))),
-            Cell(_text(r.get("role"))), Cell(num(r.get("chosen"))), Cell(num(r.get("max_count"))),
+            Cell(_text(r.get("role"))), Cell(_count(r.get("chosen"))), Cell(num(r.get("max_count"))),
             Cell(musd(r.get("unit_cost_musd"))), Cell(musd(r.get("cost_musd"))),
         ])  # fmt: skip
+    sampling = [f"{r.get('asset_type')} {k}: {v}" for r in rows
+                for k, v in (r.get("coverage_sampling") or {}).items()]  # fmt: skip
+    if sampling:
+        return replace(table, note="Space coverage time averages: " + "; ".join(sampling) + ".")
     return table
+
+
+def _site_partner(domain: Any, partner: Any) -> str:
+    """``USA`` on land, ``USA waters`` or ``international waters`` at sea."""
+    text = _text(partner) if partner else ""
+    if domain == "sea":
+        return "international waters" if not text or text == "international waters" else f"{text} waters"
+    return text or MISSING
 
 
 def chosen_sites_table(bundle: PlanBundle) -> Table:
@@ -127,7 +153,7 @@ def chosen_sites_table(bundle: PlanBundle) -> Table:
     for r, g in zip(chosen.itertuples(index=False), chosen.geometry, strict=True):
         table.rows.append([
             Cell(_text(r.site_id), "code"), Cell(_text(r.asset_type)), Cell(_text(r.domain)),
-            Cell(_text(r.role)), Cell(_text(r.partner) or MISSING), Cell(num(g.x, 3)),
+            Cell(_text(r.role)), Cell(_site_partner(r.domain, r.partner)), Cell(num(g.x, 3)),
             Cell(num(g.y, 3)), Cell(num(r.sensor_range_km)), Cell(num(r.engagement_range_km)),
             Cell(musd(r.cost_musd)),
         ])  # fmt: skip
@@ -153,7 +179,8 @@ def constellation_table(bundle: PlanBundle) -> Table | None:
 
 
 def points_table(bundle: PlanBundle, limit: int = MAX_POINT_ROWS) -> Table | None:
-    """Return the defended points, heaviest first, at most ``limit`` rows."""
+    """Return the defended points, heaviest first, at most ``limit`` rows (fewer printed)."""
+    unit = weight_unit(bundle.summary)
     pts = bundle.points
     if len(pts) == 0:
         return None
@@ -166,9 +193,19 @@ def points_table(bundle: PlanBundle, limit: int = MAX_POINT_ROWS) -> Table | Non
     shown = pts.loc[order[:limit]]
     more = len(pts) - len(shown)
     table = Table(
-        ["Point", "Name", "Partner", "Weight", "Sensor", "Interceptor", "Space fraction", "Defended"],
+        [
+            "Point",
+            "Name",
+            "Partner",
+            unit.capitalize() if unit != "km²" else "Area (km²)",
+            "Sensor",
+            "Interceptor",
+            "Space fraction",
+            "Defended",
+        ],
         ["l", "l", "l", "r", "c", "c", "r", "c"],
         note=f"Heaviest {len(shown):,} of {len(pts):,} points; all are in points.csv." if more else "",
+        print_rows=PRINT_POINT_ROWS,
     )
     for r in shown.itertuples(index=False):
         defended = bool(r.defended)
@@ -216,12 +253,13 @@ def table_section(title: str, frame: pd.DataFrame, *, note: str = "", decimals: 
 
 def _headline(summary: dict[str, Any]) -> list[dict[str, str]]:
     cards = []
+    unit = weight_unit(summary)
     share = summary.get("defended_share")
     if as_float(share) is None and as_float(summary.get("total_weight")):
         share = (as_float(summary.get("defended_weight")) or 0.0) / summary["total_weight"]
     cards.append({
-        "label": "Defended share of weight", "value": pct(share),
-        "sub": f"{num(summary.get('defended_weight'))} of {num(summary.get('total_weight'))}",
+        "label": f"Defended share of {unit}", "value": pct(share),
+        "sub": f"{num(summary.get('defended_weight'))} of {num(summary.get('total_weight'))} {unit}",
     })  # fmt: skip
     cost, budget = as_float(summary.get("cost_musd")), as_float(summary.get("budget_musd"))
     used = f" ({pct(cost / budget)} used)" if cost is not None and budget else ""
@@ -268,6 +306,8 @@ def _verification(summary: dict[str, Any]) -> dict[str, Any] | None:
 def _scalar(value: Any) -> str:
     x = as_float(value)
     if x is not None and not isinstance(value, int | np.integer):
+        if x.is_integer() or abs(x) >= 1e4:
+            return num(x)
         return num(x, 1) if abs(x) >= 100 else f"{x:.6g}"
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         return num(value)
@@ -306,6 +346,7 @@ def _scenario(bundle: PlanBundle) -> dict[str, str]:
         "title": _text(sc.get("title", bundle.title)),
         "file": str(sc["file"]) if sc.get("file") else "",
         "hash": _text(sc.get("hash")),
+        "distribution": str(sc.get("distribution") or ""),
     }
 
 
@@ -318,10 +359,41 @@ def _layers(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         (
             k.removesuffix("_weight").replace("_", " "),
             num(v),
-            pct(as_float(v) / total) if total and as_float(v) is not None else MISSING,
+            pct(x / total) if total and (x := as_float(v)) is not None else MISSING,
         )
         for k, v in layer.items()
     ]
+
+
+STANDARD_SECTIONS = (
+    ("headline", "Headline"),
+    ("map", "Map"),
+    ("coverage", "Coverage and cost"),
+    ("partners", "Partners"),
+    ("asset-types", "Asset types"),
+    ("sites", "Chosen sites"),
+    ("why", "Why each site"),
+    ("points", "Defended points"),
+    ("verification", "Verification"),
+)
+"""Anchor and title of the built-in sections, in page order (extra sections follow)."""
+
+
+def _toc(context: dict[str, Any], extra: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    present = {
+        "headline": True,
+        "map": context["map_src"] or context["live_map"],
+        "coverage": context["charts_src"] or context["layers"],
+        "partners": context["partners"],
+        "asset-types": context["asset_types"],
+        "sites": True,
+        "why": context["why"],
+        "points": context["points"],
+        "verification": context["verification"],
+    }
+    toc = [(key, title) for key, title in STANDARD_SECTIONS if present[key]]
+    toc += [(sec["id"], sec["title"]) for sec in extra]
+    return [*toc, ("run-details", "Run details")]
 
 
 def render_html(
@@ -330,6 +402,8 @@ def render_html(
     map_png: bytes | None = None,
     charts_png: bytes | None = None,
     sections: Iterable[ReportSection] | None = None,
+    generated: datetime | None = None,
+    interactive: bool = True,
 ) -> str:
     """Render the report of ``bundle`` as one self-contained HTML page.
 
@@ -338,27 +412,53 @@ def render_html(
     bundle
         The plan to report.
     map_png, charts_png
-        PNG images embedded as base64 ``data:`` URIs (omitted when ``None``).
+        PNG images embedded as base64 ``data:`` URIs (omitted when ``None``); the map PNG is the
+        printed map when the interactive one is shown on screen.
     sections
         Sections appended after the standard ones; defaults to ``bundle.sections``.
+    generated
+        Time of generation printed on the cover (default: now, UTC).
+    interactive
+        Embed the interactive map (Leaflet and the vector data inlined: no network).
 
     Returns
     -------
     str
         The page, referencing no external resource.
     """
+    from reports.flags import flag_summary
+    from reports.why import why_table
+
     s = bundle.summary
+    when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    live = None
+    if interactive:
+        from reports.livemap import live_map
+
+        live = live_map(bundle)
+    extra = [
+        {"title": sec.title, "html": Markup(sec.html), "id": sec.anchor, "wide": sec.wide}
+        for sec in (bundle.sections if sections is None else sections)
+    ]
+    cs = c if isinstance(c := s.get("cost_sharing"), dict) else {}
     context = {
         "title": bundle.title,
+        "generated": when,
         "notional_note": bundle.notional_note,
         "scenario": _scenario(bundle),
         "headline": _headline(s),
+        "flags": flag_summary(cs.get("checks")),
+        "weight_unit": weight_unit(s),
         "layers": _layers(s),
         "map_src": _png_data_uri(map_png),
+        "map_insets": bool(s.get("map_insets")),
+        "live_map": None if live is None else Markup(live.html),
+        "live_map_script": Markup("") if live is None else Markup(live.script),
         "charts_src": _png_data_uri(charts_png),
         "partners": partner_table(s),
         "asset_types": asset_type_table(s),
         "sites": chosen_sites_table(bundle),
+        "why": why_table(bundle),
         "constellations": constellation_table(bundle),
         "points": points_table(bundle),
         "verification": _verification(s),
@@ -367,9 +467,12 @@ def render_html(
         "versions": _pairs(s.get("versions")),
         "objective": {"objective": _scalar(s.get("objective")), "bound": _scalar(s.get("bound"))},
         "attribution": bundle.attribution,
-        "sections": [
-            {"title": sec.title, "html": Markup(sec.html)}
-            for sec in (bundle.sections if sections is None else sections)
-        ],
+        "sections": extra,
     }
+    context["toc"] = _toc(context, extra)
     return _env().get_template("report.html.j2").render(**context)
+
+
+def _count(value: Any) -> str:
+    """A count with separators, or the text itself (a constellation's chosen pattern)."""
+    return num(value) if as_float(value) is not None else _text(value)

@@ -26,6 +26,7 @@ from pyproj import CRS, Transformer
 from reports.bundle import PlanBundle
 from reports.fmt import as_float, gap_pct, musd, num, pct
 from reports.geodesic import range_rings
+from reports.theatres import MAX_THEATRES, Theatre, theatres
 
 OCEAN = "#eef3f7"
 LAND = "#e2e2dd"
@@ -167,12 +168,22 @@ def _draw_graticule(ax: Any, to_map: Transformer, extent: tuple[float, ...]) -> 
     for lat in np.arange(-90.0, 90.0, step)[1:]:
         x, y = to_map.transform(dense_lon, np.full_like(dense_lon, lat))
         ax.plot(x, y, color=GRATICULE, lw=0.35, alpha=0.7, zorder=1.5)
-        inside = np.flatnonzero((x >= xmin + pad) & (x <= xmax - 8 * pad)
-                                & (y >= ymin) & (y <= ymax - 3 * pad))
+        inside = np.flatnonzero(
+            (x >= xmin + pad) & (x <= xmax - 8 * pad) & (y >= ymin) & (y <= ymax - 3 * pad)
+        )
         if inside.size:
             k = inside[np.argmin(x[inside])]
-            ax.text(x[k] + pad, y[k], _deg_label(lat, "N", "S"), fontsize=6.5, color="#55606a", ha="left",
-                    va="bottom", zorder=1.6, path_effects=[withStroke(linewidth=2, foreground="white")])
+            ax.text(
+                x[k] + pad,
+                y[k],
+                _deg_label(lat, "N", "S"),
+                fontsize=6.5,
+                color="#55606a",
+                ha="left",
+                va="bottom",
+                zorder=1.6,
+                path_effects=[withStroke(linewidth=2, foreground="white")],
+            )
     ax.set_xticks([t[0] for t in xticks], [t[1] for t in xticks])
     ax.set_yticks([])
     ax.tick_params(labelsize=7, colors="#55606a", length=2)
@@ -182,6 +193,18 @@ def _draw_polygons(
     ax: Any, frame: gpd.GeoDataFrame | None, crs: CRS, extent: tuple[float, ...], **style: Any
 ) -> gpd.GeoDataFrame | None:
     if frame is None or len(frame) == 0:
+        return None
+    # Keep what lies within 100° of longitude of the centre: a polygon around the antipode (Africa
+    # seen from Hawaii) would project inside out over the whole map.
+    lon0 = float(Transformer.from_crs(crs, 4326, always_xy=True).transform(0.0, 0.0)[0])
+    w, e = lon0 - 100.0, lon0 + 100.0
+    window = shapely.union_all(
+        [shapely.box(a, -90.0, b, 90.0) for a, b in ((w, e), (w + 360.0, e + 360.0), (w - 360.0, e - 360.0))]
+    )
+    kept = shapely.intersection(frame.geometry.to_numpy(), window)
+    frame = frame.set_geometry(gpd.GeoSeries(kept, index=frame.index, crs=frame.crs))
+    frame = frame[~frame.geometry.is_empty]
+    if len(frame) == 0:
         return None
     # Densify first: a long straight edge in lon/lat (a parallel) is a curve on the map.
     dense = frame.set_geometry(shapely.segmentize(frame.geometry.to_numpy(), 0.5), crs=frame.crs)
@@ -216,7 +239,7 @@ def _chosen_rings(
 def _subtitle(summary: dict[str, Any]) -> str:
     parts = []
     if as_float(summary.get("defended_share")) is not None:
-        parts.append(f"defended {pct(summary['defended_share'])} of weight")
+        parts.append(f"defended {pct(summary['defended_share'])} of {summary.get('weight_unit') or 'weight'}")
     if as_float(summary.get("cost_musd")) is not None:
         budget = summary.get("budget_musd")
         of = f" of {musd(budget)}" if as_float(budget) is not None else ""
@@ -245,6 +268,86 @@ def _space_handles(bundle: PlanBundle, styles: dict[str, tuple[str, str]]) -> li
     ]
 
 
+def _laea(lon0: float, lat0: float) -> CRS:
+    return CRS.from_proj4(
+        f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 +R=6371008.8 +units=km +no_defs"
+    )
+
+
+def _framed(xmin: float, ymin: float, xmax: float, ymax: float, pad: float) -> tuple[float, ...]:
+    """Pad a box and keep it between 1:2 and 2:1 so a line of points still gets a readable map."""
+    xmin, xmax, ymin, ymax = xmin - pad, xmax + pad, ymin - pad, ymax + pad
+    w, h = xmax - xmin, ymax - ymin
+    if w < h / 2:
+        xmin, xmax = xmin - (h / 2 - w) / 2, xmax + (h / 2 - w) / 2
+    elif h < w / 2:
+        ymin, ymax = ymin - (w / 2 - h) / 2, ymax + (w / 2 - h) / 2
+    return (float(xmin), float(ymin), float(xmax), float(ymax))
+
+
+def theatre_view(theatre: Theatre) -> tuple[CRS, tuple[float, ...]]:
+    """The CRS centred on a theatre and its extent (anchors, padded)."""
+    w, s, e, n = theatre.bounds
+    crs = _laea(((w + e) / 2 + 180.0) % 360.0 - 180.0, float(np.clip((s + n) / 2, -89.0, 89.0)))
+    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(theatre.lon, theatre.lat)
+    span = max(np.ptp(x), np.ptp(y), 200.0)
+    return crs, _framed(x.min(), y.min(), x.max(), y.max(), max(0.1 * span, 350.0))
+
+
+def _scale_bar(ax: Any, extent: tuple[float, ...]) -> None:
+    """A scale bar in the lower left (true at the centre of the equal-area projection)."""
+    xmin, ymin, xmax, ymax = extent
+    target = (xmax - xmin) / 5
+    length = max(v for v in (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000) if v <= max(target, 50))
+    x0, y0 = xmin + 0.04 * (xmax - xmin), ymin + 0.05 * (ymax - ymin)
+    ax.plot([x0, x0 + length], [y0, y0], color="#333333", lw=2.2, solid_capstyle="butt", zorder=5)
+    ax.text(
+        x0 + length / 2,
+        y0 + 0.012 * (ymax - ymin),
+        f"{length:,} km",
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        color="#333333",
+        zorder=5,
+        path_effects=[withStroke(linewidth=2, foreground="white")],
+    )
+
+
+def _thin_ticks(ax: Any, extent: tuple[float, ...]) -> None:
+    """Drop longitude labels that would overlap (closer than 7 % of the frame's width)."""
+    ticks = list(zip(ax.get_xticks(), [t.get_text() for t in ax.get_xticklabels()], strict=True))
+    keep: list[tuple[float, str]] = []
+    for x, label in sorted(ticks):
+        if not keep or x - keep[-1][0] >= 0.07 * (extent[2] - extent[0]):
+            keep.append((x, label))
+    ax.set_xticks([k[0] for k in keep], [k[1] for k in keep])
+
+
+def _label_places(
+    ax: Any, pts: gpd.GeoDataFrame, to_map: Transformer, extent: tuple[float, ...], n: int = 8
+) -> None:
+    """Name the ``n`` heaviest points inside the frame."""
+    if len(pts) == 0 or "name" not in pts:
+        return
+    x, y = to_map.transform(*_lonlat(pts))
+    xmin, ymin, xmax, ymax = extent
+    inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    w = pd.to_numeric(pts["weight"], errors="coerce").fillna(0).to_numpy(float)
+    order = [k for k in np.argsort(-w, kind="stable") if inside[k]][:n]
+    for k in order:
+        ax.annotate(
+            str(pts["name"].iat[k]),
+            (x[k], y[k]),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=6.5,
+            color="#222222",
+            zorder=4.5,
+            path_effects=[withStroke(linewidth=2, foreground="white")],
+        )
+
+
 def render_map(
     bundle: PlanBundle,
     *,
@@ -252,29 +355,90 @@ def render_map(
     dpi: int = 150,
     point_labels: tuple[str, str] = ("defended point", "undefended point"),
     legend_title: str = "Plan",
+    candidate_label: str = "candidate (not chosen)",
 ) -> bytes:
     """Draw the plan on a static map and return it as PNG bytes.
 
     Partner territories are filled light over grey context land (``bundle.basemap``); chosen land and
     sea sites are marked by asset type with their sensor ranges (dashed) and engagement ranges
     (shaded) as geodesic circles; unchosen candidates are small dots; defended points are green
-    discs sized by weight and undefended ones red crosses; a graticule labels longitudes and latitudes.
+    discs sized by weight and undefended ones red crosses, the heaviest named; a graticule labels
+    longitudes and latitudes and a scale bar gives distances. A plan spread over several theatres
+    (:func:`reports.theatres.theatres`) gets one inset per theatre, each in its own projection.
     """
-    crs = map_crs(bundle)
-    to_map = Transformer.from_crs(4326, crs, always_xy=True)
-    extent = map_extent(bundle, crs)
-    xmin, ymin, xmax, ymax = extent
-    aspect = (ymax - ymin) / (xmax - xmin)
-
-    fig = Figure(figsize=(width_in, max(4.0, width_in * 0.78 * aspect) + 1.0), dpi=dpi, layout="constrained")
+    groups = theatres(bundle)
+    if len(groups) <= 1:
+        crs = map_crs(bundle)
+        views = [(crs, map_extent(bundle, crs), "")]
+    else:
+        views = [(*theatre_view(g), g.name) for g in groups[:MAX_THEATRES]]
+    n = len(views)
+    aspects = [(e[3] - e[1]) / (e[2] - e[0]) for _, e, _ in views]
+    # The heaviest theatre on top, full width; the others side by side below it.
+    top_h = aspects[0] * width_in * 0.78
+    low_h = max(aspects[1:], default=0.0) * width_in * 0.78 / max(n - 1, 1)
+    fig = Figure(figsize=(width_in, max(4.0, top_h + low_h) + 1.0), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    if n == 1:
+        axes = [fig.add_subplot()]
+    elif n == 2:  # side by side, each as wide as its shape asks at a common height
+        fig.set_size_inches(width_in, max(4.0, width_in * 0.78 / sum(1 / a for a in aspects)) + 1.0)
+        grid = fig.add_gridspec(1, 2, width_ratios=[1 / a for a in aspects])
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])]
+    else:
+        grid = fig.add_gridspec(2, n - 1, height_ratios=[top_h, max(low_h, 0.3 * top_h)])
+        axes = [fig.add_subplot(grid[0, :])] + [fig.add_subplot(grid[1, k]) for k in range(n - 1)]
+    handles: list[Any] = []
+    for k, (crs, extent, name) in enumerate(views):
+        handles = _draw_panel(axes[k], bundle, crs, extent, point_labels, candidate_label)
+        if name:
+            axes[k].set_title(f"Theatre {k + 1}: {name}", fontsize=9, loc="left", color="#333333")
+    style = {"fontsize": 8, "frameon": False, "title": legend_title, "title_fontsize": 9, "alignment": "left"}
+    if n == 1:  # beside the map, as a single map always had it
+        axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), **style)
+    else:
+        fig.legend(handles=handles, loc="outside right upper", **style)
+    fig.suptitle(bundle.title, fontsize=13, fontweight="bold", x=0.01, ha="left")
+    left_out = [g.name for g in groups[MAX_THEATRES:]]
+    sub = _subtitle(bundle.summary) + (f" · not drawn: {', '.join(left_out)}" if left_out else "")
+    credit = f"{bundle.attribution}\n{bundle.notional_note}"
+    if n == 1:
+        axes[0].set_title(sub, fontsize=9, loc="left", color="#444444")
+        # Below the tick labels, in the axes' frame, so that a tight bounding box keeps it whole.
+        axes[0].annotate(
+            credit,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -20),
+            textcoords="offset points",
+            fontsize=6.5,
+            color="#666666",
+            ha="left",
+            va="top",
+        )
+    else:
+        fig.supxlabel(f"{sub}\n{credit}", x=0.01, ha="left", fontsize=7, color="#555555", linespacing=1.4)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.15)
+    return buf.getvalue()
+
+
+def _draw_panel(
+    ax: Any,
+    bundle: PlanBundle,
+    crs: CRS,
+    extent: tuple[float, ...],
+    point_labels: tuple[str, str],
+    candidate_label: str,
+) -> list[Any]:
+    """Draw one map panel; return the legend handles (counts are over the whole plan)."""
+    to_map = Transformer.from_crs(4326, crs, always_xy=True)
+    xmin, ymin, xmax, ymax = extent
     ax.set_facecolor(OCEAN)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
     ax.set_autoscale_on(False)
-
     _draw_polygons(ax, bundle.basemap, crs, extent, color=LAND, linewidth=0, zorder=1)
     partners = _draw_polygons(
         ax,
@@ -287,6 +451,7 @@ def render_map(
         zorder=1.2,
     )
     _draw_graticule(ax, to_map, extent)
+    _thin_ticks(ax, extent)
     if partners is not None:
         for row in partners.itertuples(index=False):
             p = row.geometry.representative_point()
@@ -300,7 +465,6 @@ def render_map(
                 zorder=1.6,
                 annotation_clip=True,
             )
-
     styles = all_styles(bundle)
     chosen = bundle.chosen_sites
     handles: list[Any] = []
@@ -312,9 +476,8 @@ def render_map(
             ax.add_collection(
                 PolyCollection(eng, facecolors=cols, edgecolors=cols, alpha=0.13, linewidths=0.8, zorder=2)
             )
-            handles.append(
-                Patch(facecolor="#999999", alpha=0.35, edgecolor="#666666", label="engagement range")
-            )
+            swatch = cols[0] if len(set(cols)) == 1 else "#999999"
+            handles.append(Patch(facecolor=swatch, alpha=0.3, edgecolor=swatch, label="engagement range"))
         if sen:
             cols = [styles[t][0] for t in sen_types]
             ax.add_collection(
@@ -328,16 +491,13 @@ def render_map(
                     zorder=2.1,
                 )
             )
-            handles.append(Line2D([], [], color="#666666", ls="--", lw=0.9, label="sensor range"))
-
+            swatch = cols[0] if len(set(cols)) == 1 else "#666666"
+            handles.append(Line2D([], [], color=swatch, ls="--", lw=0.9, label="sensor range"))
     unchosen = bundle.sites[~bundle.sites["chosen"].astype(bool)] if len(bundle.sites) else None
     if unchosen is not None and len(unchosen):
         ux, uy = to_map.transform(*_lonlat(unchosen))
         ax.scatter(ux, uy, s=4, color=CANDIDATE, alpha=0.6, linewidths=0, zorder=2.5)
-        handles.append(
-            Line2D([], [], ls="", marker="o", ms=2.5, color=CANDIDATE, label="candidate (not chosen)")
-        )
-
+        handles.append(Line2D([], [], ls="", marker="o", ms=2.5, color=CANDIDATE, label=candidate_label))
     pts = bundle.points
     if len(pts):
         px, py = to_map.transform(*_lonlat(pts))
@@ -381,7 +541,7 @@ def render_map(
                 label=f"{point_labels[1]} ({int((~ok).sum())})",
             )
         )
-
+        _label_places(ax, pts, to_map, extent)
     for t in sorted(set(chosen["asset_type"].astype(str))) if len(chosen) else []:
         sub = chosen[chosen["asset_type"].astype(str) == t]
         color, marker = styles[t]
@@ -401,38 +561,10 @@ def render_map(
                 label=f"{t} ({len(sub)})",
             ),
         )
-
     handles += _space_handles(bundle, styles)
-    if handles:
-        ax.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            fontsize=8,
-            frameon=False,
-            title=legend_title,
-            title_fontsize=9,
-            alignment="left",
-        )
+    _scale_bar(ax, extent)
     ax.set_xlabel("")
     ax.set_ylabel("")
-
-    fig.suptitle(bundle.title, fontsize=13, fontweight="bold", x=0.01, ha="left")
-    ax.set_title(_subtitle(bundle.summary), fontsize=9, loc="left", color="#444444")
-    # Below the tick labels, in the axes' frame, so that a tight bounding box keeps it whole.
-    ax.annotate(
-        f"{bundle.attribution}\n{bundle.notional_note}",
-        xy=(0, 0),
-        xycoords="axes fraction",
-        xytext=(0, -20),
-        textcoords="offset points",
-        fontsize=6.5,
-        color="#666666",
-        ha="left",
-        va="top",
-    )
     for spine in ax.spines.values():
         spine.set_color("#9aa5ae")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.15)
-    return buf.getvalue()
+    return handles

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import types
 
 from reports.errors import MissingDependencyError
 
@@ -18,7 +19,7 @@ INSTALL_HINT = (
 
 
 @functools.cache
-def _import_weasyprint() -> object | None:
+def _import_weasyprint() -> types.ModuleType | None:
     try:
         import weasyprint
     except (ImportError, OSError):  # OSError: WeasyPrint present but Pango's libraries are not
@@ -44,4 +45,4 @@ def html_to_pdf(html: str) -> bytes:
         raise MissingDependencyError(INSTALL_HINT)
     # WeasyPrint logs every CSS property it does not support at WARNING; they are cosmetic here.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    return weasyprint.HTML(string=html).write_pdf()  # type: ignore[attr-defined]
+    return weasyprint.HTML(string=html).write_pdf()

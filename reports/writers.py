@@ -17,12 +17,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from reports.allocations import write_allocations
 from reports.atomic import atomic_directory
 from reports.bundle import PlanBundle
 from reports.charts import render_charts
 from reports.errors import MissingDependencyError
+from reports.geodesic import range_rings
+from reports.gpkgstyle import styles, write_layer_styles
 from reports.html import render_html
 from reports.maps import render_map
 from reports.pdf import INSTALL_HINT, html_to_pdf, pdf_available
@@ -131,13 +134,56 @@ def points_frame(bundle: PlanBundle) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _write_gpkg(bundle: PlanBundle, path: Path) -> None:
-    layers: list[tuple[str, gpd.GeoDataFrame, str]] = [
-        ("partners", bundle.partners, "MultiPolygon"),
-        ("sites", bundle.sites, "Point"),
-        ("points", bundle.points, "Point"),
+def reach_frame(bundle: PlanBundle) -> gpd.GeoDataFrame:
+    """Sensor and engagement circles of the chosen sites as geodesic polygons (spherical Earth).
+
+    Longitudes are unwrapped along each ring, so a circle across the antimeridian extends past ±180°
+    rather than wrapping around the world.
+    """
+    chosen = bundle.chosen_sites
+    rows, geoms = [], []
+    for column, kind in (("engagement_range_km", "engagement"), ("sensor_range_km", "sensor")):
+        r = pd.to_numeric(chosen[column], errors="coerce").to_numpy(float) if len(chosen) else np.empty(0)
+        keep = np.isfinite(r) & (r > 0)
+        if not keep.any():
+            continue
+        sub = chosen[keep]
+        lon, lat = range_rings(sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(), r[keep])
+        for k, row in enumerate(sub.itertuples(index=False)):
+            rows.append(
+                {
+                    "site_id": row.site_id,
+                    "asset_type": row.asset_type,
+                    "kind": kind,
+                    "radius_km": float(r[keep][k]),
+                }
+            )
+            geoms.append(shapely.Polygon(np.column_stack([lon[k], lat[k]])))
+    frame = pd.DataFrame(rows, columns=["site_id", "asset_type", "kind", "radius_km"])
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+
+def _gpkg_layers(bundle: PlanBundle) -> list[tuple[str, gpd.GeoDataFrame, str]]:
+    partners = bundle.partners
+    if bundle.partner_facts is not None and len(bundle.partner_facts):
+        extra = bundle.partner_facts.drop(columns=[c for c in ("name",) if c in bundle.partner_facts])
+        partners = partners.merge(extra, on="iso_a3", how="left")
+    sites = bundle.sites.assign(state=np.where(bundle.sites["chosen"].astype(bool), "chosen", "candidate"))
+    if bundle.site_facts is not None and len(bundle.site_facts):
+        sites = sites.merge(bundle.site_facts, on="site_id", how="left")
+        near = sites["nearest_place"].fillna("")
+        sites["label"] = np.where(near != "", sites["asset_type"].astype(str) + " near " + near, "")
+    points = bundle.points.assign(status=point_status(bundle.points) if len(bundle.points) else [])
+    return [
+        ("partners", partners, "MultiPolygon"),
+        ("sites", sites, "Point"),
+        ("points", points, "Point"),
+        ("reach", reach_frame(bundle), "Polygon"),
     ]
-    for name, frame, geometry_type in layers:
+
+
+def _write_gpkg(bundle: PlanBundle, path: Path) -> None:
+    for name, frame, geometry_type in _gpkg_layers(bundle):
         frame = frame.set_crs(4326, allow_override=True) if frame.crs is None else frame
         frame.to_file(
             path,
@@ -147,12 +193,16 @@ def _write_gpkg(bundle: PlanBundle, path: Path) -> None:
             geometry_type=geometry_type,
             promote_to_multi=geometry_type.startswith("Multi"),
         )
+    for name, frame in bundle.layers:
+        if len(frame):
+            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     if len(bundle.constellations.columns):
         # GDAL writes a frame without geometry as a GeoPackage attribute table ("attributes" in
         # gpkg_contents), which QGIS lists as a plain table.
         pyogrio.write_dataframe(
             pd.DataFrame(bundle.constellations), path, layer="constellations", driver="GPKG"
         )
+    write_layer_styles(path, styles())
 
 
 def write_outputs(
@@ -205,7 +255,11 @@ def write_outputs(
             (tmp / FILES["charts_png"]).write_bytes(charts_png)
         if bundle.allocations is not None:
             write_allocations(bundle.allocations, tmp, title=bundle.title, note=bundle.notional_note)
+        for name, data in bundle.extra_files:
+            (tmp / name).write_bytes(data)
         if pdf:
-            (tmp / FILES["pdf"]).write_bytes(html_to_pdf(html))
+            # The printed page has the static map: no need for the interactive one's script and data.
+            printed = render_html(bundle, map_png=map_png, charts_png=charts_png, interactive=False)
+            (tmp / FILES["pdf"]).write_bytes(html_to_pdf(printed))
         names = sorted(p.name for p in tmp.iterdir())
     return {name: final / name for name in names}

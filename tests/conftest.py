@@ -27,7 +27,7 @@ SMALL: dict[str, Any] = {
          "engagement_range_km": 300, "candidates": {"spacing_km": 500, "within_km": 370}},
         {"name": "sats", "domain": "space", "role": "sensor", "unit_cost_musd": 30,
          "altitude_km": 1200, "min_elevation_deg": 10, "constellations": ["60:24/4/1", "60:48/6/1"],
-         "coverage_threshold": 0.9, "time_steps": 60},
+         "coverage_threshold": 0.9, "time_step_s": 60},
     ],
     "solver": {"time_limit_s": 30, "threads": 1, "seed": 0},
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 from cli import app
 
 runner = CliRunner()
+PROGRESS = re.compile(r"^\[ *\d+\.\d s\] ")
 
 
 def run_cli(*args: str):
@@ -20,8 +22,10 @@ def run_cli(*args: str):
 
 def assert_one_line_error(result, *fragments: str) -> None:
     assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
+    # Off a terminal, each stage already begun logged one "[  t s] stage" line before the error.
+    lines = [line for line in result.stderr.strip().splitlines() if not PROGRESS.match(line)]
     assert len(lines) == 1, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == lines[0]
     assert "Traceback" not in result.stderr
     for f in fragments:
         assert f in lines[0], (f, lines[0])

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from models.costshare.game import Game, GameError, all_masks, popcount
 from models.costshare.nucleolus_lp import nucleolus
@@ -46,7 +47,7 @@ def equal(game: Game) -> dict[str, float]:
     return game.as_dict(np.full(game.n, game.grand / game.n))
 
 
-def weight_shares(weights: Sequence[float], cap: float | None = None) -> np.ndarray:
+def weight_shares(weights: ArrayLike, cap: float | None = None) -> np.ndarray:
     r"""Return shares :math:`s_i = w_i / Σ_j w_j`, with an optional cap on every share.
 
     With a cap :math:`\bar s`, shares above it are set to :math:`\bar s` and the excess is

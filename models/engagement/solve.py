@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from models import engines
 from models.engagement.instance import (
+    NO_BOOST,
     EngagementInstance,
     EngagementPlan,
     expected_leakage,
     plan_cost,
     plan_violations,
 )
-from models.formulations.engagement import engagement, plan_from_values
+from models.formulations.engagement import engagement, envelope_value, plan_from_values
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
 
 
@@ -37,7 +38,8 @@ class EngagementSolution:
     termination, solution_status
         Why the solver stopped; what solution is held.
     model_objective
-        The model's (piecewise-linear) expected value lost at the plan.
+        The model's (piecewise-linear) expected value lost at the plan: its envelope of
+        :math:`e^{-L}` evaluated at the plan's kill weights (a solver's incumbent may carry slack).
     bound
         The solver's proven lower bound on the expected value lost (valid for the exact
         objective too: the model never over-estimates at an integer solution).
@@ -104,14 +106,78 @@ def solve_engagement(
     engine: str = "highs",
     *,
     fixed: EngagementPlan | None = None,
+    split_boost: bool = True,
 ) -> EngagementSolution:
     """Choose sites, sensors, rounds and shots minimising the expected value lost.
 
-    With ``fixed``, only the shots are chosen (sites, sensors, rounds and boost held).
+    With ``fixed``, only the shots are chosen (sites, sensors, rounds and boost held). With boost
+    options and ``split_boost``, one MILP per boost branch (none, then each option) replaces the
+    big joint model: every branch is a plain engagement problem with its survival weights, the
+    best plan over the branches is optimal when every branch is, and the proven bound is the
+    least of the branches' bounds. The time limit is shared among the branches.
     """
     options = options or SolveOptions()
+    if fixed is not None or not split_boost or inst.n_boost == 0:
+        return _solve_one(inst, options, engine, fixed, None)
+    sols: list[EngagementSolution] = []
     t0 = time.perf_counter()
-    model, kl = engagement(inst, fixed)
+    order = [NO_BOOST, *np.argsort(inst.boost_cost, kind="stable").tolist()]
+    for n, q in enumerate(order):
+        share = None  # the time left, shared equally among the branches left
+        if options.time_limit_s is not None:
+            share = max((options.time_limit_s - (time.perf_counter() - t0)) / (len(order) - n), 1.0)
+        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q)))
+    return _best_branch(sols, options.mip_rel_gap)
+
+
+def _best_branch(sols: list[EngagementSolution], gap: float) -> EngagementSolution:
+    """The best plan over boost branches, with the least bound and the weakest termination.
+
+    A branch stopped early is closed anyway when its own bound shows it cannot beat the best plan.
+    """
+    found = [s for s in sols if s.plan is not None]
+    best = min(found, key=lambda s: s.expected_value_lost) if found else sols[0]
+    closed = (Termination.OPTIMAL, Termination.INFEASIBLE)
+    target = None if best.expected_value_lost is None else best.expected_value_lost * (1 - gap)
+
+    def is_closed(s: EngagementSolution) -> bool:
+        return s.termination in closed or (target is not None and s.bound is not None and s.bound >= target)
+
+    done = all(is_closed(s) for s in sols)
+    infeasible = Termination.INFEASIBLE
+    bounds = [
+        s.bound if s.bound is not None else (math.inf if s.termination is infeasible else None) for s in sols
+    ]
+    bound = None if any(b is None for b in bounds) else min(bounds)
+    if bound is not None and best.expected_value_lost is not None:
+        bound = min(bound, best.expected_value_lost)
+    bound = None if bound is not None and not math.isfinite(bound) else bound
+    worst = next((s.termination for s in sols if not is_closed(s)), Termination.OPTIMAL)
+    return replace(
+        best,
+        termination=Termination.OPTIMAL if done and found else worst if found else best.termination,
+        solution_status=(SolutionStatus.OPTIMAL if done else SolutionStatus.FEASIBLE)
+        if found
+        else SolutionStatus.NONE,
+        bound=bound,
+        gap=relative_gap(best.expected_value_lost, bound),
+        wall_time_s=sum(s.wall_time_s for s in sols),
+        build_time_s=sum(s.build_time_s for s in sols),
+        n_vars=sum(s.n_vars for s in sols),
+        n_rows=sum(s.n_rows for s in sols),
+    )
+
+
+def _solve_one(
+    inst: EngagementInstance,
+    options: SolveOptions,
+    engine: str,
+    fixed: EngagementPlan | None,
+    boost: int | None,
+) -> EngagementSolution:
+    """One MILP: the whole problem, one boost branch, or the shots of a fixed plan."""
+    t0 = time.perf_counter()
+    model, kl = engagement(inst, fixed, boost=boost)
     build = time.perf_counter() - t0
     eng = engines.get(engine)
     run = eng.solve(model, options, None)
@@ -123,7 +189,7 @@ def solve_engagement(
     leakers = lost = model_obj = cost = None
     if plan is not None:
         leakers, lost = expected_leakage(inst, plan)
-        model_obj = model.objective_value(run.values)
+        model_obj = envelope_value(inst, kl, plan)
         cost = plan_cost(inst, plan)
     bound = run.bound if run.bound is not None and math.isfinite(run.bound) else None
     if bound is not None and lost is not None:

@@ -13,6 +13,7 @@ Every engine solves a :class:`~models.linear.LinearModel` under the shared
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from models.engines.base import (
@@ -48,7 +49,28 @@ def _cpsat(**kw: Any) -> Engine:
     return CpSatEngine(**kw)
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do; callers ask this instead of testing engine names."""
+
+    solver_choice: bool = False
+    """Drives an external solver chosen by name (``solver=``), e.g. Pyomo's solver plugins."""
+    continuous: bool = True
+    """Takes truly continuous variables (CP-SAT needs every variable integer or scaled)."""
+    in_process_highs: bool = False
+    """Solves in this process on highspy, so decompositions and callbacks can drive the model."""
+    infeasibility_diagnosis: bool = False
+    """Can explain an infeasible model (an irreducible infeasible subsystem)."""
+    integer_shares: bool = False
+    """Solves models with integer share variables and products of them (bilinear cost shares)."""
+
+
 _REGISTRY: dict[str, Callable[..., Engine]] = {"highs": _highs, "pyomo": _pyomo, "cpsat": _cpsat}
+_CAPABILITIES: dict[str, Capabilities] = {
+    "highs": Capabilities(in_process_highs=True, infeasibility_diagnosis=True),
+    "pyomo": Capabilities(solver_choice=True),
+    "cpsat": Capabilities(continuous=False, integer_shares=True),
+}
 
 
 def names() -> list[str]:
@@ -56,9 +78,23 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
-def register(name: str, factory: Callable[..., Engine]) -> None:
-    """Register another engine factory under ``name``."""
+def register(name: str, factory: Callable[..., Engine], capabilities: Capabilities | None = None) -> None:
+    """Register another engine factory under ``name`` with what it can do."""
     _REGISTRY[name] = factory
+    _CAPABILITIES[name] = capabilities or Capabilities()
+
+
+def capabilities(name: str) -> Capabilities:
+    """What the engine ``name`` can do.
+
+    Raises
+    ------
+    UnknownEngineError
+        If no engine is registered under ``name``.
+    """
+    if name not in _REGISTRY:
+        raise UnknownEngineError(f"unknown engine {name!r}; choose one of {', '.join(_REGISTRY)}")
+    return _CAPABILITIES.get(name, Capabilities())
 
 
 def get(name: str, **config: Any) -> Engine:
@@ -92,6 +128,7 @@ def available() -> list[str]:
 
 __all__ = [
     "DEFAULT_ENGINE",
+    "Capabilities",
     "Engine",
     "EngineError",
     "EngineRun",
@@ -99,6 +136,7 @@ __all__ = [
     "UnknownEngineError",
     "UnsupportedModelError",
     "available",
+    "capabilities",
     "get",
     "names",
     "register",

@@ -136,7 +136,8 @@ class CpSatEngine:
         except importlib.metadata.PackageNotFoundError:
             return "unknown"
 
-    def _isolated(self) -> bool:
+    def isolated(self) -> bool:
+        """Whether this engine runs CP-SAT in a separate process (never beside highspy)."""
         if self.isolate is not None:
             return self.isolate
         return "ortools.sat.python.cp_model" not in sys.modules
@@ -263,7 +264,7 @@ class CpSatEngine:
         """Scale ``model`` to integers, hint it with ``start``, and run CP-SAT."""
         if not self.available():
             raise EngineUnavailableError("the cpsat engine needs OR-Tools: pip install ortools")
-        if self._isolated():
+        if self.isolated():
             return self.run_in_worker("solve_here", model=model, options=options, start=start)
         return self.solve_here(model, options, start)
 

@@ -6,17 +6,16 @@ opportunities, :math:`f(L) = e^{-L}`.
 
 .. math::
 
-    \min\; & \sum_t \ell_t \\
-    \text{s.t.}\; & L_t = \sum_{j:(t,j) \in P} \lambda_j x_{tj}
+    \min\; & \textstyle\sum_t \sum_q \ell_{tq} \\
+    \text{s.t.}\; & \textstyle\sum_q L_{tq} = \sum_{j:(t,j) \in P} \lambda_j x_{tj}
         && \texttt{kill}[t] \\
-    & \ell_t \ge v_t \sigma_{ot}\,(\alpha_k + \mu_k L_t) - v_t\sigma_{ot}(1 - b_o)
-        && \texttt{leak\_cut}[t, k, o] \\
-    & \ell_t \ge v_t\,(\alpha_k + \mu_k L_t) - v_t \textstyle\sum_o b_o
-        && \texttt{leak\_cut}[t, k, \varnothing] \\
+    & \ell_{tq} \ge v_t \sigma_{qt}\,(\alpha_k \beta_q + \mu_k L_{tq})
+        && \texttt{leak\_cut}[t, k, q] \\
+    & L_{tq} \le \bar L_t\, \beta_q && \texttt{branch}[t, q] \\
     & x_{tj} \le n_{tj}\, y_j && \texttt{site\_open}[t, j] \\
     & x_{tj} \le (k - 1) + (n_{tj} - k + 1) \textstyle\sum_{s: f_{tjs} \ge k} z_s
         && \texttt{fire\_control}[t, j, k] \\
-    & \textstyle\sum_t x_{tj} \le r_j, \quad r_j \le M_j y_j
+    & \textstyle\sum_t x_{tj} \le r_j, \quad r_j \le \min(M_j, \textstyle\sum_t n_{tj})\, y_j
         && \texttt{magazine}[j],\ \texttt{stock}[j] \\
     & \textstyle\sum_j x_{tj} \le N && \texttt{salvo}[t] \text{ (if a doctrine limit } N) \\
     & \textstyle\sum_j (c_j y_j + c^r_j r_j) + \sum_s c^s_s z_s + \sum_o c^b_o b_o \le B
@@ -39,10 +38,16 @@ size limit). The lines :math:`\alpha_k + \mu_k L`:
   exceeds :math:`f` (the model under-estimates, so its bound stays a valid bound) and equals
   it at every level; a threat given more than :math:`N_\Lambda` shots (the largest count fully
   enumerated) is under-estimated by at most :math:`v_t e^{-(N_\Lambda+1)\lambda_{min}}`, the
-  a-priori error bound reported in ``extra["error_bound"]``.
+  a-priori error bound reported as ``EngagementSolution.error_bound``.
 
-The boost factor :math:`\sigma_{ot}` enters through the option that is bought (big-M
-:math:`v_t\sigma_{ot}` is valid because every line is at most 1 on :math:`L \ge 0`).
+Boost branches. :math:`q` ranges over "no boost" (:math:`\beta_\varnothing = 1 - \sum_o b_o`,
+:math:`\sigma = 1`) and each option (:math:`\beta_o = b_o`). The cut on branch :math:`q` is the
+*perspective* of the line, so for binary :math:`b` the kill weight sits on the bought branch only
+(:math:`\bar L_t` the largest kill weight threat :math:`t` can receive) and
+:math:`\ell_{tq} \ge v_t\sigma_{qt} f(L_t)` exactly there — the convex hull of the disjunction,
+much tighter than a big-M. With a single branch (no options, or one fixed)
+:math:`\beta = 1` and the ``branch`` rows vanish; :func:`models.engagement.solve.solve_engagement`
+solves one such model per branch by default (exact; bound = least branch bound).
 With ``fixed`` assets (the leakage curve: plan held, shots re-optimised), :math:`y, z, r, b` are
 fixed and the budget and type rows are dropped.
 """
@@ -61,9 +66,15 @@ from models.linear import LinearModel, Sense, VarKind
 Y, R, Z, B, X, L, LEAK = "y", "r", "z", "b", "x", "L", "leak"
 # Constraint blocks
 KILL, LEAK_CUT, SITE_OPEN, FIRE_CONTROL = "kill", "leak_cut", "site_open", "fire_control"
+BRANCH = "branch"
 MAGAZINE, STOCK, SALVO, BUDGET, TYPE_MAX, BOOST_ONE = (
-    "magazine", "stock", "salvo", "budget", "type_max", "boost_one",
-)  # fmt: skip
+    "magazine",
+    "stock",
+    "salvo",
+    "budget",
+    "type_max",
+    "boost_one",
+)
 
 LEVEL_LIMIT = 120
 """Most kill levels enumerated (secant mode needs them all)."""
@@ -134,6 +145,24 @@ def dominated_sensors(inst: EngagementInstance) -> np.ndarray:
     return better.any(axis=1) & ~inst.existing_sensors
 
 
+def kill_weight_max(inst: EngagementInstance, kl: KillLevels) -> np.ndarray:
+    """``(T,)`` largest kill weight :math:`L_t` any plan can give threat ``t``."""
+    tp, jp = inst.pairs
+    total = np.bincount(tp, weights=inst.log_miss[jp] * inst.max_shots.data, minlength=inst.n_threats)
+    if inst.shots_per_threat_max is not None:
+        total = np.minimum(total, inst.shots_per_threat_max * float(inst.log_miss.max(initial=0.0)))
+    return np.minimum(total, kl.levels[-1]) if kl.secant else total
+
+
+def envelope_value(inst: EngagementInstance, kl: KillLevels, plan: EngagementPlan) -> float:
+    r"""The model's value lost at ``plan``: :math:`\sum_t v_t\sigma_{bt}\max_k(\alpha_k + \mu_k L_t)`."""
+    x = sp.csr_array(plan.shots, dtype=float)
+    lt = x @ inst.log_miss
+    env = np.max(kl.alpha[:, None] + kl.mu[:, None] * lt[None, :], axis=0)
+    sigma = inst.boost_survival[plan.boost] if plan.boost != NO_BOOST else 1.0
+    return float(np.sum(inst.v * sigma * env))
+
+
 def value_scale(inst: EngagementInstance) -> float:
     """Largest value: ``leak`` is measured in it so the rows stay well scaled (populations ~1e7)."""
     return float(inst.v.max(initial=0.0)) or 1.0
@@ -144,46 +173,79 @@ def _threat_shots(inst: EngagementInstance) -> np.ndarray:
     return n if inst.shots_per_threat_max is None else np.minimum(n, inst.shots_per_threat_max)
 
 
+def _branches(inst: EngagementInstance, fixed_boost: int | None) -> list[int]:
+    """Boost branches :math:`q`: none and every option, or the one held fixed."""
+    return [NO_BOOST, *range(inst.n_boost)] if fixed_boost is None else [fixed_boost]
+
+
 def _leak_cuts(
-    m: LinearModel, inst: EngagementInstance, kl: KillLevels, blocks: dict, fixed_boost: int | None
+    m: LinearModel,
+    inst: EngagementInstance,
+    kl: KillLevels,
+    blocks: dict,
+    branches: list[int],
+    l_max: np.ndarray,
 ) -> None:
-    """``leak_cut[t, k, o]`` rows, one per threat, line and boost option (or none)."""
-    n_t, n_k, n_o = inst.n_threats, kl.alpha.size, inst.n_boost
-    opts = [NO_BOOST, *range(n_o)] if fixed_boost is None else [fixed_boost]
+    """``leak_cut[t, k, q]`` and ``branch[t, q]`` rows (perspective of each line on its branch)."""
+    n_t, n_k, n_o, n_q = inst.n_threats, kl.alpha.size, inst.n_boost, len(branches)
+    free = len(branches) > 1  # b is a variable; otherwise the one branch has beta = 1
     t = np.repeat(np.arange(n_t), n_k)
     k = np.tile(np.arange(n_k), n_t)
-    ids, lb, rows_l, rows_b, cols_b, vals_b, w_all = [], [], [], [], [], [], []
-    for q, o in enumerate(opts):
+    ids, lb, rb, cb, vb = [], [], [], [], []
+    col_tq, w_all = [], []
+    for q, o in enumerate(branches):
         w = inst.v[t] / value_scale(inst) * (1.0 if o == NO_BOOST else inst.boost_survival[o, t])
         w_all.append(w)
+        col_tq.append(t * n_q + q)
         ids += [(int(a), int(c), int(o)) for a, c in zip(t, k, strict=True)]
-        base = q * t.size
-        rows_l.append(base + np.arange(t.size))
-        relax = fixed_boost is None and n_o > 0
-        if relax and o == NO_BOOST:  # + v Σ_o b_o
-            rows_b.append(np.repeat(base + np.arange(t.size), n_o))
-            cols_b.append(np.tile(np.arange(n_o), t.size))
-            vals_b.append(np.repeat(w, n_o))
+        rows = q * t.size + np.arange(t.size)
+        if free and o == NO_BOOST:  # beta = 1 - sum_o b_o
+            rb.append(np.repeat(rows, n_o))
+            cb.append(np.tile(np.arange(n_o), t.size))
+            vb.append(np.repeat(w * kl.alpha[k], n_o))
             lb.append(w * kl.alpha[k])
-        elif relax:  # - w b_o, rhs - w
-            rows_b.append(base + np.arange(t.size))
-            cols_b.append(np.full(t.size, o))
-            vals_b.append(-w)
-            lb.append(w * kl.alpha[k] - w)
+        elif free:  # beta = b_o
+            rb.append(rows)
+            cb.append(np.full(t.size, o))
+            vb.append(-w * kl.alpha[k])
+            lb.append(np.zeros(t.size))
         else:
             lb.append(w * kl.alpha[k])
-    n_rows = len(ids)
-    w_cat, t_all = np.concatenate(w_all), np.tile(t, len(opts))
-    k_all = np.tile(k, len(opts))
+    n_rows, n_tq = len(ids), n_t * n_q
+    w_cat, tq, k_all = np.concatenate(w_all), np.concatenate(col_tq), np.tile(k, n_q)
+    r = np.arange(n_rows)
     terms = {
-        blocks[LEAK]: sp.csr_array((np.ones(n_rows), (np.arange(n_rows), t_all)), shape=(n_rows, n_t)),
-        blocks[L]: sp.csr_array((-w_cat * kl.mu[k_all], (np.arange(n_rows), t_all)), shape=(n_rows, n_t)),
+        blocks[LEAK]: sp.csr_array((np.ones(n_rows), (r, tq)), shape=(n_rows, n_tq)),
+        blocks[L]: sp.csr_array((-w_cat * kl.mu[k_all], (r, tq)), shape=(n_rows, n_tq)),
     }
-    if rows_b:
+    if rb:
         terms[blocks[B]] = sp.csr_array(
-            (np.concatenate(vals_b), (np.concatenate(rows_b), np.concatenate(cols_b))), shape=(n_rows, n_o)
+            (np.concatenate(vb), (np.concatenate(rb), np.concatenate(cb))), (n_rows, n_o)
         )
     m.add_constraints(LEAK_CUT, ids, terms, lb=np.concatenate(lb))
+    if free:
+        # L[t, q] <= L_max[t] beta_q: a threat's kill weight sits on the bought branch only.
+        tt = np.repeat(np.arange(n_t), n_q)
+        qq = np.tile(np.arange(n_q), n_t)
+        opt = np.array(branches)[qq]
+        bt = sp.csr_array(
+            (np.where(opt == NO_BOOST, 0.0, -l_max[tt]), (np.arange(n_tq), np.maximum(opt, 0))),
+            shape=(n_tq, n_o),
+        )
+        none = opt == NO_BOOST
+        bn = sp.csr_array(
+            (
+                np.repeat(l_max[tt[none]], n_o),
+                (np.repeat(np.flatnonzero(none), n_o), np.tile(np.arange(n_o), none.sum())),
+            ),
+            shape=(n_tq, n_o),
+        )
+        m.add_constraints(
+            BRANCH,
+            [(int(a), int(b)) for a, b in zip(tt, opt, strict=True)],
+            {blocks[L]: sp.eye_array(n_tq, format="csr"), blocks[B]: bt + bn},
+            ub=np.where(none, l_max[tt], 0.0),
+        )
 
 
 def _fire_control(m: LinearModel, inst: EngagementInstance, blocks: dict, n_p: np.ndarray) -> None:
@@ -225,25 +287,37 @@ def _fire_control(m: LinearModel, inst: EngagementInstance, blocks: dict, n_p: n
 
 
 def engagement(
-    inst: EngagementInstance, fixed: EngagementPlan | None = None, level_limit: int = LEVEL_LIMIT
+    inst: EngagementInstance,
+    fixed: EngagementPlan | None = None,
+    level_limit: int = LEVEL_LIMIT,
+    boost: int | None = None,
 ) -> tuple[LinearModel, KillLevels]:
-    """Build the engagement MILP (module docstring); ``fixed`` holds sites, sensors, rounds, boost."""
+    """Build the engagement MILP (module docstring).
+
+    ``fixed`` holds sites, sensors, rounds and boost (only shots are chosen); ``boost`` fixes
+    only the boost option (:data:`NO_BOOST` for none), one branch of the boost choice.
+    """
     n_t, n_j, n_o = inst.n_threats, inst.n_sites, inst.n_boost
     tp, jp = inst.pairs
     n_p = inst.max_shots.data.astype(float)
     npairs = tp.size
-    kl = kill_levels(inst.log_miss[jp] if npairs else np.zeros(0), int(_threat_shots(inst).max(initial=0)),
-                     level_limit)  # fmt: skip
+    kl = kill_levels(
+        inst.log_miss[jp] if npairs else np.zeros(0), int(_threat_shots(inst).max(initial=0)), level_limit
+    )
     m = LinearModel("engagement", Sense.MINIMIZE)
     y_lb = inst.existing_sites.astype(float)
     z_lb = inst.existing_sensors.astype(float)
-    r_lb, r_ub, y_ub, z_ub = 0.0, inst.magazine.astype(float), 1.0, 1.0
+    # No plan fires more rounds at a site than its shot opportunities: a smaller big-M, same optimum.
+    useful = np.minimum(inst.magazine, np.bincount(jp, weights=n_p, minlength=n_j)).astype(float)
+    r_lb, r_ub, y_ub, z_ub = 0.0, useful, 1.0, 1.0
     b_lb, b_ub = 0.0, 1.0
     if fixed is not None:
         y_lb = y_ub = fixed.sites.astype(float)
         z_lb = z_ub = fixed.sensors.astype(float)
         r_lb = r_ub = fixed.rounds.astype(float)
         b_lb = b_ub = (np.arange(n_o) == fixed.boost).astype(float)
+    elif boost is not None:
+        b_lb = b_ub = (np.arange(n_o) == boost).astype(float)
     blocks = {
         Y: m.add_vars(Y, inst.site_ids, kind=VarKind.BINARY, lb=y_lb, ub=y_ub),
         R: m.add_vars(R, inst.site_ids, kind=VarKind.INTEGER, lb=r_lb, ub=r_ub),
@@ -253,20 +327,30 @@ def engagement(
             kind=VarKind.BINARY,
             lb=z_lb,
             ub=z_ub if fixed is not None else np.where(dominated_sensors(inst), 0.0, 1.0),
-        ),  # fmt: skip
+        ),
         B: m.add_vars(B, inst.boost_ids, kind=VarKind.BINARY, lb=b_lb, ub=b_ub),
         X: m.add_vars(X, list(zip(tp.tolist(), jp.tolist(), strict=True)), kind=VarKind.INTEGER, ub=n_p),
-        L: m.add_vars(L, inst.threat_ids, lb=0.0, ub=float(kl.levels[-1]) if kl.secant else np.inf),
-        LEAK: m.add_vars(LEAK, inst.threat_ids, lb=0.0),
     }
+    branches = _branches(inst, fixed.boost if fixed is not None else boost)
+    l_max = kill_weight_max(inst, kl)
+    tq_ids = [(t, o) for t in inst.threat_ids for o in branches]
+    n_q = len(branches)
+    blocks[L] = m.add_vars(L, tq_ids, lb=0.0, ub=np.repeat(l_max, n_q))
+    blocks[LEAK] = m.add_vars(LEAK, tq_ids, lb=0.0)
     pp = np.arange(npairs)
     on_t = sp.csr_array((np.ones(npairs), (tp, pp)), shape=(n_t, npairs))
     on_j = sp.csr_array((np.ones(npairs), (jp, pp)), shape=(n_j, npairs))
-    m.add_constraints(KILL, inst.threat_ids, {
-        blocks[L]: sp.eye_array(n_t, format="csr"),
-        blocks[X]: -sp.csr_array((inst.log_miss[jp], (tp, pp)), shape=(n_t, npairs)),
-    }, lb=0.0, ub=0.0)  # fmt: skip
-    _leak_cuts(m, inst, kl, blocks, None if fixed is None else fixed.boost)
+    m.add_constraints(
+        KILL,
+        inst.threat_ids,
+        {
+            blocks[L]: sp.csr_array(sp.kron(sp.eye_array(n_t), np.ones((1, n_q)))),
+            blocks[X]: -sp.csr_array((inst.log_miss[jp], (tp, pp)), shape=(n_t, npairs)),
+        },
+        lb=0.0,
+        ub=0.0,
+    )
+    _leak_cuts(m, inst, kl, blocks, branches, l_max)
     pair_ids = blocks[X].ids
     eye_p = sp.eye_array(npairs, format="csr")
     m.add_constraints(
@@ -281,7 +365,10 @@ def engagement(
     m.add_constraints(
         STOCK,
         inst.site_ids,
-        {blocks[R]: sp.eye_array(n_j), blocks[Y]: -sp.diags_array(inst.magazine.astype(float))},
+        {
+            blocks[R]: sp.eye_array(n_j),
+            blocks[Y]: -sp.diags_array(useful if fixed is None else inst.magazine.astype(float)),
+        },
         ub=0.0,
     )
     if inst.shots_per_threat_max is not None:
@@ -303,7 +390,7 @@ def engagement(
         m.add_constraints(TYPE_MAX, list(inst.type_names), {blocks[Y]: types}, ub=inst.type_max.astype(float))
         if n_o:
             m.add_constraints(BOOST_ONE, ["boost_one"], {blocks[B]: np.ones(n_o)}, ub=1.0)
-    m.set_objective({blocks[LEAK]: np.full(n_t, value_scale(inst))})
+    m.set_objective({blocks[LEAK]: np.full(n_t * n_q, value_scale(inst))})
     return m, kl
 
 

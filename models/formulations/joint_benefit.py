@@ -218,10 +218,10 @@ def _solve_here(ji: JointInstance, tolerance: float, options: SolveOptions, hint
         model.add(1000 * prod_pw <= (1000 + t_milli) * prod_cw + 1000 * wv)
         model.add(1000 * prod_pw >= (1000 - t_milli) * prod_cw - 1000 * wv)
     for mask, floor in zip(ji.floor_masks, ji.floors, strict=True):
-        members = [p for p in range(n_p) if (int(mask) >> p) & 1]
+        in_mask = [p for p in range(n_p) if (int(mask) >> p) & 1]
         # Integer weights: the floor is exact; scaled weights: allow the rounding of each point.
-        slack = 0.0 if wscale == 1.0 else 0.5 * float(np.isin(owner, members).sum())
-        model.add(sum(wp[p] for p in members) >= math.ceil(floor * wscale - slack - 1e-9))
+        slack = 0.0 if wscale == 1.0 else 0.5 * float(np.isin(owner, in_mask).sum())
+        model.add(sum(wp[p] for p in in_mask) >= math.ceil(floor * wscale - slack - 1e-9))
     model.maximize(wv)
     if hint is not None:
         for j, v in enumerate(np.asarray(hint, dtype=bool)):
@@ -272,10 +272,10 @@ def _solve_here(ji: JointInstance, tolerance: float, options: SolveOptions, hint
 
 def _ortools_version() -> str:
     try:
-        import ortools
+        from importlib.metadata import version  # as the CP-SAT engine reports it
 
-        return str(ortools.__version__)
-    except (ImportError, AttributeError):  # pragma: no cover
+        return version("ortools")
+    except ImportError:  # pragma: no cover - PackageNotFoundError is an ImportError
         return "unknown"
 
 
@@ -417,9 +417,9 @@ def joint_benefit_by_price(
     budget = float(inst.budget) if np.isfinite(inst.budget) else float(inst.c.sum())
     low0 = float(pos_c.min() / inst.w.sum()) if pos_c.size else 0.0
     high0 = max(budget / float(pos_w.min()), low0)
-    best_w, best_x = 0.0, np.zeros(inst.n, dtype=bool)  # the empty plan meets the rule if floors allow
-    if not meets_benefit_rule(ji, best_x):
-        best_w, best_x = -1.0, None
+    empty = np.zeros(inst.n, dtype=bool)  # the empty plan meets the rule if floors allow
+    best_x: np.ndarray | None = empty if meets_benefit_rule(ji, empty) else None
+    best_w = 0.0 if best_x is not None else -1.0
     milps = 0
     trace: list[tuple[float, float, float]] = []
 

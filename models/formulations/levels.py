@@ -190,5 +190,6 @@ def expected_cover(
 
 def _lift_partner(rules: PlanRules, rows: np.ndarray, lvl1: np.ndarray) -> PlanRules:
     """Rules whose partner array is indexed by ``z`` columns (level 1 only; others ``-1``)."""
+    assert rules.partner is not None  # called only for rules with partners
     partner = np.where(lvl1, rules.partner[rows], -1)
     return replace(rules, partner=partner)

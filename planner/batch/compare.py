@@ -190,6 +190,8 @@ def marginal_png(c: Comparison) -> bytes:
 
 
 def _cell(col: str, v: Any) -> str:
+    if isinstance(v, list | tuple | dict):  # a swept list, e.g. an annual budget profile
+        return json.dumps(v)
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return ""
     if col.startswith("share_") or col == "defended_share":
@@ -202,12 +204,74 @@ def _cell(col: str, v: Any) -> str:
 
 
 def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as display text (percentages for shares and gaps, thousands separators)."""
-    return pd.DataFrame({col: [_cell(col, v) for v in frame[col].tolist()] for col in frame.columns})
+    """Every cell as display text (percentages for shares and gaps, thousands separators), escaped."""
+    return pd.DataFrame({col: [html.escape(_cell(col, v)) for v in frame[col].tolist()]
+                         for col in frame.columns})
 
 
-def summary_html(c: Comparison, frontier: bytes, marginal: bytes) -> str:
-    """A self-contained page: figures, the plots inline, the frontier and the runs."""
+LABELS = {
+    "name": "Run", "group": "Group", "status": "Status", "budget_musd": "Budget (M USD)",
+    "cost_musd": "Cost (M USD)", "defended_weight": "Defended", "defended_share": "Defended share",
+    "gap": "Gap", "coverage_s": "Coverage (s)", "solve_s": "Solve (s)", "wall_s": "Wall time (s)",
+    "problem_reused": "Coverage reused", "coverage_saved_s": "Coverage saved (s)",
+    "warm_start_from": "Warm start from", "warm_start_used": "Warm start used", "error": "Error",
+    "marginal_per_musd": "Defended per extra M USD", "total_weight": "Total",
+}
+"""Column labels of summary.html (raw names stay in comparison.csv)."""
+
+
+def column_label(col: str) -> str:
+    """``budget_musd`` -> ``Budget (M USD)``, ``share_USA`` -> ``USA defended share``, ..."""
+    if col in LABELS:
+        return LABELS[col]
+    if col.startswith("share_"):
+        return f"{col.removeprefix('share_')} defended share"
+    if col.startswith("n_"):
+        return f"{col.removeprefix('n_').replace('_', ' ')} (count)"
+    for suffix, unit in (("_musd", " (M USD)"), ("_km", " (km)"), ("_s", " (s)")):
+        if col.endswith(suffix):
+            return col.removesuffix(suffix).replace("_", " ").replace(".", " ") + unit
+    return col.replace("_", " ")
+
+
+def _table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
+    """The frame as an HTML table with labelled columns; run names link to their report."""
+    shown = _fmt(frame)
+    if links and "name" in frame.columns:
+        shown["name"] = [f'<a href="{html.escape(links[n])}">{html.escape(str(n))}</a>' if n in links
+                         else html.escape(str(n)) for n in frame["name"].tolist()]
+    shown.columns = [column_label(str(c)) for c in shown.columns]
+    return shown.to_html(index=False, border=0, escape=False)
+
+
+def report_links(folder: Path, c: Comparison) -> dict[str, str]:
+    """Run name -> relative link to its ``report.html`` (runs stored with one)."""
+    if c.runs.empty or "key" not in c.runs.columns:
+        return {}
+    return {str(n): f"runs/{k}/report.html" for n, k in zip(c.runs["name"], c.runs["key"], strict=True)
+            if (folder / "runs" / str(k) / "report.html").is_file()}
+
+
+def name_links(folder: Path, c: Comparison) -> None:
+    """``by_name/<run name>`` -> ``runs/<key>`` symbolic links, so run folders can be found by name."""
+    if c.runs.empty or "key" not in c.runs.columns:
+        return
+    named = folder / "by_name"
+    named.mkdir(exist_ok=True)
+    for n, k in zip(c.runs["name"], c.runs["key"], strict=True):
+        link, target = named / str(n), Path("..") / "runs" / str(k)
+        if not (folder / "runs" / str(k)).is_dir():
+            continue
+        try:
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(target, target_is_directory=True)
+        except OSError:  # no symbolic links on this file system: summary.html still links by key
+            return
+
+
+def summary_html(c: Comparison, frontier: bytes, marginal: bytes, links: dict[str, str] | None = None) -> str:
+    """A self-contained page: figures, the plots inline, the frontier and the runs (linked to reports)."""
     def img(png: bytes, alt: str) -> str:
         return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
@@ -221,16 +285,17 @@ def summary_html(c: Comparison, frontier: bytes, marginal: bytes) -> str:
                         for k, v in facts)
     fcols = [col for col in ("name", "budget_musd", "cost_musd", "defended_weight", "defended_share",
                              "marginal_per_musd") if col in c.frontier.columns]
-    front = _fmt(c.frontier[fcols]).to_html(index=False, border=0) if not c.frontier.empty else \
-        "<p>No successful run.</p>"
-    runs = _fmt(c.runs.drop(columns=["key"], errors="ignore")).to_html(index=False, border=0) \
+    front = _table(c.frontier[fcols], links) if not c.frontier.empty else "<p>No successful run.</p>"
+    runs = f'<div class="wrap">{_table(c.runs.drop(columns=["key"], errors="ignore"), links)}</div>' \
         if not c.runs.empty else "<p>No finished run.</p>"
     title = html.escape(f"Batch {c.name}")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }}
+table {{ border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; max-width: 100%; }}
+th {{ white-space: normal; vertical-align: bottom; }}
+.wrap {{ overflow-x: auto; max-width: 100%; }} /* many sweep columns scroll inside, not the page */
 th, td {{ padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; text-align: right; }}
 th {{ background: #f4f4f4; }} td:first-child, th:first-child {{ text-align: left; }}
 img {{ max-width: 100%; }} .note {{ color: #666; font-size: 0.85em; }}
@@ -242,8 +307,9 @@ img {{ max-width: 100%; }} .note {{ color: #666; font-size: 0.85em; }}
 {img(marginal, "marginal defended weight per extra M USD")}
 <h2>Frontier</h2>
 <p class="note">A run is on the frontier when it defends more than every run of a smaller or equal
-budget; <code>marginal_per_musd</code> is the extra defended weight per extra M USD from the previous
-frontier run.</p>
+budget; "defended per extra M USD" is the extra defended weight per extra M USD from the previous
+frontier run. Each run's name links to its own report (runs/&lt;key&gt;/report.html; by_name/&lt;run&gt;
+points to the same folder).</p>
 {front}
 <h2>Runs side by side</h2>
 {runs}
@@ -265,5 +331,10 @@ def write_comparison(folder: str | Path, c: Comparison | None = None) -> dict[st
         "frontier.png": atomic_write_bytes(folder / "frontier.png", fpng),
         "marginal.png": atomic_write_bytes(folder / "marginal.png", mpng),
     }
-    paths["summary.html"] = atomic_write_text(folder / "summary.html", summary_html(c, fpng, mpng))
+    name_links(folder, c)
+    paths["summary.html"] = atomic_write_text(folder / "summary.html",
+                                              summary_html(c, fpng, mpng, report_links(folder, c)))
+    from planner.batch.schedule_compare import write_schedule_comparison
+
+    paths.update(write_schedule_comparison(folder))  # build-outs: time to milestones against cost
     return paths

@@ -34,6 +34,7 @@ A sweep's runs are named ``<sweep>-000``, ``<sweep>-001`` … in the order of ``
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from planner.errors import InputError
+from planner.scenario.limits import BatchLimits, check_runs
 from planner.scenario.schema import Name, Scenario, StrictModel, load_scenario, read_yaml, validation_error
 
 Patch = dict[str, Any]
@@ -108,6 +110,8 @@ class BatchFile(StrictModel):
     """Local worker processes (default: the number of CPUs)."""
     warm_start: bool = True
     """Reuse coverage problems and start each solve from the nearest finished plan."""
+    limits: BatchLimits = BatchLimits()
+    """Most runs the batch may have (checked before any run is resolved)."""
 
     @model_validator(mode="after")
     def _something(self) -> BatchFile:
@@ -187,7 +191,7 @@ class Batch:
         object.__setattr__(self, "runs", tuple(self.runs))
         object.__setattr__(self, "output", Path(self.output))
         names = [r.name for r in self.runs]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        dup = sorted(n for n, c in Counter(names).items() if c > 1)
         if dup:
             raise InputError("run name used twice", file=self.file, field="runs", value=dup[0])
         if not self.runs:
@@ -302,6 +306,7 @@ def parse_batch(data: Any, file: str | Path, *, output: str | Path | None = None
         spec = BatchFile.model_validate(data)
     except ValidationError as err:
         raise validation_error(err, data, file) from None
+    check_runs(spec, file)
     base = load_scenario(file.parent / spec.base)
     runs: list[RunSpec] = []
     seen: set[str] = set()
@@ -318,6 +323,7 @@ def parse_batch(data: Any, file: str | Path, *, output: str | Path | None = None
         add([RunSpec(sc.name, resolve(base, sc.name, patches, file))], f"scenarios[{k}].name")
     for k, sw in enumerate(spec.sweeps):
         patches = _patches(sw.overrides, spec.overrides, file, f"sweeps[{k}].overrides")
+        params: dict[PathPart | tuple[PathPart, ...], list[Any]]  # the key type sweep_runs takes
         params = {tuple(p.path): list(p.values) for p in sw.parameters}
         if len(params) != len(sw.parameters):
             raise InputError("a path is swept twice", file=file, field=f"sweeps[{k}].parameters")

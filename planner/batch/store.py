@@ -83,13 +83,14 @@ PARTNER_COLUMNS = {"run_key": "VARCHAR", "iso_a3": "VARCHAR", "name": "VARCHAR",
                    "total_weight": "DOUBLE", "defended_weight": "DOUBLE",
                    "defended_share": "DOUBLE", "sensor_covered_weight": "DOUBLE",
                    "interceptor_covered_weight": "DOUBLE", "cost_musd_on_territory": "DOUBLE"}
-ALLOCATION_COLUMNS = {"run_key": "VARCHAR", "method": "VARCHAR", "iso_a3": "VARCHAR",
-                      "cost_musd": "DOUBLE"}
+ALLOCATION_COLUMNS = {"run_key": "VARCHAR", "rule": "VARCHAR", "partner": "VARCHAR",
+                      "amount_musd": "DOUBLE"}
+"""The allocations frame's columns (:data:`models.costshare.registry.RULE_COLUMNS`) keyed by run."""
 _TABLES = {
     "runs": (RUN_COLUMNS, None),
     "plans": (PLAN_COLUMNS, "run_key, site_id"),
     "partners": (PARTNER_COLUMNS, "run_key, iso_a3"),
-    "allocations": (ALLOCATION_COLUMNS, "run_key, method, iso_a3"),
+    "allocations": (ALLOCATION_COLUMNS, "run_key, rule, partner"),
 }
 
 
@@ -348,7 +349,7 @@ class ResultStore:
         return self._of_current("partners")
 
     def allocations(self) -> pd.DataFrame:
-        """Cost allocations of the current batch's runs (method, partner, M USD)."""
+        """Cost allocations of the current batch's runs (rule, partner, amount_musd)."""
         return self._of_current("allocations")
 
     def key_of(self, name_or_key: str) -> str:

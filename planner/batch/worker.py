@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.costshare.registry import RULE_COLUMNS, RULES, RuleInputs
 from planner.batch.store import RunRecord, code_version
 from planner.errors import InputError
 from planner.problem.build import CoverageProblem, build_problem
@@ -77,10 +78,10 @@ def problem_hash(scenario: Scenario) -> str:
 
     Removed: ``name``, ``title``, ``description``, ``budget_musd``, the partners' budgets, every asset
     type's ``unit_cost_musd``, ``max_count`` and ``label``, ``requirement`` (applied when the
-    instance is packed) and ``solver``.
+    instance is packed), ``solver`` and ``schedule`` (years and life cycles do not move coverage).
     """
     d = scenario.model_dump(mode="json")
-    for k in ("name", "title", "description", "budget_musd", "requirement", "solver"):
+    for k in ("name", "title", "description", "budget_musd", "requirement", "solver", "schedule"):
         d.pop(k, None)
     d["partners"] = [{k: v for k, v in p.items() if k != "budget_musd"} for p in d["partners"]]
     d["asset_types"] = [{k: v for k, v in a.items() if k not in ("unit_cost_musd", "max_count", "label")}
@@ -173,26 +174,27 @@ def _gpkg_bytes(run: Any) -> bytes:
 
 
 def allocations(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The plan's cost allocations: one row per rule and partner.
+    """The plan's cost allocations: one row per rule and partner (``RULE_COLUMNS``).
 
     The pipeline's cost sharing (``summary["cost_sharing"]["allocations"]``, every rule the scenario
-    asks for) when it ran; otherwise two splits that need no coalition game:
-    ``cost_musd_i = C · b_i / Σ_j b_j`` with ``b_i = 1`` (``equal``) or the partner's defended weight
-    (``benefit``).
+    asks for) when it ran; otherwise the registry's two rules that need no coalition game,
+    ``equal`` and ``benefit`` (in proportion to defended weight; equal when nothing is defended).
     """
+    rule_, partner_, amount_ = RULE_COLUMNS
     shared = (summary.get("cost_sharing") or {}).get("allocations") or {}
-    rows = [{"method": str(rule), "iso_a3": str(p), "cost_musd": float(v)}
+    rows = [{rule_: str(rule), partner_: str(p), amount_: float(v)}
             for rule, split in shared.items() if isinstance(split, dict)
             for p, v in split.items() if isinstance(v, int | float)]
     if rows:
         return rows
     parts = summary["per_partner"]
-    cost = float(summary["cost_musd"])
-    for method, key in (("equal", None), ("benefit", "defended_weight")):
-        b = np.array([1.0 if key is None else float(p[key]) for p in parts])
-        share = b / b.sum() if b.sum() > 0 else np.full(len(parts), 1.0 / len(parts))
-        rows += [{"method": method, "iso_a3": p["iso_a3"], "cost_musd": cost * s}
-                 for p, s in zip(parts, share, strict=True)]
+    players = tuple(str(p["iso_a3"]) for p in parts)
+    defended = {str(p["iso_a3"]): float(p["defended_weight"]) for p in parts}
+    inputs = RuleInputs(players=players, bill=float(summary["cost_musd"]), benefit=defended)
+    for rule in ("equal", "benefit"):
+        use = rule if rule == "equal" or sum(defended.values()) > 0 else "equal"
+        rows += [{rule_: rule, partner_: p, amount_: float(v)}
+                 for p, v in RULES[use].apply(inputs).items()]
     return rows
 
 
@@ -226,8 +228,18 @@ def _record(task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wal
     plans = chosen[["site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
                     "pattern"]].to_dict("records")
     files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary).encode()}
+    if task.extra.get("report", True):
+        files["report.html"] = _report_html(run)
     return RunRecord(task.key, task.name, row, plans, summary["per_partner"], allocations(summary),
                      files, x=run.x.copy())
+
+
+def _report_html(run: Any) -> bytes:
+    """The run's own report.html: the interactive map (no static PNGs, to keep batches fast)."""
+    from planner.run.pipeline import plan_bundle
+    from reports.html import render_html
+
+    return render_html(plan_bundle(run)).encode("utf-8")
 
 
 def execute_run(task: RunTask) -> RunRecord:

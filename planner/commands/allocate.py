@@ -20,50 +20,41 @@ beyond 16 players (its LP has ``2^n`` rows; ``nucleolus`` is refused there too).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from models.costshare import (
-    Game,
-    GameError,
-    core_check,
-    equal,
-    least_core,
-    nucleolus,
-    proportional_to_benefit,
-    proportional_to_standalone,
-    proportional_to_weights,
-    scrb,
-    shapley,
-)
+from models.costshare import Game, GameError, core_check, least_core
 from models.costshare.core import tolerance
 from models.costshare.nucleolus_lp import MAX_NUCLEOLUS_PLAYERS
+from models.costshare.registry import RULES, RuleInputs
 from planner.errors import InputError
 
+ALIASES = {"proportional": lambda game: "benefit" if game.benefits is not None else "standalone"}
+"""``proportional``: benefit-proportional when the file has ``"benefits"``, else stand-alone."""
 
-def _proportional(game: Game) -> dict[str, float]:
-    return proportional_to_benefit(game) if game.benefits is not None \
-        else proportional_to_standalone(game)
+METHODS: tuple[str, ...] = (*RULES, *ALIASES)
+"""Method names accepted by ``--method``: every rule of :data:`models.costshare.registry.RULES`
+(the scenario's rules) and the aliases above."""
 
 
-def _gdp(game: Game) -> dict[str, float]:
-    if game.weights is None:
+def game_inputs(game: Game) -> RuleInputs:
+    """The registry's inputs from a game file.
+
+    ``weights`` serve the ``gdp`` rule, ``benefits`` the ``benefit`` rule; the bill is the grand
+    coalition's value.
+    """
+    return RuleInputs(players=game.players, bill=float(game.grand), game=game, gdp=game.weights,
+                      benefit=game.benefits)
+
+
+def apply_method(name: str, game: Game) -> dict[str, float]:
+    """Apply one method (a registry rule or an alias) to ``game``."""
+    rule = ALIASES[name](game) if name in ALIASES else name
+    if rule == "gdp" and game.weights is None:
         raise GameError('method "gdp" needs "weights" (e.g. GDP per player) in the game file',
                         field="weights")
-    return proportional_to_weights(game)
-
-
-METHODS: dict[str, Callable[[Game], dict[str, float]]] = {
-    "equal": equal,
-    "gdp": _gdp,
-    "proportional": _proportional,
-    "shapley": shapley,
-    "nucleolus": nucleolus,
-    "scrb": scrb,
-}
-"""Method names accepted by ``--method``; ``proportional`` is benefit-proportional when the file
-has ``"benefits"``, otherwise proportional to stand-alone values."""
+    return RULES[rule].apply(game_inputs(game))
 
 
 def parse_methods(values: Sequence[str]) -> tuple[str, ...]:
@@ -92,16 +83,21 @@ def parse_methods(values: Sequence[str]) -> tuple[str, ...]:
 
 def load_game(path: str | Path) -> Game:
     """Read and validate a game file, turning every problem into a one-line :class:`InputError`."""
+    from planner.commands.game_guard import check_game_numbers
+    from planner.scenario.safe_yaml import read_text_bounded
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"cannot read the game file ({err.strerror or err})", file=path) from None
+    text = read_text_bounded(path, what="game file")  # size cap; binary, UTF-16 and bad bytes named
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"invalid JSON: {err.msg}", file=path,
                          field=f"line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", file=path) from None
+    except ValueError as err:  # e.g. an integer of more than 4,300 digits
+        raise InputError(f"invalid JSON: {str(err)[:120]}", file=path) from None
+    check_game_numbers(obj, path)
     try:
         return Game.from_dict(obj)
     except GameError as err:
@@ -114,7 +110,7 @@ def allocate_game(game: Game, methods: Sequence[str], *, file: str | Path | None
     out: dict[str, Any] = {}
     try:
         for name in methods:
-            out[name] = METHODS[name](game)
+            out[name] = apply_method(name, game)
         epsilon = least_core(game)[0] if game.n <= MAX_NUCLEOLUS_PLAYERS else None
     except GameError as err:
         raise InputError(err.reason, file=file, field=err.field, value=err.value) from None

@@ -4,7 +4,8 @@ Inputs:
 
 * ``sites.csv`` — ``site_id, cost[, type]``;
 * ``demand.csv`` — ``demand_id, weight[, required]`` (``required``: 1/0, true/false, yes/no);
-* ``coverage.csv`` — ``demand_id, site_id``, one row per covering pair;
+* ``coverage.csv`` — ``demand_id, site_id``, one row per covering pair, or a sparse matrix
+  (``.npz``) or Parquet pairs (:mod:`planner.sparse_input`; sites and demand may be Parquet too);
 * or ``--orlib-scp FILE``, an OR-Library set-covering file (every row required, unit weights).
 
 :func:`optimize_from_files` returns the JSON-ready result; bad input raises
@@ -22,6 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planner.errors import InputError
+from planner.sparse_input import read_coverage_matrix, read_parquet_table
 
 OBJECTIVES = {
     "max-coverage": "max_cover",
@@ -35,7 +37,10 @@ _FALSE = {"0", "false", "no", "n", "f", ""}
 
 def _read_csv(path: Path, required: list[str], optional: list[str]) -> pd.DataFrame:
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        if path.suffix == ".parquet":
+            df = read_parquet_table(path)
+        else:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -88,7 +93,6 @@ def load_csv_instance(sites: Path, demand: Path, coverage: Path, *,
 
     s = _read_csv(sites, ["site_id", "cost"], ["type"])
     d = _read_csv(demand, ["demand_id", "weight"], ["required"])
-    cov = _read_csv(coverage, ["demand_id", "site_id"], [])
     site_ids, demand_ids = _ids(s, "site_id", sites), _ids(d, "demand_id", demand)
     cost = _numbers(s, "cost", sites)
     weight = _numbers(d, "weight", demand)
@@ -101,10 +105,14 @@ def load_csv_instance(sites: Path, demand: Path, coverage: Path, *,
             raise InputError("must be 1/0, true/false or yes/no", file=demand,
                              field=f"required (line {i + 2})", value=d["required"].iloc[i])
         required = flags.isin(_TRUE).to_numpy()
-    rows = _lookup(cov["demand_id"], demand_ids, coverage, "demand_id", demand)
-    cols = _lookup(cov["site_id"], site_ids, coverage, "site_id", sites)
-    a = sp.csr_array((np.ones(rows.size, dtype=np.int8), (rows, cols)),
-                     shape=(demand_ids.size, site_ids.size))
+    if coverage.suffix in (".npz", ".parquet"):  # large inputs: see planner.sparse_input
+        a = read_coverage_matrix(coverage, demand_ids, site_ids)
+    else:
+        cov = _read_csv(coverage, ["demand_id", "site_id"], [])
+        rows = _lookup(cov["demand_id"], demand_ids, coverage, "demand_id", demand)
+        cols = _lookup(cov["site_id"], site_ids, coverage, "site_id", sites)
+        a = sp.csr_array((np.ones(rows.size, dtype=np.int8), (rows, cols)),
+                         shape=(demand_ids.size, site_ids.size))
     site_type = tm = None
     names: tuple[str, ...] = ()
     if "type" in s.columns:
@@ -139,6 +147,7 @@ def optimize_from_files(
     seed: int = 0,
     theta: float = 0.5,
     p: float | None = None,
+    method: str = "auto",
 ) -> dict[str, Any]:
     """Solve a covering model on CSV (or OR-Library) input and return the ``--json`` object.
 
@@ -161,7 +170,7 @@ def optimize_from_files(
         raise InputError(f"choose one of {', '.join(OBJECTIVES)}", file="--objective", value=objective)
     if engine not in engines.names():
         raise InputError(f"choose one of {', '.join(engines.names())}", file="--engine", value=engine)
-    if solver is not None and engine != "pyomo":
+    if solver is not None and not engines.capabilities(engine).solver_choice:
         raise InputError("--solver needs --engine pyomo", file="--solver", value=solver)
     if budget is not None and not (np.isfinite(budget) and budget >= 0):
         raise InputError("must be a non-negative number", file="--budget", value=budget)
@@ -191,6 +200,7 @@ def optimize_from_files(
                    if f is None]
         if missing:
             raise InputError(f"missing {', '.join(missing)} (or give --orlib-scp)", file="optimize")
+        assert sites is not None and demand is not None and coverage is not None  # none missing
         inst = load_csv_instance(Path(sites), Path(demand), Path(coverage), type_max=type_max)
 
     if form != "min_cost" and budget is None and count is None:
@@ -199,7 +209,12 @@ def optimize_from_files(
                       count=count, site_type=inst.site_type, type_max=inst.type_max,
                       demand_ids=inst.demand_ids, site_ids=inst.site_ids, type_names=inst.type_names)
     options = SolveOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads, seed=seed)
-    res = solve_cover(inst, options, formulation=form, engine=engine, solver=solver, theta=theta, p=p)
+    from models.api import METHODS
+
+    if method not in METHODS:
+        raise InputError(f"choose one of {', '.join(METHODS)}", file="--method", value=method)
+    res = solve_cover(inst, options, formulation=form, engine=engine, solver=solver, theta=theta, p=p,
+                      method=method)
     chosen = [] if res.x is None else [str(s) for s in inst.site_ids[res.x]]
     out: dict[str, Any] = {
         "status": res.status,
@@ -217,8 +232,10 @@ def optimize_from_files(
         "solver_version": res.solver_version,
         "termination": res.termination.value,
         "solve_seconds": round(res.wall_time_s, 3),
-        "presolve": res.extra.get("presolve"),
+        "presolve": None if res.presolve is None else res.presolve.to_dict(),
+        "method": res.extra.get("method", "milp"),
+        "method_reason": res.extra.get("method_reason"),
     }
-    if "diagnosis" in res.extra:
-        out["diagnosis"] = res.extra["diagnosis"]
+    if res.diagnosis is not None:
+        out["diagnosis"] = res.diagnosis.to_dict()
     return out

@@ -28,18 +28,12 @@ from models.costshare import (
     Game,
     GameError,
     core_check,
-    equal,
     least_core,
-    nucleolus,
-    proportional_to_benefit,
-    proportional_to_standalone,
-    proportional_to_weights,
-    scrb,
     shapley,
     shapley_estimate,
 )
 from models.costshare.core import tolerance
-from models.costshare.rules import weight_shares
+from models.costshare.registry import RULES, RuleInputs
 from models.formulations.coalition_placement import PlacementData, PlacementGames
 from planner.problem.build import CoverageProblem
 from planner.scenario.schema import Scenario
@@ -177,6 +171,7 @@ class CostShareResult:
         """The allocations table: one row per rule and partner (plus the joint plan's split)."""
         rows = []
         per = "usd_per_defended_person" if self.weight_label == "people" else "usd_per_defended_weight"
+        caps = {f.iso_a3: f.budget_cap_musd for f in self.facts}
         for rule, amounts in self.allocations.items():
             check = self.core.get(rule)
             for k, p in enumerate(self.players):
@@ -193,6 +188,7 @@ class CostShareResult:
                     "ci95_half_width_musd": (self.shapley_half_width or {}).get(p, 0.0)
                     if rule == "shapley" else 0.0,
                     "in_core": None if check is None else bool(check.in_core),
+                    "above_cap": None if (cap := caps[p]) is None else bool(amount > cap * (1 + 1e-6)),
                 })
         if self.joint is not None and self.joint.contributions is not None:
             for k, p in enumerate(self.players):
@@ -209,11 +205,15 @@ class CostShareResult:
                     per: amount * 1e6 / dw if dw > 0 else math.nan,
                     "ci95_half_width_musd": 0.0,
                     "in_core": None,
+                    "above_cap": None if (cap := caps[p]) is None
+                    else bool(float(self.joint.cash[k]) > cap * (1 + 1e-6)),
                 })
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (``summary.json["cost_sharing"]``)."""
+        from planner.costshare.checks import partner_checks
+
         return {
             "partners": [vars(f) for f in self.facts],
             "bill_musd": self.bill_musd,
@@ -231,36 +231,36 @@ class CostShareResult:
             "joint_plan": None if self.joint is None else self.joint.summary(),
             "notes": list(self.notes),
             "times": self.times,
+            "checks": partner_checks(self).to_json(),
+            "weight_label": self.weight_label,
         }
 
 
-def _rule_amounts(rule: str, game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
-                  defended: np.ndarray, cap: float | None, shap: dict[str, float] | None
-                  ) -> dict[str, float] | None:
-    players = [f.iso_a3 for f in facts]
-    n = len(players)
+def _rule_inputs(game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
+                 defended: np.ndarray, cap: float | None, shap: dict[str, float] | None) -> RuleInputs:
+    """The registry's inputs: with an exact game its grand value is the bill."""
+    players = tuple(f.iso_a3 for f in facts)
+    return RuleInputs(
+        players=players, bill=bill if game is None else float(game.grand), game=game,
+        gdp={f.iso_a3: f.gdp_musd for f in facts}, population={f.iso_a3: f.population for f in facts},
+        benefit=dict(zip(players, np.asarray(defended, dtype=float).tolist(), strict=True)),
+        cap=cap, shapley=shap)
 
-    def by_weights(w: np.ndarray, c: float | None = None) -> dict[str, float]:
-        return dict(zip(players, (bill * weight_shares(w, c)).tolist(), strict=True))
 
-    if rule == "equal":
-        return dict.fromkeys(players, bill / n) if game is None else equal(game)
-    if rule == "gdp":
-        w = np.array([f.gdp_musd for f in facts])
-        if game is not None:
-            return proportional_to_weights(game, dict(zip(players, w, strict=True)), cap=cap)
-        return by_weights(w, cap)
-    if rule == "population":
-        return by_weights(np.array([f.population for f in facts]))
-    if rule == "benefit":
-        if game is not None:
-            return proportional_to_benefit(game, dict(zip(players, defended.tolist(), strict=True)))
-        return by_weights(defended)
-    if rule == "shapley":
-        return shap
-    if game is None:
+def rule_amounts(rule: str, game: Game | None, bill: float, facts: tuple[PartnerFacts, ...],
+                 defended: np.ndarray, cap: float | None, shap: dict[str, float] | None
+                 ) -> dict[str, float] | None:
+    """One registry rule's split of ``bill`` (``None`` when it needs every coalition and has no game).
+
+    Raises
+    ------
+    GameError
+        When the rule cannot be computed from these inputs (e.g. a cap it cannot meet).
+    """
+    if "game" in RULES[rule].needs and game is None and not (rule == "shapley" and shap):
         return None
-    return {"standalone": proportional_to_standalone, "nucleolus": nucleolus, "scrb": scrb}[rule](game)
+    inputs = _rule_inputs(game, bill, facts, defended, cap, shap)
+    return {p: float(v) for p, v in RULES[rule].apply(inputs).items()}
 
 
 def compute_cost_sharing(
@@ -289,7 +289,8 @@ def compute_cost_sharing(
     notes: list[str] = []
     cost_game = value_game = None
     half: dict[str, float] | None = None
-    say(f"Cost sharing: {'all' if exact else 'sampled'} coalitions of {n} partners")
+    say(f"Cost sharing: {'all ' + str(2 ** n - 1) if exact else 'sampled'} coalitions of {n} partners")
+    _track_progress(games, say, 2 ** n - 1 if exact else None)
     if exact:
         built = games.games(workers=cs.workers, exact_up_to=cs.exact_up_to)
         cost_game, value_game = built["cost"], built["value"]
@@ -314,12 +315,12 @@ def compute_cost_sharing(
     allocations: dict[str, dict[str, float]] = {}
     for rule in cs.rules:
         try:
-            amounts = _rule_amounts(rule, cost_game, bill, facts, defended, cap, shap)
+            amounts = rule_amounts(rule, cost_game, bill, facts, defended, cap, shap)
         except GameError as err:
             notes.append(f"Rule {rule!r} not computed: {err.reason}.")
             continue
         if amounts is not None:
-            allocations[rule] = {p: float(v) for p, v in amounts.items()}
+            allocations[rule] = amounts
     core: dict[str, CoreCheck] = {}
     eps = empty = None
     if cost_game is not None and n >= 2:
@@ -353,6 +354,16 @@ def compute_cost_sharing(
         result = replace(result, joint=joint,
                          times={**result.times, "joint_s": round(time.perf_counter() - t3, 3)})
     return result
+
+
+def _track_progress(games: PlacementGames, say: Stage, total: int | None) -> None:
+    """Report coalition counts and an ETA while the games are solved (wraps the instance's methods)."""
+    from planner.costshare.progress import CoalitionProgress
+
+    cost = CoalitionProgress(say, "cost", total, lambda: len(games.cost_solves))
+    value = CoalitionProgress(say, "value", total, lambda: len(games.value_solves))
+    games.cost = cost.wrap(games.cost)  # type: ignore[method-assign, assignment]  # same call signature
+    games.value = value.wrap(games.value)  # type: ignore[method-assign, assignment]  # same call signature
 
 
 def _method_notes(scenario: Scenario, data: PlacementData, games: PlacementGames, bill: float,

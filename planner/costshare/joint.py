@@ -193,6 +193,7 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
     res = jp.result
     grand_w = float(data.instance.evaluate(data.plan)[0])
     floor_map = {_label(data.players, int(m)): float(f) for m, f in zip(masks, floors, strict=True)}
+    common: dict[str, Any]  # the fields both outcomes share (a dict of mixed value types)
     common = dict(rule=settings.rule, tolerance=settings.tolerance, status=res.status,
                   termination=res.termination.value, engine=jp.result.engine, players=data.players,
                   caps=data.caps, floors=floor_map, conditions=conditions,

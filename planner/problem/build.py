@@ -24,9 +24,12 @@ from geodata import threats as gthreat
 from geodata.geometry import great_circle_km, radar_horizon_km
 from geodata.layers import LayerFileError, area_grid, point_layer_from_file
 from geodata.orbits import Walker
+from geodata.refraction import line_of_sight_arc_km
+from geodata.space_time import SamplingPlan, sampling_plan
 from models import LayeredInstance, PlanRules
 from planner.errors import InputError
 from planner.scenario.schema import LandAsset, Scenario, SeaAsset, SpaceAsset
+from planner.scenario.threat_trajectory import Trajectory
 
 Stage = Callable[[str], None]
 
@@ -121,9 +124,19 @@ def layer_matrices(
 
 
 def sensor_reach_km(asset: LandAsset | SeaAsset) -> float:
-    """Reach of a ground or sea sensor: min(instrumented range, two-ended radar horizon)."""
+    """Reach of a ground or sea sensor: min(instrumented range, line of sight to the target altitude).
+
+    Line of sight: refracted in the atmosphere, straight above it, above the sensor's minimum
+    elevation (:func:`geodata.refraction.line_of_sight_arc_km`); or a k-Earth when ``horizon_k``.
+    """
     assert asset.sensor_range_km is not None
-    horizon = float(radar_horizon_km(asset.mast_height_m, asset.target_altitude_m, asset.horizon_k))
+    if asset.horizon_k is None:
+        horizon = float(line_of_sight_arc_km(asset.mast_height_m / 1000.0,
+                                             asset.target_altitude_m / 1000.0,
+                                             asset.min_elevation_deg))
+    else:
+        horizon = float(radar_horizon_km(asset.mast_height_m, asset.target_altitude_m,
+                                         asset.horizon_k))
     return min(asset.sensor_range_km, horizon)
 
 
@@ -325,14 +338,25 @@ def _space_sites(asset: SpaceAsset) -> pd.DataFrame:
 
 
 def space_fractions(asset: SpaceAsset, demand: pd.DataFrame) -> np.ndarray:
-    """Time-averaged fraction of an orbit each point sees a satellite, one column per menu option."""
+    """Time-averaged fraction of the horizon each point sees a satellite, one column per menu option.
+
+    Horizon and step: the asset's ``horizon_s`` and ``time_step_s`` (default one sidereal day or
+    the repeat cycle, step from the footprint crossing time; :func:`space_sampling`).
+    """
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()
     cols = [
         gcov.space_coverage_fraction(Walker.parse(p), asset.altitude_km, asset.min_elevation_deg,
-                                     lon, lat, n_steps=asset.time_steps)
+                                     lon, lat, horizon_s=asset.horizon_s, time_step_s=asset.time_step_s)
         for p in asset.constellations
     ]
     return np.column_stack(cols)
+
+
+def space_sampling(asset: SpaceAsset) -> dict[str, SamplingPlan]:
+    """Horizon and time step used for each constellation option of a space asset, by pattern."""
+    return {str(w): sampling_plan(w, asset.altitude_km, asset.min_elevation_deg, asset.horizon_s,
+                                  asset.time_step_s)
+            for w in map(Walker.parse, asset.constellations)}
 
 
 def exclusive_pairs(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
@@ -388,7 +412,16 @@ def threat_tracks(scenario: Scenario, demand: pd.DataFrame) -> Any:
             assert spec.lon is not None and spec.lat is not None
             areas.append(gthreat.LaunchArea.point(spec.name, spec.lon, spec.lat))
     return gthreat.ballistic_tracks(areas, demand["lon"].to_numpy(), demand["lat"].to_numpy(),
-                                    demand["demand_id"].to_numpy(), n_samples=scenario.threats.n_samples)
+                                    demand["demand_id"].to_numpy(), n_samples=scenario.threats.n_samples,
+                                    trajectory=trajectory_spec(scenario.threats.trajectory))
+
+
+def trajectory_spec(t: Trajectory) -> gthreat.TrajectorySpec:
+    """The geodata trajectory parameters of a scenario's ``threats.trajectory`` block."""
+    base = gthreat.MISSILE_CLASSES[t.missile_class]
+    boost = base.boost_s if t.boost_s is None else t.boost_s
+    burnout = base.burnout_alt_km if t.burnout_altitude_km is None else t.burnout_altitude_km
+    return gthreat.TrajectorySpec(t.missile_class, t.kind, t.loft_deg, boost, burnout, t.earth_rotation)
 
 
 def engagement_matrix(scenario: Scenario, asset: LandAsset | SeaAsset, tracks: Any,
@@ -430,6 +463,11 @@ def build_problem(scenario: Scenario, stage: Stage | None = None,
     say = stage or (lambda _msg: None)
     say("Loading partner territory")
     partners = load_partners(scenario)
+    from planner.problem.preflight import check_partner_lists
+    from planner.scenario.limits import check_size
+
+    check_partner_lists(scenario, partners)
+    check_size(scenario, partners, Path(base_dir) if base_dir is not None else None)  # before any work
     say("Building defended points")
     demand = build_demand(scenario, partners, Path(base_dir) if base_dir is not None else None)
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()

@@ -9,7 +9,8 @@ What it writes (in ``OUT/<name>/coverage/``, atomically) is meant for analysts a
 * ``figures_of_merit.csv`` and ``coverage.gpkg`` (layers ``points`` and ``sites``) — per point: how
   many candidate sensors and interceptors reach it, whether it can be defended at all, and for every
   constellation option the STK-style figures of merit (time-averaged coverage, time with at least two
-  satellites in view, mean and maximum revisit gap over one orbital period); per site: points and
+  satellites in view, mean and maximum revisit gap over the horizon: one sidereal day or the
+  ground-track repeat cycle by default, step from the footprint crossing time); per site: points and
   weight it reaches;
 * ``coverage_map.png`` — points coloured by how many candidate sites can defend them.
 """
@@ -64,7 +65,7 @@ def _space_fom(scenario: Scenario, problem: CoverageProblem) -> pd.DataFrame:
         for pattern in asset.constellations:
             walker = Walker.parse(pattern)
             fom = space_figures_of_merit(walker, asset.altitude_km, asset.min_elevation_deg, lon, lat,
-                                         n_steps=asset.time_steps, wrap=True)
+                                         horizon_s=asset.horizon_s, time_step_s=asset.time_step_s)
             key = f"{asset.name}:{walker}"
             for c in ("coverage_fraction", "fraction_ge_2", "mean_gap_s", "max_gap_s"):
                 cols[f"{key}:{c}"] = fom[c].to_numpy()
@@ -114,8 +115,13 @@ def write_coverage(scenario: Scenario, problem: CoverageProblem, tables: Coverag
         _pairs(tables.a_interceptor, demand_ids, site_ids).to_csv(tmp / "coverage_interceptor.csv",
                                                                   index=False)
         buf = io.BytesIO()
-        np.savez_compressed(buf, **_npz_arrays(tables), demand_ids=demand_ids.astype(str),
-                            site_ids=site_ids.astype(str))
+        np.savez_compressed(  # numeric and text arrays only: no pickle needed to read them back
+            buf,
+            allow_pickle=False,
+            **_npz_arrays(tables),
+            demand_ids=demand_ids.astype(str),
+            site_ids=site_ids.astype(str),
+        )
         (tmp / "coverage.npz").write_bytes(buf.getvalue())
         pts.to_csv(tmp / "figures_of_merit.csv", index=False)
         gpkg = tmp / "coverage.gpkg"
@@ -130,7 +136,7 @@ def write_coverage(scenario: Scenario, problem: CoverageProblem, tables: Coverag
 
 
 def _npz_arrays(tables: CoverageTables) -> dict[str, np.ndarray]:
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for name, a in (("sensor", tables.a_sensor), ("interceptor", tables.a_interceptor)):
         a = sp.csr_array(a)
         out |= {f"{name}_data": a.data, f"{name}_indices": a.indices, f"{name}_indptr": a.indptr,
@@ -173,4 +179,4 @@ def coverage_map(scenario: Scenario, problem: CoverageProblem, tables: CoverageT
         basemap=ne.land(),
     )
     return render_map(bundle, point_labels=("defendable point", "beyond reach of every candidate"),
-                      legend_title="Coverage")
+                      legend_title="Coverage", candidate_label="candidate site")

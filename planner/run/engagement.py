@@ -93,6 +93,23 @@ class ChainAssets:
 def chain_assets(scenario: Scenario, problem: CoverageProblem) -> ChainAssets:
     """Pick the candidate sites of the chain's interceptor and fire-control sensor types."""
     spec = scenario.threats.engagement
+    areas = {a.name for a in scenario.threats.launch_areas}
+    for field, names in (
+        ("launch_area_class", set(spec.launch_area_class)),
+        ("design_raid", set(spec.design_raid)),
+    ):
+        if names - areas:
+            raise InputError(
+                f"unknown launch area(s) {sorted(names - areas)}; launch areas: {sorted(areas)}",
+                field=f"threats.engagement.{field}",
+                value=sorted(names - areas)[0],
+            )
+    if areas - set(spec.launch_area_class):
+        raise InputError(
+            "every launch area needs a missile class",
+            field="threats.engagement.launch_area_class",
+            value=sorted(areas - set(spec.launch_area_class))[0],
+        )
     assets = {a.name: a for a in scenario.asset_types}
     site_type = problem.sites["asset_type"].to_numpy()
     rows, kinds, srows, skinds = [], [], [], []
@@ -141,11 +158,18 @@ def chain_geometry(scenario: Scenario, problem: CoverageProblem, assets: ChainAs
     p = lambda f: np.array([f(i) for i in its], float)  # noqa: E731
     lon, lat = sites["lon"].to_numpy(), sites["lat"].to_numpy()
     w = intercept_windows(
-        tracks, lon[assets.site_rows], lat[assets.site_rows], p(lambda i: i.avg_flyout_speed_mps),
-        p(lambda i: i.min_intercept_altitude_km), p(lambda i: i.max_intercept_altitude_km),
-        p(lambda i: i.max_slant_range_km), p(lambda i: i.reaction_time_s), p(lambda i: i.assessment_time_s),
-        boost_end_s=boost_end[tracks.area], boost_layer=np.array([i.layer == "boost" for i in its]),
-    )  # fmt: skip
+        tracks,
+        lon[assets.site_rows],
+        lat[assets.site_rows],
+        p(lambda i: i.avg_flyout_speed_mps),
+        p(lambda i: i.min_intercept_altitude_km),
+        p(lambda i: i.max_intercept_altitude_km),
+        p(lambda i: i.max_slant_range_km),
+        p(lambda i: i.reaction_time_s),
+        p(lambda i: i.assessment_time_s),
+        boost_end_s=boost_end[tracks.area],
+        boost_layer=np.array([i.layer == "boost" for i in its]),
+    )
     hmast = {a.name: getattr(a, "mast_height_m", 0.0) for a in scenario.asset_types}
     sens = [spec.sensors[int(k)] for k in assets.sensor_kind]
     height = np.array([hmast[s.asset_type] for s in sens])
@@ -154,15 +178,18 @@ def chain_geometry(scenario: Scenario, problem: CoverageProblem, assets: ChainAs
     return ChainGeometry(w, cue)
 
 
-def build_instance(scenario: Scenario, problem: CoverageProblem, assets: ChainAssets,
-                   geo: ChainGeometry, raid: Raid) -> EngagementInstance:  # fmt: skip
+def build_instance(
+    scenario: Scenario, problem: CoverageProblem, assets: ChainAssets, geo: ChainGeometry, raid: Raid
+) -> EngagementInstance:
     """The engagement instance of one raid (arrays only)."""
     spec, sites = assets.spec, problem.sites
     its = [assets.interceptor(j) for j in range(assets.site_rows.size)]
     max_shots, fc = shot_matrices(geo.windows, geo.cue, raid.track, assets.site_rows.size)
     kinds = np.arange(len(spec.interceptors))
     return EngagementInstance(
-        v=raid.value, area=raid.area, target=raid.target,
+        v=raid.value,
+        area=raid.area,
+        target=raid.target,
         site_cost=sites["cost_musd"].to_numpy(float)[assets.site_rows],
         round_cost=np.array([i.cost_per_round_musd for i in its]),
         magazine=np.array([i.rounds_per_site for i in its], np.int64),
@@ -171,7 +198,8 @@ def build_instance(scenario: Scenario, problem: CoverageProblem, assets: ChainAs
         site_type=assets.site_kind.astype(np.int64),
         type_max=np.array([_max_count(scenario, spec.interceptors[k].asset_type) for k in kinds], np.int64),
         sensor_cost=sites["cost_musd"].to_numpy(float)[assets.sensor_rows],
-        max_shots=max_shots, fire_control=fc,
+        max_shots=max_shots,
+        fire_control=fc,
         budget=spec.budget_musd or scenario.budget_musd,
         existing_sites=sites["existing"].to_numpy(bool)[assets.site_rows],
         existing_sensors=sites["existing"].to_numpy(bool)[assets.sensor_rows],
@@ -179,7 +207,7 @@ def build_instance(scenario: Scenario, problem: CoverageProblem, assets: ChainAs
         sensor_ids=sites["site_id"].to_numpy(object)[assets.sensor_rows],
         type_names=tuple(i.asset_type for i in spec.interceptors),
         shots_per_threat_max=spec.shots_per_threat_max,
-    )  # fmt: skip
+    )
 
 
 def _max_count(scenario: Scenario, name: str) -> int:

@@ -11,14 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+from shapely.geometry import LineString
 
+from geodata.killchain import first_intercept_sample
+from geodata.threats import ThreatTracks
 from models.engagement import (
     LAYERS,
     EngagementInstance,
     EngagementPlan,
     engaged,
     expected_leakage,
+    leak_probability,
     plan_cost,
 )
 from models.engagement.solve import EngagementSolution, solve_engagement
@@ -110,6 +116,10 @@ class EngagementOutcome:
     assets: ChainAssets
     geometry: ChainGeometry
     time_s: float
+    tracks: ThreatTracks
+    boost_end_s: np.ndarray
+    """``(n_tracks,)`` end of boost of every track."""
+    _site_lonlat: tuple[np.ndarray, np.ndarray]
 
     @property
     def design_point(self) -> RaidPoint:
@@ -120,6 +130,78 @@ class EngagementOutcome:
     def saturation_raid_size(self) -> int | None:
         """Smallest listed raid size at which the first magazine runs dry (``None``: none does)."""
         return next((p.raid_size for p in self.curve if p.saturated), None)
+
+    def tracks_frame(self) -> gpd.GeoDataFrame:
+        """Design-raid tracks as lines: threat, launch area, target, shots, probability of leaking."""
+        inst, plan, tr = self.instance, self.plan, self.tracks
+        p_leak = leak_probability(inst, plan)
+        shots = np.asarray(plan.shots.sum(axis=1)).ravel()
+        geom = [
+            LineString(np.column_stack([tr.lon[k], tr.lat[k], tr.alt_km[k] * 1000.0]))
+            for k in self.raid.track
+        ]
+        return gpd.GeoDataFrame(
+            {
+                "threat_id": [str(t) for t in inst.threat_ids],
+                "launch_area": [tr.area_names[a] for a in self.raid.area],
+                "target_id": [str(tr.target_ids[t]) for t in self.raid.target],
+                "value": inst.v,
+                "shots": shots,
+                "p_leak": p_leak,
+                "flight_time_s": tr.flight_time_s[self.raid.track],
+            },
+            geometry=geom,
+            crs="EPSG:4326",
+        )
+
+    def intercepts_frame(self) -> gpd.GeoDataFrame:
+        """First intercept point of every (threat, site) engagement of the design plan (3-D, metres)."""
+        inst, plan, tr = self.instance, self.plan, self.tracks
+        sites = self.site_lonlat
+        cue = self.geometry.cue[:, plan.sensors].min(axis=1, initial=np.inf)
+        x = plan.shots.tocoo()
+        rows = []
+        for t, j, n in zip(x.row, x.col, x.data, strict=True):
+            k, it = int(self.raid.track[t]), self.assets.interceptor(int(j))
+            i = first_intercept_sample(
+                tr,
+                k,
+                sites[0][j],
+                sites[1][j],
+                it.avg_flyout_speed_mps,
+                it.min_intercept_altitude_km,
+                it.max_intercept_altitude_km,
+                it.max_slant_range_km,
+                it.reaction_time_s,
+                float(cue[k]),
+                float(self.boost_end_s[k]),
+                it.layer == "boost",
+            )
+            if i is None:
+                continue
+            rows.append(
+                {
+                    "threat_id": str(inst.threat_ids[t]),
+                    "site_id": str(inst.site_ids[j]),
+                    "layer": it.layer,
+                    "shots": int(n),
+                    "time_s": float(tr.time_s[k, i]),
+                    "alt_km": float(tr.alt_km[k, i]),
+                    "lon": float(tr.lon[k, i]),
+                    "lat": float(tr.lat[k, i]),
+                }
+            )
+        df = pd.DataFrame(
+            rows, columns=["threat_id", "site_id", "layer", "shots", "time_s", "alt_km", "lon", "lat"]
+        )
+        return gpd.GeoDataFrame(
+            df, geometry=gpd.points_from_xy(df["lon"], df["lat"], df["alt_km"] * 1000.0), crs="EPSG:4326"
+        )
+
+    @property
+    def site_lonlat(self) -> tuple[np.ndarray, np.ndarray]:
+        """Longitude and latitude of every candidate interceptor site of the instance."""
+        return self._site_lonlat
 
     def to_json(self) -> dict[str, Any]:
         """``summary.json["engagement"]``."""
@@ -138,27 +220,44 @@ class EngagementOutcome:
             "shots_per_layer": d.shots_per_layer,
             "cost_musd": plan_cost(inst, plan),
             "budget_musd": inst.budget,
-            "sites": [{"site_id": str(inst.site_ids[j]), "type": inst.type_names[inst.site_type[j]],
-                       "layer": LAYERS[inst.layer[j]], "rounds": int(plan.rounds[j])} for j in chosen],
+            "sites": [
+                {
+                    "site_id": str(inst.site_ids[j]),
+                    "type": inst.type_names[inst.site_type[j]],
+                    "layer": LAYERS[inst.layer[j]],
+                    "rounds": int(plan.rounds[j]),
+                }
+                for j in chosen
+            ],
             "sensors": [str(s) for s in inst.sensor_ids[plan.sensors]],
             "raid_curve": [p.to_json() for p in self.curve],
             "saturation_raid_size": self.saturation_raid_size,
             "monte_carlo": self.monte_carlo.to_json(),
             "solve": self.solution.to_json(),
             "time_s": self.time_s,
-        }  # fmt: skip
+        }
 
 
 def _options(scenario: Scenario, gap: float | None = None) -> SolveOptions:
     s = scenario.solver
     spec = scenario.threats.engagement
-    return SolveOptions(time_limit_s=spec.time_limit_s, mip_rel_gap=s.mip_rel_gap if gap is None else gap,
-                        threads=s.threads, seed=s.seed)  # fmt: skip
+    return SolveOptions(
+        time_limit_s=spec.time_limit_s,
+        mip_rel_gap=s.mip_rel_gap if gap is None else gap,
+        threads=s.threads,
+        seed=s.seed,
+    )
 
 
-def verify_by_simulation(scenario: Scenario, problem: CoverageProblem, assets: ChainAssets,
-                         inst: EngagementInstance, raid: Raid, plan: EngagementPlan,
-                         analytic: float) -> MonteCarloResult:  # fmt: skip
+def verify_by_simulation(
+    scenario: Scenario,
+    problem: CoverageProblem,
+    assets: ChainAssets,
+    inst: EngagementInstance,
+    raid: Raid,
+    plan: EngagementPlan,
+    analytic: float,
+) -> MonteCarloResult:
     """Fly the plan in the simulator (its own windows from the raw tracks)."""
     spec, tracks, sites = assets.spec, problem.tracks, problem.sites
     cls = {c.name: c for c in spec.missile_classes}
@@ -168,27 +267,46 @@ def verify_by_simulation(scenario: Scenario, problem: CoverageProblem, assets: C
         it = assets.interceptor(j)
         row = assets.site_rows[j]
         sp_.append(
-            SiteParams(float(sites["lon"].iat[row]), float(sites["lat"].iat[row]),
-                       it.avg_flyout_speed_mps / 1000, it.min_intercept_altitude_km,
-                       it.max_intercept_altitude_km, it.max_slant_range_km, it.reaction_time_s,
-                       it.assessment_time_s, it.sspk, it.layer == "boost", int(plan.rounds[j]))
-        )  # fmt: skip
+            SiteParams(
+                float(sites["lon"].iat[row]),
+                float(sites["lat"].iat[row]),
+                it.avg_flyout_speed_mps / 1000,
+                it.min_intercept_altitude_km,
+                it.max_intercept_altitude_km,
+                it.max_slant_range_km,
+                it.reaction_time_s,
+                it.assessment_time_s,
+                it.sspk,
+                it.layer == "boost",
+                int(plan.rounds[j]),
+            )
+        )
     heights = {a.name: getattr(a, "mast_height_m", 0.0) / 1000 for a in scenario.asset_types}
     se = []
     for s in np.flatnonzero(plan.sensors):
         row, st = assets.sensor_rows[s], spec.sensors[int(assets.sensor_kind[s])]
-        se.append(SensorParams(float(sites["lon"].iat[row]), float(sites["lat"].iat[row]),
-                               heights[st.asset_type], st.range_km))  # fmt: skip
-    trs = [{"lon": tracks.lon[k], "lat": tracks.lat[k], "alt": tracks.alt_km[k], "time": tracks.time_s[k]}
-           for k in raid.track]  # fmt: skip
+        se.append(
+            SensorParams(
+                float(sites["lon"].iat[row]),
+                float(sites["lat"].iat[row]),
+                heights[st.asset_type],
+                st.range_km,
+            )
+        )
+    trs = [
+        {"lon": tracks.lon[k], "lat": tracks.lat[k], "alt": tracks.alt_km[k], "time": tracks.time_s[k]}
+        for k in raid.track
+    ]
     boost = np.array([cls[spec.launch_area_class[tracks.area_names[a]]].boost_duration_s for a in raid.area])
     shots = plan.shots.toarray()[:, built]
-    return simulate(trs, boost, sp_, se, shots, analytic, trials=spec.monte_carlo_trials,
-                    seed=scenario.solver.seed)  # fmt: skip
+    return simulate(
+        trs, boost, sp_, se, shots, analytic, trials=spec.monte_carlo_trials, seed=scenario.solver.seed
+    )
 
 
-def run_engagement(scenario: Scenario, problem: CoverageProblem,
-                   say: Callable[[str], None] = lambda _m: None) -> EngagementOutcome:  # fmt: skip
+def run_engagement(
+    scenario: Scenario, problem: CoverageProblem, say: Callable[[str], None] = lambda _m: None
+) -> EngagementOutcome:
     """Plan against the design raid, draw the leakage curve, verify by simulation.
 
     Raises
@@ -225,5 +343,23 @@ def run_engagement(scenario: Scenario, problem: CoverageProblem,
             f"engagement plan refused: analytic expected leakers {mc.analytic_leakers:.4f} outside the "
             f"simulation's 99% interval [{mc.ci99[0]:.4f}, {mc.ci99[1]:.4f}] ({mc.trials} trials)"
         )
-    return EngagementOutcome(spec.design_raid, inst, raid, sol, plan, tuple(curve), mc, assets, geo,
-                             round(time.perf_counter() - t0, 3))  # fmt: skip
+    cls = {c.name: c.boost_duration_s for c in spec.missile_classes}
+    tr = problem.tracks
+    boost = np.array([cls[spec.launch_area_class[tr.area_names[a]]] for a in tr.area])
+    rows = assets.site_rows
+    lonlat = (problem.sites["lon"].to_numpy()[rows], problem.sites["lat"].to_numpy()[rows])
+    return EngagementOutcome(
+        spec.design_raid,
+        inst,
+        raid,
+        sol,
+        plan,
+        tuple(curve),
+        mc,
+        assets,
+        geo,
+        round(time.perf_counter() - t0, 3),
+        tr,
+        boost,
+        lonlat,
+    )

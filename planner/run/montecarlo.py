@@ -88,10 +88,15 @@ class MonteCarloResult:
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready facts."""
-        return {"trials": self.trials, "expected_leakers": self.expected_leakers,
-                "ci99": list(self.ci99), "analytic_expected_leakers": self.analytic_leakers,
-                "contains_analytic": self.agrees, "shots_fired_mean": self.shots_fired_mean,
-                "planned_shots_without_window": self.planned_shots_without_window}  # fmt: skip
+        return {
+            "trials": self.trials,
+            "expected_leakers": self.expected_leakers,
+            "ci99": list(self.ci99),
+            "analytic_expected_leakers": self.analytic_leakers,
+            "contains_analytic": self.agrees,
+            "shots_fired_mean": self.shots_fired_mean,
+            "planned_shots_without_window": self.planned_shots_without_window,
+        }
 
 
 def _cue(track: dict[str, np.ndarray], sensors: list[SensorParams], k: float) -> float:
@@ -163,5 +168,6 @@ def simulate(
     leak = alive.sum(axis=1).astype(float)
     mean, sd = float(leak.mean()), float(leak.std(ddof=1)) if trials > 1 else 0.0
     half = Z99 * sd / np.sqrt(trials)
-    return MonteCarloResult(trials, mean, (mean - half, mean + half), float(analytic_leakers),
-                            float(fired.mean()), missing)  # fmt: skip
+    return MonteCarloResult(
+        trials, mean, (mean - half, mean + half), float(analytic_leakers), float(fired.mean()), missing
+    )

@@ -20,9 +20,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models import SolveOptions, SolveResult, solve_layered
+from geodata.orbits import Walker
+from models import SolveOptions, SolveResult, names, solve_layered
 from planner.errors import InputError
-from planner.problem.build import CoverageProblem, build_problem, plan_rules
+from planner.problem.build import CoverageProblem, build_problem, plan_rules, space_sampling
 from planner.run.verify import Certificate, verify_plan
 from planner.scenario.schema import Scenario, SpaceAsset
 
@@ -32,6 +33,15 @@ NOTIONAL_NOTE = (
     "All asset parameters (ranges, heights, orbits, costs) are notional and illustrative, derived "
     "from public physics and round-number costs. They are not data about any real system."
 )
+
+
+def weight_unit(scenario: Scenario) -> str:
+    """Unit of the defended weights: people (populated places), km² (an area grid) or weight (mixed)."""
+    d = scenario.defended
+    present = {"people": d.populated_places is not None, "km²": d.area_grid is not None,
+               "weight": bool(d.points or d.files)}
+    kinds = {unit for unit, given in present.items() if given}
+    return kinds.pop() if len(kinds) == 1 else "weight"
 
 
 def solve_options(scenario: Scenario) -> SolveOptions:
@@ -68,6 +78,10 @@ class PlanRun:
     """The cost-sharing result (:class:`planner.costshare.bills.CostShareResult`), ``None`` when skipped."""
     engagement: Any = None
     """The raid against the kill chain (:class:`planner.run.leakage.EngagementOutcome`), ``None`` without."""
+    space_interceptors: Any = None
+    """The space interceptor layer (:class:`planner.run.space_interceptors.SpaceInterceptorResult`)."""
+    schedule: Any = None
+    """The build-out year by year (:class:`planner.run.schedule.ScheduleRun`), ``None`` without one."""
     adversary: Any = None
     """The attacker who reads the plan (:class:`planner.run.adversary.AdversaryOutcome`), or ``None``."""
 
@@ -132,27 +146,38 @@ class PlanRun:
                 "max_count": 1 if isinstance(asset, SpaceAsset) else asset.max_count,
                 "unit_cost_musd": asset.unit_cost_musd,
                 "cost_musd": float(c["cost_musd"].sum()),
+                **({"coverage_sampling": {k: v.describe() for k, v in space_sampling(asset).items()}}
+                   if isinstance(asset, SpaceAsset) else {}),
             })
         return rows
 
     def threat_corridors(self) -> pd.DataFrame | None:
-        """Per threat track: tracked fraction and warning time with the plan's ground and sea sensors.
+        """Per threat track: tracked fraction and warning time with the plan's sensors.
 
-        Space sensors are not counted (their tracking of threats is not modelled); ``None`` without
-        threats in the scenario.
+        Ground and sea sensors by refracted line of sight; a chosen constellation by line of sight
+        clearing the Earth and its atmosphere margin, averaged over launch times spread over a day
+        (:mod:`geodata.space_tracking`). ``None`` without threats in the scenario.
         """
+        from geodata.space_tracking import space_tracking
         from geodata.threats import corridor_summary, sensor_tracking
 
         tracks = self.problem.tracks
         if tracks is None:
             return None
-        assets = {a.name: a for a in self.scenario.asset_types}
+        assets = {a.name: a for a in self.scenario.asset_types if not isinstance(a, SpaceAsset)}
+        space = {a.name: a for a in self.scenario.asset_types if isinstance(a, SpaceAsset)}
         chosen = self.chosen_sites()
-        chosen = chosen[(chosen["domain"] != "space") & chosen["role"].isin(["sensor", "both"])]
-        height = [assets[t].mast_height_m for t in chosen["asset_type"]]
-        rng = [assets[t].sensor_range_km for t in chosen["asset_type"]]
-        tracked = sensor_tracking(tracks, chosen["lon"].to_numpy(), chosen["lat"].to_numpy(),
-                                  np.asarray(height, float), np.asarray(rng, float))
+        chosen = chosen[chosen["role"].isin(["sensor", "both"])]
+        ground = chosen[chosen["domain"] != "space"]
+        types = ground["asset_type"]
+        tracked = sensor_tracking(tracks, ground["lon"].to_numpy(), ground["lat"].to_numpy(),
+                                  np.asarray([assets[t].mast_height_m for t in types], float),
+                                  np.asarray([assets[t].sensor_range_km for t in types], float),
+                                  np.asarray([assets[t].min_elevation_deg for t in types], float))
+        for _, row in chosen[chosen["domain"] == "space"].iterrows():
+            asset = space[row["asset_type"]]
+            tracked = tracked | space_tracking(tracks, Walker.parse(row["pattern"]), asset.altitude_km,
+                                               asset.sensor_range_km, asset.atmosphere_margin_km)
         return corridor_summary(tracks, tracked)
 
     def _threat_summary(self) -> list[dict[str, Any]] | None:
@@ -178,7 +203,8 @@ class PlanRun:
         pts = self.points()
         return {
             "scenario": {"name": sc.name, "title": sc.display_title, "file": self.source,
-                         "hash": sc.digest()},
+                         "hash": sc.digest(), "distribution": sc.report.distribution},
+            "weight_unit": weight_unit(sc),
             "status": r.status,
             "termination": r.termination.value,
             "objective": r.objective,
@@ -212,12 +238,26 @@ class PlanRun:
             "notional_note": NOTIONAL_NOTE,
             **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
             **({"engagement": self.engagement.to_json()} if self.engagement is not None else {}),
+            **({"space_interceptors": self.space_interceptors.to_json()}
+               if self.space_interceptors is not None else {}),
+            **({"schedule": self.schedule.to_json()} if self.schedule is not None else {}),
             **({"adversary": self.adversary.to_json()} if self.adversary is not None else {}),
         }
 
     def sites_frame(self) -> gpd.GeoDataFrame:
-        """Ground and sea candidate sites with a ``chosen`` flag, as points."""
-        return self.problem.sites_frame(self.x)
+        """Ground and sea candidate sites with a ``chosen`` flag, as points.
+
+        A sea site's ``partner`` is the partner whose waters it is in, or "international waters".
+        """
+        from planner.run.sitefacts import sea_waters
+
+        frame = self.problem.sites_frame(self.x)
+        ground = self.problem.sites[self.problem.sites["domain"] != "space"].reset_index()
+        waters = sea_waters(self)
+        sea = (ground["domain"] == "sea").to_numpy()
+        if sea.any():
+            frame.loc[sea, "partner"] = waters.loc[ground.loc[sea, "index"]].to_numpy()
+        return frame
 
     def constellations_frame(self) -> pd.DataFrame:
         """Constellation options of the scenario's menus with a ``chosen`` flag."""
@@ -245,7 +285,7 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
         return solve_layered_min_cost(inst, np.asarray(required).ravel(), solve_options(scenario),
                                       engine=s.engine, warm_start=warm_start, rules=rules)
     return solve_layered(inst, solve_options(scenario), engine=s.engine, solver=s.solver,
-                         warm_start=warm_start, rules=rules)
+                         warm_start=warm_start, rules=rules, tie_break=s.tie_break)
 
 
 def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
@@ -267,6 +307,9 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     """
     say = stage or (lambda _msg: None)
     t0 = time.perf_counter()
+    from planner.problem.preflight import check_solver
+
+    check_solver(scenario, source)  # before any work: not after minutes of coverage
     if problem is None:
         try:
             base_dir = Path(source).parent if source is not None else None
@@ -280,13 +323,15 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     if not result.has_solution:
         # Without side rules the empty plan is feasible; with quotas, existing sites or partner
         # shares the scenario itself may admit no plan: say which of its rules conflict.
-        rows = [c["text"] for c in result.extra.get("diagnosis", {}).get("conflicts", [])
-                if not c["bound"]]
-        rows.sort(key=lambda text: "cover[" in text)  # the scenario's limits first, then points
+        found = () if result.diagnosis is None else result.diagnosis.conflicts
+        # The scenario's limits first, then the points that cannot be covered.
+        rows = [c.text for c in sorted((c for c in found if not c.is_bound),
+                                       key=lambda c: c.block in names.POINT_BLOCKS)]
         more = f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
         why = ("these constraints cannot all hold: " + "; ".join(rows[:4]) + more) if rows else \
             f"the solver stopped with no plan ({result.status})"
         raise InputError(f"no plan satisfies this scenario: {why}", file=source)
+    assert result.x is not None  # has_solution
     say("Verifying the plan")
     cert = verify_plan(scenario, problem, result.x, result.objective)
     cert.raise_if_failed()
@@ -303,28 +348,59 @@ def run_scenario(scenario: Scenario, *, source: str | Path | None = None,
     if scenario.threats is not None and scenario.threats.engagement is not None:
         from planner.run.leakage import run_engagement
 
-        outcome = run_engagement(scenario, problem, say)
+        try:
+            outcome = run_engagement(scenario, problem, say)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t_adv = time.perf_counter()
     adversary = None
     if scenario.adversary is not None and outcome is not None:
         from planner.run.adversary import run_adversary
 
         adversary = run_adversary(scenario, problem, outcome, say)
     t5 = time.perf_counter()
+    sbi = None
+    if scenario.space_interceptors is not None:
+        from planner.run.space_interceptors import space_interceptor_stage
+
+        say("Space-based interceptors")
+        try:
+            sbi = space_interceptor_stage(scenario)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t6 = time.perf_counter()
+    sched = None
+    if scenario.schedule is not None:
+        from planner.run.schedule import run_schedule
+
+        try:
+            sched = run_schedule(scenario, problem, result.x, stage=say,
+                                 cost_sharing=scenario.cost_sharing.enabled if cost_sharing is None
+                                 else cost_sharing)
+        except InputError as err:
+            raise (err.with_file(source) if err.file is None and source is not None else err) from None
+    t7 = time.perf_counter()
     times = {"coverage_s": round(t1 - t0, 3), "build_s": round(result.build_time_s, 3),
              "solve_s": round(result.wall_time_s, 3), "verify_s": round(t3 - t2, 3),
-             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t5 - t4, 3),
-             "total_s": round(t5 - t0, 3)}
+             "cost_sharing_s": round(t4 - t3, 3), "engagement_s": round(t_adv - t4, 3),
+             "adversary_s": round(t5 - t_adv, 3),
+             "space_interceptors_s": round(t6 - t5, 3), "schedule_s": round(t7 - t6, 3),
+             "total_s": round(t7 - t0, 3)}
     return PlanRun(scenario, problem, result, cert, times,
                    source=str(source) if source is not None else None, cost_sharing=shares,
-                   engagement=outcome, adversary=adversary)
+                   engagement=outcome, space_interceptors=sbi, schedule=sched,
+                   adversary=adversary)
 
 
 def plan_bundle(run: PlanRun) -> Any:
     """Everything the reports draw, as a :class:`reports.PlanBundle`."""
     from geodata import naturalearth as ne
+    from planner.run.sections import report_sections
+    from planner.run.sitefacts import site_facts
     from reports import PlanBundle
 
     partners = run.problem.partners[["iso_a3", "name", "geometry"]]
+    cs = run.cost_sharing
     return PlanBundle(
         scenario_name=run.scenario.name,
         title=run.scenario.display_title,
@@ -335,38 +411,69 @@ def plan_bundle(run: PlanRun) -> Any:
         points=run.points_frame(),
         summary=run.summary(),
         basemap=ne.land(),
-        **_cost_share_outputs(run),
+        sections=report_sections(run),
+        allocations=None if cs is None else cs.allocations_frame(),
+        site_facts=site_facts(run),
+        partner_facts=_partner_facts(run),
+        layers=_engagement_layers(run),
+        extra_files=_schedule_files(run),
     )
 
 
-def _cost_share_outputs(run: PlanRun) -> dict[str, Any]:
-    """The cost-share report section and allocations table of a run (nothing when skipped)."""
+def _schedule_files(run: PlanRun) -> tuple[tuple[str, bytes], ...]:
+    """``schedule.csv``, ``schedule.xlsx`` and ``schedule.png`` of a build-out (none without one)."""
+    if run.schedule is None:
+        return ()
+    from reports.schedule import schedule_chart, schedule_xlsx
+    from reports.writers import jsonable
+
+    sched = jsonable(run.schedule.to_json())
+    frame = run.schedule.frame()
+    csv = frame.to_csv(index=False, lineterminator="\n").encode()
+    xlsx = schedule_xlsx(frame, run.schedule.builds, sched["lifecycle_totals"], note=NOTIONAL_NOTE)
+    return (("schedule.csv", csv), ("schedule.xlsx", xlsx), ("schedule.png", schedule_chart(sched)))
+
+
+def _engagement_layers(run: PlanRun) -> tuple[tuple[str, gpd.GeoDataFrame], ...]:
+    """GeoPackage layers of the raid: threat tracks and intercept points (none without a raid)."""
+    out = run.engagement
+    if out is None:
+        return ()
+    return (("threat_tracks", out.tracks_frame()), ("intercept_points", out.intercepts_frame()))
+
+
+def _partner_facts(run: PlanRun) -> pd.DataFrame:
+    """Population, GDP, cap and bills of every partner (the GeoPackage's partner attributes)."""
     cs = run.cost_sharing
     if cs is None:
-        return {"sections": _adversary_sections(run)} if run.adversary is not None else {}
-    from reports.costshare import costshare_section
-
-    alloc = cs.allocations_frame()
-    section = costshare_section(cs.summary(), alloc, cs.whatif, cs.coalitions,
-                                weight_label=cs.weight_label)
-    return {"sections": (section, *_adversary_sections(run)), "allocations": alloc}
-
-
-def _adversary_sections(run: PlanRun) -> tuple[Any, ...]:
-    """The adversary report section of a run (none without ``adversary:``)."""
-    if run.adversary is None:
-        return ()
-    from reports.adversary import adversary_map, adversary_section
-
-    summary = run.adversary.to_json()
-    partners = gpd.GeoDataFrame(run.problem.partners[["iso_a3", "geometry"]], geometry="geometry",
-                                crs="EPSG:4326")
-    png = adversary_map(partners, run.sites_frame(), run.points_frame(), summary)
-    return (adversary_section(summary, png),)
+        return pd.DataFrame({"iso_a3": list(run.scenario.partner_codes),
+                             "budget_cap_musd": [p.budget_musd for p in run.scenario.partners]})
+    rows = []
+    for f in cs.facts:
+        row = {"iso_a3": f.iso_a3, "population": f.population, "gdp_musd": f.gdp_musd,
+               "budget_cap_musd": f.budget_cap_musd}
+        row.update({f"bill_{rule}_musd": float(a[f.iso_a3]) for rule, a in cs.allocations.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False) -> dict[str, Path]:
-    """Write the plan's outputs atomically under ``out_root/<scenario name>/`` (and ``report.pdf``)."""
+def run_folder_name(scenario: Scenario) -> str:
+    """``<name>`` for a scenario as its file gives it, ``<name>--<8 hex of its hash>`` once overridden.
+
+    So a ``--set`` run (or ``with_overrides`` from Python) never overwrites the plain run's folder,
+    and two runs of one changed scenario share theirs.
+    """
+    return f"{scenario.name}--{scenario.digest()[:8]}" if scenario.overridden else scenario.name
+
+
+def write_run(run: PlanRun, out_root: str | Path = "out", *, pdf: bool = False,
+              folder: str | Path | None = None) -> dict[str, Path]:
+    """Write the plan's outputs atomically and return file name -> path.
+
+    The folder is ``folder`` when given, else ``out_root/<run_folder_name>`` (``out/<name>/`` for the
+    scenario as its file gives it, ``out/<name>--<hash>/`` once overrides changed it).
+    """
     from reports import write_outputs
 
-    return write_outputs(plan_bundle(run), Path(out_root) / run.scenario.name, pdf=pdf)
+    target = Path(folder) if folder is not None else Path(out_root) / run_folder_name(run.scenario)
+    return write_outputs(plan_bundle(run), target, pdf=pdf)

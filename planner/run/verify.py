@@ -1,10 +1,11 @@
 """A plan's proof of its own correctness: coverage and cost recomputed from the chosen sites alone.
 
-The recomputation does not use the solver, nor the sparse coverage matrices the solver saw: ground and
-sea coverage come from direct great-circle distances between the chosen sites and every defended point
-(the matrices come from a spatial index), reaches come from the scenario's asset parameters, costs from
-unit costs and constellation sizes. A plan whose recomputation disagrees with the solver's claim is
-refused (:class:`planner.errors.VerificationError`).
+The recomputation does not use the solver, nor the sparse coverage matrices the solver saw, nor the
+code that built them: ground and sea coverage come from direct great-circle distances between the
+chosen sites and every defended point (the matrices come from a spatial index), space and corridor
+coverage from the certificate's own propagation and slant ranges (:mod:`planner.run.geometry_check`),
+reaches from the scenario's asset parameters, costs from unit costs and constellation sizes. A plan
+whose recomputation disagrees with the solver's claim is refused (:class:`planner.errors.VerificationError`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geodata.geometry import great_circle_km
+from geodata.geometry import great_circle_km, radar_horizon_km
 from geodata.orbits import Walker
+from geodata.refraction import line_of_sight_arc_km
+from geodata.space_time import sampling_plan
 from planner.errors import VerificationError
-from planner.problem.build import CoverageProblem, engagement_matrix, sensor_reach_km, space_fractions
-from planner.scenario.schema import Scenario, SpaceAsset
+from planner.problem.build import CoverageProblem
+from planner.run.geometry_check import corridor_engaged, space_fraction
+from planner.scenario.schema import LandAsset, Scenario, SeaAsset, SpaceAsset
 
 REL_TOL = 1e-6
 
@@ -78,43 +82,71 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= REL_TOL * max(1.0, abs(a), abs(b))
 
 
+def _sensor_reach_km(asset: LandAsset | SeaAsset) -> float:
+    """min(instrumented range, line of sight to the target altitude), from geodata's horizon formulas."""
+    assert asset.sensor_range_km is not None
+    if asset.horizon_k is None:
+        los = line_of_sight_arc_km(asset.mast_height_m / 1000.0, asset.target_altitude_m / 1000.0,
+                                   asset.min_elevation_deg)
+    else:
+        los = radar_horizon_km(asset.mast_height_m, asset.target_altitude_m, asset.horizon_k)
+    return min(asset.sensor_range_km, float(los))
+
+
+def _space_fraction(asset: SpaceAsset, pattern: str, demand: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Recomputed space coverage of every point, and the number of sampling times it used."""
+    plan = sampling_plan(Walker.parse(pattern), asset.altitude_km, asset.min_elevation_deg,
+                         asset.horizon_s, asset.time_step_s)
+    frac = space_fraction(pattern, asset.altitude_km, asset.min_elevation_deg, plan.times(),
+                          demand["lon"].to_numpy(), demand["lat"].to_numpy())
+    return frac, plan.n_steps
+
+
 def recompute_layers(
     scenario: Scenario, demand: pd.DataFrame, chosen: pd.DataFrame, tracks: Any = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (sensor-covered, interceptor-covered) masks over ``demand`` for the ``chosen`` sites.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (sensor-covered, interceptor-covered, marginal) masks over ``demand`` for ``chosen``.
 
-    With threat corridors, interceptor coverage is recomputed from the tracks (``tracks``) for each
-    chosen site alone.
+    Computed with the certificate's own geometry (:mod:`planner.run.geometry_check`), never with the
+    matrix builders. ``marginal`` marks points whose recomputed space coverage lies within one
+    sampling step of the threshold (where rounding may tip either way). With threat corridors,
+    interceptor coverage is recomputed from the tracks (``tracks``).
     """
     assets = {a.name: a for a in scenario.asset_types}
     lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()
     sensed = np.zeros(len(demand), dtype=bool)
     engaged = np.zeros(len(demand), dtype=bool)
-    corridor = scenario.threats is not None and scenario.threats.interceptor_coverage == "corridor"
+    marginal = np.zeros(len(demand), dtype=bool)
+    threats = scenario.threats
+    corridor = threats is not None and threats.interceptor_coverage == "corridor" and tracks is not None
     for _, site in chosen.iterrows():  # a plan has tens of sites: a loop over sites is fine
         asset = assets[site["asset_type"]]
         is_sensor = asset.role in ("sensor", "both")
-        is_int = asset.role in ("interceptor", "both")
+        is_interceptor = asset.role in ("interceptor", "both")
         if isinstance(asset, SpaceAsset):
-            one = asset.model_copy(update={"constellations": (site["pattern"],)})
-            covered = space_fractions(one, demand)[:, 0] >= asset.coverage_threshold - 1e-12
+            frac, steps = _space_fraction(asset, site["pattern"], demand)
+            covered = frac >= asset.coverage_threshold - 1e-12
+            marginal |= np.abs(frac - asset.coverage_threshold) <= 1.0 / steps + 1e-12
             sensed |= covered if is_sensor else False
-            engaged |= covered if is_int else False
+            engaged |= covered if is_interceptor else False
             continue
         d = great_circle_km(lon, lat, site["lon"], site["lat"])
         if is_sensor:
-            sensed |= d <= sensor_reach_km(asset)
-        if is_int and corridor:
-            engaged |= engagement_matrix(scenario, asset, tracks, lon, lat, np.array([site["lon"]]),
-                                         np.array([site["lat"]])).toarray()[:, 0] > 0
-        elif is_int:
+            sensed |= d <= _sensor_reach_km(asset)
+        assert asset.engagement_range_km is not None or not is_interceptor
+        if is_interceptor and corridor:
+            assert threats is not None and asset.engagement_range_km is not None
+            engaged |= corridor_engaged(tracks, [(site["lon"], site["lat"])], asset.engagement_range_km,
+                                        asset.engagement_min_altitude_km, asset.engagement_max_altitude_km,
+                                        threats.engage)
+        elif is_interceptor:
             assert asset.engagement_range_km is not None
             engaged |= d <= asset.engagement_range_km
     if scenario.requirement == "sensor":
         engaged = sensed
     elif scenario.requirement == "interceptor":
         sensed = engaged
-    return sensed, engaged
+    return sensed, engaged, marginal
 
 
 def unit_cost(scenario: Scenario, site: pd.Series) -> float:
@@ -164,7 +196,7 @@ def verify_plan(
     """Recompute a plan's coverage and cost from its chosen sites and check the solver's claims."""
     x = np.asarray(x, dtype=bool)
     chosen = problem.sites[x]
-    sensed, engaged = recompute_layers(scenario, problem.demand, chosen, problem.tracks)
+    sensed, engaged, marginal = recompute_layers(scenario, problem.demand, chosen, problem.tracks)
     defended = sensed & engaged
     w = problem.demand["weight"].to_numpy(float)
     weight = float(w[defended].sum())
@@ -184,10 +216,11 @@ def verify_plan(
         checks.append(Check(f"count[{asset.name}]", low <= n <= limit, f"{low} <= {n} {what} <= {limit}"))
     checks += _rule_checks(scenario, problem, x, chosen, defended)
 
-    inst_defended = problem.to_instance(scenario).defended(x)
-    agree = int((inst_defended != defended).sum())
+    differ = problem.to_instance(scenario).defended(x) != defended
+    agree, near = int((differ & ~marginal).sum()), int((differ & marginal).sum())
     checks.append(Check("coverage_matrix", agree == 0,
-                        f"{agree} points differ between the coverage matrices and direct geometry"))
+                        f"{agree} points differ between the coverage matrices and direct geometry"
+                        + (f" ({near} more within one time step of the space threshold)" if near else "")))
     if min_cost:
         inst = problem.to_instance(scenario)
         defendable = np.asarray((inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0))

@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from planner.errors import InputError
+from planner.scenario.safe_yaml import loads
 from planner.scenario.schema import Scenario, validation_error
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -75,12 +75,12 @@ def apply_cli_overrides(scenario: Scenario, overrides: list[str],
             raise InputError("expected FIELD=VALUE", field="--set", value=item)
         try:
             parts = parse_path(field.strip())
-            value = yaml.safe_load(raw) if raw.strip() else None
+            value = loads(raw, file="--set") if raw.strip() else None
             set_path(data, parts, value)
-        except (ValueError, KeyError, yaml.YAMLError):
+        except (ValueError, KeyError):  # InputError (bad YAML) is a ValueError
             raise InputError("no such field, or a bad value", field="--set", value=item) from None
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data).derived_from(scenario)
     except ValidationError as err:
         e = validation_error(err, data, file)
         raise InputError(f"{e.message} (after --set)", file=file, field=e.field,

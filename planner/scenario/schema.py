@@ -9,24 +9,40 @@ All asset parameters shipped with domeplan are notional and illustrative.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from models.costshare.registry import rule_names
 from planner.errors import InputError
 from planner.scenario.adversary import Adversary
+from planner.scenario.limits import Limits
+from planner.scenario.report import ReportSettings
+from planner.scenario.schedule import Schedule
+from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
+from planner.scenario.strict import BOOL_ERROR, check_ring, reject_bool
+from planner.scenario.threat_trajectory import Trajectory
 from planner.scenario.threats import Engagement
 
 SCHEMA_VERSION = 1
 
 IsoA3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 country code.")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
-Money = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Km = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]  # le: sums stay finite
+Km = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
 
 
 class StrictModel(BaseModel):
@@ -35,6 +51,11 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, data: Any) -> Any:
+        return reject_bool(cls, data)
 
 
 class Partner(StrictModel):
@@ -46,7 +67,7 @@ class Partner(StrictModel):
     """The partner's budget cap in M USD (used by cost sharing); ``None`` for no cap."""
     min_defended_share: float | None = Field(default=None, ge=0, le=1)
     """Minimum share of the partner's defended weight the plan must defend (``max_defended`` only)."""
-    population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    population: float | None = Field(default=None, gt=0, le=1e11, allow_inf_nan=False)
     """Population for cost sharing; ``None``: Natural Earth ``POP_EST`` (its year is stated)."""
     gdp_musd: Money | None = None
     """GDP in M USD for cost sharing; ``None``: Natural Earth ``GDP_MD`` (its year is stated)."""
@@ -67,7 +88,7 @@ class ExplicitPoint(StrictModel):
     """Longitude, degrees WGS84."""
     lat: float = Field(ge=-90, le=90)
     """Latitude, degrees WGS84."""
-    weight: float = Field(gt=0, allow_inf_nan=False)
+    weight: float = Field(gt=0, le=1e15, allow_inf_nan=False)
     """Weight of the point in the objective (e.g. people, or a value score)."""
     partner: IsoA3 | None = None
     """Partner the point belongs to (for per-partner results); ``None``: nearest partner territory."""
@@ -170,8 +191,15 @@ class _GroundAsset(_AssetBase):
     """Height of the sensor above the surface, for the radar horizon."""
     target_altitude_m: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     """Altitude of the object the sensor must see, for the two-ended radar horizon."""
-    horizon_k: float = Field(default=4.0 / 3.0, gt=0)
-    """Effective Earth-radius factor for the horizon (4/3 for standard refraction)."""
+    horizon_k: float | None = Field(default=None, gt=0)
+    """``None`` (default): line of sight by a ray trace through a standard exponential atmosphere,
+    refraction inside the air and straight lines above it; a number: a k-effective Earth over the
+    whole path (4/3 holds only for targets inside the atmosphere: it overstates the reach to a
+    100 km target by 9 %)."""
+    min_elevation_deg: float = Field(default=0.0, ge=0, lt=90)
+    """Lowest elevation at which the sensor sees a target. Default 0: down to the refracted horizon
+    (the pre-existing behaviour, right for surface and ship radars); early-warning radars have a
+    few degrees (3° cuts a 30 m radar's reach to a 100 km target from 1,212 to 855 km)."""
     engagement_range_km: Km | None = None
     """Ground range within which an interceptor defends a point (terminal radius); with threat
     corridors, the slant range within which it engages a threat."""
@@ -224,9 +252,29 @@ class SpaceAsset(_AssetBase):
     constellations: tuple[str, ...] = Field(min_length=1)
     """Menu of Walker delta patterns ``i:t/p/f`` (inclination deg : satellites / planes / phasing)."""
     coverage_threshold: float = Field(default=0.9, gt=0, le=1)
-    """Time-averaged fraction of an orbit with a satellite in view at which a point counts as covered."""
-    time_steps: int = Field(default=120, ge=8, le=5000)
-    """Time steps over one orbital period for the time average."""
+    """Time-averaged fraction of the horizon with a satellite in view at which a point counts as
+    covered."""
+    horizon_s: float | None = Field(default=None, gt=0, le=2_000_000, allow_inf_nan=False)
+    """Horizon of the time averages and revisit gaps, s. Default ``None``: one sidereal day
+    (86,164 s), or the constellation's ground-track repeat cycle when shorter (per-point coverage
+    depends on longitude; one orbit is far too short)."""
+    sensor_range_km: Km | None = None
+    """Range within which a satellite tracks a threat (notional); ``None``: no limit but the Earth
+    and atmosphere."""
+    atmosphere_margin_km: float = Field(default=20.0, ge=0, le=200, allow_inf_nan=False)
+    """A satellite tracks a threat when the straight line between them clears the Earth plus this
+    layer (default 20 km: weather and water vapour lie below the tropopause, 10-18 km)."""
+    time_step_s: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
+    """Sample spacing, s. Default ``None``: the footprint crossing time 2λ/n over 40 (21.9 s at
+    1,200 km and 10°), so no pass is missed."""
+
+    @model_validator(mode="after")
+    def _samples(self) -> SpaceAsset:
+        if self.horizon_s is not None and self.time_step_s is not None \
+                and self.horizon_s / self.time_step_s > 200_000:
+            raise ValueError(f"asset type '{self.name}': horizon_s / time_step_s = "
+                             f"{self.horizon_s / self.time_step_s:,.0f} samples, more than 200,000")
+        return self
 
     @field_validator("constellations")
     @classmethod
@@ -240,6 +288,13 @@ class SpaceAsset(_AssetBase):
                 raise ValueError(f"constellations[{k}]: {err}") from None
         if len(set(value)) != len(value):
             raise ValueError("constellations lists a pattern twice")
+        return value
+
+    @field_validator("role")
+    @classmethod
+    def _sensor_only(cls, value: str) -> str:
+        if value != "sensor":
+            raise ValueError(INTERCEPTOR_ROLE_REFUSED.format(role=value))
         return value
 
 
@@ -256,6 +311,18 @@ class LaunchAreaSpec(StrictModel):
     """Exterior ring as ``[lon, lat]`` pairs (degrees)."""
     spacing_km: Km = 200.0
     """Spacing of launch points inside a polygon."""
+    repair: bool = False
+    """Repair an invalid (e.g. self-intersecting) polygon with ``shapely.make_valid`` instead of
+    refusing it."""
+
+    @model_validator(mode="after")
+    def _ring(self) -> LaunchAreaSpec:
+        if self.polygon is not None:
+            try:
+                check_ring(self.polygon, repair=self.repair)
+            except ValueError as err:
+                raise ValueError(f"launch area '{self.name}': polygon: {err}") from None
+        return self
 
     @model_validator(mode="after")
     def _point_or_polygon(self) -> LaunchAreaSpec:
@@ -277,6 +344,8 @@ class Threats(StrictModel):
     """Samples along each track."""
     engage: Literal["any", "all"] = "any"
     """Cover a point when the interceptor can engage ``any`` of its tracks, or ``all`` of them."""
+    trajectory: Trajectory = Trajectory()
+    """Two-body trajectory of the tracks: minimum energy from the launch point by default."""
     engagement: Engagement | None = None
     """A raid against the kill chain (optional): plan, leakage curve, Monte Carlo check."""
 
@@ -306,11 +375,15 @@ class SolverSettings(StrictModel):
     """Solver threads (``None``: solver default)."""
     seed: int = Field(default=0, ge=0)
     """Random seed for reproducible runs."""
+    tie_break: bool = True
+    """Among plans of equal value, return the one a second solve prefers (the cheapest, then a
+    fixed order of site ids: :mod:`models.tiebreak`), so that a plan never depends on a warm
+    start or on which runs of a batch finished first. ``max_defended`` only."""
 
 
-ShareRule = Literal["equal", "gdp", "population", "benefit", "standalone", "shapley", "nucleolus", "scrb"]
-SHARE_RULES: tuple[str, ...] = ("equal", "gdp", "population", "benefit", "standalone", "shapley",
-                                "nucleolus", "scrb")
+SHARE_RULES: tuple[str, ...] = rule_names()
+# The registry is the one vocabulary of rules; a Literal built from it keeps the JSON Schema's enum.
+ShareRule = Literal[SHARE_RULES]  # type: ignore[valid-type]  # built at import: mypy cannot see it
 
 
 class JointPlanSettings(StrictModel):
@@ -402,6 +475,27 @@ class Scenario(StrictModel):
     """Solver options."""
     cost_sharing: CostSharing = CostSharing()
     """How the partners share the bill (computed when there are at least two partners)."""
+    limits: Limits = Limits()
+    """Most the scenario may build (sites, points, pairs), checked before building anything."""
+    report: ReportSettings = ReportSettings()
+    """What the report says about itself: the distribution line of the cover and page footers."""
+    _origin: str | None = PrivateAttr(default=None)
+    """Digest of the scenario as its file says (set by :func:`load_scenario`, kept by overrides)."""
+
+    def derived_from(self, origin: Scenario) -> Scenario:
+        """Return this scenario marked as an override of ``origin`` (for :attr:`overridden`)."""
+        self._origin = origin._origin or origin.digest()
+        return self
+
+    @property
+    def overridden(self) -> bool:
+        """Whether overrides changed the scenario its file gives (``False`` when not from a file)."""
+        origin = (self.__pydantic_private__ or {}).get("_origin")  # None: unpickled from an older version
+        return origin is not None and origin != self.digest()
+    space_interceptors: SpaceInterceptors | None = None
+    """A boost-phase layer of space-based interceptors (optional), sized by its geometry."""
+    schedule: Schedule | None = None
+    """A build-out year by year (optional): annual budgets, life cycles, milestones, yearly bills."""
     adversary: Adversary | None = None
     """An attacker who reads the plan (optional, needs ``threats.engagement``): worst-case raids,
     the robust plan and its price, the loss of sites and sensors."""
@@ -409,13 +503,15 @@ class Scenario(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         codes = [p.iso_a3 for p in self.partners]
-        dup = {c for c in codes if codes.count(c) > 1}
-        if dup:
-            raise ValueError(f"partner listed twice: {sorted(dup)}")
+        for k, c in enumerate(codes):
+            if c in codes[:k]:
+                raise ValueError(f"partners[{k}].iso_a3 = {c!r}: partner listed twice (first as "
+                                 f"partners[{codes.index(c)}])")
         names = [a.name for a in self.asset_types]
-        dupn = {n for n in names if names.count(n) > 1}
-        if dupn:
-            raise ValueError(f"asset type name used twice: {sorted(dupn)}")
+        for k, n in enumerate(names):
+            if n in names[:k]:
+                raise ValueError(f"asset_types[{k}].name = {n!r}: asset type name used twice (first "
+                                 f"as asset_types[{names.index(n)}])")
         cap = self.cost_sharing.gdp_cap_share
         if cap is not None and len(self.partners) >= 2 and cap * len(self.partners) < 1:
             raise ValueError(f"cost_sharing.gdp_cap_share = {cap} is below 1/{len(self.partners)} "
@@ -426,6 +522,8 @@ class Scenario(StrictModel):
         for r in need:
             if r not in roles and "both" not in roles:
                 raise ValueError(f"requirement '{self.requirement}' needs an asset type with role {r}")
+        if self.schedule is not None:
+            self.schedule.check_names(tuple(names), tuple(codes))
         if self.adversary is not None:
             self.adversary.check(self.threats)
         return self
@@ -441,8 +539,9 @@ class Scenario(StrictModel):
         return self.title or self.name
 
     def canonical_json(self) -> str:
-        """Canonical JSON of the fully resolved scenario (defaults filled), for hashing."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """Canonical JSON of the fully resolved scenario (defaults filled, limits left out), for hashing."""
+        data = self.model_dump(mode="json", exclude={"limits"})  # limits never change a result
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def digest(self) -> str:
         """SHA-256 of the canonical JSON: the scenario's identity in results."""
@@ -464,7 +563,7 @@ class Scenario(StrictModel):
             data = deep_merge(self.model_dump(mode="json"), patch)
         except InputError as err:
             raise err.with_file(file) if file is not None else err from None
-        return parse_scenario(data, file=file)
+        return parse_scenario(data, file=file).derived_from(self)
 
 
 LIST_KEYS = ("name", "iso_a3")
@@ -583,19 +682,49 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
     return data
 
 
+@functools.cache
+def _field_names() -> frozenset[str]:
+    """Every field name of the scenario schema (for "did you mean" hints)."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}) or {})
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(Scenario.model_json_schema())
+    return frozenset(names)
+
+
 def validation_error(err: ValidationError, data: Any, file: str | Path | None) -> InputError:
     """Turn the first pydantic error into one :class:`InputError` line (file, field path, value)."""
-    first = err.errors(include_url=False)[0]
+    errors = err.errors(include_url=False)
+    # An unknown key explains a "missing" one beside it (a typo): report the unknown key first.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(first["loc"])
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
-        return InputError("unknown key", file=file, field=_path(loc))
+        key = str(loc[-1]) if loc else ""
+        siblings = [str(e["loc"][-1]) for e in errors
+                    if e["type"] == "missing" and tuple(e["loc"][:-1]) == loc[:-1]]
+        close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.5) or \
+            difflib.get_close_matches(key, sorted(_field_names()), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return InputError(f"unknown key {key}{hint}", file=file, field=_path(loc))
     if first["type"] == "missing":
         return InputError("required field is missing", file=file, field=_path(loc))
+    if first["type"] == BOOL_ERROR:
+        loc = (*loc, first["ctx"]["field"])
+        return InputError(first["msg"], file=file, field=_path(loc), value=_value_at(data, loc))
     value = first.get("input", ...)
-    if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
-        value = ...  # a model-level rule: the whole mapping says nothing useful
     msg = msg.removeprefix("Value error, ")
+    if isinstance(value, dict) and first["type"].startswith(("value_error", "assertion")):
+        # a model-level rule: the whole mapping says nothing useful
+        return InputError(msg, file=file, field=_path(loc) or None)
     return InputError(msg, file=file, field=_path(loc) or None,
                       value=value if value is not ... else _value_at(data, loc) if loc else ...)
 
@@ -618,23 +747,10 @@ def parse_scenario(data: Any, file: str | Path | None = None) -> Scenario:
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file, turning I/O and syntax errors into :class:`InputError`."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read file ({err.__class__.__name__})", file=path) from None
-    if not text.strip():
-        raise InputError("file is empty", file=path)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "invalid YAML"
-        raise InputError(f"not valid YAML{where}: {problem}", file=path) from None
+    """Read a YAML file strictly and within the size cap (:func:`planner.scenario.safe_yaml.read_yaml`)."""
+    from planner.scenario.safe_yaml import read_yaml as read_strict
+
+    return read_strict(path)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -647,4 +763,6 @@ def load_scenario(path: str | Path) -> Scenario:
     >>> sc.with_overrides({"budget_musd": 8000}).budget_musd  # doctest: +SKIP
     8000.0
     """
-    return parse_scenario(read_yaml(path), file=path)
+    scenario = parse_scenario(read_yaml(path), file=path)
+    scenario._origin = scenario.digest()
+    return scenario

@@ -21,15 +21,17 @@ class _Strict(BaseModel):
 
 
 class MissileClass(_Strict):
-    """A notional missile class: how long it boosts and how high it burns out."""
+    """A notional missile class: how long it boosts and how high it burns out.
+
+    The tracks themselves follow ``threats.trajectory`` (one two-body model for every launch area);
+    give it the same boost (e.g. ``missile_class: icbm``, 180 s to 200 km) so the two agree.
+    """
 
     name: _Name
     boost_duration_s: _Pos = 180.0
     """Powered flight; only a ``boost``-layer interceptor engages before it ends, the others after."""
     burnout_altitude_km: _Pos = 200.0
-    """Altitude at burnout (kept for the boost-phase trajectory of the fidelity work)."""
-    trajectory: Literal["notional_parabola"] = "notional_parabola"
-    """Trajectory model of :func:`geodata.threats.ballistic_tracks`."""
+    """Altitude at burnout (reported; the track's burnout comes from ``threats.trajectory``)."""
 
 
 class InterceptorType(_Strict):
@@ -61,9 +63,11 @@ class InterceptorType(_Strict):
     @model_validator(mode="after")
     def _band(self) -> InterceptorType:
         if self.min_intercept_altitude_km >= self.max_intercept_altitude_km:
-            raise ValueError(f"interceptor '{self.asset_type}': min_intercept_altitude_km "
-                             f"{self.min_intercept_altitude_km} >= max_intercept_altitude_km "
-                             f"{self.max_intercept_altitude_km}")  # fmt: skip
+            raise ValueError(
+                f"interceptor '{self.asset_type}': min_intercept_altitude_km "
+                f"{self.min_intercept_altitude_km} >= max_intercept_altitude_km "
+                f"{self.max_intercept_altitude_km}"
+            )
         return self
 
 

@@ -86,3 +86,30 @@ def test_sea_distance_is_to_the_coast_not_land_borders(usa, usa_sea):
     assert coast < border
     gulf_of_california = [(x, y) for x, y in border - coast if -116 < x < -109 and 26 < y < 31]
     assert gulf_of_california  # near the Mexican land border, far from any US shore
+
+
+def _great_lakes() -> list:
+    """The five Great Lakes read straight from the shipped GeoJSON (not through the loaders)."""
+    import json
+
+    from shapely.geometry import shape
+
+    path = ne.DATA_DIR / "ne_50m_lakes.geojson"
+    feats = json.loads(path.read_text(encoding="utf-8"))["features"]
+    names = {"Lake Superior", "Lake Michigan", "Lake Huron", "Lake Erie", "Lake Ontario"}
+    polys = [shapely.make_valid(shape(f["geometry"])) for f in feats if f["properties"]["name"] in names]
+    assert {f["properties"]["name"] for f in feats} >= names
+    return polys
+
+
+@pytest.mark.parametrize("spacing_km", [25.0, 250.0])
+def test_no_land_candidate_in_a_great_lake(spacing_km):
+    territory = ne.countries(["USA", "CAN"]).geometry.union_all()
+    lakes = shapely.union_all(_great_lakes())
+    lon, lat = land_grid(territory, spacing_km)
+    assert not shapely.contains_xy(lakes, lon, lat).any()
+    # The country polygons do cover the lakes: without the lake mask some points fall in them.
+    raw_lon, raw_lat = land_grid(territory, spacing_km, exclude_lakes=False)
+    in_lakes = shapely.contains_xy(lakes, raw_lon, raw_lat)
+    assert in_lakes.sum() > (100 if spacing_km == 25.0 else 0)
+    assert raw_lon.size - lon.size >= in_lakes.sum()

@@ -16,11 +16,18 @@ def vertical_track() -> ThreatTracks:
     i = np.arange(10.0)
     z = np.zeros((1, 10))
     return ThreatTracks(
-        area=np.array([0]), target=np.array([0]), lon=z.copy(), lat=z.copy(),
-        alt_km=(100 - 10 * i)[None, :], time_s=(10 * i)[None, :], range_km=np.array([0.0]),
-        apogee_km=np.array([100.0]), flight_time_s=np.array([100.0]), area_names=("a",),
+        area=np.array([0]),
+        target=np.array([0]),
+        lon=z.copy(),
+        lat=z.copy(),
+        alt_km=(100 - 10 * i)[None, :],
+        time_s=(10 * i)[None, :],
+        range_km=np.array([0.0]),
+        apogee_km=np.array([100.0]),
+        flight_time_s=np.array([100.0]),
+        area_names=("a",),
         target_ids=np.array(["p"]),
-    )  # fmt: skip
+    )
 
 
 def test_hand_window_vertical_track():
@@ -61,8 +68,10 @@ def reference_window(tr: ThreatTracks, k: int, lon, lat, u_kms, lo, hi, rmax, re
     if not taus:
         return None
     c1 = max(launches) - react
-    c2 = max((lv - react for lv, t in zip(launches, taus, strict=True) if t + assess <= max(launches)),
-             default=-np.inf)  # fmt: skip
+    c2 = max(
+        (lv - react for lv, t in zip(launches, taus, strict=True) if t + assess <= max(launches)),
+        default=-np.inf,
+    )
     return c1, c2
 
 
@@ -72,8 +81,9 @@ def test_windows_match_ecef_reference_at_many_sites():
     rng = np.random.default_rng(7)
     slon, slat = rng.uniform(-135, -60, 60), rng.uniform(30, 65, 60)
     args = dict(u=3.0, lo=50.0, hi=1000.0, rmax=1500.0, react=30.0, assess=60.0)
-    w = intercept_windows(tr, slon, slat, args["u"] * 1000, args["lo"], args["hi"], args["rmax"],
-                          args["react"], args["assess"])  # fmt: skip
+    w = intercept_windows(
+        tr, slon, slat, args["u"] * 1000, args["lo"], args["hi"], args["rmax"], args["react"], args["assess"]
+    )
     got = {
         (int(a), int(b)): (c1, c2) for a, b, c1, c2 in zip(w.track, w.site, w.cue1_s, w.cue2_s, strict=True)
     }

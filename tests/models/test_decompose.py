@@ -56,13 +56,13 @@ def test_agrees_with_milp_and_reports(geo: CoverInstance) -> None:
     assert dec.bound >= milp.objective - 1e-6
 
 
-def test_auto_picks_decomposition_for_large_max_cover(geo: CoverInstance, monkeypatch) -> None:
+def test_auto_picks_site_space_for_large_max_cover(geo: CoverInstance, monkeypatch) -> None:
     import models.api
 
     monkeypatch.setattr(models.api, "DECOMPOSE_MIN_NONZEROS", 1)
-    assert solve_cover(geo, OPTS).extra["method"] == "decompose"
-    assert "method" not in solve_cover(geo, OPTS, method="milp").extra
-    assert "method" not in solve_cover(geo, OPTS, engine="pyomo").extra
+    assert solve_cover(geo, OPTS).extra["method"] == "benders"
+    assert solve_cover(geo, OPTS, method="milp").extra["method_reason"] == "requested"
+    assert solve_cover(geo, OPTS, engine="pyomo").extra["method"] == "milp"
 
 
 def test_refuses_what_it_cannot_do() -> None:

@@ -18,12 +18,21 @@ OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=1e-9)
 
 def single(n_threats: int, magazine: int, shots: int, budget: float = 100.0) -> EngagementInstance:
     return EngagementInstance(
-        v=np.ones(n_threats), area=np.zeros(n_threats), target=np.arange(n_threats),
-        site_cost=[10.0], round_cost=[1.0], magazine=[magazine], sspk=[0.7], layer=[1],
-        site_type=[0], type_max=[1], sensor_cost=[5.0],
+        v=np.ones(n_threats),
+        area=np.zeros(n_threats),
+        target=np.arange(n_threats),
+        site_cost=[10.0],
+        round_cost=[1.0],
+        magazine=[magazine],
+        sspk=[0.7],
+        layer=[1],
+        site_type=[0],
+        type_max=[1],
+        sensor_cost=[5.0],
         max_shots=sp.csr_array(np.full((n_threats, 1), shots)),
-        fire_control=sp.csr_array(np.full((n_threats, 1), shots)), budget=budget,
-    )  # fmt: skip
+        fire_control=sp.csr_array(np.full((n_threats, 1), shots)),
+        budget=budget,
+    )
 
 
 def test_one_threat_two_shots_leaks_009():
@@ -55,14 +64,24 @@ def random_instance(
     ms = sp.csr_array(ms)
     fc = sp.csr_array((rng.random((ms.nnz, n_s)) < 0.6) * rng.integers(1, 3, (ms.nnz, n_s)))
     return EngagementInstance(
-        v=rng.integers(1, 5, n_t).astype(float), area=np.zeros(n_t), target=np.arange(n_t),
-        site_cost=rng.integers(2, 6, n_j).astype(float), round_cost=np.ones(n_j),
-        magazine=rng.integers(1, 4, n_j), sspk=rng.choice([0.5, 0.7, 0.8], n_j),
-        layer=rng.integers(1, 3, n_j), site_type=np.zeros(n_j, int), type_max=[n_j],
-        sensor_cost=rng.integers(1, 3, n_s).astype(float), max_shots=ms, fire_control=fc,
-        budget=float(rng.integers(6, 14)), boost_cost=rng.integers(2, 5, n_o).astype(float),
-        boost_survival=rng.uniform(0.2, 0.9, (n_o, n_t)), shots_per_threat_max=cap,
-    )  # fmt: skip
+        v=rng.integers(1, 5, n_t).astype(float),
+        area=np.zeros(n_t),
+        target=np.arange(n_t),
+        site_cost=rng.integers(2, 6, n_j).astype(float),
+        round_cost=np.ones(n_j),
+        magazine=rng.integers(1, 4, n_j),
+        sspk=rng.choice([0.5, 0.7, 0.8], n_j),
+        layer=rng.integers(1, 3, n_j),
+        site_type=np.zeros(n_j, int),
+        type_max=[n_j],
+        sensor_cost=rng.integers(1, 3, n_s).astype(float),
+        max_shots=ms,
+        fire_control=fc,
+        budget=float(rng.integers(6, 14)),
+        boost_cost=rng.integers(2, 5, n_o).astype(float),
+        boost_survival=rng.uniform(0.2, 0.9, (n_o, n_t)),
+        shots_per_threat_max=cap,
+    )
 
 
 def brute_force(inst: EngagementInstance) -> float:
@@ -132,10 +151,31 @@ def test_late_cue_allows_one_shot_only():
     # Sensor 0 (cheap) cues late: one shot; sensor 1 (dear) early: shoot-look-shoot.
     def inst(budget: float) -> EngagementInstance:
         return EngagementInstance(
-            v=[1.0], area=[0], target=[0], site_cost=[1.0], round_cost=[0.0], magazine=[2],
-            sspk=[0.7], layer=[2], site_type=[0], type_max=[1], sensor_cost=[1.0, 5.0],
-            max_shots=sp.csr_array([[2]]), fire_control=sp.csr_array([[1, 2]]), budget=budget,
-        )  # fmt: skip
+            v=[1.0],
+            area=[0],
+            target=[0],
+            site_cost=[1.0],
+            round_cost=[0.0],
+            magazine=[2],
+            sspk=[0.7],
+            layer=[2],
+            site_type=[0],
+            type_max=[1],
+            sensor_cost=[1.0, 5.0],
+            max_shots=sp.csr_array([[2]]),
+            fire_control=sp.csr_array([[1, 2]]),
+            budget=budget,
+        )
 
     assert solve_engagement(inst(2.0), OPTS).expected_leakers == pytest.approx(0.3)
     assert solve_engagement(inst(6.0), OPTS).expected_leakers == pytest.approx(0.09)
+
+
+@pytest.mark.parametrize("seed", [1, 3, 5])
+def test_boost_branches_match_joint_model(seed):
+    inst = random_instance(seed, n_o=2)
+    joint = solve_engagement(inst, OPTS, split_boost=False)
+    split = solve_engagement(inst, OPTS)
+    assert split.expected_value_lost == pytest.approx(joint.expected_value_lost, abs=1e-6)
+    assert split.bound == pytest.approx(split.expected_value_lost, rel=1e-6)
+    assert str(split.termination) == "optimal"

@@ -67,13 +67,9 @@ def test_infeasible_status_and_diagnosis(engine: str) -> None:
     assert res.termination is Termination.INFEASIBLE
     assert res.solution_status is SolutionStatus.NONE and res.x is None
     assert res.status == "infeasible"
-    named = {(c["constraint"], c["id"]) for c in res.extra["diagnosis"]["conflicts"] if not c["bound"]}
-    assert named == {
-        ("required_cover", "d0"),
-        ("required_cover", "d1"),
-        ("required_cover", "d2"),
-        ("count", "count"),
-    }
+    named = {(c["constraint"], c["id"]) for c in res.diagnosis.to_dict()["conflicts"] if not c["bound"]}
+    assert named == {("required_cover", "d0"), ("required_cover", "d1"), ("required_cover", "d2"),
+                     ("count", "count")}
 
 
 def test_unreachable_required_point_is_named() -> None:
@@ -83,7 +79,7 @@ def test_unreachable_required_point_is_named() -> None:
     )
     res = solve_cover(inst, OPTS, formulation="min_cost")
     assert res.status == "infeasible"
-    assert "point Nuuk must be covered (no candidate site covers it)" in res.extra["diagnosis"]["summary"]
+    assert "point Nuuk must be covered (no candidate site covers it)" in res.diagnosis.to_dict()["summary"]
 
 
 def test_existing_assets_over_budget_diagnosed() -> None:
@@ -99,7 +95,7 @@ def test_existing_assets_over_budget_diagnosed() -> None:
     )
     res = solve_layered(inst, OPTS, rules=PlanRules(existing=np.array([True, True])))
     assert res.status == "infeasible"
-    texts = res.extra["diagnosis"]["summary"]
+    texts = res.diagnosis.to_dict()["summary"]
     assert "existing site radar-A must stay" in texts and "existing site battery-B must stay" in texts
     assert "total cost must stay within 5" in texts
 

@@ -98,9 +98,9 @@ def test_unreachable_and_zero_weight_points_dropped() -> None:
         budget=2,
     )
     res = solve_layered(inst, OPTS, engine="pyomo")
-    report = res.extra["presolve"]
-    assert report["points_dropped_zero_weight"] == 1  # point 1
-    assert report["points_dropped_unreachable"] == 2  # point 2 (no sensor), point 3 (no interceptor)
+    report = res.presolve
+    assert report.points_dropped_zero_weight == 1  # point 1
+    assert report.points_dropped_unreachable == 2  # point 2 (no sensor), point 3 (no interceptor)
     assert res.objective == pytest.approx(5.0)
 
 

@@ -21,9 +21,9 @@ def test_reductions_reported_and_mapped_back() -> None:
     a = np.array([[1, 1, 1], [1, 1, 1], [1, 0, 1], [0, 0, 0]])
     inst = CoverInstance(w=[2, 3, 4, 5], c=[1, 1, 2], a=sp.csr_array(a), count=1)
     red_inst, _, red = presolve_cover(inst)
-    assert red.report["points_merged"] == 2
-    assert red.report["points_dropped_unreachable"] == 1
-    assert red.report["sites_dropped_dominated"] == 2
+    assert red.report.points_merged == 2
+    assert red.report.points_dropped_unreachable == 1
+    assert red.report.sites_dropped_dominated == 2
     assert list(red.kept_sites) == [0]
     assert list(red_inst.w) == [9.0]  # merged weight 2 + 3 + 4
     assert list(red.expand(np.array([True]))) == [True, False, False]
@@ -37,14 +37,14 @@ def test_dominated_rows_and_sites_in_turn_for_min_cost() -> None:
     a = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 1, 1]])
     inst = CoverInstance(w=[0, 0, 0], c=[1, 2, 3, 1], a=sp.csr_array(a))
     red_inst, _, red = presolve_cover(inst, objective="min_cost")
-    assert red.report["points_dropped_dominated"] == 1
+    assert red.report.points_dropped_dominated == 1
     assert list(red.row_of) == [0, -1, 1]
     assert list(red.kept_sites) == [0, 3]  # site 1 dominated by 0, site 2 by 3
     res = solve_cover(inst, OPTS, formulation="min_cost")
     assert res.objective == 2.0 and list(np.flatnonzero(res.x)) == [0, 3]
     # An unreachable required point is never dropped as "dominated": the model must say infeasible.
     bad = CoverInstance(w=[0, 0], c=[1, 1], a=sp.csr_array(np.array([[1, 1], [0, 0]])))
-    assert presolve_cover(bad, objective="min_cost")[2].report["points_dropped_dominated"] == 0
+    assert presolve_cover(bad, objective="min_cost")[2].report.points_dropped_dominated == 0
     assert solve_cover(bad, OPTS, formulation="min_cost").status == "infeasible"
 
 

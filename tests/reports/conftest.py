@@ -221,3 +221,12 @@ def fast_images(monkeypatch, tiny_png):
     """Replace map and chart rendering in write_outputs by a ready PNG (tests of the writing itself)."""
     monkeypatch.setattr("reports.writers.render_map", lambda bundle: tiny_png)
     monkeypatch.setattr("reports.writers.render_charts", lambda bundle: tiny_png)
+
+
+@pytest.fixture(scope="session")
+def printed_run(small_run, tmp_path_factory):
+    """The small run written once with its PDF: ``(output root, file name -> path)``."""
+    from planner import write_run
+
+    root = tmp_path_factory.mktemp("print")
+    return root, write_run(small_run, root, pdf=True)

@@ -41,4 +41,4 @@ def test_long_format_allocations_get_per_column_number_formats():
     )
     ws = load_workbook(io.BytesIO(allocations_xlsx(long)))["allocations"]
     assert [ws[f"{c}2"].number_format for c in "CDE"] == ["#,##0.0", "0.0%", "#,##0"]
-    assert ws["F2"].value == "True" and ws["A2"].value == "equal"
+    assert ws["F2"].value is True and ws["A2"].value == "equal"  # a boolean, not the text "True"

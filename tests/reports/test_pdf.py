@@ -23,9 +23,7 @@ def test_pdf_is_written_when_asked(tmp_path, fast_images):
 
 
 @pytest.mark.skipif(not pdf.pdf_available(), reason="WeasyPrint not installed (optional)")
-def test_domeplan_run_writes_the_pdf_beside_the_html(small_run, tmp_path):
-    from planner import write_run
-
-    paths = write_run(small_run, tmp_path, pdf=True)
+def test_domeplan_run_writes_the_pdf_beside_the_html(printed_run):
+    root, paths = printed_run
     assert paths["report.pdf"].read_bytes()[:5] == b"%PDF-"
-    assert paths["report.pdf"].parent == paths["report.html"].parent == tmp_path / "small"
+    assert paths["report.pdf"].parent == paths["report.html"].parent == root / "small"

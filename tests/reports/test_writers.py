@@ -29,7 +29,8 @@ def test_all_files_are_written_into_the_scenario_folder(written):
 def test_geopackage_layers_read_back(written, bundle):
     path = written["plan.gpkg"]
     layers = dict(pyogrio.list_layers(path))
-    assert layers == {"partners": "MultiPolygon", "sites": "Point", "points": "Point", "constellations": None}
+    assert layers == {"partners": "MultiPolygon", "sites": "Point", "points": "Point", "reach": "Polygon",
+                      "constellations": None, "layer_styles": None}
     for name, frame in [("partners", bundle.partners), ("sites", bundle.sites), ("points", bundle.points)]:
         back = gpd.read_file(path, layer=name)
         assert len(back) == len(frame)
@@ -94,9 +95,13 @@ def test_jsonable_makes_numpy_and_nan_json_ready():
 
 def test_html_is_self_contained(written):
     html = written["report.html"].read_text()
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
-    assert not re.search(r"https?://", html)
-    assert "@import" not in html and "<script" not in html.lower()
+    assert not re.search(r"<script[^>]*\ssrc\s*=", html, re.I) and "<script" in html  # inline only
+    # Outside the inlined library (its SVG namespace and licence name URLs it never fetches),
+    # no URL at all; the browser test checks that nothing is requested.
+    outside = re.sub(r"<script.*?</script>|<!--.*?-->", "", html, flags=re.S | re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", outside, re.I)
+    assert not re.search(r"https?://", outside)
+    assert "@import" not in html and not re.search(r"url\(\s*['\"]?(https?:)?//", html)
     srcs = re.findall(r'<img[^>]*\ssrc="([^"]*)"', html)
     assert len(srcs) == 2 and all(s.startswith("data:image/png;base64,") for s in srcs)
 

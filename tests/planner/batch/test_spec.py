@@ -219,7 +219,7 @@ def _record(key: str, name: str, status: str = "optimal") -> RunRecord:
     row = {"status": status, "budget_musd": 1.0, "defended_weight": 2.0, "problem_hash": "h"}
     return RunRecord(key, name, row, plans=[{"site_id": "s1", "asset_type": "radar"}],
                      partners=[{"iso_a3": "USA", "defended_weight": 2.0}],
-                     allocations=[{"method": "equal", "iso_a3": "USA", "cost_musd": 1.0}],
+                     allocations=[{"rule": "equal", "partner": "USA", "amount_musd": 1.0}],
                      files={"summary.json": b"{}"})
 
 

@@ -166,4 +166,4 @@ def test_cli_unknown_method_and_missing_file(write, tmp_path):
     assert result.exit_code == 2 and "--method = 'banzhaf'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     result = run_cli("--game", str(tmp_path / "nope.json"), "--method", "shapley")
-    assert result.exit_code == 2 and "cannot read the game file" in result.stderr
+    assert result.exit_code == 2 and "nope.json: file not found" in result.stderr

@@ -143,7 +143,7 @@ def test_cost_game_plans_defend_each_coalition_by_direct_geometry(run, cs):
         value = games.cost(frozenset(members))
         mask = data.mask(frozenset(members))
         plan = games.cost_solves[mask].plan
-        sensed, engaged = recompute_layers(run.scenario, demand, run.problem.sites[plan])
+        sensed, engaged, _ = recompute_layers(run.scenario, demand, run.problem.sites[plan])
         need = grand_defended & demand["partner"].isin(members).to_numpy()
         assert not (need & ~(sensed & engaged)).any()
         assert run.problem.sites.loc[plan, "cost_musd"].sum() == pytest.approx(value)

@@ -93,3 +93,22 @@ def test_area_grid_weights_add_up_to_territory_area():
     assert demand["weight"].sum() == pytest.approx(area_km2, rel=2e-3)
     assert set(demand["partner"]) == {"CAN"}
     assert np.all(demand["weight"] <= 150**2 + 1e-6)
+
+
+def test_a_chosen_constellation_adds_to_threat_tracking(corridor_run):
+    import dataclasses
+
+    sites = corridor_run.problem.sites
+    space = np.flatnonzero(sites["domain"].to_numpy() == "space")
+    base_x = corridor_run.x.copy()
+    base_x[space] = False
+    with_x = base_x.copy()
+    with_x[space[-1]] = True  # the largest constellation of the menu
+    def with_plan(x):
+        return dataclasses.replace(corridor_run, result=dataclasses.replace(corridor_run.result, x=x))
+
+    ground = with_plan(base_x).threat_corridors()
+    both = with_plan(with_x).threat_corridors()
+    assert (both["tracked_fraction"] >= ground["tracked_fraction"] - 1e-12).all()
+    assert (both["warning_time_s"] >= ground["warning_time_s"] - 1e-9).all()
+    assert (both["tracked_fraction"] > ground["tracked_fraction"] + 0.05).mean() > 0.5

@@ -122,3 +122,18 @@ def test_dhondt_is_house_monotone_and_proportional():
     assert dhondt(10, w).tolist() == [5, 3, 2]
     assert dhondt(1, w).tolist() == [1, 0, 0]  # the heaviest first
     assert scaled_raid({"a": 10, "b": 6}, 8) == {"a": 5, "b": 3}
+
+
+def test_report_section_and_geopackage_layers(run, tmp_path):
+    import pyogrio
+
+    from planner.run.pipeline import write_run
+
+    paths = write_run(run, tmp_path)
+    layers = dict(pyogrio.list_layers(paths["plan.gpkg"]))
+    assert layers["threat_tracks"] == "LineString Z"
+    assert layers["intercept_points"] == "Point Z"
+    tracks = pyogrio.read_dataframe(paths["plan.gpkg"], layer="threat_tracks")
+    assert len(tracks) == 4 and (tracks["p_leak"].between(0, 1)).all()
+    html = paths["report.html"].read_text()
+    assert "Raid and leakage" in html and "Leakage curve" in html

@@ -27,11 +27,22 @@ def random_case(seed: int):
     threat_track = np.repeat(np.arange(3), 2)  # two missiles at each target
     ms, fc = shot_matrices(w, cue, threat_track, 9)
     inst = EngagementInstance(
-        v=np.ones(6), area=np.zeros(6), target=threat_track, site_cost=np.full(9, 3.0),
-        round_cost=np.ones(9), magazine=np.full(9, 3), sspk=np.full(9, SSPK), layer=np.full(9, 2),
-        site_type=np.zeros(9, int), type_max=[9], sensor_cost=np.full(3, 2.0), max_shots=ms,
-        fire_control=fc, budget=float(rng.integers(12, 25)), shots_per_threat_max=3,
-    )  # fmt: skip
+        v=np.ones(6),
+        area=np.zeros(6),
+        target=threat_track,
+        site_cost=np.full(9, 3.0),
+        round_cost=np.ones(9),
+        magazine=np.full(9, 3),
+        sspk=np.full(9, SSPK),
+        layer=np.full(9, 2),
+        site_type=np.zeros(9, int),
+        type_max=[9],
+        sensor_cost=np.full(3, 2.0),
+        max_shots=ms,
+        fire_control=fc,
+        budget=float(rng.integers(12, 25)),
+        shots_per_threat_max=3,
+    )
     return tracks, threat_track, (slon, slat), (rlon, rlat), inst
 
 
@@ -42,19 +53,34 @@ def test_simulation_interval_contains_analytic(seed):
     plan = sol.plan
     assert plan.shots.nnz > 0  # the case engages something
     built = np.flatnonzero(plan.sites)
-    sites = [SiteParams(slon[j], slat[j], SPEED / 1000, LO, HI, RMAX, REACT, ASSESS, SSPK, False,
-                        int(plan.rounds[j])) for j in built]  # fmt: skip
+    sites = [
+        SiteParams(
+            slon[j], slat[j], SPEED / 1000, LO, HI, RMAX, REACT, ASSESS, SSPK, False, int(plan.rounds[j])
+        )
+        for j in built
+    ]
     sensors = [SensorParams(rlon[s], rlat[s], 0.03, 2500.0) for s in np.flatnonzero(plan.sensors)]
-    trs = [{"lon": tracks.lon[k], "lat": tracks.lat[k], "alt": tracks.alt_km[k], "time": tracks.time_s[k]}
-           for k in tt]  # fmt: skip
+    trs = [
+        {"lon": tracks.lon[k], "lat": tracks.lat[k], "alt": tracks.alt_km[k], "time": tracks.time_s[k]}
+        for k in tt
+    ]
     analytic = expected_leakage(inst, plan)[0]
-    mc = simulate(trs, np.zeros(6), sites, sensors, plan.shots.toarray()[:, built], analytic,
-                  trials=4000, seed=seed)  # fmt: skip
+    mc = simulate(
+        trs, np.zeros(6), sites, sensors, plan.shots.toarray()[:, built], analytic, trials=4000, seed=seed
+    )
     assert mc.planned_shots_without_window == 0  # the simulator's own windows agree
     assert mc.agrees, (analytic, mc.ci99)
     # A wrong analytic figure (one missile off) is refused.
-    wrong = simulate(trs, np.zeros(6), sites, sensors, plan.shots.toarray()[:, built], analytic + 0.5,
-                     trials=4000, seed=seed)  # fmt: skip
+    wrong = simulate(
+        trs,
+        np.zeros(6),
+        sites,
+        sensors,
+        plan.shots.toarray()[:, built],
+        analytic + 0.5,
+        trials=4000,
+        seed=seed,
+    )
     assert not wrong.agrees
 
 
@@ -64,7 +90,8 @@ def test_magazines_deplete_in_simulation():
     track = {"lon": np.zeros(10), "lat": np.zeros(10), "alt": 100 - 10 * t / 10, "time": t}
     site = SiteParams(0.0, 0.0, 1.0, 20.0, 80.0, 1000.0, 5.0, 10.0, 0.5, False, 1)
     sensor = SensorParams(0.0, 0.0, 0.01, 1000.0)
-    mc = simulate([track, track], np.zeros(2), [site], [sensor], np.array([[1], [1]]), 1.5,
-                  trials=4000, seed=3)  # fmt: skip
+    mc = simulate(
+        [track, track], np.zeros(2), [site], [sensor], np.array([[1], [1]]), 1.5, trials=4000, seed=3
+    )
     assert mc.shots_fired_mean == pytest.approx(1.0)
     assert mc.expected_leakers == pytest.approx(1.5, abs=0.05)

@@ -87,3 +87,20 @@ def test_with_overrides_is_deep(small_dict):
     out = sc.with_overrides({"solver": {"time_limit_s": 5}})
     assert out.solver.time_limit_s == 5
     assert out.solver.threads == sc.solver.threads
+
+
+def test_physics_fields_defaults_and_bad_values(small_dict):
+    sc = parse_scenario(small_dict)
+    space = next(a for a in sc.asset_types if a.domain == "space")
+    radar = next(a for a in sc.asset_types if a.domain == "land")
+    assert space.horizon_s is None and space.atmosphere_margin_km == 20.0
+    assert radar.horizon_k is None and radar.min_elevation_deg == 0.0
+    bad = dict(small_dict, threats={"launch_areas": [{"name": "a", "lon": 0, "lat": 0}],
+                                    "trajectory": {"kind": "lofted"}})
+    with pytest.raises(InputError) as info:
+        parse_scenario(bad)
+    assert "loft_deg" in str(info.value) and "threats.trajectory" in str(info.value)
+    small_dict["asset_types"][3]["time_steps"] = 120  # replaced by horizon_s / time_step_s
+    with pytest.raises(InputError) as info:
+        parse_scenario(small_dict)
+    assert "time_steps" in str(info.value)

@@ -1,0 +1,98 @@
+"""Strictness the schema adds to pydantic's lax mode, shared by every scenario and batch model.
+
+pydantic (lax mode, which the schema needs so that YAML lists become tuples) turns ``true`` into
+``1.0`` for a float field and ``1`` for an int field: ``budget_musd: true`` would be a budget of
+1 M USD. :func:`reject_bool` refuses a boolean wherever the field's type does not admit one, and
+:func:`check_ring` range-checks and validates a polygon ring.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import types
+import typing
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticCustomError
+
+
+@functools.cache
+def _admits_bool(annotation: Any) -> bool:
+    if annotation is bool or annotation is Any or annotation is object:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return any(isinstance(a, bool) for a in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return False  # a nested model checks its own fields
+    if origin is typing.Annotated:
+        return _admits_bool(typing.get_args(annotation)[0])
+    return any(
+        _admits_bool(a) for a in typing.get_args(annotation) if a is not Ellipsis and a is not types.NoneType
+    )
+
+
+def _has_bool(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, list | tuple) and depth < 3:
+        return any(_has_bool(v, depth + 1) for v in value[:10_000])
+    return False
+
+
+BOOL_ERROR = "bool_as_number"
+"""pydantic error type of a boolean given where the field does not admit one (context: ``field``)."""
+
+
+def reject_bool(model: type[BaseModel], data: Any) -> Any:
+    """Return ``data``, or raise when one of its fields holds a boolean the field does not admit.
+
+    Meant for a ``model_validator(mode="before")``: a field validator on ``"*"`` would also run on
+    the discriminator of the asset-type union, which pydantic forbids.
+
+    Raises
+    ------
+    pydantic_core.PydanticCustomError
+        Of type :data:`BOOL_ERROR`, with the field's name in its context.
+    """
+    if not isinstance(data, dict):
+        return data
+    for name, value in data.items():
+        info = model.model_fields.get(name) if isinstance(name, str) else None
+        if info is not None and _has_bool(value) and not _admits_bool(typing.cast(Hashable, info.annotation)):
+            raise PydanticCustomError(
+                BOOL_ERROR, "a boolean (true/false) where a number or text is meant", {"field": name}
+            )
+    return data
+
+
+def check_ring(ring: Sequence[tuple[float, float]], *, repair: bool) -> None:
+    """Refuse a polygon ring with a coordinate out of range or not finite, or an invalid shape.
+
+    Raises
+    ------
+    ValueError
+        Naming the vertex and its value, or the reason from ``shapely.validation.explain_validity``
+        (unless ``repair``: the polygon is then made valid where it is used).
+    """
+    for k, (lon, lat) in enumerate(ring):
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise ValueError(f"vertex {k} ({lon}, {lat}) is not finite")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValueError(f"vertex {k} ({lon}, {lat}) is outside lon [-180, 180], lat [-90, 90]")
+    if repair:
+        return
+    import shapely
+    from shapely.validation import explain_validity
+
+    poly = shapely.Polygon(ring)
+    if not poly.is_valid:
+        raise ValueError(
+            f"invalid polygon: {explain_validity(poly)} (set repair: true to have it "
+            "repaired with shapely.make_valid)"
+        )
+    if poly.area == 0:
+        raise ValueError("the polygon has no area")
