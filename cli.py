@@ -11,11 +11,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from planner.run.leakage import EngagementOutcome
+    from planner.run.schedule import ScheduleRun
+    from reports.summary import CostShareFigures, PlanSummary
 
 app = typer.Typer(
     name="domeplan",
@@ -108,7 +113,7 @@ def guard() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Scenario, lazily imported
+def _load(path: Path, overrides: list[str] | None = None):
     from planner.scenario.overrides import apply_cli_overrides
     from planner.scenario.schema import load_scenario
 
@@ -116,22 +121,22 @@ def _load(path: Path, overrides: list[str] | None = None):  # noqa: ANN202 - Sce
     return apply_cli_overrides(scenario, overrides or [], file=path)
 
 
-def _schedule_table(sc: dict) -> Table:
+def _schedule_table(sc: ScheduleRun) -> Table:
     """The build-out year by year (constant M USD): budget, spending, defended share, core."""
-    rule = (sc.get("bills") or {}).get("reference_rule")
+    rule = None if sc.bills is None else sc.bills.reference_rule
     t = Table(show_edge=False, box=None, padding=(0, 1),
-              title=f"build-out, {sc['money']}; MILP {sc['solve']['status']}, "
-                    f"verified: {'yes' if sc['verification']['ok'] else 'NO'}")
+              title=f"build-out, {sc.money}; MILP {sc.solve['status']}, "
+                    f"verified: {'yes' if sc.certificate.ok else 'NO'}")
     for col in ("year", "budget", "spend", "defended", f"in core ({rule})" if rule else "core"):
         t.add_column(col, justify="right")
-    for y in sc["years"]:
-        core = {True: "yes", False: "no " + "+".join(y["blocking_coalition"] or []), None: "-"}
-        t.add_row(str(y["year"]), f"{y['budget_musd']:,.0f}", f"{y['spend_musd']:,.0f}",
-                  f"{y['defended_share']:.1%}", core[y["core_ok"]])
-    tot = sc["lifecycle_totals"]
-    t.caption = (f"life cycle {tot['constant_musd']['total']:,.0f} (range {tot['range_musd']['low']:,.0f}"
-                 f"-{tot['range_musd']['high']:,.0f}), nominal {tot['nominal_musd']['total']:,.0f}; "
-                 f"every milestone holds from {sc['time_to_milestones'] or 'never'}")
+    for y in sc.years:
+        core = {True: "yes", False: "no " + "+".join(y.blocking_coalition or []), None: "-"}
+        t.add_row(str(y.year), f"{y.budget_musd:,.0f}", f"{y.spend_musd:,.0f}",
+                  f"{y.defended_share:.1%}", core[y.core_ok])
+    tot = sc.totals
+    t.caption = (f"life cycle {tot.constant_musd['total']:,.0f} (range {tot.low_musd:,.0f}"
+                 f"-{tot.high_musd:,.0f}), nominal {tot.nominal_musd['total']:,.0f}; "
+                 f"every milestone holds from {sc.time_to_milestones() or 'never'}")
     return t
 
 
@@ -160,31 +165,30 @@ def schema() -> None:
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
-def _summary_table(summary: dict) -> Table:
-    t = Table(title=f"{summary['scenario']['title']}", title_justify="left", show_edge=False)
+def _summary_table(summary: PlanSummary) -> Table:
+    t = Table(title=f"{summary.scenario.title}", title_justify="left", show_edge=False)
     t.add_column("partner")
     t.add_column("defended", justify="right")
     t.add_column("of", justify="right")
     t.add_column("share", justify="right")
     t.add_column("assets on territory (M USD)", justify="right")
-    for p in summary["per_partner"]:
-        t.add_row(p["name"], f"{p['defended_weight']:,.0f}", f"{p['total_weight']:,.0f}",
-                  f"{p['defended_share']:.1%}", f"{p['cost_musd_on_territory']:,.0f}")
+    for p in summary.per_partner:
+        t.add_row(p.name, f"{p.defended_weight:,.0f}", f"{p.total_weight:,.0f}",
+                  f"{p.defended_share:.1%}", f"{p.cost_musd_on_territory:,.0f}")
     t.add_section()
-    t.add_row("[bold]network[/bold]", f"[bold]{summary['defended_weight']:,.0f}[/bold]",
-              f"{summary['total_weight']:,.0f}", f"[bold]{summary['defended_share']:.1%}[/bold]",
-              f"{summary['cost_musd']:,.0f} of {summary['budget_musd']:,.0f}")
+    t.add_row("[bold]network[/bold]", f"[bold]{summary.defended_weight:,.0f}[/bold]",
+              f"{summary.total_weight:,.0f}", f"[bold]{summary.defended_share:.1%}[/bold]",
+              f"{summary.cost_musd:,.0f} of {summary.budget_musd:,.0f}")
     return t
 
 
-def _assets_table(summary: dict) -> Table:
+def _assets_table(summary: PlanSummary) -> Table:
     t = Table(show_edge=False)
     for col, just in (("asset type", "left"), ("domain", "left"), ("role", "left"),
                       ("chosen", "right"), ("max", "right"), ("cost (M USD)", "right")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]  # "left"/"right": rich Literals
-    for a in summary["per_asset_type"]:
-        t.add_row(a["asset_type"], a["domain"], a["role"], str(a["chosen"]), str(a["max_count"]),
-                  f"{a['cost_musd']:,.0f}")
+    for a in summary.per_asset_type:
+        t.add_row(a.asset_type, a.domain, a.role, str(a.chosen), str(a.max_count), f"{a.cost_musd:,.0f}")
     return t
 
 
@@ -207,35 +211,33 @@ def _adversary_table(a: dict) -> Table:
     return t
 
 
-def _bills_table(cs: dict) -> Table:
+def _bills_table(cs: CostShareFigures) -> Table:
     """Every partner's bill (M USD) under every cost-sharing rule, and whether it is in the core."""
-    rules = list(cs["allocations"])
+    rules = list(cs.allocations)
     short = {"population": "pop.", "standalone": "alone", "nucleolus": "nucl."}
     t = Table(show_edge=False, box=None, padding=(0, 1),
-              title=f"bills, M USD (of {cs['bill_musd']:,.0f}); * = outside the core")
+              title=f"bills, M USD (of {cs.bill_musd:,.0f}); * = outside the core")
     t.add_column("")
     for r in rules:
         t.add_column(short.get(r, r), justify="right")
-    for p in cs["allocations"][rules[0]] if rules else []:
-        t.add_row(p, *(f"{round(cs['allocations'][r][p]):,}"
-                       + ("*" if not (cs["core"].get(r) or {"in_core": True})["in_core"] else "")
+    for p in cs.allocations[rules[0]] if rules else []:
+        t.add_row(p, *(f"{round(cs.allocations[r][p]):,}" + ("*" if cs.in_core(r) is False else "")
                        for r in rules))
     return t
 
 
-def _print_engagement(e: dict) -> None:
+def _print_engagement(e: EngagementOutcome) -> None:
     """Expected leakers of the design raid and the leakage curve, one line per raid size."""
-    mc = e["monte_carlo"]
-    lo, hi = mc["ci99"]
-    sv = e["solve"]
-    gap = "" if sv["gap"] is None else f", gap {sv['gap']:.1%}"
-    console.print(f"design raid of {e['design_raid_size']}: expected leakers "
-                  f"[bold]{e['expected_leakers']:.2f}[/bold], engaged {e['engaged']}, expected defeated "
-                  f"{e['expected_defeated']:.2f}; Monte Carlo {mc['expected_leakers']:.2f} "
-                  f"(99% CI {lo:.2f}-{hi:.2f}); engagement MILP {sv['termination']}{gap}")
-    curve = ", ".join(f"{p['raid_size']}: {p['expected_leakers']:.1f}" for p in e["raid_curve"])
+    mc, d, sv = e.monte_carlo, e.design_point, e.solution
+    lo, hi = mc.ci99
+    gap = "" if sv.gap is None else f", gap {sv.gap:.1%}"
+    console.print(f"design raid of {e.raid.size}: expected leakers "
+                  f"[bold]{d.expected_leakers:.2f}[/bold], engaged {d.engaged}, expected defeated "
+                  f"{d.expected_defeated:.2f}; Monte Carlo {mc.expected_leakers:.2f} "
+                  f"(99% CI {lo:.2f}-{hi:.2f}); engagement MILP {sv.termination.value}{gap}")
+    curve = ", ".join(f"{p.raid_size}: {p.expected_leakers:.1f}" for p in e.curve)
     console.print(f"leakage curve (raid: expected leakers) {curve}; first magazine empty at "
-                  f"{e['saturation_raid_size'] or 'none of these sizes'}", markup=False)
+                  f"{e.saturation_raid_size or 'none of these sizes'}", markup=False)
 
 
 @app.command()
@@ -299,23 +301,23 @@ def run(
             lines.done()
         summary = result.summary()
         if as_json:
-            sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+            sys.stdout.write(json.dumps(summary.to_json(), indent=2, default=str) + "\n")
             return
         console.print(_summary_table(summary))
         console.print(_assets_table(summary))
-        if summary.get("cost_sharing", {}).get("allocations"):
-            console.print(_bills_table(summary["cost_sharing"]))
-        if "engagement" in summary:
-            _print_engagement(summary["engagement"])
-        if summary.get("adversary"):
-            console.print(_adversary_table(summary["adversary"]))
-        if summary.get("schedule"):
-            console.print(_schedule_table(summary["schedule"]))
-        gap = summary["gap"]
-        console.print(f"status [bold]{summary['status']}[/bold]"
+        if summary.cost_sharing is not None and summary.cost_sharing.allocations:
+            console.print(_bills_table(summary.cost_sharing))
+        if result.engagement is not None:
+            _print_engagement(result.engagement)
+        if result.schedule is not None:
+            console.print(_schedule_table(result.schedule))
+        if result.adversary is not None:
+            console.print(_adversary_table(result.adversary.to_json()))
+        gap = summary.gap
+        console.print(f"status [bold]{summary.status}[/bold]"
                       + (f", gap {gap:.2%}" if gap is not None else "")
-                      + f", verified: {'yes' if summary['verification']['ok'] else 'NO'}, "
-                      f"{summary['times']['total_s']:.1f} s")
+                      + f", verified: {'yes' if summary.verification.ok else 'NO'}, "
+                      f"{summary.times.total_s:.1f} s")
         for name in ("report.html", "report.pdf"):
             if name in paths:
                 console.print(f"report: [link=file://{paths[name].resolve()}]{paths[name]}[/link]")
@@ -478,7 +480,7 @@ def coverage(
     console.print(f"wrote {len(paths)} files to {Path(out) / sc.name / 'coverage'}")
 
 
-def _runs_table(c) -> Table:  # noqa: ANN001 - planner.batch.compare.Comparison, lazily imported
+def _runs_table(c) -> Table:
     t = Table(title=f"batch {c.name}: runs side by side", title_justify="left", show_edge=False)
     params = [col for col in c.runs.columns if col not in (
         "name", "group", "status", "budget_musd", "cost_musd", "defended_weight", "defended_share",
@@ -579,7 +581,7 @@ def batch(
             bar = progress.add_task(f"batch {spec.name}", total=len(spec.runs), done=0, failed=0,
                                     running=0)
 
-            def show(p) -> None:  # noqa: ANN001 - planner.batch.runner.BatchProgress
+            def show(p) -> None:
                 progress.update(bar, completed=p.finished, done=p.done + p.skipped, failed=p.failed,
                                 running=p.running)
 

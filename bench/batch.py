@@ -29,9 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.batch.runner import run_batch  # noqa: E402
-from planner.batch.spec import Batch, RunSpec, load_batch  # noqa: E402
-from planner.batch.store import ResultStore  # noqa: E402
+from planner.batch.runner import run_batch
+from planner.batch.spec import Batch, RunSpec, load_batch
+from planner.batch.store import ResultStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = ROOT / "scenarios" / "budget_sweep.yaml"

@@ -25,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.engagement import LAYERS, NO_BOOST, EngagementInstance  # noqa: E402
-from models.engagement.solve import solve_engagement  # noqa: E402
-from models.formulations.engagement import _threat_shots, kill_levels, value_scale  # noqa: E402
-from models.result import SolveOptions  # noqa: E402
+from models.engagement import LAYERS, NO_BOOST, EngagementInstance
+from models.engagement.solve import solve_engagement
+from models.formulations.engagement import _threat_shots, kill_levels, value_scale
+from models.result import SolveOptions
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "north_america.yaml"
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.peers import pyomo_highs  # noqa: E402
-from models import SolveOptions, solve_cover  # noqa: E402
-from models.orlib import read_orlib_scp  # noqa: E402
+from bench.peers import pyomo_highs
+from models import SolveOptions, solve_cover
+from models.orlib import read_orlib_scp
 
 HERE = Path(__file__).resolve().parents[1] / "tests" / "models" / "data" / "orlib"
 

@@ -27,8 +27,8 @@ from scipy.stats import binom
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geodata import sbi  # noqa: E402
-from geodata.sbi_sizing import life_cycle_cost, size_constellation  # noqa: E402
+from geodata import sbi
+from geodata.sbi_sizing import life_cycle_cost, size_constellation
 
 CBO = "CBO May 2026 (as quoted in issue #12)"
 APS = "APS 2025 study (as quoted in issue #12)"

@@ -43,7 +43,7 @@ def main() -> None:
     t1 = time.perf_counter()
     result = solve_problem(sc, problem)
     t2 = time.perf_counter()
-    inst = problem.to_instance(sc)
+    inst = problem.to_instance()
     print(f"scenario {sc.name}: {len(sc.partners)} partners, {inst.m} points, {inst.n} candidate sites")
     print(f"  coverage problem      {t1 - t0:7.2f} s")
     print(f"  grand plan            {t2 - t1:7.2f} s  ({result.status}, cost {inst.c[result.x].sum():,.0f}"

@@ -20,7 +20,8 @@ build time is extrapolated from the rate measured in the same run (marked ``≈`
 ``--spopt-large`` to run it.
 
 Run: ``python bench/solve.py`` (about 30 minutes with the default 900 s cap), ``--small`` for a
-one-minute smoke run.
+one-minute smoke run. ``python bench/solve.py --grid [options]`` runs the maximal-covering grid
+across N, p and r of issue 18 instead (``bench/solve_grid.py``, where the options are listed).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.instances import north_america  # noqa: E402
-from bench.peers import pyomo_highs, save_instance  # noqa: E402
-from models import CoverInstance, SolveOptions, solve_cover  # noqa: E402
+from bench.instances import north_america
+from bench.peers import pyomo_highs, save_instance
+from models import CoverInstance, SolveOptions, solve_cover
 
 GAP = 1e-4
 P = 20
@@ -133,6 +134,12 @@ def coverable(inst: CoverInstance) -> CoverInstance:
 
 
 def main() -> None:
+    if "--grid" in sys.argv:
+        from bench import solve_grid
+
+        sys.argv.remove("--grid")
+        solve_grid.main()
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="smoke run on small instances")
     ap.add_argument("--cap", type=float, default=900.0, help="time cap per run, seconds")

@@ -35,9 +35,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.instances import north_america  # noqa: E402
-from bench.peers import highs_tuned, pyomo_highs  # noqa: E402
-from models import SolveOptions, solve_cover  # noqa: E402
+from bench.instances import north_america
+from bench.peers import highs_tuned, pyomo_highs
+from models import SolveOptions, solve_cover
 
 GAP = 1e-4
 SIZES = {20_000: 2_000, 100_000: 5_000, 1_000_000: 10_000}

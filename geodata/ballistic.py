@@ -136,7 +136,8 @@ class FreeFlight:
     time_s: np.ndarray
     apogee_radius_km: np.ndarray
 
-    def _mean_anomaly(self, nu: np.ndarray) -> np.ndarray:
+    def mean_anomaly(self, nu: np.ndarray) -> np.ndarray:
+        """Mean anomaly at true anomaly ``nu`` (Kepler: ``E - e sin E``), radians."""
         ecc = np.arctan2(np.sqrt(1 - self.e**2) * np.sin(nu), self.e + np.cos(nu))
         return ecc - self.e * np.sin(ecc)
 
@@ -147,7 +148,7 @@ class FreeFlight:
         """
         a, e = self.a[:, None], self.e[:, None]
         n = np.sqrt(MU_EARTH_KM3_S2 / a**3)
-        m = self._mean_anomaly(self.nu1)[:, None] + n * tau
+        m = self.mean_anomaly(self.nu1)[:, None] + n * tau
         ecc = m + e * np.sin(m)
         for _ in range(30):
             step = (ecc - e * np.sin(ecc) - m) / (1 - e * np.cos(ecc))
@@ -183,7 +184,7 @@ def free_flight(r1_km: ArrayLike, r2_km: ArrayLike, psi: ArrayLike, gamma: Array
     e = np.sqrt(np.maximum(1 - p / a, 0.0))
     nu1 = np.arctan2(q * np.sin(gamma) * np.cos(gamma), q * np.cos(gamma) ** 2 - 1)
     arc = FreeFlight(r1, psi, gamma, q, a, e, nu1, np.zeros_like(r1), np.zeros_like(r1))
-    m1, m2 = arc._mean_anomaly(nu1), arc._mean_anomaly(nu1 + psi)
+    m1, m2 = arc.mean_anomaly(nu1), arc.mean_anomaly(nu1 + psi)
     dm = np.mod(m2 - m1, 2 * np.pi)
     time = np.where(psi > 0, dm / np.sqrt(MU_EARTH_KM3_S2 / a**3), 0.0)
     # The apse (nu = pi) lies on the arc when nu1 < pi <= nu1 + psi (mod 2 pi).

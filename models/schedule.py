@@ -163,6 +163,7 @@ class ScheduleInstance:
         """Fixed ``(acquisition, operations, replacement, service)`` of the existing sites, ``(n, T)``."""
         n, big_t = self.n, self.years
         out = [np.zeros((n, big_t)) for _ in range(4)]
+        assert self.existing is not None  # filled by __post_init__
         for j in np.flatnonzero(self.existing):
             t = int(self.base.site_type[j])
             a, s, r = self.profiles(t, np.arange(big_t) + int(self.lead[t]))

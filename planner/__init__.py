@@ -5,7 +5,7 @@ The Python API mirrors the ``domeplan`` command::
     from planner import load_scenario, run_scenario, write_run
     scenario = load_scenario("scenarios/north_america.yaml").with_overrides({"budget_musd": 8000})
     run = run_scenario(scenario)
-    run.summary()["defended_share"], run.points_frame(), run.sites_frame()
+    run.summary().defended_share, run.points_frame(), run.sites_frame()
     write_run(run, "out")
 
 Names are imported lazily, so ``import planner`` stays cheap for commands that need no solver.

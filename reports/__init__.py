@@ -12,6 +12,7 @@ from typing import Any
 from reports.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
 from reports.bundle import NATURAL_EARTH_ATTRIBUTION, PlanBundle, ReportSection
 from reports.errors import BundleError, MissingDependencyError, ReportError
+from reports.summary import PlanSummary
 
 _LAZY = {
     "write_outputs": "reports.writers",
@@ -29,6 +30,7 @@ __all__ = [
     "BundleError",
     "MissingDependencyError",
     "PlanBundle",
+    "PlanSummary",
     "ReportError",
     "ReportSection",
     "atomic_directory",

@@ -16,12 +16,13 @@ import geopandas as gpd
 import pandas as pd
 
 from reports.errors import BundleError
+from reports.summary import PlanSummary
 
 NATURAL_EARTH_ATTRIBUTION = "Made with Natural Earth. Free vector and raster map data @ naturalearthdata.com."
 
 PARTNER_COLUMNS = ("iso_a3", "name", "geometry")
 SITE_COLUMNS = (
-    "site_id", "asset_type", "domain", "role", "cost_musd", "sensor_range_km",
+    "site_id", "asset_type", "domain", "role", "cost_musd", "sensor_reach_km",
     "engagement_range_km", "partner", "chosen", "geometry",
 )  # fmt: skip
 CONSTELLATION_COLUMNS = (
@@ -82,8 +83,8 @@ class PlanBundle:
     sites
         Ground and sea candidate sites: ``site_id``, ``asset_type``, ``domain`` (``'land'``/``'sea'``),
         ``role`` (``'sensor'``, ``'interceptor'``, ``'sensor+interceptor'``), ``cost_musd``,
-        ``sensor_range_km`` and ``engagement_range_km`` (NaN where not applicable), ``partner``
-        (``iso_a3``, ``''`` at sea), ``chosen`` (bool), Point ``geometry``.
+        ``sensor_reach_km`` (min(range, line of sight)) and ``engagement_range_km`` (NaN where not
+        applicable), ``partner`` (``iso_a3``, ``''`` at sea), ``chosen`` (bool), Point ``geometry``.
     constellations
         Space options: ``site_id``, ``asset_type``, ``pattern`` (Walker ``'53:24/3/1'``),
         ``altitude_km``, ``n_satellites``, ``cost_musd``, ``role``, ``chosen``. May be an empty frame
@@ -93,8 +94,9 @@ class PlanBundle:
         ``interceptor_covered``, ``defended`` (bools), ``space_fraction`` (NaN without a space layer),
         Point ``geometry``.
     summary
-        JSON-ready figures of the run (status, objective, cost, per-partner and per-layer tables,
-        timings, solver, versions, verification); rendered as present, missing keys tolerated.
+        The figures of the run (:class:`reports.summary.PlanSummary`: status, objective, cost,
+        per-partner and per-layer tables, timings, solver, versions, verification), written as
+        ``summary.json``; ``None`` renders dashes and writes ``{}``.
     sections
         Extra report sections appended after the standard ones.
     basemap
@@ -127,7 +129,7 @@ class PlanBundle:
     sites: gpd.GeoDataFrame
     constellations: pd.DataFrame
     points: gpd.GeoDataFrame
-    summary: dict[str, Any]
+    summary: PlanSummary | None
     sections: tuple[ReportSection, ...] = ()
     basemap: gpd.GeoDataFrame | None = None
     allocations: pd.DataFrame | None = None
@@ -155,8 +157,10 @@ class PlanBundle:
             _check_columns("constellations", self.constellations, CONSTELLATION_COLUMNS)
         if self.basemap is not None:
             _check_geo("basemap", self.basemap, ("geometry",), ("Polygon", "MultiPolygon"))
-        if not isinstance(self.summary, dict):
-            raise BundleError(f"PlanBundle.summary: expected a dict, got {type(self.summary).__name__}")
+        if self.summary is not None and not isinstance(self.summary, PlanSummary):
+            raise BundleError(
+                f"PlanBundle.summary: expected a PlanSummary or None, got {type(self.summary).__name__}"
+            )
         bad = [s for s in self.sections if not isinstance(s, ReportSection)]
         if not isinstance(self.sections, tuple) or bad:
             raise BundleError(

@@ -15,19 +15,20 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.bundle import PlanBundle
-from reports.fmt import compact, musd, num, pct
+from reports.fmt import as_float, compact, musd, num, pct
 from reports.maps import DEFENDED, all_styles
 
 
 def _per_partner(bundle: PlanBundle) -> pd.DataFrame:
-    rows = bundle.summary.get("per_partner")
+    rows = () if bundle.summary is None else bundle.summary.per_partner
     if rows:
-        df = pd.DataFrame(rows)
-        if {"total_weight", "defended_weight"} <= set(df.columns):
-            label = df["iso_a3"] if "iso_a3" in df.columns else df.get("name", df.index)
-            return pd.DataFrame(
-                {"label": label.astype(str), "total": df["total_weight"], "defended": df["defended_weight"]}
-            )
+        return pd.DataFrame(
+            {
+                "label": [str(r.iso_a3) for r in rows],
+                "total": [r.total_weight for r in rows],
+                "defended": [r.defended_weight for r in rows],
+            }
+        )
     pts = bundle.points
     if len(pts) == 0:
         return pd.DataFrame(columns=["label", "total", "defended"])
@@ -43,14 +44,12 @@ def _per_partner(bundle: PlanBundle) -> pd.DataFrame:
 
 
 def _cost_by_type(bundle: PlanBundle) -> pd.DataFrame:
-    rows = bundle.summary.get("per_asset_type")
+    rows = () if bundle.summary is None else bundle.summary.per_asset_type
     if rows:
-        df = pd.DataFrame(rows)
-        if {"asset_type", "cost_musd"} <= set(df.columns):
-            df = df[pd.to_numeric(df["cost_musd"], errors="coerce").fillna(0) > 0]
-            return pd.DataFrame(
-                {"asset_type": df["asset_type"].astype(str), "cost": df["cost_musd"].astype(float)}
-            )
+        bought = [r for r in rows if (as_float(r.cost_musd) or 0.0) > 0]
+        return pd.DataFrame(
+            {"asset_type": [str(r.asset_type) for r in bought], "cost": [float(r.cost_musd) for r in bought]}
+        )
     parts = [
         f[["asset_type", "cost_musd"]] for f in (bundle.chosen_sites, bundle.chosen_constellations) if len(f)
     ]

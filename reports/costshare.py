@@ -1,6 +1,6 @@
 """The cost-share section of the report: every partner's bill under every rule, and why.
 
-Input is plain data made by the planner (``summary.json["cost_sharing"]`` and three frames), so
+Input is made by the planner (:class:`reports.summary.CostShareFigures` and three frames), so
 the reports never compute a share: they explain and draw. The section holds the partners' data
 with sources, the bills (partner × rule), what each rule means and why it is fair, the core
 verdict with the coalition that would object, the "without partner X" what-ifs as a table and a
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from reports.bundle import ReportSection
 from reports.flags import over_cap_cells, partner_flags, worse_partners
 from reports.fmt import as_float, musd, num, pct
 from reports.html import Cell, Table, _env
+from reports.summary import CoreVerdict, CostShareFigures
 
 RULE_TEXT: dict[str, tuple[str, str, str]] = {
     "equal": (
@@ -129,27 +131,26 @@ def per_person_table(alloc: pd.DataFrame, rules: list[str], per: str) -> Markup:
     return _table(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows, note)
 
 
-def _core_sentence(chk: dict[str, Any] | None) -> tuple[str, str]:
+def _core_sentence(chk: CoreVerdict | None) -> tuple[str, str]:
     if chk is None:
         return "not checked", ""
-    if chk.get("in_core"):
-        margin = -float(chk.get("max_violation") or 0.0)
+    if chk.in_core:
+        margin = -float(chk.max_violation or 0.0)
         if margin < 0.05:  # zero at the precision shown
             return (
                 "in the core",
                 "no group of partners would pay less alone; some group pays exactly its stand-alone cost",
             )
         return "in the core", f"every group pays at least {musd(margin)} M USD less than alone"
-    who = chk.get("blocking_coalition") or []
-    excess = as_float(chk.get("max_violation")) or 0.0
+    who = chk.blocking_coalition or ()
+    excess = as_float(chk.max_violation) or 0.0
     return "outside the core", (
         f"{'+'.join(who)} would pay {musd(excess)} M USD less on its own" if who else "not efficient"
     )
 
 
-def rules_table(summary: dict[str, Any], rules: list[str]) -> Markup:
+def rules_table(core: Mapping[str, CoreVerdict], rules: list[str]) -> Markup:
     """One row per rule: what it does, why it is fair, and its core verdict."""
-    core = summary.get("core") or {}
     rows = []
     for r in rules:
         label, what, why = RULE_TEXT.get(r, (r, "", ""))
@@ -163,9 +164,9 @@ EPS_ZERO_MUSD = 0.05
 """|ε*| below this (M USD, half the last digit shown) is written as zero."""
 
 
-def core_verdict(summary: dict[str, Any]) -> Markup:
+def core_verdict(least_core_epsilon: float | None, core_empty: bool | None) -> Markup:
     """The core in one paragraph: empty or not, and the least-core epsilon (zero said in words)."""
-    eps = as_float(summary.get("least_core_epsilon"))
+    eps = as_float(least_core_epsilon)
     if eps is None:
         return Markup("The core was not checked (too many partners for every coalition to be solved).")
     if abs(eps) < EPS_ZERO_MUSD:
@@ -174,7 +175,7 @@ def core_verdict(summary: dict[str, Any]) -> Markup:
             "which no group of partners would pay more than on its own, but in every one of them some "
             "group pays exactly its stand-alone cost; a saving for one group is an overcharge for another."
         )
-    if summary.get("core_empty"):
+    if core_empty:
         return Markup(
             f"The core is <b>empty</b>: whatever the split, some group of partners would pay "
             f"less on its own. The least-core ε* = {musd(eps)} M USD is the smallest extra any "
@@ -339,7 +340,7 @@ def joint_block(joint: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def costshare_section(
-    summary: dict[str, Any],
+    figures: CostShareFigures,
     allocations: pd.DataFrame,
     whatif: pd.DataFrame,
     coalitions: pd.DataFrame,
@@ -350,9 +351,9 @@ def costshare_section(
 
     Parameters
     ----------
-    summary
-        ``summary.json["cost_sharing"]``: partners (with data sources), bill, allocations, core
-        checks by rule, least-core epsilon, joint plan, notes.
+    figures
+        Partners (with data sources), bill, core verdicts by rule, least-core epsilon, partner
+        checks, joint plan, notes.
     allocations
         Long table, one row per rule and partner (``rule``, ``partner``, ``amount_musd``,
         ``share``, ``in_kind_credit_musd``, ``cash_due_musd``, ``defended_weight``,
@@ -367,25 +368,25 @@ def costshare_section(
     rules = [r for r in dict.fromkeys(allocations["rule"]) if not str(r).startswith("joint_plan_")]
     per = "usd_per_defended_person" if "usd_per_defended_person" in allocations else "usd_per_defended_weight"
     partners = []
-    for f in summary.get("partners", []):
-        cap = f.get("budget_cap_musd")
+    for f in figures.partners:
+        cap = f.budget_cap_musd
         partners.append(
             [
-                Cell(f["iso_a3"]),
-                Cell(f.get("name", "")),
-                Cell(num(f.get("population"))),
-                Cell(f.get("population_source", "")),
-                Cell(musd(f.get("gdp_musd"))),
-                Cell(f.get("gdp_source", "")),
+                Cell(f.iso_a3),
+                Cell(f.name),
+                Cell(num(f.population)),
+                Cell(f.population_source),
+                Cell(musd(f.gdp_musd)),
+                Cell(f.gdp_source),
                 Cell(musd(cap) if cap is not None else "none"),
             ]
         )
     png = whatif_chart(whatif, weight_label) if len(whatif) else None
-    checks = summary.get("checks")
+    checks = None if figures.checks is None else dict(figures.checks)
     context = {
-        "bill": musd(summary.get("bill_musd")),
-        "min_cost": musd(summary.get("min_cost_of_same_coverage_musd")),
-        "n": len(summary.get("partners", [])),
+        "bill": musd(figures.bill_musd),
+        "min_cost": musd(figures.min_cost_musd),
+        "n": len(figures.partners),
         "partners_table": _table(
             ["partner", "name", "population", "source", "GDP (M USD)", "source", "budget cap (M USD)"],
             ["l", "l", "r", "l", "r", "l", "r"],
@@ -394,13 +395,13 @@ def costshare_section(
         "flags": partner_flags(checks, weight_label),
         "bills": bills_table(allocations, rules, checks),
         "per_person": per_person_table(allocations, rules, per),
-        "rules": rules_table(summary, rules),
-        "core": core_verdict(summary),
+        "rules": rules_table(figures.core, rules),
+        "core": core_verdict(figures.least_core_epsilon, figures.core_empty),
         "whatif": whatif_table(whatif, checks) if len(whatif) else Markup(""),
         "chart": None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
         "coalitions": coalitions_table(coalitions) if len(coalitions) else Markup(""),
-        "joint": joint_block(summary.get("joint_plan")),
-        "notes": list(summary.get("notes", [])),
+        "joint": joint_block(None if figures.joint_plan is None else dict(figures.joint_plan)),
+        "notes": list(figures.notes),
     }
     html = _env().get_template("costshare.html.j2").render(**context)
     return ReportSection(title="Cost sharing", html=html)

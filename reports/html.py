@@ -1,8 +1,8 @@
 """The self-contained HTML report: one file, inline CSS, images as base64, no external resources.
 
 Python turns the bundle into a view model of already formatted strings (:class:`Table` and plain
-dicts); the jinja2 template (autoescaped) only lays them out. Missing summary keys become em dashes
-or omitted blocks, never template errors (the environment uses ``StrictUndefined`` so that a template
+dicts); the jinja2 template (autoescaped) only lays them out. A missing summary or figure becomes em
+dashes or omitted blocks, never template errors (the environment uses ``StrictUndefined`` so that a template
 typo still fails loudly in the tests).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from reports.bundle import PlanBundle, ReportSection
 from reports.fmt import MISSING, as_float, gap_pct, musd, num, pct, seconds
+from reports.summary import PlanSummary
 
 MAX_POINT_ROWS = 200
 """Rows of the defended-points table in the report; ``points.csv`` always has them all."""
@@ -78,19 +79,14 @@ def _yes(value: Any) -> Cell:
     return Cell("yes", "c ok") if bool(value) else Cell("no", "c muted")
 
 
-def _rows(records: Any) -> list[dict[str, Any]]:
-    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
-
-
-def weight_unit(summary: dict[str, Any]) -> str:
+def weight_unit(summary: PlanSummary | None) -> str:
     """The unit of the defended weights: ``people``, ``km²`` or ``weight`` (from the defended layer)."""
-    unit = summary.get("weight_unit")
-    return unit if isinstance(unit, str) and unit else "weight"
+    return summary.weight_unit if summary is not None and summary.weight_unit else "weight"
 
 
-def partner_table(summary: dict[str, Any]) -> Table | None:
-    """Return the per-partner table, or ``None`` if the summary has no ``per_partner`` rows."""
-    rows = _rows(summary.get("per_partner"))
+def partner_table(summary: PlanSummary | None) -> Table | None:
+    """Return the per-partner table, or ``None`` without a summary or partner rows."""
+    rows = () if summary is None else summary.per_partner
     if not rows:
         return None
     u = weight_unit(summary)
@@ -101,18 +97,17 @@ def partner_table(summary: dict[str, Any]) -> Table | None:
     )  # fmt: skip
     for r in rows:
         table.rows.append([
-            Cell(_text(r.get("name"))), Cell(_text(r.get("iso_a3")), "code"),
-            Cell(num(r.get("total_weight"))), Cell(num(r.get("defended_weight"))),
-            Cell(pct(r.get("defended_share"))), Cell(num(r.get("sensor_covered_weight"))),
-            Cell(num(r.get("interceptor_covered_weight"))),
-            Cell(musd(r.get("cost_musd_on_territory"))),
+            Cell(_text(r.name)), Cell(_text(r.iso_a3), "code"),
+            Cell(num(r.total_weight)), Cell(num(r.defended_weight)),
+            Cell(pct(r.defended_share)), Cell(num(r.sensor_covered_weight)),
+            Cell(num(r.interceptor_covered_weight)), Cell(musd(r.cost_musd_on_territory)),
         ])  # fmt: skip
     return table
 
 
-def asset_type_table(summary: dict[str, Any]) -> Table | None:
-    """Return the per-asset-type table, or ``None`` without ``per_asset_type`` rows."""
-    rows = _rows(summary.get("per_asset_type"))
+def asset_type_table(summary: PlanSummary | None) -> Table | None:
+    """Return the per-asset-type table, or ``None`` without a summary or asset-type rows."""
+    rows = () if summary is None else summary.per_asset_type
     if not rows:
         return None
     table = Table(
@@ -121,12 +116,12 @@ def asset_type_table(summary: dict[str, Any]) -> Table | None:
     )
     for r in rows:
         table.rows.append([
-            Cell(_text(r.get("asset_type"))), Cell(_text(r.get("domain"))),
-            Cell(_text(r.get("role"))), Cell(_count(r.get("chosen"))), Cell(num(r.get("max_count"))),
-            Cell(musd(r.get("unit_cost_musd"))), Cell(musd(r.get("cost_musd"))),
+            Cell(_text(r.asset_type)), Cell(_text(r.domain)),
+            Cell(_text(r.role)), Cell(_count(r.chosen)), Cell(num(r.max_count)),
+            Cell(musd(r.unit_cost_musd)), Cell(musd(r.cost_musd)),
         ])  # fmt: skip
-    sampling = [f"{r.get('asset_type')} {k}: {v}" for r in rows
-                for k, v in (r.get("coverage_sampling") or {}).items()]  # fmt: skip
+    sampling = [f"{r.asset_type} {k}: {v}" for r in rows
+                for k, v in (r.coverage_sampling or {}).items()]  # fmt: skip
     if sampling:
         return replace(table, note="Space coverage time averages: " + "; ".join(sampling) + ".")
     return table
@@ -144,7 +139,7 @@ def chosen_sites_table(bundle: PlanBundle) -> Table:
     """Return the chosen land and sea sites, by asset type then site id."""
     table = Table(
         ["Site", "Asset type", "Domain", "Role", "Partner", "Lon", "Lat",
-         "Sensor range (km)", "Engagement (km)", "Cost (M USD)"],
+         "Sensor reach (km)", "Engagement (km)", "Cost (M USD)"],
         ["l", "l", "l", "l", "l", "r", "r", "r", "r", "r"],
     )  # fmt: skip
     chosen = bundle.chosen_sites
@@ -154,7 +149,7 @@ def chosen_sites_table(bundle: PlanBundle) -> Table:
         table.rows.append([
             Cell(_text(r.site_id), "code"), Cell(_text(r.asset_type)), Cell(_text(r.domain)),
             Cell(_text(r.role)), Cell(_site_partner(r.domain, r.partner)), Cell(num(g.x, 3)),
-            Cell(num(g.y, 3)), Cell(num(r.sensor_range_km)), Cell(num(r.engagement_range_km)),
+            Cell(num(g.y, 3)), Cell(num(r.sensor_reach_km)), Cell(num(r.engagement_range_km)),
             Cell(musd(r.cost_musd)),
         ])  # fmt: skip
     return table
@@ -251,56 +246,38 @@ def table_section(title: str, frame: pd.DataFrame, *, note: str = "", decimals: 
     return ReportSection(title=title, html=html)
 
 
-def _headline(summary: dict[str, Any]) -> list[dict[str, str]]:
+def _headline(summary: PlanSummary | None) -> list[dict[str, str]]:
     cards = []
     unit = weight_unit(summary)
-    share = summary.get("defended_share")
-    if as_float(share) is None and as_float(summary.get("total_weight")):
-        share = (as_float(summary.get("defended_weight")) or 0.0) / summary["total_weight"]
+    s = summary
     cards.append({
-        "label": f"Defended share of {unit}", "value": pct(share),
-        "sub": f"{num(summary.get('defended_weight'))} of {num(summary.get('total_weight'))} {unit}",
+        "label": f"Defended share of {unit}", "value": pct(s and s.defended_share),
+        "sub": f"{num(s and s.defended_weight)} of {num(s and s.total_weight)} {unit}",
     })  # fmt: skip
-    cost, budget = as_float(summary.get("cost_musd")), as_float(summary.get("budget_musd"))
+    cost, budget = as_float(s and s.cost_musd), as_float(s and s.budget_musd)
     used = f" ({pct(cost / budget)} used)" if cost is not None and budget else ""
     cards.append({"label": "Cost (M USD)", "value": musd(cost), "sub": f"budget {musd(budget)}{used}"})
-    term = summary.get("termination")
+    term = s and s.termination
     cards.append({
-        "label": "Solver status", "value": _text(summary.get("status")),
-        "sub": f"gap {gap_pct(summary.get('gap'))}" + (f" · {term}" if term else ""),
+        "label": "Solver status", "value": _text(s and s.status),
+        "sub": f"gap {gap_pct(s and s.gap)}" + (f" · {term}" if term else ""),
     })  # fmt: skip
-    ver = summary.get("verification")
-    if isinstance(ver, dict) and "ok" in ver:
-        cards.append(
-            {
-                "label": "Verification",
-                "value": "passed" if ver["ok"] else "FAILED",
-                "sub": f"{len(ver.get('checks') or [])} checks",
-                "cls": "ok" if ver["ok"] else "bad",
-            }
-        )
+    if s is not None:
+        ok = s.verification.ok
+        cards.append({
+            "label": "Verification", "value": "passed" if ok else "FAILED",
+            "sub": f"{len(s.verification.checks)} checks", "cls": "ok" if ok else "bad",
+        })  # fmt: skip
     return cards
 
 
-def _verification(summary: dict[str, Any]) -> dict[str, Any] | None:
-    ver = summary.get("verification")
-    if not isinstance(ver, dict):
+def _verification(summary: PlanSummary | None) -> dict[str, Any] | None:
+    if summary is None:
         return None
-    checks = []
-    for c in ver.get("checks") or []:
-        if isinstance(c, dict):
-            name = c.get("name", c.get("check", ""))
-            ok = c.get("ok", c.get("passed"))
-            detail = "; ".join(
-                _text(v) if k == "detail" else f"{_label(k)}: {_scalar(v)}"
-                for k, v in c.items()
-                if k not in ("name", "check", "ok", "passed")
-            )
-            checks.append({"name": _text(name), "ok": ok, "detail": detail})
-        else:
-            checks.append({"name": _text(c), "ok": None, "detail": ""})
-    facts = [(_label(k), _scalar(v)) for k, v in ver.items() if k not in ("ok", "checks")]
-    return {"ok": ver.get("ok"), "checks": checks, "facts": facts}
+    ver = summary.verification
+    checks = [{"name": _text(c.name), "ok": c.ok, "detail": _text(c.detail)} for c in ver.checks]
+    facts = [(_label(k), _scalar(v)) for k, v in asdict(ver).items() if k not in ("ok", "checks")]
+    return {"ok": ver.ok, "checks": checks, "facts": facts}
 
 
 def _scalar(value: Any) -> str:
@@ -339,29 +316,32 @@ def _pairs(d: Any, fmt_seconds: bool = False) -> list[tuple[str, str]]:
 
 
 def _scenario(bundle: PlanBundle) -> dict[str, str]:
-    sc = bundle.summary.get("scenario")
-    sc = sc if isinstance(sc, dict) else {}
+    if bundle.summary is None:
+        return {"name": bundle.scenario_name, "title": bundle.title, "file": "", "hash": MISSING,
+                "distribution": ""}  # fmt: skip
+    sc = bundle.summary.scenario
     return {
-        "name": _text(sc.get("name", bundle.scenario_name)),
-        "title": _text(sc.get("title", bundle.title)),
-        "file": str(sc["file"]) if sc.get("file") else "",
-        "hash": _text(sc.get("hash")),
-        "distribution": str(sc.get("distribution") or ""),
+        "name": _text(sc.name),
+        "title": _text(sc.title),
+        "file": str(sc.file) if sc.file else "",
+        "hash": _text(sc.hash),
+        "distribution": str(sc.distribution or ""),
     }
 
 
-def _layers(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
-    layer = summary.get("per_layer")
-    if not isinstance(layer, dict):
+def _layers(summary: PlanSummary | None) -> list[tuple[str, str, str]]:
+    if summary is None:
         return []
-    total = as_float(summary.get("total_weight"))
+    layer = asdict(summary.per_layer)
+    total = as_float(summary.total_weight)
     return [
         (
             k.removesuffix("_weight").replace("_", " "),
             num(v),
-            pct(x / total) if total and (x := as_float(v)) is not None else MISSING,
+            pct(x / total) if total and x is not None else MISSING,
         )
         for k, v in layer.items()
+        for x in [as_float(v)]
     ]
 
 
@@ -427,6 +407,7 @@ def render_html(
         The page, referencing no external resource.
     """
     from reports.flags import flag_summary
+    from reports.theatres import theatres
     from reports.why import why_table
 
     s = bundle.summary
@@ -440,18 +421,18 @@ def render_html(
         {"title": sec.title, "html": Markup(sec.html), "id": sec.anchor, "wide": sec.wide}
         for sec in (bundle.sections if sections is None else sections)
     ]
-    cs = c if isinstance(c := s.get("cost_sharing"), dict) else {}
+    cs = None if s is None else s.cost_sharing
     context = {
         "title": bundle.title,
         "generated": when,
         "notional_note": bundle.notional_note,
         "scenario": _scenario(bundle),
         "headline": _headline(s),
-        "flags": flag_summary(cs.get("checks")),
+        "flags": flag_summary(None if cs is None or cs.checks is None else dict(cs.checks)),
         "weight_unit": weight_unit(s),
         "layers": _layers(s),
         "map_src": _png_data_uri(map_png),
-        "map_insets": bool(s.get("map_insets")),
+        "map_insets": len(theatres(bundle)) > 1,
         "live_map": None if live is None else Markup(live.html),
         "live_map_script": Markup("") if live is None else Markup(live.script),
         "charts_src": _png_data_uri(charts_png),
@@ -462,10 +443,10 @@ def render_html(
         "constellations": constellation_table(bundle),
         "points": points_table(bundle),
         "verification": _verification(s),
-        "solver": _pairs(s.get("solver")),
-        "times": _pairs(s.get("times"), fmt_seconds=True),
-        "versions": _pairs(s.get("versions")),
-        "objective": {"objective": _scalar(s.get("objective")), "bound": _scalar(s.get("bound"))},
+        "solver": _pairs(None if s is None else asdict(s.solver)),
+        "times": _pairs(None if s is None else s.times.to_json(), fmt_seconds=True),
+        "versions": _pairs(None if s is None else dict(s.versions)),
+        "objective": {"objective": _scalar(s and s.objective), "bound": _scalar(s and s.bound)},
         "attribution": bundle.attribution,
         "sections": extra,
     }

@@ -66,16 +66,15 @@ def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _partners(bundle: PlanBundle) -> list[dict[str, Any]]:
-    per = {r.get("iso_a3"): r for r in bundle.summary.get("per_partner") or [] if isinstance(r, dict)}
+    per = {r.iso_a3: r for r in (() if bundle.summary is None else bundle.summary.per_partner)}
     out = []
     for iso, name, geom in zip(bundle.partners["iso_a3"], bundle.partners["name"], bundle.partners.geometry,
                                strict=True):
         g = shapely.simplify(geom, SIMPLIFY_DEG, preserve_topology=True)
-        r = per.get(iso, {})
+        r = per.get(iso)
         tip = f"{name} ({iso})"
-        if r:
-            tip += f": {num(r.get('defended_weight'))} of {num(r.get('total_weight'))} defended " \
-                   f"({pct(r.get('defended_share'))})"
+        if r is not None:
+            tip += f": {num(r.defended_weight)} of {num(r.total_weight)} defended ({pct(r.defended_share)})"
         out.append(_feature(g, {"tip": tip}))
     return out
 
@@ -152,7 +151,7 @@ def map_data(bundle: PlanBundle) -> dict[str, Any]:
         [-180, -80, 180, 80]
     pad = 15.0
     rings = _rings(chosen, "engagement_range_km", "engagement", styles) + \
-        _rings(chosen, "sensor_range_km", "sensor", styles) if len(chosen) else []
+        _rings(chosen, "sensor_reach_km", "sensor", styles) if len(chosen) else []
     return {
         "land": _land(bundle, (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)),
         "partners": _partners(bundle), "rings": rings, "sites": sites, "candidates": cands,

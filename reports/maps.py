@@ -26,6 +26,7 @@ from pyproj import CRS, Transformer
 from reports.bundle import PlanBundle
 from reports.fmt import as_float, gap_pct, musd, num, pct
 from reports.geodesic import range_rings
+from reports.summary import PlanSummary
 from reports.theatres import MAX_THEATRES, Theatre, theatres
 
 OCEAN = "#eef3f7"
@@ -236,17 +237,19 @@ def _chosen_rings(
     return rings, list(sub["asset_type"].astype(str))
 
 
-def _subtitle(summary: dict[str, Any]) -> str:
+def _subtitle(summary: PlanSummary | None) -> str:
+    if summary is None:
+        return ""
     parts = []
-    if as_float(summary.get("defended_share")) is not None:
-        parts.append(f"defended {pct(summary['defended_share'])} of {summary.get('weight_unit') or 'weight'}")
-    if as_float(summary.get("cost_musd")) is not None:
-        budget = summary.get("budget_musd")
+    if as_float(summary.defended_share) is not None:
+        parts.append(f"defended {pct(summary.defended_share)} of {summary.weight_unit or 'weight'}")
+    if as_float(summary.cost_musd) is not None:
+        budget = summary.budget_musd
         of = f" of {musd(budget)}" if as_float(budget) is not None else ""
-        parts.append(f"cost {musd(summary['cost_musd'])}{of} M USD")
-    if summary.get("status"):
-        gap = f", gap {gap_pct(summary['gap'])}" if as_float(summary.get("gap")) is not None else ""
-        parts.append(f"{summary['status']}{gap}")
+        parts.append(f"cost {musd(summary.cost_musd)}{of} M USD")
+    if summary.status:
+        gap = f", gap {gap_pct(summary.gap)}" if as_float(summary.gap) is not None else ""
+        parts.append(f"{summary.status}{gap}")
     return " · ".join(parts)
 
 
@@ -470,7 +473,7 @@ def _draw_panel(
     handles: list[Any] = []
     if len(chosen):
         eng, eng_types = _chosen_rings(chosen, "engagement_range_km", to_map)
-        sen, sen_types = _chosen_rings(chosen, "sensor_range_km", to_map)
+        sen, sen_types = _chosen_rings(chosen, "sensor_reach_km", to_map)
         if eng:
             cols = [styles[t][0] for t in eng_types]
             ax.add_collection(

@@ -46,7 +46,7 @@ FILES = {  # internal key -> file name; write_outputs returns file name -> path
 
 PLAN_COLUMNS = (
     "site_id", "asset_type", "domain", "role", "lon", "lat", "cost_musd", "partner",
-    "sensor_range_km", "engagement_range_km", "pattern", "altitude_km", "n_satellites",
+    "sensor_reach_km", "engagement_range_km", "pattern", "altitude_km", "n_satellites",
 )  # fmt: skip
 
 
@@ -93,7 +93,7 @@ def plan_frame(bundle: PlanBundle) -> pd.DataFrame:
         "site_id": sites["site_id"], "asset_type": sites["asset_type"], "domain": sites["domain"],
         "role": sites["role"], "lon": sites.geometry.x if len(sites) else [],
         "lat": sites.geometry.y if len(sites) else [], "cost_musd": sites["cost_musd"],
-        "partner": sites["partner"], "sensor_range_km": sites["sensor_range_km"],
+        "partner": sites["partner"], "sensor_reach_km": sites["sensor_reach_km"],
         "engagement_range_km": sites["engagement_range_km"],
     })  # fmt: skip
     space = bundle.chosen_constellations
@@ -142,7 +142,7 @@ def reach_frame(bundle: PlanBundle) -> gpd.GeoDataFrame:
     """
     chosen = bundle.chosen_sites
     rows, geoms = [], []
-    for column, kind in (("engagement_range_km", "engagement"), ("sensor_range_km", "sensor")):
+    for column, kind in (("engagement_range_km", "engagement"), ("sensor_reach_km", "sensor")):
         r = pd.to_numeric(chosen[column], errors="coerce").to_numpy(float) if len(chosen) else np.empty(0)
         keep = np.isfinite(r) & (r > 0)
         if not keep.any():
@@ -240,7 +240,8 @@ def write_outputs(
         raise MissingDependencyError(INSTALL_HINT)
     final = Path(out_dir)
     with atomic_directory(final) as tmp:
-        summary_text = summary_json(bundle.summary)  # fails early on a summary JSON cannot hold
+        # fails early on a summary JSON cannot hold
+        summary_text = summary_json({} if bundle.summary is None else bundle.summary.to_json())
         map_png = render_map(bundle)
         charts_png = render_charts(bundle) if charts else None
         html = render_html(bundle, map_png=map_png, charts_png=charts_png)

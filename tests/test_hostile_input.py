@@ -134,3 +134,21 @@ def test_stale_temporary_output_removed_on_next_write(tmp_path):
         (work / "summary.json").write_text("{}")
     assert not dead.exists() and alive.exists()
     assert (tmp_path / "plan" / "summary.json").is_file()
+
+
+def test_optimize_with_a_missing_pyomo_solver_refused_before_reading(tmp_path):
+    missing = tmp_path / "never_read.csv"  # not even read: the solver is checked first
+    result = run_cli(
+        "optimize",
+        "--sites",
+        str(missing),
+        "--demand",
+        str(missing),
+        "--coverage",
+        str(missing),
+        "--engine",
+        "pyomo",
+        "--solver",
+        "no_such_solver",
+    )
+    assert_one_line_error(result, "--solver: 'no_such_solver'", "not installed")

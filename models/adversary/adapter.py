@@ -62,6 +62,7 @@ def from_engagement(
     if inst.n_boost:
         raise AdversaryError("the adversary models do not carry boost-layer options")
     keys = _class_keys(inst)
+    assert inst.site_ids is not None and inst.sensor_ids is not None  # set by its __post_init__
     uniq = list(dict.fromkeys(keys))
     index = {k: c for c, k in enumerate(uniq)}
     cls = np.array([index[k] for k in keys], int)
@@ -73,7 +74,9 @@ def from_engagement(
     fc = None
     if inst.fire_control is not None:
         ptr = inst.max_shots.indptr
-        rows = np.concatenate([np.arange(ptr[t], ptr[t + 1]) for t in first]) if len(first) else []
+        rows: np.ndarray | list[int] = (
+            np.concatenate([np.arange(ptr[t], ptr[t + 1]) for t in first]) if len(first) else []
+        )
         fc = sp.csr_array(inst.fire_control[np.asarray(rows, int)], dtype=float)
     adv = AdversaryInstance(
         area_names=tuple(area_names), inventory=np.asarray(inventory, int),

@@ -9,6 +9,7 @@ per raid (or per loss) scenario generated so far.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +22,14 @@ from models.result import SolveOptions, Termination
 EXACT = SolveOptions(time_limit_s=None, mip_rel_gap=1e-9, threads=1, seed=0)
 """Options of every inner solve: proven optimal (values are scaled to at most 1, so HiGHS's
 absolute gap of 1e-6 is a relative one); the decompositions' bounds rely on it."""
+
+
+class ModelKeywords(TypedDict, total=False):
+    """Keywords :func:`solve_engagement` passes on to :func:`engagement_model`."""
+
+    theta_max: float | None
+    objective_scenario: int | None
+    sensors: np.ndarray | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,6 +210,7 @@ def _scenario_blocks(
         f"rounds@{s}", list(inst.site_ids), {n: use, r: -sp.eye_array(inst.n_sites, format="csr")}, ub=0.0
     )
     if inst.n_sensors:
+        assert inst.fire_control is not None  # __post_init__ sets it whenever there are sensors
         alive = (
             np.ones(inst.n_sensors)
             if sc.lost_sensors is None
@@ -298,7 +308,7 @@ def solve_engagement(
     scenarios: list[Scenario],
     plan: DefencePlan | None = None,
     options: SolveOptions = EXACT,
-    **kwargs: float | int | np.ndarray | None,
+    **kwargs: Unpack[ModelKeywords],
 ) -> DefenderSolution:
     """Build and solve :func:`engagement_model`; read back the plan and every response.
 
@@ -307,10 +317,11 @@ def solve_engagement(
     AdversaryError
         When HiGHS ends with no plan (an infeasible plan or budget).
     """
-    model, blocks = engagement_model(inst, scenarios, plan, **kwargs)  # type: ignore[arg-type]
+    model, blocks = engagement_model(inst, scenarios, plan, **kwargs)
     run = HighsEngine().solve(model, options)
     if run.values is None:
         raise AdversaryError(f"the engagement model has no solution ({run.raw_status})")
+    assert run.objective is not None  # an incumbent (values) comes with its objective
     v = run.values
     x = v[model.var("x").cols] > 0.5
     plan_out = DefencePlan(

@@ -111,7 +111,7 @@ class AdversaryInstance:
             rows = np.repeat(np.arange(fc.shape[0]), np.diff(fc.indptr))
             fc.data = np.minimum(fc.data, shots.data[rows] if len(rows) else fc.data)
             object.__setattr__(self, "fire_control", fc)
-        if n_k and self.fire_control.shape != (shots.nnz, n_k):
+        if n_k and fc.shape != (shots.nnz, n_k):  # fc: the fire_control just stored
             raise AdversaryError(f"fire_control must have shape {(shots.nnz, n_k)}")
         if np.any((self.kind_pk < 0) | (self.kind_pk >= 1)):
             raise AdversaryError("every SSPK must lie in [0, 1)")
@@ -174,6 +174,7 @@ class AdversaryInstance:
         r"""Shots a plan may fire at one missile per pair: :math:`\max_{k \text{ built}} f_{pk}`."""
         out = self.shots.data.astype(float) * np.asarray(sites, bool)[self.shots.indices]
         if self.n_sensors:
+            assert self.fire_control is not None  # __post_init__ sets it whenever there are sensors
             fc = sp.csr_array(self.fire_control.multiply(np.asarray(sensors, float)[None, :]))
             held = fc.max(axis=1).toarray().ravel() if fc.shape[1] else np.zeros(len(out))
             out = np.minimum(out, held)
@@ -188,6 +189,7 @@ class AdversaryInstance:
         keep = np.ones(self.n_sensors, bool)
         if not self.n_sensors:
             return keep
+        assert self.fire_control is not None  # __post_init__ sets it whenever there are sensors
         f = self.fire_control.toarray()
         cost = np.asarray(self.sensor_cost, float)
         idx = np.arange(self.n_sensors)
@@ -216,6 +218,7 @@ class AdversaryInstance:
         sens = np.arange(0)
         fc = None
         if self.n_sensors:
+            assert self.fire_control is not None  # __post_init__ sets it whenever there are sensors
             used = np.asarray((self.fire_control > 0).sum(axis=0)).ravel() > 0
             sens = np.flatnonzero(used | np.asarray(ex_k, bool))
             fc = sp.csr_array(self.fire_control[:, sens])

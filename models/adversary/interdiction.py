@@ -122,6 +122,7 @@ def _master(
     lam, kmax = None, int(inst.shots.data.max(initial=1))
     if inst.n_sensors:
         # lam[p, l] = 1 only when every built sensor allowing l shots at pair p is lost
+        assert inst.fire_control is not None  # __post_init__ sets it whenever there are sensors
         lam = model.add_vars("no_fire_control", list(range(inst.shots.nnz * kmax)), ub=1.0)
         fc = sp.coo_array(inst.fire_control[:, sensors])  # pairs × built sensors: shots allowed
         row_p = np.concatenate([fc.row] * kmax)
@@ -153,6 +154,7 @@ def _master(
         model.add_constraints(f"salvo_lost@{r}", rows.tolist(), terms, ub=cut.leak[rows])
     run = HighsEngine().solve(model, EXACT)
     assert run.values is not None, run.raw_status
+    assert run.objective is not None  # an incumbent (values) comes with its objective
     dv = run.values[d.cols] > 0.5
     lost_sites = np.zeros(inst.n_sites, bool)
     lost_sites[sites[dv[: len(sites)]]] = True

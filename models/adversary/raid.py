@@ -206,6 +206,7 @@ def _master(
     run = HighsEngine().solve(model, EXACT)
     if run.values is None:
         raise AdversaryError(f"no laydown of {n_missiles} missiles fits ({run.raw_status})")
+    assert run.objective is not None  # an incumbent (values) comes with its objective
     counts = np.bincount(ranks, weights=run.values[u.cols], minlength=inst.n_classes).astype(float)
     counts[open_cls] += run.values[o.cols]
     bound = run.bound if run.bound is not None else float(run.objective)

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from models import engines
 from models.costshare.game import Game, membership
 from models.formulations.base import labels
-from models.linear import LinearModel, Sense
+from models.linear import LinearModel, Sense, VarBlock
 from models.result import SolveOptions, Termination
 
 A = "a"
@@ -110,7 +110,7 @@ def yearly_core_split(
     tol = 1e-7 * max(1.0, float(np.abs(spend).sum()))
     ref = np.array([[float(reference[y][p]) for y in years] for p in players])  # (n, T)
 
-    def build(eps_cap: float | None) -> tuple[LinearModel, object, object]:
+    def build(eps_cap: float | None) -> tuple[LinearModel, VarBlock, VarBlock]:
         model = LinearModel("yearly_core", Sense.MINIMIZE)
         a = model.add_vars(
             A, labels([(p, y) for p in players for y in years]), lb=0.0 if nonnegative else -np.inf

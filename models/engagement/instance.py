@@ -45,7 +45,7 @@ NO_BOOST = -1
 
 
 def _vec(a: object, n: int | None, name: str, dtype: type = float) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(a, dtype=dtype))
+    arr: np.ndarray = np.atleast_1d(np.asarray(a, dtype=dtype))
     if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
         raise ValueError(f"{name} has shape {arr.shape}, expected ({n},)")
     if dtype is float and not np.isfinite(arr).all():
@@ -281,6 +281,7 @@ def leak_probability(inst: EngagementInstance, plan: EngagementPlan) -> np.ndarr
         raise ValueError(f"shots has shape {x.shape}, expected {(inst.n_threats, inst.n_sites)}")
     survive = np.exp(-(x @ inst.log_miss))
     if plan.boost != NO_BOOST:
+        assert inst.boost_survival is not None  # filled by EngagementInstance.__post_init__
         survive = survive * inst.boost_survival[plan.boost]
     return survive
 
@@ -304,6 +305,7 @@ def engaged(inst: EngagementInstance, plan: EngagementPlan) -> np.ndarray:
     """
     shot = np.asarray(plan.shots.sum(axis=1)).ravel() > 0
     if plan.boost != NO_BOOST:
+        assert inst.boost_survival is not None  # filled by EngagementInstance.__post_init__
         shot |= inst.boost_survival[plan.boost] < 1
     return shot
 

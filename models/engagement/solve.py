@@ -136,7 +136,11 @@ def _best_branch(sols: list[EngagementSolution], gap: float) -> EngagementSoluti
     A branch stopped early is closed anyway when its own bound shows it cannot beat the best plan.
     """
     found = [s for s in sols if s.plan is not None]
-    best = min(found, key=lambda s: s.expected_value_lost) if found else sols[0]
+    best = (
+        min(found, key=lambda s: math.inf if s.expected_value_lost is None else s.expected_value_lost)
+        if found
+        else sols[0]
+    )
     closed = (Termination.OPTIMAL, Termination.INFEASIBLE)
     target = None if best.expected_value_lost is None else best.expected_value_lost * (1 - gap)
 
@@ -148,7 +152,7 @@ def _best_branch(sols: list[EngagementSolution], gap: float) -> EngagementSoluti
     bounds = [
         s.bound if s.bound is not None else (math.inf if s.termination is infeasible else None) for s in sols
     ]
-    bound = None if any(b is None for b in bounds) else min(bounds)
+    bound = None if any(b is None for b in bounds) else min(b for b in bounds if b is not None)
     if bound is not None and best.expected_value_lost is not None:
         bound = min(bound, best.expected_value_lost)
     bound = None if bound is not None and not math.isfinite(bound) else bound
@@ -204,7 +208,7 @@ def _solve_one(
         gap=relative_gap(lost, bound),
         expected_leakers=leakers,
         expected_value_lost=lost,
-        approximation_error=None if lost is None else lost - model_obj,
+        approximation_error=None if lost is None or model_obj is None else lost - model_obj,
         error_bound=err_bound,
         secant=kl.secant,
         cost=cost,

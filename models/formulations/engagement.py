@@ -142,6 +142,7 @@ def dominated_sensors(inst: EngagementInstance) -> np.ndarray:
         (c[None, :] < c[:, None]) | ((c[None, :] == c[:, None]) & (strict | (idx[None, :] < idx[:, None])))
     )
     np.fill_diagonal(better, False)
+    assert inst.existing_sensors is not None  # filled by EngagementInstance.__post_init__
     return better.any(axis=1) & ~inst.existing_sensors
 
 
@@ -159,6 +160,7 @@ def envelope_value(inst: EngagementInstance, kl: KillLevels, plan: EngagementPla
     x = sp.csr_array(plan.shots, dtype=float)
     lt = x @ inst.log_miss
     env = np.max(kl.alpha[:, None] + kl.mu[:, None] * lt[None, :], axis=0)
+    assert inst.boost_survival is not None  # filled by EngagementInstance.__post_init__
     sigma = inst.boost_survival[plan.boost] if plan.boost != NO_BOOST else 1.0
     return float(np.sum(inst.v * sigma * env))
 
@@ -189,6 +191,7 @@ def _leak_cuts(
     """``leak_cut[t, k, q]`` and ``branch[t, q]`` rows (perspective of each line on its branch)."""
     n_t, n_k, n_o, n_q = inst.n_threats, kl.alpha.size, inst.n_boost, len(branches)
     free = len(branches) > 1  # b is a variable; otherwise the one branch has beta = 1
+    assert inst.boost_survival is not None  # filled by EngagementInstance.__post_init__
     t = np.repeat(np.arange(n_t), n_k)
     k = np.tile(np.arange(n_k), n_t)
     ids, lb, rb, cb, vb = [], [], [], [], []
@@ -255,6 +258,7 @@ def _fire_control(m: LinearModel, inst: EngagementInstance, blocks: dict, n_p: n
     exactly :math:`x_p \le \max_{s \text{ built}} f_{ps}` on binary :math:`z`.
     """
     fc = inst.fire_control
+    assert fc is not None  # called only when the instance has fire control (engagement())
     npairs = n_p.size
     ids, lhs_rows, ub = [], [], []
     zr, zc, zv = [], [], []
@@ -298,6 +302,10 @@ def engagement(
     only the boost option (:data:`NO_BOOST` for none), one branch of the boost choice.
     """
     n_t, n_j, n_o = inst.n_threats, inst.n_sites, inst.n_boost
+    # EngagementInstance.__post_init__ fills the masks and ids:
+    assert inst.existing_sites is not None and inst.existing_sensors is not None
+    assert inst.threat_ids is not None and inst.site_ids is not None
+    assert inst.sensor_ids is not None and inst.boost_ids is not None
     tp, jp = inst.pairs
     n_p = inst.max_shots.data.astype(float)
     npairs = tp.size
@@ -309,6 +317,9 @@ def engagement(
     z_lb = inst.existing_sensors.astype(float)
     # No plan fires more rounds at a site than its shot opportunities: a smaller big-M, same optimum.
     useful = np.minimum(inst.magazine, np.bincount(jp, weights=n_p, minlength=n_j)).astype(float)
+    r_lb: float | np.ndarray
+    y_ub: float | np.ndarray
+    z_ub: float | np.ndarray
     r_lb, r_ub, y_ub, z_ub = 0.0, useful, 1.0, 1.0
     b_lb, b_ub = 0.0, 1.0
     if fixed is not None:

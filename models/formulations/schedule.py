@@ -158,6 +158,7 @@ def schedule(
     """
     rules = rules or PlanRules()
     base, big_t, n = inst.base, inst.years, inst.n
+    assert inst.existing is not None  # filled by ScheduleInstance.__post_init__
     num_types = base.type_max.shape[0]
     acq, srv, rep = inst.site_profiles()
     e_acq, e_om, e_rep, e_srv = inst.existing_profiles()
@@ -232,7 +233,7 @@ def schedule(
 
 def _add_rules(
     model: LinearModel,
-    z: object,
+    z: VarBlock,
     rules: PlanRules,
     once: sp.csr_array,
     types: sp.csr_array,
@@ -262,7 +263,7 @@ def _add_rules(
 
 
 def _add_milestones(
-    model: LinearModel, inst: ScheduleInstance, y: object, u: object, types: sp.csr_array
+    model: LinearModel, inst: ScheduleInstance, y: VarBlock | None, u: VarBlock, types: sp.csr_array
 ) -> None:
     big_t, w = inst.years, inst.base.w / inst.total_weight
     ids, rows = [], []
@@ -271,6 +272,7 @@ def _add_milestones(
         ids += [(k, inst.year_labels[t]) for t in taus]
         rows.append((_year_rows(w, taus, big_t), np.full(taus.shape, share)))
     if rows:
+        assert y is not None  # share milestones need CoverageValue, whose add() returns y (schedule())
         model.add_constraints(
             MILESTONE_SHARE,
             labels(ids),
@@ -294,6 +296,7 @@ def _add_milestones(
 def schedule_feasible(inst: ScheduleInstance, rules: PlanRules, plan: np.ndarray, tol: float = 1e-6) -> bool:
     """Whether a funding mask satisfies every constraint of :func:`schedule` (from the arrays)."""
     zz = np.asarray(plan, dtype=bool).reshape(inst.n, inst.years)
+    assert inst.existing is not None and inst.total_weight is not None  # set by its __post_init__
     if (zz.sum(axis=1) > 1).any() or (zz.any(axis=1) & inst.existing).any():
         return False
     funded = inst.funding_years(plan)
@@ -342,6 +345,7 @@ def _milestone_sites(inst: ScheduleInstance, plan: np.ndarray) -> list[int]:
     """Sites for the type milestones, earliest milestone first: the plan's, else the cheapest."""
     out: list[int] = []
     st, c = inst.base.site_type, inst.base.c
+    assert inst.existing is not None  # filled by ScheduleInstance.__post_init__
     for _, t, count in sorted(inst.type_milestones):
         mine = np.flatnonzero((st == t) & ~inst.existing)
         have = [j for j in mine[np.argsort(c[mine], kind="stable")] if plan[j]]
@@ -366,11 +370,12 @@ def greedy_schedule(inst: ScheduleInstance, plan: np.ndarray) -> np.ndarray:
     base = inst.base
     plan = np.asarray(plan, bool)
     funded = np.full(inst.n, -1, dtype=np.int64)
+    assert inst.existing is not None  # filled by ScheduleInstance.__post_init__
     chosen = inst.existing.copy()
     first = _milestone_sites(inst, plan)
     for j in first:
         chosen[j] = _fund_earliest(inst, funded, j)
-    left = [j for j in np.flatnonzero(plan & ~inst.existing) if j not in first]
+    left = [int(j) for j in np.flatnonzero(plan & ~inst.existing) if j not in first]
     own = base.w @ (base.a_sensor + base.a_interceptor).toarray()
     now = base.w[base.defended(chosen)].sum()
     while left:
@@ -407,7 +412,7 @@ def _fill(inst: ScheduleInstance, funded: np.ndarray, chosen: np.ndarray) -> Non
             trial[j] = True
             gain = base.w[base.defended(trial)].sum() - now
             if gain > 0 and gain / max(base.c[j], 1e-9) > best_ratio:
-                best, best_ratio = j, gain / max(base.c[j], 1e-9)
+                best, best_ratio = int(j), gain / max(base.c[j], 1e-9)
         if best < 0:
             break
         tried[best] = True
@@ -435,6 +440,7 @@ def solve_schedule(
     options = options or SolveOptions()
     rules = rules or PlanRules()
     t0 = time.perf_counter()
+    assert inst.existing is not None and inst.total_weight is not None  # set by its __post_init__
     rules = replace(rules, existing=inst.existing, partner=None, min_share=None)
     presolve = presolve and value is None
     red_base, red_rules, red = presolve_layered(inst.base, rules, merge=presolve, dominance=presolve)
@@ -449,15 +455,15 @@ def solve_schedule(
     build = time.perf_counter() - t0
     res = solve_formulation(form, options, engine, build_time_s=build)
     if res.x is None:
-        return expand_result(res, None, None, presolve=red.report)
+        return expand_result(res, None, None, presolve_report=red.report)
     full = np.full(inst.n, -1, dtype=np.int64)
     full[ks] = red_inst.funding_years(res.x)
     if value is not None:
-        return expand_result(res, inst.plan_mask(full), res.objective, presolve=red.report)
+        return expand_result(res, inst.plan_mask(full), res.objective, presolve_report=red.report)
     big_w = inst.total_weight  # back from share-years to weight-years
     res = replace(
         res,
-        objective=res.objective * big_w,
+        objective=_scaled(res.objective, big_w),
         bound=None if res.bound is None else res.bound * big_w,
         extra={
             **res.extra,
@@ -466,7 +472,7 @@ def solve_schedule(
             "solver_objective": _scaled(res.extra.get("solver_objective"), big_w),
         },
     )
-    return expand_result(res, inst.plan_mask(full), inst.value(full), presolve=red.report)
+    return expand_result(res, inst.plan_mask(full), inst.value(full), presolve_report=red.report)
 
 
 def _scaled(value: float | None, factor: float) -> float | None:

@@ -6,9 +6,10 @@ never raises for a failing run: it returns a :class:`~planner.batch.store.RunRec
 
 **Warm re-solves.** Runs that differ only in budgets, unit costs or maximum counts (or solver
 settings, names and titles) share one coverage problem: each worker process keeps the last few
-problems by :func:`problem_hash` and patches the cost column and the counts (:func:`with_costs`)
-instead of recomputing coverage. The parent also hands each run the plan of the nearest finished
-run of the same problem as a warm start (the solver uses it when it is feasible).
+problems by :func:`problem_hash` and applies each run's prices, counts, budget and rules
+(:func:`planner.problem.build.priced_for`) instead of recomputing coverage. The parent also hands
+each run the plan of the nearest finished run of the same problem as a warm start (the solver uses it
+when it is feasible).
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from models.costshare.registry import RULE_COLUMNS, RULES, RuleInputs
 from planner.batch.store import RunRecord, code_version
 from planner.errors import InputError
 from planner.problem.build import CoverageProblem, build_problem
-from planner.scenario.schema import Scenario, SpaceAsset
+from planner.scenario.schema import Scenario
+from reports.summary import PlanSummary
 
 CACHE_SIZE = 4
 """Coverage problems kept per worker process."""
@@ -89,24 +90,6 @@ def problem_hash(scenario: Scenario) -> str:
     return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def with_costs(problem: CoverageProblem, scenario: Scenario) -> CoverageProblem:
-    """The problem with the site costs and per-type maximum counts of ``scenario``.
-
-    A ground or sea site costs its type's ``unit_cost_musd``; a constellation option costs it times
-    its number of satellites (as :func:`planner.problem.build.build_problem` prices them).
-    """
-    assets = {a.name: a for a in scenario.asset_types}
-    if tuple(assets) != problem.type_names:
-        raise ValueError("the scenario's asset types differ from the problem's")
-    sites = problem.sites.copy()
-    unit = sites["asset_type"].map({n: a.unit_cost_musd for n, a in assets.items()}).to_numpy(float)
-    sites["cost_musd"] = np.where(sites["domain"].to_numpy() == "space",
-                                  unit * sites["n_satellites"].to_numpy(float), unit)
-    type_max = np.array([1 if isinstance(a, SpaceAsset) else a.max_count for a in assets.values()],
-                        dtype=np.int64)
-    return dataclasses.replace(problem, sites=sites, type_max=type_max)
-
-
 def cached_problem(scenario: Scenario, reuse: bool = True) -> tuple[CoverageProblem, bool, float]:
     """The scenario's coverage problem, from this process's cache when possible.
 
@@ -123,7 +106,7 @@ def cached_problem(scenario: Scenario, reuse: bool = True) -> tuple[CoverageProb
         within this run's budget).
     """
     # The check of build_problem that depends on budget and costs, redone for a patched problem.
-    from planner.problem.build import _check_something_defendable
+    from planner.problem.build import _check_something_defendable, priced_for
 
     h = problem_hash(scenario)
     if reuse:
@@ -132,7 +115,7 @@ def cached_problem(scenario: Scenario, reuse: bool = True) -> tuple[CoverageProb
             if hit is not None:
                 _CACHE.move_to_end(h)
         if hit is not None:
-            problem = with_costs(hit[0], scenario)
+            problem = priced_for(hit[0], scenario)
             _check_something_defendable(scenario, problem)
             return problem, True, hit[1]
     t0 = time.perf_counter()
@@ -173,24 +156,23 @@ def _gpkg_bytes(run: Any) -> bytes:
         return path.read_bytes()
 
 
-def allocations(summary: dict[str, Any]) -> list[dict[str, Any]]:
+def allocations(summary: PlanSummary) -> list[dict[str, Any]]:
     """The plan's cost allocations: one row per rule and partner (``RULE_COLUMNS``).
 
-    The pipeline's cost sharing (``summary["cost_sharing"]["allocations"]``, every rule the scenario
+    The pipeline's cost sharing (``summary.cost_sharing.allocations``, every rule the scenario
     asks for) when it ran; otherwise the registry's two rules that need no coalition game,
     ``equal`` and ``benefit`` (in proportion to defended weight; equal when nothing is defended).
     """
     rule_, partner_, amount_ = RULE_COLUMNS
-    shared = (summary.get("cost_sharing") or {}).get("allocations") or {}
+    shared = {} if summary.cost_sharing is None else summary.cost_sharing.allocations
     rows = [{rule_: str(rule), partner_: str(p), amount_: float(v)}
-            for rule, split in shared.items() if isinstance(split, dict)
-            for p, v in split.items() if isinstance(v, int | float)]
+            for rule, split in shared.items() for p, v in split.items()]
     if rows:
         return rows
-    parts = summary["per_partner"]
-    players = tuple(str(p["iso_a3"]) for p in parts)
-    defended = {str(p["iso_a3"]): float(p["defended_weight"]) for p in parts}
-    inputs = RuleInputs(players=players, bill=float(summary["cost_musd"]), benefit=defended)
+    parts = summary.per_partner
+    players = tuple(str(p.iso_a3) for p in parts)
+    defended = {str(p.iso_a3): float(p.defended_weight) for p in parts}
+    inputs = RuleInputs(players=players, bill=float(summary.cost_musd), benefit=defended)
     for rule in ("equal", "benefit"):
         use = rule if rule == "equal" or sum(defended.values()) > 0 else "equal"
         rows += [{rule_: rule, partner_: p, amount_: float(v)}
@@ -198,28 +180,47 @@ def allocations(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class BatchFacts:
+    """How a batch ran one plan: the ``batch`` block of its ``summary.json``."""
+
+    batch: str
+    run: str
+    key: str
+    params: dict[str, Any]
+    problem_reused: bool
+    coverage_saved_s: float
+    warm_start_from: str | None
+    warm_start_used: bool
+    code_version: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The block as written, in field order."""
+        return dataclasses.asdict(self)
+
+
 def _record(task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wall: float,
             worker: str) -> RunRecord:
     from reports.writers import summary_json
 
-    summary = run.summary()
     warm_used = bool(run.result.extra.get("warm_start_feasible")) and task.warm_start is not None
-    summary["batch"] = {"batch": task.batch, "run": task.name, "key": task.key,
-                        "params": task.params, "problem_reused": reused,
-                        "coverage_saved_s": round(saved, 3), "warm_start_from": task.warm_start_from,
-                        "warm_start_used": warm_used, "code_version": code_version()}
-    t = summary["times"]
+    batch = BatchFacts(batch=task.batch, run=task.name, key=task.key, params=task.params,
+                       problem_reused=reused, coverage_saved_s=round(saved, 3),
+                       warm_start_from=task.warm_start_from, warm_start_used=warm_used,
+                       code_version=code_version())
+    summary = run.summary().with_section("batch", batch)
+    t = summary.times
     row = {
         "batch": task.batch, "grp": task.group, "params": task.params,
-        "scenario_hash": summary["scenario"]["hash"], "problem_hash": ph,
-        "code_version": code_version(), "status": summary["status"],
-        "termination": summary["termination"], "objective": summary["objective"],
-        "bound": summary["bound"], "gap": summary["gap"], "cost_musd": summary["cost_musd"],
-        "budget_musd": summary["budget_musd"], "defended_weight": summary["defended_weight"],
-        "total_weight": summary["total_weight"], "defended_share": summary["defended_share"],
-        "n_chosen": summary["n_chosen_sites"], "coverage_s": t.get("coverage_s"),
-        "build_s": t.get("build_s"), "solve_s": t.get("solve_s"), "verify_s": t.get("verify_s"),
-        "total_s": t.get("total_s"), "wall_s": round(wall, 3), "coverage_saved_s": round(saved, 3),
+        "scenario_hash": summary.scenario.hash, "problem_hash": ph,
+        "code_version": code_version(), "status": summary.status,
+        "termination": summary.termination, "objective": summary.objective,
+        "bound": summary.bound, "gap": summary.gap, "cost_musd": summary.cost_musd,
+        "budget_musd": summary.budget_musd, "defended_weight": summary.defended_weight,
+        "total_weight": summary.total_weight, "defended_share": summary.defended_share,
+        "n_chosen": summary.n_chosen_sites, "coverage_s": t.coverage_s,
+        "build_s": t.build_s, "solve_s": t.solve_s, "verify_s": t.verify_s,
+        "total_s": t.total_s, "wall_s": round(wall, 3), "coverage_saved_s": round(saved, 3),
         "problem_reused": reused, "warm_start_from": task.warm_start_from,
         "warm_start_used": warm_used, "error": None, "worker": worker,
         "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -227,11 +228,12 @@ def _record(task: RunTask, run: Any, *, ph: str, reused: bool, saved: float, wal
     chosen = run.chosen_sites()
     plans = chosen[["site_id", "asset_type", "domain", "role", "cost_musd", "lon", "lat", "partner",
                     "pattern"]].to_dict("records")
-    files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary).encode()}
+    files = {"plan.gpkg": _gpkg_bytes(run), "summary.json": summary_json(summary.to_json()).encode()}
     if task.extra.get("report", True):
         files["report.html"] = _report_html(run)
-    return RunRecord(task.key, task.name, row, plans, summary["per_partner"], allocations(summary),
-                     files, x=run.x.copy())
+    partners = [dataclasses.asdict(p) for p in summary.per_partner]
+    return RunRecord(task.key, task.name, row, plans, partners, allocations(summary), files,
+                     x=run.x.copy())
 
 
 def _report_html(run: Any) -> bytes:

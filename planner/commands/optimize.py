@@ -5,7 +5,8 @@ Inputs:
 * ``sites.csv`` — ``site_id, cost[, type]``;
 * ``demand.csv`` — ``demand_id, weight[, required]`` (``required``: 1/0, true/false, yes/no);
 * ``coverage.csv`` — ``demand_id, site_id``, one row per covering pair, or a sparse matrix
-  (``.npz``) or Parquet pairs (:mod:`planner.sparse_input`; sites and demand may be Parquet too);
+  (``.npz``) or Parquet pairs (:mod:`planner.commands.sparse_input`; sites and demand may be
+  Parquet too);
 * or ``--orlib-scp FILE``, an OR-Library set-covering file (every row required, unit weights).
 
 :func:`optimize_from_files` returns the JSON-ready result; bad input raises
@@ -22,8 +23,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from planner.commands.sparse_input import read_coverage_matrix, read_parquet_table
 from planner.errors import InputError
-from planner.sparse_input import read_coverage_matrix, read_parquet_table
 
 OBJECTIVES = {
     "max-coverage": "max_cover",
@@ -105,7 +106,7 @@ def load_csv_instance(sites: Path, demand: Path, coverage: Path, *,
             raise InputError("must be 1/0, true/false or yes/no", file=demand,
                              field=f"required (line {i + 2})", value=d["required"].iloc[i])
         required = flags.isin(_TRUE).to_numpy()
-    if coverage.suffix in (".npz", ".parquet"):  # large inputs: see planner.sparse_input
+    if coverage.suffix in (".npz", ".parquet"):  # large inputs: see planner.commands.sparse_input
         a = read_coverage_matrix(coverage, demand_ids, site_ids)
     else:
         cov = _read_csv(coverage, ["demand_id", "site_id"], [])
@@ -172,6 +173,11 @@ def optimize_from_files(
         raise InputError(f"choose one of {', '.join(engines.names())}", file="--engine", value=engine)
     if solver is not None and not engines.capabilities(engine).solver_choice:
         raise InputError("--solver needs --engine pyomo", file="--solver", value=solver)
+    from planner.problem.preflight import engine_available
+
+    if not engine_available(engine, solver or "highs"):  # before reading anything
+        flag, value = ("--solver", solver or "highs") if engine == "pyomo" else ("--engine", engine)
+        raise InputError("not installed here", file=flag, value=value)
     if budget is not None and not (np.isfinite(budget) and budget >= 0):
         raise InputError("must be a non-negative number", file="--budget", value=budget)
     if count is not None and count < 1:

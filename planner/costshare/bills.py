@@ -89,7 +89,7 @@ def placement_data(scenario: Scenario, problem: CoverageProblem, x: np.ndarray) 
     owner = np.array([index.get(p, -1) for p in problem.demand["partner"]], dtype=np.int64)
     host = np.array([index.get(p, -1) for p in problem.sites["partner"]], dtype=np.int64)
     caps = np.array([p.budget_musd if p.budget_musd is not None else np.inf for p in scenario.partners])
-    return PlacementData(problem.to_instance(scenario), players, owner, host, caps, x)
+    return PlacementData(problem.to_instance(), players, owner, host, caps, x)
 
 
 def coalition_options(scenario: Scenario) -> SolveOptions:

@@ -216,9 +216,9 @@ def joint_plan(scenario: Scenario, problem: CoverageProblem, data: PlacementData
     check = verify_joint(ji, x, jp.contributions, jp.target, settings.tolerance,
                          allowance=jp.allowance)
     # The joint plan maximises defended weight within its budget, whatever the scenario's objective.
-    cert = verify_plan(scenario.model_copy(update={"budget_musd": float(inst.budget),
-                                                   "objective": "max_defended"}),
-                       problem, x, res.objective)
+    # with_overrides validates the changed scenario (model_copy(update=...) would skip validation).
+    joint_terms = scenario.with_overrides({"budget_musd": float(inst.budget), "objective": "max_defended"})
+    cert = verify_plan(joint_terms, problem, x, res.objective)
     checks = check.checks + tuple((f"geometry:{c.name}", c.ok, c.detail) for c in cert.checks)
     failed = [c for c in checks if not c[1]]
     if failed:

@@ -154,7 +154,7 @@ def yearly_bills(
     players = scenario.partner_codes
     index = {p: i for i, p in enumerate(players)}
     owner = np.array([index.get(p, -1) for p in problem.demand["partner"]], dtype=np.int64)
-    per_site = sum(ledger[c] for c in CATEGORIES)  # (n, T)
+    per_site = np.sum([ledger[c] for c in CATEGORIES], axis=0)  # (n, T)
     cum_site = np.cumsum(per_site, axis=1)
     spend = per_site.sum(axis=0)
     exact = len(players) <= YEAR_GAME_MAX_PARTNERS
@@ -166,6 +166,7 @@ def yearly_bills(
     games, cumulative = [], {r: np.zeros((len(players), inst.years)) for r in cs.rules}
     core: dict[str, list[CoreCheck | None]] = {r: [] for r in cs.rules}
     w = problem.demand["weight"].to_numpy(float)
+    assert inst.existing is not None  # filled by ScheduleInstance.__post_init__
     for k in range(inst.years):
         total = float(cum_site[:, k].sum())
         built = ((funded >= 0) & (funded <= k)) | inst.existing
@@ -176,7 +177,7 @@ def yearly_bills(
         elif exact:
             games.append(Game(players, "cost", np.zeros(1 << len(players))))
         target = inst.base.defended(built)
-        benefit = np.bincount(
+        benefit: np.ndarray = np.bincount(
             owner[target & (owner >= 0)], weights=w[target & (owner >= 0)], minlength=len(players)
         )
         if benefit.sum() <= 0:

@@ -7,9 +7,9 @@ packed into a :class:`models.LayeredInstance` for the solvers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -73,12 +73,18 @@ class CoverageProblem:
     site_type: np.ndarray
     tracks: Any = None
     """Notional threat tracks (:class:`geodata.threats.ThreatTracks`) when the scenario has threats."""
+    requirement: Literal["sensor_and_interceptor", "sensor", "interceptor"] = "sensor_and_interceptor"
+    """Which layers defend a point (the scenario's ``requirement``), set by :func:`priced_for`."""
+    budget_musd: float = float("inf")
+    """The network's budget, set by :func:`priced_for`."""
+    rules: PlanRules = field(default_factory=PlanRules)
+    """The side rules (existing sites, quotas, separations, partner shares), set by :func:`priced_for`."""
 
     def sites_frame(self, chosen: np.ndarray | None = None) -> gpd.GeoDataFrame:
         """Ground and sea candidate sites as points, with a ``chosen`` flag (all False by default)."""
         s = self.sites.assign(chosen=np.zeros(len(self.sites), bool) if chosen is None else chosen)
-        ground = s[s["domain"] != "space"].rename(columns={"sensor_reach_km": "sensor_range_km"})
-        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_range_km",
+        ground = s[s["domain"] != "space"]
+        cols = ["site_id", "asset_type", "domain", "role", "cost_musd", "sensor_reach_km",
                 "engagement_range_km", "partner", "chosen"]
         return gpd.GeoDataFrame(ground[cols].reset_index(drop=True),
                                 geometry=gpd.points_from_xy(ground["lon"], ground["lat"]),
@@ -91,9 +97,9 @@ class CoverageProblem:
         return space[["site_id", "asset_type", "pattern", "altitude_km", "n_satellites",
                       "cost_musd", "role", "chosen"]].reset_index(drop=True)
 
-    def to_instance(self, scenario: Scenario) -> LayeredInstance:
-        """Pack the problem for the solvers, applying the scenario's defence requirement."""
-        a_s, a_k = layer_matrices(self.a_sensor, self.a_interceptor, scenario.requirement)
+    def to_instance(self) -> LayeredInstance:
+        """Pack the problem for the solvers: its requirement, prices and budget (no scenario needed)."""
+        a_s, a_k = layer_matrices(self.a_sensor, self.a_interceptor, self.requirement)
         return LayeredInstance(
             w=self.demand["weight"].to_numpy(float),
             c=self.sites["cost_musd"].to_numpy(float),
@@ -101,11 +107,37 @@ class CoverageProblem:
             a_interceptor=a_k,
             site_type=self.site_type,
             type_max=self.type_max,
-            budget=scenario.budget_musd,
+            budget=self.budget_musd,
             demand_ids=self.demand["demand_id"].to_numpy(object),
             site_ids=self.sites["site_id"].to_numpy(object),
             type_names=self.type_names,
         )
+
+
+def priced_for(problem: CoverageProblem, scenario: Scenario) -> CoverageProblem:
+    """The problem with the scenario's terms: prices, counts, requirement, budget and side rules.
+
+    The one place a scenario's prices are applied (a fresh build and a batch run reusing another
+    run's coverage both come through here): a ground or sea site costs its type's
+    ``unit_cost_musd``, a constellation option that times its number of satellites.
+
+    Raises
+    ------
+    ValueError
+        If the scenario's asset types are not the problem's.
+    """
+    assets = {a.name: a for a in scenario.asset_types}
+    if tuple(assets) != problem.type_names:
+        raise ValueError("the scenario's asset types differ from the problem's")
+    sites = problem.sites.copy()
+    unit = sites["asset_type"].map({n: a.unit_cost_musd for n, a in assets.items()}).to_numpy(float)
+    sites["cost_musd"] = np.where(sites["domain"].to_numpy() == "space",
+                                  unit * sites["n_satellites"].to_numpy(float), unit)
+    type_max = np.array([1 if isinstance(a, SpaceAsset) else a.max_count for a in assets.values()],
+                        dtype=np.int64)
+    priced = replace(problem, sites=sites, type_max=type_max, requirement=scenario.requirement,
+                     budget_musd=scenario.budget_musd)
+    return replace(priced, rules=plan_rules(scenario, priced))
 
 
 def layer_matrices(
@@ -296,7 +328,7 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
                          value=asset.candidates.spacing_km)
     n = len(lon)
     is_sensor = asset.role in ("sensor", "both")
-    is_int = asset.role in ("interceptor", "both")
+    is_interceptor = asset.role in ("interceptor", "both")
     ids = [f"{asset.name}:{i:04d}" for i in range(n_grid)] + [
         f"{asset.name}:existing:{e.name or k}" for k, e in enumerate(asset.existing_sites)]
     return pd.DataFrame({
@@ -304,12 +336,12 @@ def _ground_sites(scenario: Scenario, k: int, asset: LandAsset | SeaAsset,
         "asset_type": asset.name,
         "domain": asset.domain,
         "role": asset.role,
-        "cost_musd": asset.unit_cost_musd,
+        "cost_musd": np.nan,  # priced by priced_for
         "lon": lon,
         "lat": lat,
         "partner": owner,
         "sensor_reach_km": sensor_reach_km(asset) if is_sensor else np.nan,
-        "engagement_range_km": asset.engagement_range_km if is_int else np.nan,
+        "engagement_range_km": asset.engagement_range_km if is_interceptor else np.nan,
         "pattern": "",
         "altitude_km": np.nan,
         "n_satellites": 0,
@@ -324,7 +356,7 @@ def _space_sites(asset: SpaceAsset) -> pd.DataFrame:
         "asset_type": asset.name,
         "domain": "space",
         "role": asset.role,
-        "cost_musd": [asset.unit_cost_musd * w.t for w in walkers],
+        "cost_musd": np.nan,  # priced by priced_for
         "lon": np.nan,
         "lat": np.nan,
         "partner": "",
@@ -478,21 +510,21 @@ def build_problem(scenario: Scenario, stage: Stage | None = None,
     for k, asset in enumerate(scenario.asset_types):
         say(f"Coverage of {asset.name}")
         is_sensor = asset.role in ("sensor", "both")
-        is_int = asset.role in ("interceptor", "both")
+        is_interceptor = asset.role in ("interceptor", "both")
         if isinstance(asset, SpaceAsset):
             sites = _space_sites(asset)
             frac = space_fractions(asset, demand)
             cov = sp.csr_array(frac >= asset.coverage_threshold - 1e-12)
             frac_cols.append(sp.csr_array(frac))
             type_max.append(1)  # one option of the menu at most
-            sensed, engaged = (cov if is_sensor else None), (cov if is_int else None)
+            sensed, engaged = (cov if is_sensor else None), (cov if is_interceptor else None)
         else:
             sites = _ground_sites(scenario, k, asset, partners)
             slon, slat = sites["lon"].to_numpy(), sites["lat"].to_numpy()
             sensed = gcov.ground_coverage(lon, lat, slon, slat, sensor_reach_km(asset)) \
                 if is_sensor else None
             engaged = engagement_matrix(scenario, asset, tracks, lon, lat, slon, slat) \
-                if is_int else None
+                if is_interceptor else None
             frac_cols.append(sp.csr_array((m, len(sites))))
             type_max.append(asset.max_count)
         empty = sp.csr_array((m, len(sites)), dtype=np.int8)
@@ -514,12 +546,13 @@ def build_problem(scenario: Scenario, stage: Stage | None = None,
         site_type=site_type,
         tracks=tracks,
     )
+    problem = priced_for(problem, scenario)
     _check_something_defendable(scenario, problem)
     return problem
 
 
 def _check_something_defendable(scenario: Scenario, problem: CoverageProblem) -> None:
-    inst = problem.to_instance(scenario)
+    inst = problem.to_instance()
     reachable = (inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0)
     if not reachable.any():
         layers = {"sensor_and_interceptor": "both a sensor and an interceptor",

@@ -175,7 +175,7 @@ def coverage_map(scenario: Scenario, problem: CoverageProblem, tables: CoverageT
         sites=problem.sites_frame(),
         constellations=problem.constellations_frame(),
         points=points,
-        summary={},
+        summary=None,
         basemap=ne.land(),
     )
     return render_map(bundle, point_labels=("defendable point", "beyond reach of every candidate"),

@@ -19,7 +19,8 @@ from planner.scenario.schema import LandAsset, Scenario, SeaAsset
 
 
 @functools.cache
-def _engine_available(engine: str, solver: str) -> bool:
+def engine_available(engine: str, solver: str = "highs") -> bool:
+    """Whether ``engine`` (and for ``pyomo``, the Pyomo ``solver``) can run here (cached, quiet)."""
     from models import engines
 
     quiet = logging.getLogger("pyomo")  # Pyomo logs a warning and a traceback for a missing solver
@@ -43,7 +44,7 @@ def check_solver(scenario: Scenario, file: str | Path | None = None) -> None:
         Naming ``solver.solver`` (pyomo engine) or ``solver.engine`` and the value.
     """
     s = scenario.solver
-    if _engine_available(s.engine, s.solver):
+    if engine_available(s.engine, s.solver):
         return
     if s.engine == "pyomo":
         raise InputError(

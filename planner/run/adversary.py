@@ -146,6 +146,7 @@ def adversary_instance(
     from planner.run.engagement import build_instance
 
     spec = scenario.adversary
+    assert spec is not None  # this stage runs only when the scenario has an adversary block
     tracks = problem.tracks
     weight = problem.demand["weight"].to_numpy(float)
     targets = _targets(problem, design_threats.target, spec.targets)
@@ -185,6 +186,7 @@ def run_adversary(scenario: Scenario, problem: CoverageProblem, outcome: Any,
     """Read the engagement plan as an attacker would; find the robust and fortified plans."""
     t0 = time.perf_counter()
     spec = scenario.adversary
+    assert spec is not None  # this stage runs only when the scenario has an adversary block
     say("Adversary: threat classes through the kill chain")
     inst, design, sites, sensors = adversary_instance(scenario, problem, outcome.assets, outcome.geometry,
                                                       outcome.raid)  # fmt: skip

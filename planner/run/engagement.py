@@ -17,7 +17,7 @@ from geodata.threats import ThreatTracks
 from models.engagement import LAYERS, EngagementInstance, EngagementPlan, plan_violations
 from planner.errors import InputError
 from planner.problem.build import CoverageProblem
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import Scenario, SpaceAsset
 from planner.scenario.threats import Engagement
 
 
@@ -92,6 +92,7 @@ class ChainAssets:
 
 def chain_assets(scenario: Scenario, problem: CoverageProblem) -> ChainAssets:
     """Pick the candidate sites of the chain's interceptor and fire-control sensor types."""
+    assert scenario.threats is not None and scenario.threats.engagement is not None  # stage runs if set
     spec = scenario.threats.engagement
     areas = {a.name for a in scenario.threats.launch_areas}
     for field, names in (
@@ -211,12 +212,14 @@ def build_instance(
 
 
 def _max_count(scenario: Scenario, name: str) -> int:
-    return int(next(a.max_count for a in scenario.asset_types if a.name == name))
+    ground = (a for a in scenario.asset_types if not isinstance(a, SpaceAsset))  # land/sea: chain_assets
+    return int(next(a.max_count for a in ground if a.name == name))
 
 
 def trimmed(inst: EngagementInstance, plan: EngagementPlan) -> EngagementPlan:
     """The same leakage at no more cost: rounds cut to the shots fired, unused assets dropped."""
     fired = np.asarray(plan.shots.sum(axis=0)).ravel()
+    assert inst.existing_sites is not None and inst.existing_sensors is not None  # set by __post_init__
     sites = (fired > 0) | inst.existing_sites
     sensors = inst.existing_sensors.copy()
     if inst.fire_control is not None and plan.shots.nnz:

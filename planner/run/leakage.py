@@ -134,6 +134,7 @@ class EngagementOutcome:
     def tracks_frame(self) -> gpd.GeoDataFrame:
         """Design-raid tracks as lines: threat, launch area, target, shots, probability of leaking."""
         inst, plan, tr = self.instance, self.plan, self.tracks
+        assert inst.threat_ids is not None  # ids filled by EngagementInstance.__post_init__
         p_leak = leak_probability(inst, plan)
         shots = np.asarray(plan.shots.sum(axis=1)).ravel()
         geom = [
@@ -157,6 +158,7 @@ class EngagementOutcome:
     def intercepts_frame(self) -> gpd.GeoDataFrame:
         """First intercept point of every (threat, site) engagement of the design plan (3-D, metres)."""
         inst, plan, tr = self.instance, self.plan, self.tracks
+        assert inst.threat_ids is not None and inst.site_ids is not None  # set by its __post_init__
         sites = self.site_lonlat
         cue = self.geometry.cue[:, plan.sensors].min(axis=1, initial=np.inf)
         x = plan.shots.tocoo()
@@ -207,6 +209,7 @@ class EngagementOutcome:
         """``summary.json["engagement"]``."""
         d = self.design_point
         inst, plan = self.instance, self.plan
+        assert inst.site_ids is not None and inst.sensor_ids is not None  # set by its __post_init__
         chosen = np.flatnonzero(plan.sites)
         return {
             "design_raid": self.design_raid,
@@ -240,6 +243,7 @@ class EngagementOutcome:
 
 def _options(scenario: Scenario, gap: float | None = None) -> SolveOptions:
     s = scenario.solver
+    assert scenario.threats is not None and scenario.threats.engagement is not None  # stage runs if set
     spec = scenario.threats.engagement
     return SolveOptions(
         time_limit_s=spec.time_limit_s,
@@ -264,7 +268,7 @@ def verify_by_simulation(
     built = np.flatnonzero(plan.sites)
     sp_ = []
     for j in built:
-        it = assets.interceptor(j)
+        it = assets.interceptor(int(j))
         row = assets.site_rows[j]
         sp_.append(
             SiteParams(
@@ -315,6 +319,7 @@ def run_engagement(
         If the analytic expected leakers fall outside the simulation's 99 % interval.
     """
     t0 = time.perf_counter()
+    assert scenario.threats is not None and scenario.threats.engagement is not None  # stage runs if set
     spec = scenario.threats.engagement
     weight = problem.demand["weight"].to_numpy(float)
     say("Kill chain: intercept windows and cues")
@@ -337,6 +342,7 @@ def run_engagement(
             raise VerificationError(f"engagement: no shot plan for a raid of {size} ({rs.termination})")
         curve.append(raid_point(ri, rs.plan))
     say("Monte Carlo verification")
+    assert sol.expected_leakers is not None  # recomputed with the plan (solve_engagement)
     mc = verify_by_simulation(scenario, problem, assets, inst, raid, plan, float(sol.expected_leakers))
     if not mc.agrees:
         raise VerificationError(

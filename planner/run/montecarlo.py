@@ -150,7 +150,7 @@ def simulate(
     events, missing = [], 0
     for t, tr in enumerate(tracks):
         cue = _cue(tr, sensors, k)
-        for j in np.flatnonzero(shots[t]):
+        for j in np.flatnonzero(shots[t]).tolist():
             times = _shot_times(tr, sites[j], cue, float(boost_end_s[t]))[: int(shots[t, j])]
             missing += int(shots[t, j]) - len(times)
             events += [(lt, t, int(j)) for lt in times]

@@ -13,6 +13,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,10 @@ import pandas as pd
 from geodata.orbits import Walker
 from models import SolveOptions, SolveResult, names, solve_layered
 from planner.errors import InputError
-from planner.problem.build import CoverageProblem, build_problem, plan_rules, space_sampling
+from planner.problem.build import CoverageProblem, build_problem
 from planner.run.verify import Certificate, verify_plan
 from planner.scenario.schema import Scenario, SpaceAsset
+from reports.summary import PlanSummary
 
 Stage = Callable[[str], None]
 
@@ -107,50 +109,6 @@ class PlanRun:
             (self.chosen_sites()["domain"] == "space").any() else np.nan
         return d
 
-    def per_partner(self) -> list[dict[str, Any]]:
-        """Weight, defended weight and cost on territory for each partner."""
-        pts = self.points()
-        chosen = self.chosen_sites()
-        rows = []
-        names = dict(zip(self.problem.partners["iso_a3"], self.problem.partners["name"], strict=True))
-        for code in self.scenario.partner_codes:
-            p = pts[pts["partner"] == code]
-            total = float(p["weight"].sum())
-            dw = float(p.loc[p["defended"], "weight"].sum())
-            rows.append({
-                "iso_a3": code,
-                "name": names.get(code, code),
-                "total_weight": total,
-                "defended_weight": dw,
-                "defended_share": dw / total if total else 0.0,
-                "sensor_covered_weight": float(p.loc[p["sensor_covered"], "weight"].sum()),
-                "interceptor_covered_weight": float(p.loc[p["interceptor_covered"], "weight"].sum()),
-                "cost_musd_on_territory": float(chosen.loc[chosen["partner"] == code,
-                                                           "cost_musd"].sum()),
-            })
-        return rows
-
-    def per_asset_type(self) -> list[dict[str, Any]]:
-        """How many units of each type the plan buys and what they cost."""
-        chosen = self.chosen_sites()
-        rows = []
-        for asset in self.scenario.asset_types:
-            c = chosen[chosen["asset_type"] == asset.name]
-            rows.append({
-                "asset_type": asset.name,
-                "label": asset.label or asset.name,
-                "domain": asset.domain,
-                "role": asset.role,
-                "chosen": int(len(c)) if not isinstance(asset, SpaceAsset) else
-                (", ".join(c["pattern"]) or "none"),
-                "max_count": 1 if isinstance(asset, SpaceAsset) else asset.max_count,
-                "unit_cost_musd": asset.unit_cost_musd,
-                "cost_musd": float(c["cost_musd"].sum()),
-                **({"coverage_sampling": {k: v.describe() for k, v in space_sampling(asset).items()}}
-                   if isinstance(asset, SpaceAsset) else {}),
-            })
-        return rows
-
     def threat_corridors(self) -> pd.DataFrame | None:
         """Per threat track: tracked fraction and warning time with the plan's sensors.
 
@@ -180,69 +138,17 @@ class PlanRun:
                                                asset.sensor_range_km, asset.atmosphere_margin_km)
         return corridor_summary(tracks, tracked)
 
-    def _threat_summary(self) -> list[dict[str, Any]] | None:
-        table = self.threat_corridors()
-        if table is None:
-            return None
-        out = []
-        for area, g in table.groupby("launch_area", sort=False):
-            out.append({
-                "launch_area": area,
-                "tracks": int(len(g)),
-                "mean_tracked_fraction": float(g["tracked_fraction"].mean()),
-                "share_of_tracks_seen": float((g["tracked_fraction"] > 0).mean()),
-                "mean_warning_time_s": float(g["warning_time_s"].mean()),
-                "min_warning_time_s": float(g["warning_time_s"].min()),
-            })
-        return out
+    def summary(self) -> PlanSummary:
+        """The plan's figures, built once (``summary.json`` is its :meth:`PlanSummary.to_json`)."""
+        return self._summary
 
-    def summary(self) -> dict[str, Any]:
-        """The JSON-ready summary written to ``summary.json``."""
-        r, cert, sc = self.result, self.certificate, self.scenario
-        total = float(self.problem.demand["weight"].sum())
-        pts = self.points()
-        return {
-            "scenario": {"name": sc.name, "title": sc.display_title, "file": self.source,
-                         "hash": sc.digest(), "distribution": sc.report.distribution},
-            "weight_unit": weight_unit(sc),
-            "status": r.status,
-            "termination": r.termination.value,
-            "objective": r.objective,
-            "bound": r.bound,
-            "gap": r.gap,
-            "cost_musd": cert.cost_musd,
-            "budget_musd": sc.budget_musd,
-            "defended_weight": cert.defended_weight,
-            "total_weight": total,
-            "defended_share": cert.defended_weight / total if total else 0.0,
-            "n_points": int(len(pts)),
-            "n_candidate_sites": int(len(self.problem.sites)),
-            "n_chosen_sites": int(self.x.sum()),
-            "requirement": sc.requirement,
-            "per_partner": self.per_partner(),
-            "per_layer": {
-                "sensor_covered_weight": float(pts.loc[pts["sensor_covered"], "weight"].sum()),
-                "interceptor_covered_weight": float(pts.loc[pts["interceptor_covered"],
-                                                            "weight"].sum()),
-                "defended_weight": cert.defended_weight,
-            },
-            "per_asset_type": self.per_asset_type(),
-            "times": self.times,
-            "solver": {"engine": r.engine, "solver": r.solver, "version": r.solver_version,
-                       "threads": sc.solver.threads, "time_limit_s": sc.solver.time_limit_s,
-                       "mip_rel_gap": sc.solver.mip_rel_gap, "seed": sc.solver.seed,
-                       "node_count": r.node_count, "raw_status": r.raw_status},
-            "versions": self.versions,
-            "verification": cert.summary(),
-            "threats": self._threat_summary(),
-            "notional_note": NOTIONAL_NOTE,
-            **({"cost_sharing": self.cost_sharing.summary()} if self.cost_sharing is not None else {}),
-            **({"engagement": self.engagement.to_json()} if self.engagement is not None else {}),
-            **({"space_interceptors": self.space_interceptors.to_json()}
-               if self.space_interceptors is not None else {}),
-            **({"schedule": self.schedule.to_json()} if self.schedule is not None else {}),
-            **({"adversary": self.adversary.to_json()} if self.adversary is not None else {}),
-        }
+    @cached_property
+    def _summary(self) -> PlanSummary:
+        from planner.run.summary import plan_summary
+
+        stages = {"engagement": self.engagement, "space_interceptors": self.space_interceptors,
+                  "schedule": self.schedule, "adversary": self.adversary}
+        return plan_summary(self, sections={k: v for k, v in stages.items() if v is not None})
 
     def sites_frame(self) -> gpd.GeoDataFrame:
         """Ground and sea candidate sites with a ``chosen`` flag, as points.
@@ -276,8 +182,8 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
                   warm_start: np.ndarray | None = None) -> SolveResult:
     """Solve a problem with the scenario's engine and options."""
     s = scenario.solver
-    inst = problem.to_instance(scenario)
-    rules = plan_rules(scenario, problem)
+    inst = problem.to_instance()
+    rules = problem.rules
     if scenario.objective == "min_cost":
         from models.formulations.layered_mincost import solve_layered_min_cost
 

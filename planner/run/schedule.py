@@ -24,7 +24,7 @@ from models import SolveOptions
 from models.formulations.schedule import solve_schedule
 from models.schedule import CATEGORIES, ScheduleInstance
 from planner.errors import InputError, VerificationError
-from planner.problem.build import CoverageProblem, plan_rules
+from planner.problem.build import CoverageProblem
 from planner.run.lifecycle import LifecycleTotals, lifecycle_totals, nominal_factor
 from planner.run.schedule_verify import ScheduleCertificate, verify_schedule
 from planner.scenario.schedule import Schedule
@@ -52,7 +52,7 @@ def schedule_instance(scenario: Scenario, problem: CoverageProblem) -> ScheduleI
     years = np.arange(len(sch.years))
     index = {t: k for k, t in enumerate(names)}
     return ScheduleInstance(
-        base=problem.to_instance(scenario),
+        base=problem.to_instance(),
         budget=np.array(sch.budgets()),
         carry_over=sch.carry_over,
         discount=(1.0 + sch.discount_rate) ** -years,
@@ -133,7 +133,13 @@ class ScheduleRun:
     def time_to_milestones(self) -> int | None:
         """First year from which every milestone holds (``None`` without milestones or if never)."""
         met = [m.first_year_met for m in self.milestones]
-        return None if not met or None in met else max(met)  # type: ignore[type-var]
+        return None if not met or None in met else max(m for m in met if m is not None)
+
+    @property
+    def money(self) -> str:
+        """What the money figures are: constant M USD of the base year, and the inflation used."""
+        s = self.settings
+        return f"constant M USD of {s.base_year} (nominal: inflation {s.inflation_rate:.1%}/yr)"
 
     def to_json(self) -> dict[str, Any]:
         """``summary.json["schedule"]``."""
@@ -142,7 +148,7 @@ class ScheduleRun:
             "first_year": s.first_year,
             "last_year": s.last_year,
             "base_year": s.base_year,
-            "money": f"constant M USD of {s.base_year} (nominal: inflation {s.inflation_rate:.1%}/yr)",
+            "money": self.money,
             "carry_over": s.carry_over,
             "discount_rate": s.discount_rate,
             "years": [y.to_json() for y in self.years],
@@ -180,10 +186,11 @@ def _solve(
     options = SolveOptions(
         time_limit_s=sch.time_limit_s, mip_rel_gap=s.mip_rel_gap, threads=s.threads, seed=s.seed
     )
-    rules = plan_rules(scenario, problem)
+    rules = problem.rules
     res = solve_schedule(inst, options, engine=s.engine, rules=rules, single_period_plan=single_plan)
     if res.x is None:
-        rows = [c["text"] for c in res.extra.get("diagnosis", {}).get("conflicts", []) if not c["bound"]]
+        conflicts = res.diagnosis.conflicts if res.diagnosis is not None else ()
+        rows = [c.text for c in conflicts if not c.is_bound]
         rows.sort(key=lambda text: "cover[" in text)  # budgets and milestones first, then points
         why = ("; ".join(rows[:4])) if rows else f"the solver stopped with no plan ({res.status})"
         raise InputError(f"no schedule satisfies the budgets and milestones: {why}", field="schedule")
@@ -221,6 +228,7 @@ def _milestones(
 def _builds(
     problem: CoverageProblem, inst: ScheduleInstance, funded: np.ndarray, sch: Schedule
 ) -> pd.DataFrame:
+    assert inst.existing is not None  # filled by ScheduleInstance.__post_init__
     idx = np.flatnonzero((funded >= 0) | inst.existing)
     rows = []
     for j in idx:
@@ -371,7 +379,7 @@ def _assemble(
         "start_source": res.extra.get("start_source"),
         # The single-period plan scheduled greedily (None: it missed a milestone or a budget).
         "warm_start_objective": res.extra.get("heuristic_objective"),
-        "presolve": res.extra.get("presolve"),
+        "presolve": None if res.presolve is None else res.presolve.to_dict(),
         "variables": int(inst.n * inst.years),
         **times,
     }

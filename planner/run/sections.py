@@ -26,7 +26,9 @@ def cost_sharing_section(run: PlanRun) -> Any:
         return None
     from reports.costshare import costshare_section
 
-    return costshare_section(cs.summary(), cs.allocations_frame(), cs.whatif, cs.coalitions,
+    figures = run.summary().cost_sharing
+    assert figures is not None
+    return costshare_section(figures, cs.allocations_frame(), cs.whatif, cs.coalitions,
                              weight_label=cs.weight_label)
 
 

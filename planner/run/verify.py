@@ -216,13 +216,13 @@ def verify_plan(
         checks.append(Check(f"count[{asset.name}]", low <= n <= limit, f"{low} <= {n} {what} <= {limit}"))
     checks += _rule_checks(scenario, problem, x, chosen, defended)
 
-    differ = problem.to_instance(scenario).defended(x) != defended
+    differ = problem.to_instance().defended(x) != defended
     agree, near = int((differ & ~marginal).sum()), int((differ & marginal).sum())
     checks.append(Check("coverage_matrix", agree == 0,
                         f"{agree} points differ between the coverage matrices and direct geometry"
                         + (f" ({near} more within one time step of the space threshold)" if near else "")))
     if min_cost:
-        inst = problem.to_instance(scenario)
+        inst = problem.to_instance()
         defendable = np.asarray((inst.a_sensor.sum(axis=1) > 0) & (inst.a_interceptor.sum(axis=1) > 0))
         missing = int((defendable.ravel() & ~defended).sum())
         checks.append(Check("full_coverage", missing == 0,

@@ -764,5 +764,5 @@ def load_scenario(path: str | Path) -> Scenario:
     8000.0
     """
     scenario = parse_scenario(read_yaml(path), file=path)
-    scenario._origin = scenario.digest()
+    scenario = scenario.derived_from(scenario)  # its own origin: not overridden
     return scenario

@@ -14,6 +14,17 @@ from shapely.geometry import MultiPolygon, Point, box
 
 from reports.bundle import PlanBundle, ReportSection
 from reports.geodesic import haversine_km
+from reports.summary import (
+    AssetTypeRow,
+    LayerWeights,
+    PartnerRow,
+    PlanSummary,
+    RunTimes,
+    ScenarioInfo,
+    SolverInfo,
+    Verification,
+    VerificationCheck,
+)
 
 NOTE = "All asset parameters are notional and illustrative; they describe no real system."
 NAN = float("nan")
@@ -32,7 +43,7 @@ def make_bundle(**overrides) -> PlanBundle:
             "domain": ["land", "land", "land", "sea", "land"],
             "role": ["sensor", "interceptor", "interceptor", "sensor+interceptor", "sensor"],
             "cost_musd": [120.0, 80.0, 80.0, 150.0, 120.0],
-            "sensor_range_km": [1300.0, NAN, NAN, 600.0, 900.0],
+            "sensor_reach_km": [1300.0, NAN, NAN, 600.0, 900.0],
             "engagement_range_km": [NAN, 300.0, 300.0, 250.0, NAN],
             "partner": ["AAA", "BBB", "AAA", "", "BBB"],
             "chosen": [True, True, False, True, False],
@@ -66,7 +77,7 @@ def make_bundle(**overrides) -> PlanBundle:
         chosen.geometry.x.to_numpy()[None, :],
         chosen.geometry.y.to_numpy()[None, :],
     )
-    sensed = (d <= chosen["sensor_range_km"].fillna(-1).to_numpy()).any(axis=1)
+    sensed = (d <= chosen["sensor_reach_km"].fillna(-1).to_numpy()).any(axis=1)
     engaged = (d <= chosen["engagement_range_km"].fillna(-1).to_numpy()).any(axis=1)
     points = gpd.GeoDataFrame(
         {
@@ -87,99 +98,72 @@ def make_bundle(**overrides) -> PlanBundle:
     for iso, name in zip(partners["iso_a3"], partners["name"], strict=True):
         m = points["partner"] == iso
         per_partner.append(
-            {
-                "iso_a3": iso,
-                "name": name,
-                "total_weight": float(w[m].sum()),
-                "defended_weight": float(w[m & points["defended"]].sum()),
-                "defended_share": float(w[m & points["defended"]].sum() / w[m].sum()),
-                "sensor_covered_weight": float(w[m & points["sensor_covered"]].sum()),
-                "interceptor_covered_weight": float(w[m & points["interceptor_covered"]].sum()),
-                "cost_musd_on_territory": float(chosen.loc[chosen["partner"] == iso, "cost_musd"].sum()),
-            }
+            PartnerRow(
+                iso_a3=iso,
+                name=name,
+                total_weight=float(w[m].sum()),
+                defended_weight=float(w[m & points["defended"]].sum()),
+                defended_share=float(w[m & points["defended"]].sum() / w[m].sum()),
+                sensor_covered_weight=float(w[m & points["sensor_covered"]].sum()),
+                interceptor_covered_weight=float(w[m & points["interceptor_covered"]].sum()),
+                cost_musd_on_territory=float(chosen.loc[chosen["partner"] == iso, "cost_musd"].sum()),
+            )
         )
     defended = float(w[points["defended"]].sum())
-    summary = {
-        "scenario": {
-            "name": "tiny",
-            "title": "Tiny test plan",
-            "file": "scenarios/tiny.yaml",
-            "hash": "sha256:0123abcd",
-        },
-        "status": "optimal",
-        "termination": "optimal",
-        "objective": defended,
-        "bound": defended,
-        "gap": 0.0,
-        "cost_musd": 750.0,
-        "budget_musd": 1000.0,
-        "defended_weight": defended,
-        "total_weight": float(w.sum()),
-        "defended_share": defended / float(w.sum()),
-        "per_partner": per_partner,
-        "per_layer": {
-            "sensor_covered_weight": float(w[points["sensor_covered"]].sum()),
-            "interceptor_covered_weight": float(w[points["interceptor_covered"]].sum()),
-            "defended_weight": defended,
-        },
-        "per_asset_type": [
-            {
-                "asset_type": "radar",
-                "domain": "land",
-                "role": "sensor",
-                "chosen": 1,
-                "max_count": 2,
-                "unit_cost_musd": 120.0,
-                "cost_musd": 120.0,
-            },
-            {
-                "asset_type": "battery",
-                "domain": "land",
-                "role": "interceptor",
-                "chosen": 1,
-                "max_count": 2,
-                "unit_cost_musd": 80.0,
-                "cost_musd": 80.0,
-            },
-            {
-                "asset_type": "destroyer",
-                "domain": "sea",
-                "role": "sensor+interceptor",
-                "chosen": 1,
-                "max_count": 1,
-                "unit_cost_musd": 150.0,
-                "cost_musd": 150.0,
-            },
-            {
-                "asset_type": "tracking_sat",
-                "domain": "space",
-                "role": "sensor",
-                "chosen": 1,
-                "max_count": 2,
-                "unit_cost_musd": 400.0,
-                "cost_musd": 400.0,
-            },
-        ],
-        "times": {"coverage_s": 0.012, "build_s": 0.05, "solve_s": 0.2, "verify_s": 0.01, "total_s": 0.3},
-        "solver": {
-            "engine": "highs",
-            "solver": "highs",
-            "version": "1.15.1",
-            "threads": 1,
-            "time_limit_s": 60.0,
-            "mip_rel_gap": 1e-4,
-        },
-        "versions": {"domeplan": "0.1.0", "python": "3.11.2", "numpy": "2.4.6"},
-        "verification": {
-            "ok": True,
-            "recomputed_defended_weight": defended,
-            "recomputed_cost_musd": 750.0,
-            "checks": [
-                {"name": "cost within budget", "ok": True},
-                {"name": "defended weight matches", "ok": True, "delta": 0.0},
-            ],
-        },
-    }
+    assets = [
+        ("radar", "land", "sensor", 2, 120.0),
+        ("battery", "land", "interceptor", 2, 80.0),
+        ("destroyer", "sea", "sensor+interceptor", 1, 150.0),
+        ("tracking_sat", "space", "sensor", 2, 400.0),
+    ]
+    summary = PlanSummary(
+        scenario=ScenarioInfo(
+            name="tiny", title="Tiny test plan", file="scenarios/tiny.yaml", hash="sha256:0123abcd"
+        ),
+        weight_unit="people",
+        status="optimal",
+        termination="optimal",
+        objective=defended,
+        bound=defended,
+        gap=0.0,
+        cost_musd=750.0,
+        budget_musd=1000.0,
+        defended_weight=defended,
+        total_weight=float(w.sum()),
+        defended_share=defended / float(w.sum()),
+        n_points=len(points),
+        n_candidate_sites=len(sites) + len(constellations),
+        n_chosen_sites=4,
+        requirement="sensor_and_interceptor",
+        per_partner=tuple(per_partner),
+        per_layer=LayerWeights(
+            sensor_covered_weight=float(w[points["sensor_covered"]].sum()),
+            interceptor_covered_weight=float(w[points["interceptor_covered"]].sum()),
+            defended_weight=defended,
+        ),
+        per_asset_type=tuple(
+            AssetTypeRow(name, name, domain, role, 1, max_count, cost, cost)
+            for name, domain, role, max_count, cost in assets
+        ),
+        times=RunTimes(
+            coverage_s=0.012, build_s=0.05, solve_s=0.2, verify_s=0.01, cost_sharing_s=0.0, total_s=0.3
+        ),
+        solver=SolverInfo(
+            engine="highs", solver="highs", version="1.15.1", threads=1, time_limit_s=60.0, mip_rel_gap=1e-4
+        ),
+        versions={"domeplan": "0.1.0", "python": "3.11.2", "numpy": "2.4.6"},
+        verification=Verification(
+            ok=True,
+            recomputed_defended_weight=defended,
+            recomputed_cost_musd=750.0,
+            checks=(
+                VerificationCheck("cost within budget", True),
+                VerificationCheck("defended weight matches", True, "delta 0"),
+            ),
+        ),
+        threats=None,
+        notional_note=NOTE,
+    )
     kwargs = dict(
         scenario_name="tiny",
         title="Tiny test plan",

@@ -1,12 +1,14 @@
-"""The cost-share report section, rendered from hand-made plain data."""
+"""The cost-share report section, rendered from hand-made figures."""
 
 import base64
+import dataclasses
 import html
 import re
 
 import pandas as pd
 
 from reports.costshare import RULE_TEXT, costshare_section, whatif_chart
+from reports.summary import CoreVerdict, CostShareFigures, CostSharePartner
 
 
 def _alloc(rules=("equal", "shapley")) -> pd.DataFrame:
@@ -70,37 +72,38 @@ COALITIONS = pd.DataFrame(
 
 
 def _summary(**extra):
-    base = {
-        "partners": [
-            {
-                "iso_a3": "AAA",
-                "name": "Aland",
-                "population": 5e6,
-                "population_source": "scenario",
-                "gdp_musd": 1000.0,
-                "gdp_source": "Natural Earth GDP_MD (2019)",
-                "budget_cap_musd": None,
-            },
-            {
-                "iso_a3": "BBB",
-                "name": "Bland",
-                "population": 2e6,
-                "population_source": "scenario",
-                "gdp_musd": 500.0,
-                "gdp_source": "scenario",
-                "budget_cap_musd": 50.0,
-            },
-        ],
-        "bill_musd": 100.0,
-        "core": {
-            "equal": {"in_core": False, "blocking_coalition": ["BBB"], "max_violation": 10.0},
-            "shapley": {"in_core": True, "blocking_coalition": None, "max_violation": -5.0},
+    base = CostShareFigures(
+        partners=(
+            CostSharePartner(
+                iso_a3="AAA",
+                name="Aland",
+                population=5e6,
+                population_source="scenario",
+                gdp_musd=1000.0,
+                gdp_source="Natural Earth GDP_MD (2019)",
+                budget_cap_musd=None,
+            ),
+            CostSharePartner(
+                iso_a3="BBB",
+                name="Bland",
+                population=2e6,
+                population_source="scenario",
+                gdp_musd=500.0,
+                gdp_source="scenario",
+                budget_cap_musd=50.0,
+            ),
+        ),
+        bill_musd=100.0,
+        allocations={},
+        core={
+            "equal": CoreVerdict(in_core=False, blocking_coalition=("BBB",), max_violation=10.0),
+            "shapley": CoreVerdict(in_core=True, blocking_coalition=None, max_violation=-5.0),
         },
-        "least_core_epsilon": -5.0,
-        "core_empty": False,
-        "notes": ["A note about <method> & caveats."],
-    }
-    return base | extra
+        least_core_epsilon=-5.0,
+        core_empty=False,
+        notes=("A note about <method> & caveats.",),
+    )
+    return dataclasses.replace(base, **extra)
 
 
 def _text(page: str) -> str:

@@ -23,11 +23,11 @@ def _haversine_km(lon1, lat1, lon2, lat2):
 def test_reach_layer_holds_geodesic_circles_of_the_chosen_sites(written, bundle):
     reach = gpd.read_file(written["plan.gpkg"], layer="reach")
     chosen = bundle.chosen_sites.set_index("site_id")
-    expected = sum(np.isfinite(chosen[c]).sum() for c in ("sensor_range_km", "engagement_range_km"))
+    expected = sum(np.isfinite(chosen[c]).sum() for c in ("sensor_reach_km", "engagement_range_km"))
     assert len(reach) == expected and set(reach["kind"]) == {"sensor", "engagement"}
     for r in reach.itertuples(index=False):
         site = chosen.loc[r.site_id].geometry
-        col = "sensor_range_km" if r.kind == "sensor" else "engagement_range_km"
+        col = "sensor_reach_km" if r.kind == "sensor" else "engagement_range_km"
         assert r.radius_km == chosen.loc[r.site_id, col]
         for lon, lat in list(r.geometry.exterior.coords)[::16]:  # every vertex on the circle
             assert abs(_haversine_km(site.x, site.y, lon, lat) - r.radius_km) < 1e-6 * r.radius_km + 1e-6

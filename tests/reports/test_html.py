@@ -1,7 +1,10 @@
+import dataclasses
+
 import pandas as pd
 
 from reports.bundle import ReportSection
 from reports.html import render_html, table_section
+from reports.summary import Verification, VerificationCheck
 from tests.reports.conftest import make_bundle
 
 
@@ -18,7 +21,7 @@ def test_untrusted_text_is_escaped_and_sections_are_verbatim():
 
 
 def test_empty_summary_renders_with_dashes_and_no_optional_blocks():
-    html = render_html(make_bundle(summary={}, sections=()))
+    html = render_html(make_bundle(summary=None, sections=()))
     assert 'id="partners"' not in html and 'id="verification"' not in html
     assert "Defended share of weight" in html and "\u2014" in html
     assert "<img" not in html  # no images were given
@@ -26,7 +29,13 @@ def test_empty_summary_renders_with_dashes_and_no_optional_blocks():
 
 def test_failed_verification_is_flagged():
     b = make_bundle()
-    summary = dict(b.summary, verification={"ok": False, "checks": [{"name": "cost", "ok": False}]})
+    failed = Verification(
+        ok=False,
+        recomputed_defended_weight=0.0,
+        recomputed_cost_musd=0.0,
+        checks=(VerificationCheck("cost", False),),
+    )
+    summary = dataclasses.replace(b.summary, verification=failed)
     html = render_html(make_bundle(summary=summary))
     assert "FAILED" in html and 'class="c bad">FAIL<' in html
 

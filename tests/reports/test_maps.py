@@ -79,7 +79,7 @@ def test_range_ring_is_drawn_at_its_geodesic_radius(bundle):
 def test_charts_png_and_empty_case(bundle):
     assert _png(render_charts(bundle, dpi=50)).shape[1] > 300
     empty = make_bundle(
-        summary={},
+        summary=None,
         points=bundle.points.iloc[0:0],
         sites=bundle.sites.assign(chosen=False),
         constellations=pd.DataFrame(),

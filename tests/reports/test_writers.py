@@ -79,8 +79,8 @@ def test_summary_json_round_trips_in_the_pipelines_order(written, bundle):
     text = written["summary.json"].read_text()
     assert text.startswith('{\n  "scenario"')  # indent 2, first key first
     back = json.loads(text)
-    assert back == bundle.summary
-    assert list(back) == list(bundle.summary)
+    assert back == bundle.summary.to_json()
+    assert list(back) == list(bundle.summary.to_json())
 
 
 def test_jsonable_makes_numpy_and_nan_json_ready():
@@ -109,7 +109,7 @@ def test_html_is_self_contained(written):
 def test_html_contains_the_key_figures(written, bundle):
     html = written["report.html"].read_text()
     s = bundle.summary
-    share = f"{100 * s['defended_share']:.1f} %"
+    share = f"{100 * s.defended_share:.1f} %"
     for needle in [
         bundle.title,
         NOTE,
@@ -123,7 +123,7 @@ def test_html_contains_the_key_figures(written, bundle):
         "SHIP1",
         "53:24/3/1",
         "sha256:0123abcd",
-        f"{s['total_weight']:,.0f}",
+        f"{s.total_weight:,.0f}",
         "Made with Natural Earth",
         "passed",
         "<p id='extra-section'>shares <b>here</b></p>",
@@ -158,7 +158,7 @@ def test_failure_on_first_write_leaves_nothing(tmp_path, monkeypatch, bundle, fa
 
 
 def test_minimal_bundle_without_space_layer_or_optional_summary(tmp_path):
-    b = make_bundle(constellations=pd.DataFrame(), summary={}, sections=())
+    b = make_bundle(constellations=pd.DataFrame(), summary=None, sections=())
     out = write_outputs(b, tmp_path / "tiny")
     layers = dict(pyogrio.list_layers(out["plan.gpkg"]))
     assert "constellations" not in layers

@@ -204,7 +204,7 @@ def test_patched_problem_equals_a_fresh_build():
     patched, reused, saved = cached_problem(other)
     assert reused and saved > 0
     fresh = build_problem(other)
-    a, b = patched.to_instance(other), fresh.to_instance(other)
+    a, b = patched.to_instance(), fresh.to_instance()
     np.testing.assert_array_equal(a.c, b.c)
     np.testing.assert_array_equal(a.type_max, b.type_max)
     assert (a.a_sensor != b.a_sensor).nnz == 0 and (a.a_interceptor != b.a_interceptor).nnz == 0

@@ -247,7 +247,8 @@ def test_sampling_beyond_the_exact_limit(cs):
 
 def test_cost_sharing_can_be_skipped():
     run = run_scenario(scenario(), cost_sharing=False)
-    assert run.cost_sharing is None and "cost_sharing" not in run.summary()
+    assert run.cost_sharing is None and run.summary().cost_sharing is None
+    assert "cost_sharing" not in run.summary().to_json()
     one = run_scenario(scenario(partners={"CAN": None, "MEX": None}))
     assert one.cost_sharing is None
 

@@ -109,7 +109,7 @@ def test_flagged_cells_in_the_bills_and_whatif_tables():
     [(0.0, "no slack"), (1e-9, "no slack"), (-25.0, "at least 25.0 M USD below"), (12.0, "is <b>empty</b>")],
 )
 def test_least_core_sentence_never_says_zero_below(eps, needle):
-    text = str(core_verdict({"least_core_epsilon": eps, "core_empty": eps > 0}))
+    text = str(core_verdict(eps, eps > 0))
     assert needle in text and "0.0 M USD below" not in text
 
 

@@ -47,8 +47,8 @@ def test_threat_summary(corridor_run):
     assert (table["launch_area"] == "north_pacific").sum() == n_points
     assert ((0 <= table["warning_time_s"]) & (table["warning_time_s"] <= table["flight_time_s"])).all()
     assert ((0 <= table["tracked_fraction"]) & (table["tracked_fraction"] <= 1)).all()
-    summary = corridor_run.summary()["threats"]
-    assert [s["launch_area"] for s in summary] == ["north_pacific", "arctic"]
+    summary = corridor_run.summary().threats
+    assert [s.launch_area for s in summary] == ["north_pacific", "arctic"]
 
 
 def test_interceptor_band_above_every_apogee_defends_nothing():

@@ -37,7 +37,7 @@ def run():
 
 
 def test_summary_block(run) -> None:
-    a = run.summary()["adversary"]
+    a = run.summary().to_json()["adversary"]
     for key in ("worst_case_value_lost", "worst_case_laydown", "robust_plan", "interdiction"):
         assert key in a
     assert a["raid_size"] == 4 == a["design_raid_size"]
@@ -48,34 +48,34 @@ def test_summary_block(run) -> None:
 
 
 def test_worst_case_never_below_design_and_grows_with_raid_size(run) -> None:
-    a = run.summary()["adversary"]
+    a = run.summary().to_json()["adversary"]
     assert a["worst_case_value_lost"] >= a["design_raid_value_lost"] - 1e-6
     sizes = [w["value_lost"] for w in a["by_raid_size"]]
     assert sizes == sorted(sizes)
 
 
 def test_robust_plan_worst_case_never_above_nominal(run) -> None:
-    a = run.summary()["adversary"]
+    a = run.summary().to_json()["adversary"]
     rob, nom = a["robust_plan"], a["nominal_plan"]
     assert rob["worst_case_value_lost"] <= nom["worst_case_value_lost"] + 1e-6
-    assert rob["cost_musd"] <= run.summary()["engagement"]["budget_musd"] + 1e-6
+    assert rob["cost_musd"] <= run.summary().to_json()["engagement"]["budget_musd"] + 1e-6
     # the price of robustness is measured against the plan sized for the design raid
     assert a["price_of_robustness"]["worst_case_saved"] >= -1e-6
 
 
 def test_interdiction_table_increases_with_k(run) -> None:
-    rows = run.summary()["adversary"]["interdiction"]
+    rows = run.summary().to_json()["adversary"]["interdiction"]
     assert [r["k"] for r in rows] == [1, 2]
     values = [r["value_lost"] for r in rows]
     assert values == sorted(values)
-    assert values[0] >= run.summary()["adversary"]["design_raid_value_lost"] - 1e-6
+    assert values[0] >= run.summary().to_json()["adversary"]["design_raid_value_lost"] - 1e-6
     assert all(len(r["assets"]) == r["k"] for r in rows)
 
 
 def test_design_raid_agrees_with_the_engagement_stage(run) -> None:
     # The engagement stage's MILP (its own linearisation) and the adversary's pattern MILP on the
     # plan it chose: the same expected value lost for the design raid.
-    a, e = run.summary()["adversary"], run.summary()["engagement"]
+    a, e = run.summary().to_json()["adversary"], run.summary().to_json()["engagement"]
     assert a["design_raid_value_lost"] == pytest.approx(e["expected_value_lost"], rel=1e-3)
 
 
@@ -86,7 +86,7 @@ def test_worst_laydown_recomputed_independently(run) -> None:
     )
     chosen = DefencePlan(e.plan.sites[sites], e.plan.rounds[sites], e.plan.sensors[sensors])
     w = worst_case_raid(inst, chosen, 4)
-    a = run.summary()["adversary"]
+    a = run.summary().to_json()["adversary"]
     assert w.value_lost == pytest.approx(a["worst_case_value_lost"])
     # no single-class concentration beats it (each is a laydown the attacker could fly)
     for c in range(inst.n_classes):

@@ -55,7 +55,7 @@ def run():
 
 
 def test_summary_has_engagement_figures(run):
-    e = run.summary()["engagement"]
+    e = run.summary().to_json()["engagement"]
     assert e["design_raid"] == {"north_pacific": 4}
     for key in (
         "expected_leakers",
@@ -75,7 +75,7 @@ def test_summary_has_engagement_figures(run):
 
 
 def test_curve_non_decreasing_and_consistent_with_design(run):
-    e = run.summary()["engagement"]
+    e = run.summary().to_json()["engagement"]
     curve = e["raid_curve"]
     leak = [p["expected_leakers"] for p in curve]
     lost = [p["expected_value_lost"] for p in curve]
@@ -91,10 +91,10 @@ def test_curve_non_decreasing_and_consistent_with_design(run):
 
 
 def test_monte_carlo_interval_contains_analytic(run):
-    mc = run.summary()["engagement"]["monte_carlo"]
+    mc = run.summary().to_json()["engagement"]["monte_carlo"]
     lo, hi = mc["ci99"]
     assert mc["trials"] == 2000
-    assert lo <= run.summary()["engagement"]["expected_leakers"] <= hi
+    assert lo <= run.summary().to_json()["engagement"]["expected_leakers"] <= hi
     assert mc["planned_shots_without_window"] == 0
 
 

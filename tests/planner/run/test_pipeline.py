@@ -18,16 +18,16 @@ def test_plan_is_verified_and_consistent(small_run):
     assert run.result.status in ("optimal", "feasible")
     assert run.certificate.ok
     s = run.summary()
-    assert s["cost_musd"] <= run.scenario.budget_musd + 1e-6
-    assert s["defended_weight"] == pytest.approx(run.result.objective, rel=1e-9)
+    assert s.cost_musd <= run.scenario.budget_musd + 1e-6
+    assert s.defended_weight == pytest.approx(run.result.objective, rel=1e-9)
     # per-partner weights add up to the network figures
-    assert sum(p["defended_weight"] for p in s["per_partner"]) == pytest.approx(s["defended_weight"])
-    assert sum(p["total_weight"] for p in s["per_partner"]) == pytest.approx(s["total_weight"])
+    assert sum(p.defended_weight for p in s.per_partner) == pytest.approx(s.defended_weight)
+    assert sum(p.total_weight for p in s.per_partner) == pytest.approx(s.total_weight)
     # the instance's own evaluation agrees with the recomputation
-    weight, cost = run.problem.to_instance(run.scenario).evaluate(run.x)
+    weight, cost = run.problem.to_instance().evaluate(run.x)
     assert weight == pytest.approx(run.certificate.defended_weight)
     assert cost == pytest.approx(run.certificate.cost_musd)
-    assert 0 < s["defended_share"] <= 1
+    assert 0 < s.defended_share <= 1
 
 
 
@@ -40,7 +40,7 @@ def test_every_engine_reaches_the_same_verified_optimum(small_run, engine):
     other = small_run.scenario.with_overrides({"solver": {"engine": engine}})
     run = run_scenario(other, problem=small_run.problem)
     assert run.certificate.ok and run.result.status == "optimal"
-    assert run.summary()["solver"]["engine"] == engine
+    assert run.summary().solver.engine == engine
     assert run.result.objective == pytest.approx(small_run.result.objective, rel=1e-4)
 
 def test_budget_binds_something(small_run):
@@ -80,7 +80,7 @@ def test_verification_catches_tampered_coverage(small_run):
     a_k[:, chosen_k[0]] = 1
     forged = CoverageProblem(p.demand, p.sites, p.a_sensor, sp.csr_array(a_k), p.space_fraction,
                              p.partners, p.type_names, p.type_max, p.site_type)
-    inst = forged.to_instance(run.scenario)
+    inst = forged.to_instance()
     claimed, _ = inst.evaluate(run.x)
     cert = verify_plan(run.scenario, forged, run.x, claimed)
     failed = {c.name for c in cert.checks if not c.ok}

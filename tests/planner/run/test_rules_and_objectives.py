@@ -43,8 +43,8 @@ def test_rules_hold_in_the_plan(ruled_run):
     d = great_circle_km(bat["lon"].to_numpy()[:, None], bat["lat"].to_numpy()[:, None],
                         bat["lon"].to_numpy()[None, :], bat["lat"].to_numpy()[None, :])
     assert d[~np.eye(len(bat), dtype=bool)].min() >= 300
-    can = [p for p in run.summary()["per_partner"] if p["iso_a3"] == "CAN"][0]
-    assert can["defended_share"] >= 0.5
+    can = [p for p in run.summary().per_partner if p.iso_a3 == "CAN"][0]
+    assert can.defended_share >= 0.5
 
 
 def test_verification_catches_a_dropped_existing_site(ruled_run):
@@ -93,11 +93,11 @@ def test_min_cost_defends_every_defendable_point_at_least_cost():
     assert run.certificate.ok
     names = {c.name for c in run.certificate.checks}
     assert "full_coverage" in names
-    assert run.summary()["defended_share"] == pytest.approx(1.0)
+    assert run.summary().defended_share == pytest.approx(1.0)
     assert run.result.objective == pytest.approx(run.certificate.cost_musd)
     # an independent lower bound: each point needs its cheapest interceptor and sensor, and the
     # most expensive such need among points is a floor on the plan's cost
-    inst = run.problem.to_instance(run.scenario)
+    inst = run.problem.to_instance()
     floor = max(
         min(inst.c[inst.a_interceptor[[i]].indices]) for i in range(inst.m))
     assert run.result.objective >= floor - 1e-9
@@ -109,6 +109,6 @@ def test_min_cost_cheaper_than_max_defended_when_it_reaches_everything():
     d["asset_types"][1]["max_count"] = 60
     full = run_scenario(parse_scenario(d))
     problem = build_problem(parse_scenario(d))
-    assert full.summary()["defended_share"] == pytest.approx(1.0)
+    assert full.summary().defended_share == pytest.approx(1.0)
     cheap = run_scenario(parse_scenario(dict(d, objective="min_cost")), problem=problem)
     assert cheap.certificate.cost_musd <= full.certificate.cost_musd + 1e-9

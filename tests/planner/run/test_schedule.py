@@ -62,7 +62,7 @@ def sched_run(small_run):
 
 
 def test_years_fit_budgets_and_are_verified(sched_run):
-    s = sched_run.summary()["schedule"]
+    s = sched_run.summary().to_json()["schedule"]
     assert s["verification"]["ok"]
     assert s["solve"]["status"] == "optimal"
     years = s["years"]
@@ -98,7 +98,7 @@ def test_every_year_recomputed_independently_and_tampering_caught(sched_run):
 
 
 def test_yearly_bills_add_up_and_core_reported(sched_run):
-    s = sched_run.summary()["schedule"]
+    s = sched_run.summary().to_json()["schedule"]
     for y in s["years"]:
         for rule, split in y["bills"].items():
             assert sum(split.values()) == pytest.approx(y["spend_musd"], abs=1e-6), rule

@@ -45,7 +45,7 @@ def test_estimates_bound_what_is_built(small_built):
     sc, partners, problem = small_built
     est = estimate_size(sc, partners)
     assert est.points == len(problem.demand)
-    inst = problem.to_instance(sc)
+    inst = problem.to_instance()
     nnz = problem.a_sensor.nnz + problem.a_interceptor.nnz
     overlaps = sum(
         sp.csr_array(a.T.astype(float) @ a.astype(float)).nnz for a in (inst.a_sensor, inst.a_interceptor)
