@@ -22,15 +22,19 @@ and a **subproblem**, the worst-case raid against the master's plan
 (:func:`models.adversary.raid.worst_case_raid`), whose laydown joins the master.
 
 **Convergence.** The master sees only some raids, so :math:`\underline\theta_R` is a lower
-bound on the min–max value, non-decreasing in :math:`R`; the subproblem's value
-:math:`\Phi(P_R)` is the true worst case of a feasible plan, an upper bound. If the
-subproblem returns a raid already in the master, :math:`\Phi(P_R) = \varphi(P_R, m^r) \le
-\underline\theta_R`: the bounds meet and :math:`P_R` is a proven min–max plan. Otherwise a new
-raid enters; laydowns are finitely many, so the loop ends in finitely many iterations. Stopped
-early (iterations or time), the best plan found is returned with the gap
+bound on the min–max value, non-decreasing in :math:`R` (a time-limited master still gives its
+proven bound). The subproblem is stopped as soon as it finds a raid losing more than the master's
+value :math:`\theta_R` against the master's plan (a violated scenario: it is not in the master,
+whose plan loses at most :math:`\theta_R` to every raid it carries), and that raid joins the
+master. When no raid beats :math:`\theta_R`, the subproblem has proved the plan's worst case
+:math:`\Phi(P_R) \le \theta_R`: an upper bound that meets the lower bound (the master solved to
+optimality has :math:`\theta_R = \underline\theta_R`), and :math:`P_R` is a
+proven min–max plan. Laydowns are finitely many and none joins twice, so the loop ends in finitely
+many iterations. Stopped early (iterations or time), the best plan whose worst case was proven
+(at least the incumbent, e.g. the nominal plan) is returned with the gap
 :math:`(\bar\theta - \underline\theta)/\bar\theta`. Among plans with the min–max value a final
-lexicographic solve picks the one losing least to the design raid (kept only if the
-subproblem confirms its worst case).
+lexicographic solve picks the one losing least to the design raid (kept only if the subproblem
+confirms its worst case).
 """
 
 from __future__ import annotations
