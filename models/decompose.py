@@ -208,6 +208,10 @@ def site_column_generation(
         u, rc = _bound(inst, at, lam, mu, tau, nu)
         if u < best_u:
             best_u, best_rc, best_lam = u, rc, lam
+        smoothed = _count_only_bounds(inst, at, lam, best_lam if rnd else None)
+        for u_c, rc_c, lam_c in smoothed:
+            if u_c < best_u:
+                best_u, best_rc, best_lam = u_c, rc_c, lam_c
         support = np.zeros(n, dtype=bool)
         support[cols[x_lp > 1e-6]] = True
         # A rounded LP plan, improved by swaps, sometimes beats the incumbent.
@@ -219,6 +223,10 @@ def site_column_generation(
         scale = max(1.0, abs(lp_value))
         price = np.where(work, -np.inf, rc)
         entering = np.flatnonzero(price > 1e-9 * scale)
+        if len(smoothed) == 2:  # Wentges smoothing: price at the centre when it finds sites
+            price_s = np.where(work, -np.inf, smoothed[0][1])
+            if (price_s > 1e-9 * scale).any():
+                price, entering = price_s, np.flatnonzero(price_s > 1e-9 * scale)
         history.append({"round": rnd, "working_sites": int(work.sum()), "points": int(restricted.m),
                         "lp": lp_value, "bound": u, "entering": int(entering.size),
                         "seconds": time.perf_counter() - t0})
@@ -227,12 +235,32 @@ def site_column_generation(
             break
         if best_u <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
             break
+        if best_u <= lp_value + 1e-9 * scale:  # the bound is the restricted LP's value: the LP bound
+            converged = True
+            break
         work[entering[np.argsort(-price[entering])[:k]]] = True
     info = {"rounds": len(history), "converged": converged, "lp_bound": best_u,
             "start_objective": lb_start, "heuristic_s": t_heur,
             "column_generation_s": time.perf_counter() - t0, "history": history}
     return SiteLP(bound=best_u, rc=best_rc, lower=lb, plan=plan, support=support,
                   converged=converged, lam=best_lam, info=info)
+
+
+SMOOTHING = 0.5
+"""Weight of the best multipliers in the smoothed pricing point (Wentges 1997)."""
+
+
+def _count_only_bounds(inst: CoverInstance, at: sp.csr_array, lam: np.ndarray,
+                       best: np.ndarray | None) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """With a count as the only limit, bounds with the count's multiplier chosen optimally
+    (:func:`models.lagrangian.count_bound`) at the smoothed point and at ``lam``; else none.
+    """  # noqa: D205
+    if inst.count is None or inst.budget is not None or inst.type_max is not None:
+        return []
+    from models.lagrangian import count_bound
+
+    points = [lam] if best is None else [SMOOTHING * best + (1 - SMOOTHING) * lam, lam]
+    return [(*count_bound(inst.w, at, q, inst.count), q) for q in points]
 
 
 def fix_sites(lp: SiteLP, lower: float, gap: float) -> tuple[np.ndarray, float]:
