@@ -165,8 +165,14 @@ def site_column_generation(
 ) -> SiteLP:
     """Steps 1-2 of the module docstring: the LP bound by site column generation.
 
-    Stops when no site prices out, when the bound is within ``stop_gap`` (default: the
-    requested gap) of the best plan, at the time limit or after ``max_rounds`` rounds.
+    Stops when no site prices out, when the bound equals the restricted LP's value (it is then
+    the LP bound), when it is within ``stop_gap`` (default: the requested gap) of the best plan,
+    at the time limit or after ``max_rounds`` rounds. With a count as the only limit the bound
+    takes the count's multiplier at its optimum (never looser than the LP dual's) and sites are
+    priced at the midpoint of the best and the latest multipliers when that finds any (Wentges'
+    smoothing, against the degenerate duals' tailing), else at the LP duals, so that no site
+    pricing out still means the restricted LP is the full LP. Every multiplier vector tried lies
+    in :math:`[0, w]`, so every bound is valid whenever the loop stops.
     """
     t0 = time.perf_counter()
     deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
