@@ -183,8 +183,14 @@ def site_column_generation(
 ) -> SiteLP:
     """Steps 1-2 of the module docstring: the LP bound by site column generation.
 
-    Stops when no site prices out, when the bound is within ``stop_gap`` (default: the
-    requested gap) of the best plan, at the time limit or after ``max_rounds`` rounds.
+    Stops when no site prices out, when the bound equals the restricted LP's value (it is then
+    the LP bound), when it is within ``stop_gap`` (default: the requested gap) of the best plan,
+    at the time limit or after ``max_rounds`` rounds. With a count as the only limit the bound
+    takes the count's multiplier at its optimum (never looser than the LP dual's) and sites are
+    priced at the midpoint of the best and the latest multipliers when that finds any (Wentges'
+    smoothing, against the degenerate duals' tailing), else at the LP duals, so that no site
+    pricing out still means the restricted LP is the full LP. Every multiplier vector tried lies
+    in :math:`[0, w]`, so every bound is valid whenever the loop stops.
     """
     t0 = time.perf_counter()
     deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
@@ -227,6 +233,10 @@ def site_column_generation(
         u, rc = _bound(inst, at, lam, mu, tau, nu)
         if u < best_u:
             best_u, best_rc, best_lam = u, rc, lam
+        smoothed = _count_only_bounds(inst, at, lam, best_lam if rnd else None)
+        for u_c, rc_c, lam_c in smoothed:
+            if u_c < best_u:
+                best_u, best_rc, best_lam = u_c, rc_c, lam_c
         support = np.zeros(n, dtype=bool)
         support[cols[x_lp > 1e-6]] = True
         # A rounded LP plan, improved by swaps, sometimes beats the incumbent.
@@ -238,6 +248,10 @@ def site_column_generation(
         scale = max(1.0, abs(lp_value))
         price = np.where(work, -np.inf, rc)
         entering = np.flatnonzero(price > 1e-9 * scale)
+        if len(smoothed) == 2:  # Wentges smoothing: price at the centre when it finds sites
+            price_s = np.where(work, -np.inf, smoothed[0][1])
+            if (price_s > 1e-9 * scale).any():
+                price, entering = price_s, np.flatnonzero(price_s > 1e-9 * scale)
         history.append(
             {
                 "round": rnd,
@@ -253,6 +267,9 @@ def site_column_generation(
             converged = True
             break
         if best_u <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
+            break
+        if best_u <= lp_value + 1e-9 * scale:  # the bound is the restricted LP's value: the LP bound
+            converged = True
             break
         work[entering[np.argsort(-price[entering])[:k]]] = True
     info = {
@@ -274,6 +291,24 @@ def site_column_generation(
         lam=best_lam,
         info=info,
     )
+
+
+SMOOTHING = 0.5
+"""Weight of the best multipliers in the smoothed pricing point (Wentges 1997)."""
+
+
+def _count_only_bounds(
+    inst: CoverInstance, at: sp.csr_array, lam: np.ndarray, best: np.ndarray | None
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """With a count as the only limit, bounds with the count's multiplier chosen optimally
+    (:func:`models.lagrangian.count_bound`) at the smoothed point and at ``lam``; else none.
+    """  # noqa: D205
+    if inst.count is None or inst.budget is not None or inst.type_max is not None:
+        return []
+    from models.lagrangian import count_bound
+
+    points = [lam] if best is None else [SMOOTHING * best + (1 - SMOOTHING) * lam, lam]
+    return [(*count_bound(inst.w, at, q, inst.count), q) for q in points]
 
 
 def fix_sites(lp: SiteLP, lower: float, gap: float) -> tuple[np.ndarray, float]:
