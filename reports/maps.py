@@ -482,8 +482,10 @@ def _draw_panel(
             ax.add_collection(
                 PolyCollection(eng, facecolors=cols, edgecolors=cols, alpha=0.13, linewidths=0.8, zorder=2)
             )
-            swatch = cols[0] if len(set(cols)) == 1 else "#999999"
-            handles.append(Patch(facecolor=swatch, alpha=0.3, edgecolor=swatch, label="engagement range"))
+            one = len(set(cols)) == 1
+            swatch = cols[0] if one else "#999999"
+            label = "engagement range" if one else "engagement range (in its type's colour)"
+            handles.append(Patch(facecolor=swatch, alpha=0.3, edgecolor=swatch, label=label))
         if sen:
             cols = [styles[t][0] for t in sen_types]
             ax.add_collection(
@@ -497,8 +499,10 @@ def _draw_panel(
                     zorder=2.1,
                 )
             )
-            swatch = cols[0] if len(set(cols)) == 1 else "#666666"
-            handles.append(Line2D([], [], color=swatch, ls="--", lw=0.9, label="sensor range"))
+            one = len(set(cols)) == 1
+            swatch = cols[0] if one else "#666666"
+            label = "sensor reach" if one else "sensor reach (in its type's colour)"
+            handles.append(Line2D([], [], color=swatch, ls="--", lw=0.9, label=label))
     unchosen = bundle.sites[~bundle.sites["chosen"].astype(bool)] if len(bundle.sites) else None
     if unchosen is not None and len(unchosen):
         ux, uy = to_map.transform(*_lonlat(unchosen))
