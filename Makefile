@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 
 # The venv is rebuilt only when pyproject.toml changes (idempotent).
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# A venv left half-made (e.g. Debian's python3 without python3-venv) has python but no pip: remake it.
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
@@ -16,14 +17,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/domeplan run scenarios/north_america.yaml
 
-# The browser tests need Chromium and the PDF tests poppler-utils: installed with apt-get where
+# The browser tests need Chromium, the PDF tests poppler-utils and WeasyPrint's Pango: installed with apt-get where
 # missing (CI runs as root on a fresh Debian/Ubuntu machine). Where they cannot be installed, the
 # tests that need them skip and say why; the stamp is only set once both are present.
 BROWSER := $(VENV)/.browser
 $(BROWSER): $(STAMP)
 	@if ! (command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1) \
-	    || ! command -v pdftotext >/dev/null 2>&1; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) \
+	    || ! command -v pdftotext >/dev/null 2>&1 || ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0) \
 	  || echo "warning: chromium/poppler-utils could not be installed (needs root and apt-get): the browser and PDF page tests will skip"; \
 	fi
 	@(command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1) \

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from pyproj import Transformer
 
 from reports.bundle import ReportSection
+from reports.fmt import gap_pct
 
 LAYER_COLOURS = {"boost": "#8e44ad", "midcourse": "#1f5fa8", "terminal": "#c0392b"}
 POLAR = "+proj=aeqd +lat_0=90 +lon_0=-100 +datum=WGS84 +units=km"
@@ -99,14 +100,19 @@ def engagement_section(
     mc = eng["monte_carlo"]
     lo, hi = mc["ci99"]
     solve = eng["solve"]
+    raid = ", ".join(f"{n} from {area}" for area, n in eng["design_raid"].items())
+    sensors = ", ".join(str(s) for s in eng.get("sensors", ())) or "none"
     head = (
-        f"<p>Design raid {html.escape(str(eng['design_raid']))}: <b>{eng['design_raid_size']}</b> missiles. "
+        "<p>The engagement model chooses its own plan within the budget (the sites, sensors and rounds "
+        "that leak the least against the design raid); it is not the coverage plan above. "
+        f"Its sites are listed below; its fire-control sensors: {html.escape(sensors)}.</p>"
+        f"<p>Design raid {html.escape(raid)}: <b>{eng['design_raid_size']}</b> missiles. "
         f"Expected leakers <b>{eng['expected_leakers']:.2f}</b>; engaged {eng['engaged']} of "
         f"{eng['design_raid_size']} (at least one shot), expected defeated {eng['expected_defeated']:.2f}. "
         "Engaged is not defeated: an engaged missile still leaks with probability Π(1 − SSPK). "
         f"Plan cost {eng['cost_musd']:,.0f} of {eng['budget_musd']:,.0f} M USD; "
         f"solver {solve['termination']}, "
-        f"gap {100 * (solve['gap'] or 0):.2f} %, linearisation {solve['linearisation']}, "
+        f"gap {gap_pct(solve['gap'])}, linearisation {solve['linearisation']}, "
         f"model vs exact {solve['approximation_error']:.2e}.</p>"
         f"<p>Monte Carlo check ({mc['trials']} simulated raids, its own windows from the tracks): "
         f"{mc['expected_leakers']:.3f} leakers, 99 % interval [{lo:.3f}, {hi:.3f}] — "
@@ -131,7 +137,7 @@ def engagement_section(
         [
             "raid",
             "expected leakers",
-            "expected value lost",
+            f"expected value lost ({html.escape(str(eng.get('value_unit', '')))})",
             "engaged",
             "expected defeated",
             "shots",

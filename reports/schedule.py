@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from reports.bundle import ReportSection
 from reports.errors import MissingDependencyError
-from reports.fmt import musd, pct
+from reports.fmt import gap_pct, musd, pct
 
 CATEGORY_COLORS = {"acquisition": "#3b6ea8", "operations": "#e0a030", "replacement": "#b04a4a"}
 PALETTE = ("#3b6ea8", "#e0a030", "#4f9d69", "#b04a4a", "#7a5ea8", "#5aa5b8", "#a8845e", "#888888")
@@ -218,7 +218,7 @@ def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> R
         f"<p>{sched['first_year']}–{sched['last_year']}, money in {html.escape(sched['money'])}; "
         f"carry-over {'on' if sched['carry_over'] else 'off'}, discount rate "
         f"{sched['discount_rate']:.1%}. Multi-period MILP: {html.escape(str(solve['status']))}, gap "
-        f"{pct(solve['gap'] or 0.0, 3)}, {solve['solve_s']:.1f} s. Verification (every year "
+        f"{gap_pct(solve['gap'])}, {solve['solve_s']:.1f} s. Verification (every year "
         f"recomputed from the build decisions): {'passed' if sched['verification']['ok'] else 'FAILED'}."
         f"</p>{img}<h3>Life-cycle totals</h3>{_totals_table(sched['lifecycle_totals'])}"
         f"<h3>Milestones</h3>{miles}<h3>Year by year</h3>{year_table}"

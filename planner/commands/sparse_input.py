@@ -23,18 +23,31 @@ import scipy.sparse as sp
 from planner.errors import InputError
 
 
-def read_parquet_table(path: Path) -> pd.DataFrame:
-    """A Parquet file as a table of strings (the CSV reader's view)."""
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file, every reading failure as one line naming the file."""
     try:
-        df = pd.read_parquet(path)
+        return pd.read_parquet(path)
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
-    except (OSError, ValueError, ImportError) as exc:
+    except (OSError, ValueError, ImportError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise InputError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", file=path) from None
-    return df.astype(str)
+
+
+def read_parquet_table(path: Path) -> pd.DataFrame:
+    """A Parquet file as a table of strings (the CSV reader's view)."""
+    return _read_parquet(path).astype(str)
 
 
 def _npz_matrix(path: Path) -> sp.csr_array:
+    a = _npz_arrays(path)
+    try:  # scipy builds a matrix from inconsistent arrays; checking them first keeps the error one line
+        a.check_format(full_check=True)
+    except ValueError as exc:
+        raise InputError(f"inconsistent sparse matrix ({exc})", file=path) from None
+    return a
+
+
+def _npz_arrays(path: Path) -> sp.csr_array:
     try:
         with np.load(path, allow_pickle=False) as z:
             keys = set(z.files)
@@ -55,9 +68,7 @@ def _npz_matrix(path: Path) -> sp.csr_array:
 
 
 def _parquet_pairs(path: Path, demand_ids: np.ndarray, site_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    df = pd.read_parquet(path) if path.exists() else None
-    if df is None:
-        raise InputError("file not found", file=path)
+    df = _read_parquet(path)
     if {"row", "col"} <= set(df.columns):
         rows, cols = df["row"].to_numpy(), df["col"].to_numpy()
         for name, v, k in (("row", rows, demand_ids.size), ("col", cols, site_ids.size)):

@@ -170,6 +170,17 @@ class PlanRun:
         return self._summary
 
     @cached_property
+    def schedule_report(self) -> tuple[dict[str, Any], bytes] | None:
+        """The build-out as written (JSON-ready) and its four-panel chart, drawn once per run."""
+        if self.schedule is None:
+            return None
+        from reports.schedule import schedule_chart
+        from reports.writers import jsonable
+
+        sched = jsonable(self.schedule.to_json())
+        return sched, schedule_chart(sched)
+
+    @cached_property
     def _summary(self) -> PlanSummary:
         from planner.run.summary import plan_summary
 
@@ -412,16 +423,15 @@ def plan_bundle(run: PlanRun) -> Any:
 
 def _schedule_files(run: PlanRun) -> tuple[tuple[str, bytes], ...]:
     """``schedule.csv``, ``schedule.xlsx`` and ``schedule.png`` of a build-out (none without one)."""
-    if run.schedule is None:
+    if run.schedule is None or run.schedule_report is None:
         return ()
-    from reports.schedule import schedule_chart, schedule_xlsx
-    from reports.writers import jsonable
+    from reports.schedule import schedule_xlsx
 
-    sched = jsonable(run.schedule.to_json())
+    sched, png = run.schedule_report
     frame = run.schedule.frame()
     csv = frame.to_csv(index=False, lineterminator="\n").encode()
     xlsx = schedule_xlsx(frame, run.schedule.builds, sched["lifecycle_totals"], note=NOTIONAL_NOTE)
-    return (("schedule.csv", csv), ("schedule.xlsx", xlsx), ("schedule.png", schedule_chart(sched)))
+    return (("schedule.csv", csv), ("schedule.xlsx", xlsx), ("schedule.png", png))
 
 
 def _engagement_layers(run: PlanRun) -> tuple[tuple[str, gpd.GeoDataFrame], ...]:

@@ -59,13 +59,12 @@ def space_interceptor_report_section(run: PlanRun) -> Any:
 
 def schedule_report_section(run: PlanRun) -> Any:
     """The build-out year by year: timeline, spending, defended value, cumulative bills."""
-    if run.schedule is None:
+    if run.schedule_report is None:
         return None
-    from reports.schedule import schedule_chart, schedule_section
-    from reports.writers import jsonable
+    from reports.schedule import schedule_section
 
-    sched = jsonable(run.schedule.to_json())
-    return schedule_section(sched, schedule_chart(sched))
+    sched, png = run.schedule_report
+    return schedule_section(sched, png)
 
 
 def adversary_report_section(run: PlanRun) -> Any:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from planner.scenario.strict import StrictModel
 
 
-class Adversary(BaseModel):
+class Adversary(StrictModel):
     """Worst-case raid, robust plan and k-loss interdiction (``models.adversary``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     missiles: int | tuple[int, ...] = Field(default=(), union_mode="left_to_right")
     """Raid sizes :math:`N` the attacker lays down (one number or a list); empty: the design

@@ -6,17 +6,15 @@ the schema's other blocks evolve without touching it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from planner.scenario.strict import StrictModel
 
 DEFAULT_DISTRIBUTION = "Notional study: illustrative parameters, not for operational use"
 
 
-class ReportSettings(BaseModel):
+class ReportSettings(StrictModel):
     """Settings of the report (cover page, footers)."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
-    )
 
     distribution: str = Field(default=DEFAULT_DISTRIBUTION, max_length=200)
     """Distribution line printed on the cover and at the foot of every page of the PDF, e.g.

@@ -12,21 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from planner.scenario.strict import StrictModel
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
 """An asset-type or partner name (as :data:`planner.scenario.schema.Name`)."""
-
-
-class StrictModel(BaseModel):
-    """Configured as :class:`planner.scenario.schema.StrictModel`.
-
-    That module imports this one, so its base cannot be imported here without a cycle.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
-    )
 
 
 Year = int

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -36,7 +34,7 @@ from planner.scenario.limits import Limits
 from planner.scenario.report import ReportSettings
 from planner.scenario.schedule import Schedule
 from planner.scenario.space_interceptors import INTERCEPTOR_ROLE_REFUSED, SpaceInterceptors
-from planner.scenario.strict import BOOL_ERROR, check_ring, check_walker_menu, reject_bool
+from planner.scenario.strict import BOOL_ERROR, StrictModel, check_ring, check_walker_menu
 from planner.scenario.threat_trajectory import Trajectory
 from planner.scenario.threats import Engagement
 
@@ -46,19 +44,6 @@ IsoA3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alph
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
 Money = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]  # le: sums stay finite
 Km = Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)]
-
-
-class StrictModel(BaseModel):
-    """Base of every scenario model: unknown keys are errors, instances are immutable."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_as_number(cls, data: Any) -> Any:
-        return reject_bool(cls, data)
 
 
 class Partner(StrictModel):

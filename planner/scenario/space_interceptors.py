@@ -17,18 +17,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from planner.scenario.strict import check_walker_menu
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
-    )
+from planner.scenario.strict import StrictModel, check_walker_menu
 
 
-class BoostPhase(_Strict):
+class BoostPhase(StrictModel):
     """The threat's boost phase and the defence's latencies before the kill vehicle flies."""
 
     boost_duration_s: float = Field(default=240.0, gt=0, allow_inf_nan=False)
@@ -43,7 +37,7 @@ class BoostPhase(_Strict):
     """Altitude of the missile where it is met (near burnout)."""
 
 
-class KillVehicle(_Strict):
+class KillVehicle(StrictModel):
     """The kill vehicle each satellite carries (one shot per satellite)."""
 
     delta_v_mps: float = Field(default=4000.0, gt=0, allow_inf_nan=False)
@@ -54,7 +48,7 @@ class KillVehicle(_Strict):
     """Single-shot kill probability (notional)."""
 
 
-class SbiLaunchArea(_Strict):
+class SbiLaunchArea(StrictModel):
     """A launch area: a point, or a polygon sampled on a grid."""
 
     name: str = Field(min_length=1, max_length=64)
@@ -73,7 +67,7 @@ class SbiLaunchArea(_Strict):
         return self
 
 
-class SpaceInterceptors(_Strict):
+class SpaceInterceptors(StrictModel):
     """A boost-phase layer of space-based interceptors, sized by the constellation's geometry.
 
     Each option of ``constellations`` is evaluated; with ``search`` the smallest shell meeting

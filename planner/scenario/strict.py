@@ -15,7 +15,7 @@ import typing
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -110,3 +110,19 @@ def check_walker_menu(value: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ValueError("constellations lists a pattern twice")
     return value
+
+
+class StrictModel(BaseModel):
+    """Base of every scenario model: unknown keys are errors, instances are immutable.
+
+    No boolean is read as a number (:func:`reject_bool`).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, data: Any) -> Any:
+        return reject_bool(cls, data)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from planner.scenario.strict import StrictModel
 
 
-class Trajectory(BaseModel):
+class Trajectory(StrictModel):
     """Two-body ballistic trajectory of the threat tracks (``geodata.ballistic``)."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
-    )
 
     missile_class: Literal["keplerian", "srbm", "irbm", "icbm"] = "keplerian"
     """Notional boost preset: ``keplerian`` (default: free flight from the launch point, no boost),

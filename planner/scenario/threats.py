@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from planner.scenario.strict import StrictModel
 
 _Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
 _Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
-    )
-
-
-class MissileClass(_Strict):
+class MissileClass(StrictModel):
     """A notional missile class: how long it boosts and how high it burns out.
 
     The tracks themselves follow ``threats.trajectory`` (one two-body model for every launch area);
@@ -34,7 +30,7 @@ class MissileClass(_Strict):
     """Altitude at burnout (reported; the track's burnout comes from ``threats.trajectory``)."""
 
 
-class InterceptorType(_Strict):
+class InterceptorType(StrictModel):
     """An interceptor in the kill chain: the asset type placing it and its engagement parameters."""
 
     asset_type: _Name
@@ -71,7 +67,7 @@ class InterceptorType(_Strict):
         return self
 
 
-class SensorType(_Strict):
+class SensorType(StrictModel):
     """A sensor's role in the kill chain."""
 
     asset_type: _Name
@@ -83,7 +79,7 @@ class SensorType(_Strict):
     """Range at which it holds a track of that quality (also limited by the radar horizon)."""
 
 
-class Engagement(_Strict):
+class Engagement(StrictModel):
     """A raid against the kill chain: what to optimise and report as leakage."""
 
     missile_classes: tuple[MissileClass, ...] = Field(min_length=1)

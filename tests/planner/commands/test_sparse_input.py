@@ -96,3 +96,21 @@ def test_cli_reports_the_method(files: dict[str, Path]) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "method benders" in res.output
+
+
+def test_inconsistent_npz_and_non_parquet_are_one_line(files: dict[str, Path], tmp_path: Path) -> None:
+    # A coverage.npz whose column index points past the matrix (scipy would build it, then fail deep).
+    bad = tmp_path / "inconsistent.npz"
+    np.savez(
+        bad,
+        interceptor_data=np.ones(2),
+        interceptor_indices=np.array([0, 9]),
+        interceptor_indptr=np.array([0, 1, 2, 2, 2]),
+        interceptor_shape=np.array([4, 3]),
+    )
+    with pytest.raises(InputError, match="inconsistent sparse matrix"):
+        optimize_from_files(sites=files["sites"], demand=files["demand"], coverage=bad, budget=6)
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        optimize_from_files(sites=files["sites"], demand=files["demand"], coverage=junk, budget=6)

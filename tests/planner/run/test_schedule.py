@@ -171,3 +171,18 @@ def test_unreachable_milestone_is_an_input_error(small_run):
     (status,) = run.schedule.milestones
     assert not status.ok and not status.enforced
     assert run.schedule.certificate.ok
+
+
+def test_the_schedule_chart_is_drawn_once_per_report(sched_run, monkeypatch):
+    import reports.schedule
+    from planner.run.pipeline import plan_bundle
+
+    calls = []
+    real = reports.schedule.schedule_chart
+    monkeypatch.setattr(reports.schedule, "schedule_chart", lambda s: calls.append(1) or real(s))
+    sched_run.__dict__.pop("schedule_report", None)  # forget any chart an earlier test drew
+    bundle = plan_bundle(sched_run)
+    assert len(calls) == 1
+    png = dict(bundle.extra_files)["schedule.png"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any(base64.b64encode(png[:60]).decode()[:40] in s.html for s in bundle.sections)  # same image

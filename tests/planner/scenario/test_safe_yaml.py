@@ -169,3 +169,50 @@ def test_limits_do_not_change_the_scenario_digest():
     a = parse_scenario(copy.deepcopy(SMALL))
     b = parse_scenario({**copy.deepcopy(SMALL), "limits": {"max_sites": 10**7}})
     assert a.digest() == b.digest() and b.limits.max_sites == 10**7
+
+
+def _scenario_models():
+    import inspect
+
+    from pydantic import BaseModel
+
+    from planner.scenario import (
+        adversary,
+        report,
+        schedule,
+        schema,
+        space_interceptors,
+        threat_trajectory,
+        threats,
+    )
+
+    for mod in (adversary, report, schedule, schema, space_interceptors, threat_trajectory, threats):
+        for _, cls in inspect.getmembers(mod, inspect.isclass):
+            if issubclass(cls, BaseModel) and cls.__module__ == mod.__name__:
+                yield cls
+
+
+def test_every_scenario_block_is_strict():
+    from planner.scenario.strict import StrictModel
+
+    models = list(_scenario_models())
+    assert len(models) > 20
+    assert [m.__name__ for m in models if not issubclass(m, StrictModel)] == []
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        ("planner.scenario.adversary:Adversary", {"max_iterations": True}),
+        ("planner.scenario.threats:MissileClass", {"name": "x", "boost_duration_s": True}),
+        ("planner.scenario.space_interceptors:KillVehicle", {"delta_v_mps": True}),
+    ],
+)
+def test_blocks_refuse_a_boolean_for_a_number(model, data):
+    import importlib
+
+    from pydantic import ValidationError
+
+    mod, name = model.split(":")
+    with pytest.raises(ValidationError, match="boolean"):
+        getattr(importlib.import_module(mod), name)(**data)
