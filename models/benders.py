@@ -55,10 +55,8 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from models.decompose import (
-    SiteLP,
     _restrict,
     _result,
     check_decomposable,
@@ -68,7 +66,6 @@ from models.decompose import (
 from models.formulations.cover import max_cover
 from models.heuristics import LevelObjective
 from models.instance import CoverInstance
-from models.lagrangian import count_bound
 from models.result import SolutionStatus, SolveOptions, SolveResult, Termination
 from models.solve import solve_formulation
 
@@ -135,7 +132,8 @@ def solve_max_cover_benders(
     t0 = time.perf_counter()
     deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
     gap = options.mip_rel_gap
-    lp = _tighten(inst, site_column_generation(inst, options, start=start))
+    # The count's multiplier is already chosen optimally inside the column generation.
+    lp = site_column_generation(inst, options, start=start)
     obj = LevelObjective(inst.w, inst.a, np.array([1.0]))
     lb, plan, upper = lp.lower, lp.plan, lp.bound
     info: dict[str, Any] = {**lp.info, "loops": []}
@@ -170,15 +168,6 @@ def solve_max_cover_benders(
     if bound <= lb * (1 + gap):
         term = Termination.OPTIMAL
     return _done(inst, plan, lb, bound, term, t0, info, nodes)
-
-
-def _tighten(inst: CoverInstance, lp: SiteLP) -> SiteLP:
-    """With a count as the only limit, the count's multiplier chosen optimally (never looser)."""
-    if inst.count is None or inst.budget is not None or inst.type_max is not None:
-        return lp
-    at = sp.csr_array(sp.csr_array(inst.a, dtype=float).T)
-    bound, rc = count_bound(inst.w, at, lp.lam, inst.count)
-    return replace(lp, bound=bound, rc=rc) if bound < lp.bound else lp
 
 
 def _done(
