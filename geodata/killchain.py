@@ -5,8 +5,9 @@ times :math:`\tau_i`, altitudes :math:`h_i`, sub-track points).
 
 Cue
     A fire-control sensor :math:`s` (height :math:`h_s`, range :math:`\rho_s`) *holds a track*
-    of track :math:`k` from the first sample it sees (line of sight over a :math:`k_e`-Earth and
-    slant range :math:`\le \rho_s`, as in :func:`geodata.threats.sensor_tracking`):
+    of track :math:`k` from the first sample it sees (refracted line of sight above its minimum
+    elevation and slant range :math:`\le \rho_s`, exactly as corridor tracking,
+    :func:`geodata.threats.sensor_sample_pairs`):
     :math:`c_{ks} = \min\{\tau_i : \text{seen}\}` (:math:`+\infty` if never). The track is
     assumed held from then on (an incoming missile closes on the radar).
 
@@ -39,7 +40,7 @@ from numpy.typing import ArrayLike
 
 from geodata.geometry import EARTH_RADIUS_KM, arc_for_chord_km, great_circle_km
 from geodata.spatial import CapIndex
-from geodata.threats import ThreatTracks
+from geodata.threats import ThreatTracks, sensor_sample_pairs
 
 
 def slant_km(arc_km: ArrayLike, h1_km: ArrayLike, h2_km: ArrayLike) -> np.ndarray:
@@ -68,25 +69,17 @@ def cue_times(
     sensor_lat: ArrayLike,
     sensor_height_m: ArrayLike,
     range_km: ArrayLike,
-    k: float = 4.0 / 3.0,
+    min_elevation_deg: ArrayLike = 0.0,
 ) -> np.ndarray:
-    """``(n_tracks, S)`` time at which each sensor first holds each track (``inf``: never)."""
-    slon = np.atleast_1d(np.asarray(sensor_lon, dtype=float))
-    slat = np.atleast_1d(np.asarray(sensor_lat, dtype=float))
-    hs = np.broadcast_to(np.asarray(sensor_height_m, dtype=float) / 1000.0, slon.shape)
-    rng = np.broadcast_to(np.asarray(range_km, dtype=float), slon.shape)
-    n_tr, n_smp = tracks.lon.shape
-    cue = np.full((n_tr, slon.size), np.inf)
-    if slon.size == 0:
-        return cue
-    kr = k * EARTH_RADIUS_KM
-    horizon = kr * (np.arccos(kr / (kr + hs)) + np.arccos(kr / (kr + float(tracks.alt_km.max()))))
-    s, p, d = _pairs(tracks, slon, slat, np.minimum(horizon, arc_for_chord_km(rng / EARTH_RADIUS_KM)))
-    ho = tracks.alt_km.ravel()[p]
-    los = kr * (np.arccos(kr / (kr + hs[s])) + np.arccos(kr / (kr + ho)))
-    ok = (d <= los) & (slant_km(d, hs[s], ho) <= rng[s])
-    tr = p[ok] // n_smp
-    np.minimum.at(cue, (tr, s[ok]), tracks.time_s.ravel()[p[ok]])
+    """``(n_tracks, S)`` time at which each sensor first holds each track (``inf``: never).
+
+    A sensor holds a sample as in corridor tracking (:func:`geodata.threats.sensor_sample_pairs`:
+    refracted line of sight above its minimum elevation, within its slant range).
+    """
+    n_sensors = np.atleast_1d(np.asarray(sensor_lon, dtype=float)).size
+    cue = np.full((tracks.lon.shape[0], n_sensors), np.inf)
+    s, p = sensor_sample_pairs(tracks, sensor_lon, sensor_lat, sensor_height_m, range_km, min_elevation_deg)
+    np.minimum.at(cue, (p // tracks.lon.shape[1], s), tracks.time_s.ravel()[p])
     return cue
 
 

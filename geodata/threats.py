@@ -226,6 +226,38 @@ def _los_arc_km(h1_km: ArrayLike, h2_km: ArrayLike, min_elevation_deg: ArrayLike
     return out
 
 
+def sensor_sample_pairs(
+    tracks: ThreatTracks,
+    sensor_lon: ArrayLike,
+    sensor_lat: ArrayLike,
+    sensor_height_m: ArrayLike,
+    range_km: ArrayLike,
+    min_elevation_deg: ArrayLike = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(sensor, flat sample)`` pairs in which a ground or sea sensor holds a track sample.
+
+    A sensor holds a sample in refracted line of sight above its minimum elevation
+    (:func:`_los_arc_km`) within its slant range. The one test of what a ground sensor sees:
+    corridor tracking (:func:`sensor_tracking`) and kill-chain cues
+    (:func:`geodata.killchain.cue_times`) both use it.
+    """
+    slon = np.atleast_1d(np.asarray(sensor_lon, dtype=float))
+    slat = np.atleast_1d(np.asarray(sensor_lat, dtype=float))
+    hs = np.broadcast_to(np.asarray(sensor_height_m, dtype=float) / 1000.0, slon.shape)
+    rng = np.broadcast_to(np.asarray(range_km, dtype=float), slon.shape)
+    eps = np.broadcast_to(np.asarray(min_elevation_deg, dtype=float), slon.shape)
+    if slon.size == 0 or tracks.lon.size == 0:
+        empty = np.empty(0, np.int64)
+        return empty, empty
+    # Candidate ground radius: both the horizon and the slant range bound the ground arc.
+    top = np.full(slon.shape, float(tracks.alt_km.max()))
+    reach = np.minimum(_los_arc_km(hs, top, eps), arc_for_chord_km(rng / EARTH_RADIUS_KM))
+    s, p, d = _site_sample_pairs(tracks, slon, slat, reach * (1 + 1e-9))
+    ho = tracks.alt_km.ravel()[p]
+    ok = (d <= _los_arc_km(hs[s], ho, eps[s])) & (_slant_km(d, hs[s], ho) <= rng[s])
+    return s[ok], p[ok]
+
+
 def sensor_tracking(
     tracks: ThreatTracks,
     sensor_lon: ArrayLike,
@@ -236,24 +268,12 @@ def sensor_tracking(
 ) -> np.ndarray:
     """Which samples at least one ground or sea sensor tracks, ``(n_tracks, n_samples)`` bool.
 
-    A sensor tracks a sample in refracted line of sight above its minimum elevation
-    (:func:`_los_arc_km`) within its slant range.
+    A sensor tracks a sample in refracted line of sight above its minimum elevation within its
+    slant range (:func:`sensor_sample_pairs`).
     """
-    slon = np.atleast_1d(np.asarray(sensor_lon, dtype=float))
-    slat = np.atleast_1d(np.asarray(sensor_lat, dtype=float))
-    hs = np.broadcast_to(np.asarray(sensor_height_m, dtype=float) / 1000.0, slon.shape)
-    rng = np.broadcast_to(np.asarray(range_km, dtype=float), slon.shape)
-    eps = np.broadcast_to(np.asarray(min_elevation_deg, dtype=float), slon.shape)
     tracked = np.zeros(tracks.lon.size, dtype=bool)
-    if slon.size == 0:
-        return tracked.reshape(tracks.lon.shape)
-    # Candidate ground radius: both the horizon and the slant range bound the ground arc.
-    top = np.full(slon.shape, float(tracks.alt_km.max()))
-    reach = np.minimum(_los_arc_km(hs, top, eps), arc_for_chord_km(rng / EARTH_RADIUS_KM))
-    s, p, d = _site_sample_pairs(tracks, slon, slat, reach * (1 + 1e-9))
-    ho = tracks.alt_km.ravel()[p]
-    ok = (d <= _los_arc_km(hs[s], ho, eps[s])) & (_slant_km(d, hs[s], ho) <= rng[s])
-    tracked[p[ok]] = True
+    _, p = sensor_sample_pairs(tracks, sensor_lon, sensor_lat, sensor_height_m, range_km, min_elevation_deg)
+    tracked[p] = True
     return tracked.reshape(tracks.lon.shape)
 
 

@@ -173,10 +173,12 @@ def chain_geometry(scenario: Scenario, problem: CoverageProblem, assets: ChainAs
         boost_layer=np.array([i.layer == "boost" for i in its]),
     )
     hmast = {a.name: getattr(a, "mast_height_m", 0.0) for a in scenario.asset_types}
+    elev = {a.name: getattr(a, "min_elevation_deg", 0.0) for a in scenario.asset_types}
     sens = [spec.sensors[int(k)] for k in assets.sensor_kind]
     height = np.array([hmast[s.asset_type] for s in sens])
     reach = np.array([s.range_km for s in sens])
-    cue = cue_times(tracks, lon[assets.sensor_rows], lat[assets.sensor_rows], height, reach)
+    eps = np.array([elev[s.asset_type] for s in sens])
+    cue = cue_times(tracks, lon[assets.sensor_rows], lat[assets.sensor_rows], height, reach, eps)
     return ChainGeometry(w, cue)
 
 

@@ -287,6 +287,7 @@ def verify_by_simulation(
             )
         )
     heights = {a.name: getattr(a, "mast_height_m", 0.0) / 1000 for a in scenario.asset_types}
+    elevations = {a.name: getattr(a, "min_elevation_deg", 0.0) for a in scenario.asset_types}
     se = []
     for s in np.flatnonzero(plan.sensors):
         row, st = assets.sensor_rows[s], spec.sensors[int(assets.sensor_kind[s])]
@@ -296,6 +297,7 @@ def verify_by_simulation(
                 float(sites["lat"].iat[row]),
                 heights[st.asset_type],
                 st.range_km,
+                elevations[st.asset_type],
             )
         )
     trs = [

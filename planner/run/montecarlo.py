@@ -1,8 +1,9 @@
 r"""Monte Carlo engagement simulator: the plan flown against the raid, written apart from the optimiser.
 
 It shares no code with :mod:`geodata.killchain` or the MILP. From the sampled tracks it
-recomputes, with its own geometry (Earth-centred Cartesian positions, line of sight as a
-segment clearing the :math:`k`-effective Earth), when each built fire-control sensor first
+recomputes, with its own geometry (Earth-centred Cartesian positions and arcs; the refracted
+horizon from the shared ray-trace primitive of :mod:`geodata.refraction`), when each built
+fire-control sensor first
 holds each threat and when each built site can intercept it. Then, over independent trials,
 every planned shot is fired in launch-time order: a shot leaves only if the threat is still
 alive (the look of shoot-look-shoot, and between layers) and its site has a round left
@@ -19,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from geodata.refraction import line_of_sight_arc_km
+
 R_EARTH_KM = 6371.0088
 Z99 = 2.5758293035489004
 
@@ -29,18 +32,19 @@ def _ecef(lon: np.ndarray, lat: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.stack([r * np.cos(la) * np.cos(lo), r * np.cos(la) * np.sin(lo), r * np.sin(la)], axis=-1)
 
 
-def _clear(p_sensor: np.ndarray, p_obj: np.ndarray, k: float) -> np.ndarray:
-    """Line of sight on a k-effective Earth: the straight segment stays above radius kR."""
+def _in_view(p_sensor: np.ndarray, p_obj: np.ndarray, sensor: SensorParams, alt_km: np.ndarray) -> np.ndarray:
+    """Line of sight: the ground arc between sensor and object within the refracted horizon.
+
+    The horizon for the object's altitude comes from the standard-atmosphere ray trace above the
+    sensor's minimum elevation (:func:`geodata.refraction.line_of_sight_arc_km`, the shared physics
+    primitive); the arc is measured here from the Cartesian positions.
+    """
     r1 = np.linalg.norm(p_sensor, axis=-1)
     r2 = np.linalg.norm(p_obj, axis=-1)
     cosang = np.clip(np.sum(p_sensor * p_obj, axis=-1) / (r1 * r2), -1.0, 1.0)
-    theta = np.arccos(cosang) / k  # same ground arc on the larger effective Earth
-    a = np.stack([k * R_EARTH_KM + (r1 - R_EARTH_KM), np.zeros_like(r1)], -1)
-    b = (k * R_EARTH_KM + (r2 - R_EARTH_KM))[..., None] * np.stack([np.cos(theta), np.sin(theta)], -1)
-    d = b - a
-    s = np.clip(-np.sum(a * d, axis=-1) / np.maximum(np.sum(d * d, axis=-1), 1e-12), 0.0, 1.0)
-    closest = a + s[..., None] * d
-    return np.linalg.norm(closest, axis=-1) >= k * R_EARTH_KM - 1e-9
+    arc = R_EARTH_KM * np.arccos(cosang)
+    horizon = line_of_sight_arc_km(sensor.height_km, np.maximum(alt_km, 0.0), sensor.min_elevation_deg)
+    return arc <= horizon * (1 + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class SensorParams:
     lat: float
     height_km: float
     range_km: float
+    min_elevation_deg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,13 +104,13 @@ class MonteCarloResult:
         }
 
 
-def _cue(track: dict[str, np.ndarray], sensors: list[SensorParams], k: float) -> float:
+def _cue(track: dict[str, np.ndarray], sensors: list[SensorParams]) -> float:
     """First time a built sensor holds the track (inf if none)."""
     pos = _ecef(track["lon"], track["lat"], track["alt"])
     best = np.inf
     for s in sensors:
         p = _ecef(np.array(s.lon), np.array(s.lat), np.array(s.height_km))
-        seen = _clear(np.broadcast_to(p, pos.shape), pos, k) & (
+        seen = _in_view(np.broadcast_to(p, pos.shape), pos, s, track["alt"]) & (
             np.linalg.norm(pos - p, axis=-1) <= s.range_km
         )
         if seen.any():
@@ -140,7 +145,6 @@ def simulate(
     *,
     trials: int = 4000,
     seed: int = 0,
-    k: float = 4.0 / 3.0,
     space_survival: np.ndarray | None = None,
 ) -> MonteCarloResult:
     """Fly the plan against the raid ``trials`` times.
@@ -152,7 +156,7 @@ def simulate(
     """
     events, missing = [], 0
     for t, tr in enumerate(tracks):
-        cue = _cue(tr, sensors, k)
+        cue = _cue(tr, sensors)
         for j in np.flatnonzero(shots[t]).tolist():
             times = _shot_times(tr, sites[j], cue, float(boost_end_s[t]))[: int(shots[t, j])]
             missing += int(shots[t, j]) - len(times)

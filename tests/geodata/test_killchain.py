@@ -106,3 +106,22 @@ def test_shot_matrices_per_threat_and_sensor():
     max_shots, fc = shot_matrices(w, cue, np.array([0, 0]), n_sites=1)
     assert max_shots.toarray().tolist() == [[2], [2]]
     assert fc.toarray().tolist() == [[2, 1, 0], [2, 1, 0]]
+
+
+def test_cue_is_the_first_sample_corridor_tracking_sees():
+    """Kill-chain cues and corridor tracking use one line of sight (refracted, minimum elevation)."""
+    from geodata.threats import sensor_tracking
+
+    rng = np.random.default_rng(11)
+    tlon, tlat = rng.uniform(-125, -70, 8), rng.uniform(28, 55, 8)
+    tracks = ballistic_tracks(
+        [LaunchArea.point("nea", 127.0, 40.0), LaunchArea.point("kola", 33.0, 68.0)], tlon, tlat
+    )
+    slon, slat = rng.uniform(-170, -50, 40), rng.uniform(25, 72, 40)
+    heights, ranges, elev = rng.uniform(10, 40, 40), rng.uniform(1500, 5000, 40), rng.choice([0.0, 3.0], 40)
+    cue = cue_times(tracks, slon, slat, heights, ranges, elev)
+    for j in range(slon.size):
+        seen = sensor_tracking(tracks, slon[j], slat[j], heights[j], ranges[j], elev[j])
+        first = np.where(seen.any(axis=1), np.where(seen, tracks.time_s, np.inf).min(axis=1), np.inf)
+        np.testing.assert_array_equal(cue[:, j], first)
+    assert np.isfinite(cue).any() and not np.isfinite(cue).all()  # some sensors see some tracks, not all
