@@ -95,10 +95,12 @@ def preflight(scenario: Scenario, source: str | Path | None = None) -> SizeEstim
         The first problem found, naming ``source``, the field and the value.
     """
     from planner.problem.build import build_demand, load_partners
+    from planner.scenario.threats import check_engagement_names
 
     base_dir = Path(source).parent if source is not None else None
     try:
         check_solver(scenario)
+        check_engagement_names(scenario)
         partners = load_partners(scenario)
         check_partner_lists(scenario, partners)
         estimate = check_size(scenario, partners, base_dir)

@@ -19,7 +19,7 @@ from models.engagement import LAYERS, EngagementInstance, EngagementPlan, plan_v
 from planner.errors import InputError
 from planner.problem.build import CoverageProblem
 from planner.scenario.schema import Scenario, SpaceAsset
-from planner.scenario.threats import Engagement
+from planner.scenario.threats import Engagement, check_engagement_names
 
 
 def dhondt(n: int, weights: np.ndarray) -> np.ndarray:
@@ -95,23 +95,7 @@ def chain_assets(scenario: Scenario, problem: CoverageProblem) -> ChainAssets:
     """Pick the candidate sites of the chain's interceptor and fire-control sensor types."""
     assert scenario.threats is not None and scenario.threats.engagement is not None  # stage runs if set
     spec = scenario.threats.engagement
-    areas = {a.name for a in scenario.threats.launch_areas}
-    for field, names in (
-        ("launch_area_class", set(spec.launch_area_class)),
-        ("design_raid", set(spec.design_raid)),
-    ):
-        if names - areas:
-            raise InputError(
-                f"unknown launch area(s) {sorted(names - areas)}; launch areas: {sorted(areas)}",
-                field=f"threats.engagement.{field}",
-                value=sorted(names - areas)[0],
-            )
-    if areas - set(spec.launch_area_class):
-        raise InputError(
-            "every launch area needs a missile class",
-            field="threats.engagement.launch_area_class",
-            value=sorted(areas - set(spec.launch_area_class))[0],
-        )
+    check_engagement_names(scenario)
     assets = {a.name: a for a in scenario.asset_types}
     site_type = problem.sites["asset_type"].to_numpy()
     rows, kinds, srows, skinds = [], [], [], []

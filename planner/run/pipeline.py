@@ -283,8 +283,13 @@ def run_scenario(
     say = stage or (lambda _msg: None)
     t0 = time.perf_counter()
     from planner.problem.preflight import check_solver
+    from planner.scenario.threats import check_engagement_names
 
     check_solver(scenario, source)  # before any work: not after minutes of coverage
+    try:
+        check_engagement_names(scenario)
+    except InputError as err:
+        raise (err.with_file(source) if err.file is None and source is not None else err) from None
     if problem is None:
         try:
             base_dir = Path(source).parent if source is not None else None

@@ -6,7 +6,7 @@ budget documents); none describes a real system. Units are in the field names.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -125,3 +125,48 @@ class Engagement(StrictModel):
     def design_raid_size(self) -> int:
         """Missiles in the design raid."""
         return int(sum(self.design_raid.values()))
+
+
+def check_engagement_names(scenario: Any) -> None:
+    """Refuse a raid that names launch areas or asset types the scenario does not have.
+
+    Checked before any work (``validate``, the start of ``run``) and again by the kill chain.
+
+    Raises
+    ------
+    planner.errors.InputError
+        Naming the field (with its index) and the first unknown value.
+    """
+    from planner.errors import InputError
+
+    threats = scenario.threats
+    if threats is None or threats.engagement is None:
+        return
+    spec = threats.engagement
+    areas = {a.name for a in threats.launch_areas}
+    for field, names in (
+        ("launch_area_class", set(spec.launch_area_class)),
+        ("design_raid", set(spec.design_raid)),
+    ):
+        if names - areas:
+            raise InputError(
+                f"unknown launch area(s) {sorted(names - areas)}; launch areas: {sorted(areas)}",
+                field=f"threats.engagement.{field}",
+                value=sorted(names - areas)[0],
+            )
+    if areas - set(spec.launch_area_class):
+        raise InputError(
+            "every launch area needs a missile class",
+            field="threats.engagement.launch_area_class",
+            value=sorted(areas - set(spec.launch_area_class))[0],
+        )
+    assets = {a.name: a for a in scenario.asset_types}
+    for group, role in (("interceptors", "interceptor"), ("sensors", "sensor")):
+        for k, item in enumerate(getattr(spec, group)):
+            a = assets.get(item.asset_type)
+            if a is None or a.domain == "space" or a.role not in (role, "both"):
+                raise InputError(
+                    f"no land or sea {role} asset type named '{item.asset_type}'",
+                    field=f"threats.engagement.{group}[{k}].asset_type",
+                    value=item.asset_type,
+                )

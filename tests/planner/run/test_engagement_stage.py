@@ -171,3 +171,28 @@ def test_space_interceptors_enter_the_raid_as_its_boost_layer(space_run):
     mc = space_run.engagement.monte_carlo
     assert mc.ci99[0] <= mc.analytic_leakers <= mc.ci99[1]
     assert plan.boost >= 0  # at 0.01 M USD a satellite the layer is bought
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda e: e["design_raid"].update(atlantis=3), "threats.engagement.design_raid"),
+        (
+            lambda e: e["launch_area_class"].update(atlantis="notional"),
+            "threats.engagement.launch_area_class",
+        ),
+        (
+            lambda e: e["interceptors"][0].update(asset_type="no_such_type"),
+            "threats.engagement.interceptors[0].asset_type",
+        ),
+    ],
+)
+def test_validate_catches_raid_names_before_any_work(mutate, field):
+    from planner.problem.preflight import preflight
+
+    d = scenario_dict()
+    mutate(d["threats"]["engagement"])
+    with pytest.raises(InputError) as info:
+        preflight(parse_scenario(d, file="eng.yaml"), "eng.yaml")
+    line = info.value.line()
+    assert field in line and "eng.yaml" in line and "\n" not in line
