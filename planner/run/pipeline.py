@@ -377,12 +377,15 @@ def run_scenario(
         "solve_s": round(result.wall_time_s, 3),
         "verify_s": round(t3 - t2, 3),
         "cost_sharing_s": round(t4 - t3, 3),
-        "space_interceptors_s": round(t_eng - t_sbi, 3),
-        "engagement_s": round(t_adv - t_eng, 3),
-        "adversary_s": round(t5 - t_adv, 3),
-        "schedule_s": round(t7 - t5, 3),
-        "total_s": round(t7 - t0, 3),
     }
+    optional = (
+        ("space_interceptors_s", sbi, t_eng - t_sbi),
+        ("engagement_s", outcome, t_adv - t_eng),
+        ("adversary_s", adversary, t5 - t_adv),
+        ("schedule_s", sched, t7 - t5),
+    )
+    times |= {key: round(s, 3) for key, ran, s in optional if ran is not None}  # only stages that ran
+    times["total_s"] = round(t7 - t0, 3)
     return PlanRun(
         scenario,
         problem,

@@ -196,3 +196,9 @@ def test_validate_catches_raid_names_before_any_work(mutate, field):
         preflight(parse_scenario(d, file="eng.yaml"), "eng.yaml")
     line = info.value.line()
     assert field in line and "eng.yaml" in line and "\n" not in line
+
+
+def test_timing_lists_only_the_stages_that_ran(run, small_run):
+    assert "engagement_s" in run.times and "schedule_s" not in run.times
+    assert not {"engagement_s", "adversary_s", "space_interceptors_s", "schedule_s"} & set(small_run.times)
+    assert list(run.times)[-1] == "total_s"
