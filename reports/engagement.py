@@ -9,9 +9,7 @@ order.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from typing import Any
 
 import geopandas as gpd
@@ -22,15 +20,10 @@ from pyproj import Transformer
 
 from reports.bundle import ReportSection
 from reports.fmt import gap_pct
+from reports.html_parts import data_uri, html_table, png_bytes
 
 LAYER_COLOURS = {"boost": "#8e44ad", "midcourse": "#1f5fa8", "terminal": "#c0392b"}
 POLAR = "+proj=aeqd +lat_0=90 +lon_0=-100 +datum=WGS84 +units=km"
-
-
-def _png(fig: Figure) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def leakage_chart(eng: dict[str, Any]) -> str:
@@ -53,7 +46,7 @@ def leakage_chart(eng: dict[str, Any]) -> str:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7.5, loc="upper left")
     fig.tight_layout()
-    return _png(fig)
+    return data_uri(png_bytes(fig))
 
 
 def windows_map(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame, partners: gpd.GeoDataFrame) -> str:
@@ -84,13 +77,7 @@ def windows_map(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame, partners
     ax.legend(fontsize=7.5, loc="lower left")
     ax.set_title("Design raid: tracks (red = likely to leak) and first intercept points", fontsize=9)
     fig.tight_layout()
-    return _png(fig)
-
-
-def _table(head: list[str], rows: list[list[Any]]) -> str:
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    return data_uri(png_bytes(fig))
 
 
 def engagement_section(
@@ -133,7 +120,7 @@ def engagement_section(
         for p in eng["raid_curve"]
     ]
     layers = " / ".join(eng["raid_curve"][0]["shots_per_layer"]) if eng["raid_curve"] else ""
-    table = _table(
+    table = html_table(
         [
             "raid",
             "expected leakers",
@@ -147,7 +134,7 @@ def engagement_section(
         ],
         curve_rows,
     )
-    sites = _table(
+    sites = html_table(
         ["site", "type", "layer", "rounds"],
         [[s["site_id"], s["type"], s["layer"], s["rounds"]] for s in eng["sites"]],
     )

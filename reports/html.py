@@ -10,7 +10,6 @@ Length: the report's tables are built here in page order from the typed bundle.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from markupsafe import Markup
 
 from reports.bundle import PlanBundle, ReportSection
 from reports.fmt import MISSING, as_float, gap_pct, musd, num, pct, seconds
+from reports.html_parts import data_uri
 from reports.summary import PlanSummary
 
 MAX_POINT_ROWS = 200
@@ -63,10 +63,12 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _png_data_uri(png: bytes | None) -> str | None:
-    if not png:
-        return None
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def table_markup(
+    headers: Sequence[str], align: Sequence[str], rows: list[list[Cell]], note: str = ""
+) -> Markup:
+    """A :class:`Table` rendered by the report's table template (autoescaped: safe to embed)."""
+    html = _env().get_template("table.html.j2").render(table=Table(headers, align, rows), note=note)
+    return Markup(html)
 
 
 def _text(value: Any) -> str:
@@ -433,11 +435,11 @@ def render_html(
         "flags": flag_summary(None if cs is None or cs.checks is None else dict(cs.checks)),
         "weight_unit": weight_unit(s),
         "layers": _layers(s),
-        "map_src": _png_data_uri(map_png),
+        "map_src": data_uri(map_png or None),
         "map_insets": len(theatres(bundle)) > 1,
         "live_map": None if live is None else Markup(live.html),
         "live_map_script": Markup("") if live is None else Markup(live.script),
-        "charts_src": _png_data_uri(charts_png),
+        "charts_src": data_uri(charts_png or None),
         "partners": partner_table(s),
         "asset_types": asset_type_table(s),
         "sites": chosen_sites_table(bundle),
