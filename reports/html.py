@@ -109,8 +109,20 @@ def partner_table(summary: PlanSummary | None) -> Table | None:
     return table
 
 
-def asset_type_table(summary: PlanSummary | None) -> Table | None:
-    """Return the per-asset-type table, or ``None`` without a summary or asset-type rows."""
+def _unit_cost(row: Any, chosen: pd.DataFrame | None) -> str:
+    """The unit cost; for a space layer "40.0 × 48 satellites", so that unit × count = cost reads."""
+    if row.domain != "space" or chosen is None or "n_satellites" not in chosen.columns:
+        return musd(row.unit_cost_musd)
+    n = int(chosen.loc[chosen["asset_type"] == row.asset_type, "n_satellites"].sum())
+    return f"{musd(row.unit_cost_musd)} × {num(n)} satellite{'s' if n != 1 else ''}"
+
+
+def asset_type_table(summary: PlanSummary | None, constellations: pd.DataFrame | None = None) -> Table | None:
+    """Return the per-asset-type table, or ``None`` without a summary or asset-type rows.
+
+    ``constellations`` (the bundle's chosen ones) gives a space layer's satellite count, shown
+    with its unit cost (a unit is one satellite).
+    """
     rows = () if summary is None else summary.per_asset_type
     if not rows:
         return None
@@ -122,7 +134,7 @@ def asset_type_table(summary: PlanSummary | None) -> Table | None:
         table.rows.append([
             Cell(_text(r.asset_type)), Cell(_text(r.domain)),
             Cell(_text(r.role)), Cell(_count(r.chosen)), Cell(num(r.max_count)),
-            Cell(musd(r.unit_cost_musd)), Cell(musd(r.cost_musd)),
+            Cell(_unit_cost(r, constellations)), Cell(musd(r.cost_musd)),
         ])  # fmt: skip
     sampling = [f"{r.asset_type} {k}: {v}" for r in rows
                 for k, v in (r.coverage_sampling or {}).items()]  # fmt: skip
@@ -441,7 +453,7 @@ def render_html(
         "live_map_script": Markup("") if live is None else Markup(live.script),
         "charts_src": data_uri(charts_png or None),
         "partners": partner_table(s),
-        "asset_types": asset_type_table(s),
+        "asset_types": asset_type_table(s, bundle.chosen_constellations),
         "sites": chosen_sites_table(bundle),
         "why": why_table(bundle),
         "constellations": constellation_table(bundle),
