@@ -37,6 +37,14 @@ def _images(html: str) -> list[bytes]:
     return pngs
 
 
+def _shows(html: str, texts: tuple[str, ...], n_images: int) -> None:
+    """Every text is in the HTML, with ``n_images`` embedded PNGs and no nan / None."""
+    missing = [t for t in texts if t not in html]
+    assert not missing, missing
+    assert len(_images(html)) == n_images
+    _no_missing(html)
+
+
 # --------------------------------------------------------------------------- raid and leakage
 def _curve_point(n: int, leakers: float, saturated: bool) -> dict[str, Any]:
     return {"raid_size": n, "expected_leakers": leakers, "expected_value_lost": 1000.0 * leakers,
@@ -104,7 +112,7 @@ def test_raid_section_states_the_figures_and_keys_its_map() -> None:
         "<h3>Interceptor sites and rounds</h3>",
     ):
         assert heading in html
-    for text in (
+    texts = (
         "3 from north_box, 1 from west_box",
         "<b>4</b> missiles",
         "<b>0.37</b>",
@@ -118,13 +126,12 @@ def test_raid_section_states_the_figures_and_keys_its_map() -> None:
         "<td>2,950</td>",
         "expected value lost (target weight)",
         "first magazine empty",
-    ):
-        assert text in html, text  # fmt: skip
-    assert "probability that its missile leaks" in html and "colour bar" in html  # the map's key
+        "probability that its missile leaks",  # the map's key
+        "colour bar",
+    )
+    _shows(html, texts, 2)  # leakage curve and map
     lat0, lon0 = raid_centre(*_raid_frames()[:2])
     assert f"{abs(lat0):.0f}° N, {abs(lon0):.0f}° W" in html  # the centre the projection uses
-    assert len(_images(html)) == 2  # leakage curve and map
-    _no_missing(html)
 
 
 def test_raid_centre_is_the_mean_direction_of_tracks_and_intercepts() -> None:
@@ -209,7 +216,7 @@ def test_build_out_section_states_the_years_bills_and_core() -> None:
         "Cumulative split in the core",
     ):
         assert f"<h3>{heading}" in html, heading
-    for text in (
+    texts = (
         "2026–2027",
         "constant M USD of 2025",
         "carry-over off",
@@ -228,10 +235,8 @@ def test_build_out_section_states_the_years_bills_and_core() -> None:
         "<td>270.0</td>",
         "<td>108.0</td>",
         "Every amount is notional.",
-    ):
-        assert text in html, text  # fmt: skip
-    assert len(_images(html)) == 1
-    _no_missing(html)
+    )
+    _shows(html, texts, 1)
 
 
 # --------------------------------------------------------------------------- space-based interceptors
@@ -265,7 +270,7 @@ def test_space_interceptor_section_states_reach_options_and_curves() -> None:
     sec = space_interceptor_section(copy.deepcopy(SPACE))
     html = sec.html
     assert sec.title == "Space-based interceptors"
-    for text in (
+    texts = (
         "Layer sbi_layer at 400 km",
         "within 581 km",
         "180 s of boost left to fly 640 km",
@@ -279,10 +284,8 @@ def test_space_interceptor_section_states_reach_options_and_curves() -> None:
         "0.060",
         "48,000",
         "sidereal day; notional.",
-    ):
-        assert text in html, text  # fmt: skip
-    assert len(_images(html)) == 1
-    _no_missing(html)
+    )
+    _shows(html, texts, 1)
 
 
 def test_space_interceptor_section_without_curves_has_no_image() -> None:
