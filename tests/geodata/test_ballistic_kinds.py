@@ -65,8 +65,9 @@ def _integrate(gamma: float, v: float):
     def apex(_t, s):
         return s[0] * s[2] + s[1] * s[3]
 
-    down.terminal, down.direction = True, -1
-    apex.direction = -1
+    down.terminal = True  # type: ignore[attr-defined]  # solve_ivp reads event attributes
+    down.direction = -1  # type: ignore[attr-defined]
+    apex.direction = -1  # type: ignore[attr-defined]
     s0 = [0.0, R, v * np.cos(gamma), v * np.sin(gamma)]
     return solve_ivp(rhs, (0, 20_000), s0, events=(down, apex), rtol=1e-12, atol=1e-9, dense_output=True)
 

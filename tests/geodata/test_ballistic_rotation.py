@@ -75,7 +75,8 @@ def _fly(a: np.ndarray, aim: np.ndarray):
     def down(_t, s):
         return np.linalg.norm(s[:3]) - R
 
-    down.terminal, down.direction = True, -1
+    down.terminal = True  # type: ignore[attr-defined]  # solve_ivp reads event attributes
+    down.direction = -1  # type: ignore[attr-defined]
     s0 = [*(R * a), *(v * (np.cos(gamma) * w + np.sin(gamma) * a))]
     return solve_ivp(rhs, (0, 20_000), s0, events=down, rtol=1e-12, atol=1e-9, dense_output=True)
 

@@ -175,11 +175,17 @@ GAP = 1e-4
 def _branch(lost: float | None, bound: float | None, term: Termination) -> EngagementSolution:
     status = {Termination.OPTIMAL: SolutionStatus.OPTIMAL}.get(term, SolutionStatus.FEASIBLE)
     if lost is None:
-        none = dict(
-            plan=None, expected_value_lost=None, model_objective=None, cost=None, expected_leakers=None
-        )
         return replace(
-            BASE, **none, gap=None, bound=bound, termination=term, solution_status=SolutionStatus.NONE
+            BASE,
+            plan=None,
+            expected_value_lost=None,
+            model_objective=None,
+            cost=None,
+            expected_leakers=None,
+            gap=None,
+            bound=bound,
+            termination=term,
+            solution_status=SolutionStatus.NONE,
         )
     return replace(
         BASE,
