@@ -84,7 +84,7 @@ class Engagement(StrictModel):
 
     enabled: StrictBool = True
     """Run the raid stage (its own plan, leakage curve, Monte Carlo; seconds to tens of seconds a
-    run on the default scenario, growing with the budget). ``false`` keeps the block, still
+    run on the default scenario, depending on the budget). ``false`` keeps the block, still
     validated, and skips the stage: no engagement block in the summary, no raid section in the
     report, no ``engagement_s`` timing; a batch sweeping what the raid does not answer (budgets of
     the placement plan) turns it off. ``true``/``false`` only."""
