@@ -18,38 +18,14 @@ allows 1e-5 (s, km) and 1e-9 rad.
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
 
 from geodata.ballistic import TrajectorySpec
 from geodata.threats import LaunchArea, ballistic_tracks
+from tests.geodata.orbit_ref import MU, R, destination, q_for_range, unit
 
-MU, R = 398600.4418, 6371.0088
 RANGES_KM = np.array([1000.0, 2000.0, 3500.0, 5500.0, 8000.0, 10000.0, 12000.0])
 CASES = [("lofted", 5.0), ("lofted", 15.0), ("lofted", 25.0), ("depressed", 5.0), ("depressed", 10.0)]
 CASES += [("depressed", 15.0)]
-
-
-def _unit(lon_deg: np.ndarray, lat_deg: np.ndarray) -> np.ndarray:
-    lo, la = np.radians(lon_deg), np.radians(lat_deg)
-    return np.stack((np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)), axis=-1)
-
-
-def _destination(lon: float, lat: float, az_deg: float, d_km: float) -> tuple[float, float]:
-    """Point d_km along the great circle leaving (lon, lat) at azimuth az (spherical trigonometry)."""
-    p1, l1, az, c = np.radians(lat), np.radians(lon), np.radians(az_deg), d_km / R
-    p2 = np.arcsin(np.sin(p1) * np.cos(c) + np.cos(p1) * np.sin(c) * np.cos(az))
-    l2 = l1 + np.arctan2(np.sin(az) * np.sin(c) * np.cos(p1), np.cos(c) - np.sin(p1) * np.sin(p2))
-    return float(np.degrees(l2)), float(np.degrees(p2))
-
-
-def _q_for_range(psi: float, gamma: float) -> float:
-    """Q = R v^2 / mu of the symmetric surface-to-surface arc of range psi at angle gamma."""
-    c2 = np.cos(gamma) ** 2
-
-    def miss(q: float) -> float:
-        return 2 * np.arccos(np.clip((1 - q * c2) / np.sqrt(1 + q * (q - 2) * c2), -1, 1)) - psi
-
-    return brentq(miss, 1e-9, 2 - 1e-9, xtol=1e-15)
 
 
 def _integrate(gamma: float, v: float):
@@ -89,7 +65,7 @@ def launches() -> list[tuple[float, float, float, float, float]]:
     out = []
     for d in RANGES_KM:
         lon, lat, az = rng.uniform(-180, 180), rng.uniform(-60, 60), rng.uniform(0, 360)
-        out.append((lon, lat, az, *_destination(lon, lat, az, d)))
+        out.append((lon, lat, az, *destination(lon, lat, az, d)))
     return out
 
 
@@ -104,7 +80,7 @@ def test_lofted_and_depressed_at_many_ranges_match_two_body_integration(kind, lo
         )
         psi = d / R
         gamma = (np.pi - psi) / 4 + sign * np.radians(loft)
-        q = _q_for_range(psi, gamma)
+        q = q_for_range(psi, gamma)
         sol = _integrate(gamma, np.sqrt(q * MU / R))
         x, y = sol.y_events[0][0][:2]
         assert np.arctan2(x, y) == pytest.approx(psi, abs=1e-9)  # range closure of the reference
@@ -116,8 +92,8 @@ def test_lofted_and_depressed_at_many_ranges_match_two_body_integration(kind, lo
         # Every sample: altitude and downrange at its time, and on the launch-target great circle.
         st = sol.sol(tracks.time_s[0])
         np.testing.assert_allclose(tracks.alt_km[0], np.hypot(st[0], st[1]) - R, atol=1e-5)
-        a, b = _unit(lon0, lat0), _unit(lon1, lat1)
-        xyz = _unit(tracks.lon[0], tracks.lat[0])
+        a, b = unit(lon0, lat0), unit(lon1, lat1)
+        xyz = unit(tracks.lon[0], tracks.lat[0])
         downrange = np.arctan2(np.linalg.norm(np.cross(a, xyz), axis=1), xyz @ a)
         np.testing.assert_allclose(downrange, np.arctan2(st[0], st[1]), atol=1e-9)
         normal = np.cross(a, b) / np.linalg.norm(np.cross(a, b))
@@ -138,6 +114,6 @@ def test_loft_orders_flight_time_and_apogee_at_every_range(d_km):
         )
         times.append(tr.flight_time_s[0])
         apogees.append(tr.apogee_km[0])
-    t_me, apo_me = _kepler(_q_for_range(psi, g0), g0, psi)
+    t_me, apo_me = _kepler(q_for_range(psi, g0), g0, psi)
     assert times[1] == pytest.approx(t_me, abs=1e-3) and apogees[1] == pytest.approx(apo_me, abs=1e-4)
     assert times[0] < times[1] < times[2] and apogees[0] < apogees[1] < apogees[2]

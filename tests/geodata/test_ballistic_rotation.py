@@ -23,42 +23,20 @@ westward) and moves the track by 8-432 km from the non-rotating one, so a model 
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
 
 from geodata.ballistic import TrajectorySpec
 from geodata.threats import LaunchArea, ballistic_tracks
+from tests.geodata.orbit_ref import MU, R, destination, speed_for_range, unit
 
-MU, R, WE = 398600.4418, 6371.0088, 7.2921159e-5
+WE = 7.2921159e-5
 LATS = [0.0, 30.0, 60.0, -45.0]
 AZIMUTHS = {"east": 90.0, "west": 270.0, "north": 0.0}
 RANGES_KM = [3000.0, 10000.0]
 
 
-def _unit(lon_deg, lat_deg) -> np.ndarray:
-    lo, la = np.radians(lon_deg), np.radians(lat_deg)
-    return np.stack((np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)), axis=-1)
-
-
 def _rotz(v: np.ndarray, angle) -> np.ndarray:
     c, s = np.cos(angle), np.sin(angle)
     return np.stack((c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1], v[..., 2]), axis=-1)
-
-
-def _destination(lon: float, lat: float, az_deg: float, d_km: float) -> tuple[float, float]:
-    p1, l1, az, c = np.radians(lat), np.radians(lon), np.radians(az_deg), d_km / R
-    p2 = np.arcsin(np.sin(p1) * np.cos(c) + np.cos(p1) * np.sin(c) * np.cos(az))
-    l2 = l1 + np.arctan2(np.sin(az) * np.sin(c) * np.cos(p1), np.cos(c) - np.sin(p1) * np.sin(p2))
-    return float(np.degrees(l2)), float(np.degrees(p2))
-
-
-def _speed(psi: float, gamma: float) -> float:
-    """Surface-to-surface speed for range psi at angle gamma (free-flight range equation)."""
-    c2 = np.cos(gamma) ** 2
-
-    def miss(q: float) -> float:
-        return 2 * np.arccos(np.clip((1 - q * c2) / np.sqrt(1 + q * (q - 2) * c2), -1, 1)) - psi
-
-    return float(np.sqrt(brentq(miss, 1e-9, 2 - 1e-9, xtol=1e-15) * MU / R))
 
 
 def _fly(a: np.ndarray, aim: np.ndarray):
@@ -67,7 +45,7 @@ def _fly(a: np.ndarray, aim: np.ndarray):
     gamma = (np.pi - psi) / 4
     w = aim - (a @ aim) * a
     w /= np.linalg.norm(w)
-    v = _speed(psi, gamma)
+    v = speed_for_range(psi, gamma)
 
     def rhs(_t, s):
         return [*s[3:], *(-MU * s[:3] / np.linalg.norm(s[:3]) ** 3)]
@@ -83,7 +61,7 @@ def _fly(a: np.ndarray, aim: np.ndarray):
 
 def _reference(lon: float, lat: float, tlon: float, tlat: float):
     """Iterate the impact time T until the integration lands where the target is at T."""
-    a, b = _unit(lon, lat), _unit(tlon, tlat)
+    a, b = unit(lon, lat), unit(tlon, tlat)
     t = 0.0
     for _ in range(40):
         sol = _fly(a, _rotz(b, WE * t))
@@ -113,7 +91,7 @@ CASES = [(lat, name, d) for lat in LATS for name in AZIMUTHS for d in RANGES_KM]
 @pytest.mark.parametrize(("lat", "heading", "d_km"), CASES)
 def test_rotating_earth_track_matches_an_inertial_integration(lat, heading, d_km):
     lon = -100.0
-    tlon, tlat = _destination(lon, lat, AZIMUTHS[heading], d_km)
+    tlon, tlat = destination(lon, lat, AZIMUTHS[heading], d_km)
     launch = [LaunchArea.point("l", lon, lat)]
     tr = ballistic_tracks(
         launch, [tlon], [tlat], n_samples=40, trajectory=TrajectorySpec(earth_rotation=True)
@@ -123,15 +101,15 @@ def test_rotating_earth_track_matches_an_inertial_integration(lat, heading, d_km
     assert tr.flight_time_s[0] == pytest.approx(t_ref, abs=1e-3)
     # The reference lands on the target on the rotating Earth.
     impact, _ = _earth_fixed(sol, np.array([t_ref]))
-    assert _arc_km(impact, _unit(tlon, tlat)[None, :]).max() < 1e-5
+    assert _arc_km(impact, unit(tlon, tlat)[None, :]).max() < 1e-5
     # Every sample: ground point and altitude at its time.
     ref_xyz, ref_alt = _earth_fixed(sol, tr.time_s[0])
-    got = _unit(tr.lon[0], tr.lat[0])
+    got = unit(tr.lon[0], tr.lat[0])
     assert _arc_km(got, ref_xyz).max() < 0.01
     np.testing.assert_allclose(tr.alt_km[0], ref_alt, atol=0.01)
     # Rotation matters here: the non-rotating track differs in path (all) and time (east/west).
     still = ballistic_tracks(launch, [tlon], [tlat], n_samples=40)
-    assert _arc_km(got, _unit(still.lon[0], still.lat[0])).max() > 5.0
+    assert _arc_km(got, unit(still.lon[0], still.lat[0])).max() > 5.0
     if heading != "north" and d_km == 10000.0:
         shift = tr.flight_time_s[0] - still.flight_time_s[0]
         assert (30 < shift < 240) if heading == "east" else (-240 < shift < -30)
