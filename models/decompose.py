@@ -188,7 +188,8 @@ def site_column_generation(
     for rnd in range(max_rounds):
         master.add_sites(np.flatnonzero(work))
         cols = master.sites
-        lp_value, x_lp, duals = master.solve()
+        left = None if deadline is None else max(0.5, deadline - time.perf_counter())
+        lp_value, x_lp, duals = master.solve(left)
         lam = master.point_duals()  # lambda_i = w_i where the working set leaves i uncovered
         mu = float(duals["budget"][0]) if "budget" in duals else 0.0
         tau = float(duals["count"][0]) if "count" in duals else 0.0
@@ -227,7 +228,7 @@ def site_column_generation(
             }
         )
         if not entering.size:
-            converged = True
+            converged = master.optimal
             break
         if best_u <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
             break

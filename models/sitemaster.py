@@ -61,6 +61,7 @@ class SiteMaster:
         h.setOptionValue("simplex_strategy", 4)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.h, self.ncol, self.nrow = h, 0, 0
+        self.optimal = False
         self.side: dict[str, np.ndarray] = {}
         uppers: list[tuple[str, np.ndarray]] = []
         if inst.count is not None:
@@ -218,14 +219,25 @@ class SiteMaster:
         # Side rows were added first: their indices are below every group row.
         return sp.csc_array((v, (r, c)), shape=(self.nrow, new.size))
 
-    def solve(self) -> tuple[float, np.ndarray, dict[str, Any]]:
-        """Re-optimise; the LP value, ``y`` over :attr:`sites`, and the side rows' duals."""
+    def solve(self, time_limit_s: float | None = None) -> tuple[float, np.ndarray, dict[str, Any]]:
+        """Re-optimise; the LP value, ``y`` over :attr:`sites`, and the side rows' duals.
+
+        Stopped at ``time_limit_s``, the values are the last basis's (the LP value is then not
+        the restricted LP's optimum, but the duals still give valid bounds once clipped).
+        """
         import highspy
 
+        self.h.setOptionValue("time_limit", INF if time_limit_s is None else float(time_limit_s))
         self.h.run()
         status = self.h.getModelStatus()
-        if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kUnknown):
+        ok = (
+            highspy.HighsModelStatus.kOptimal,
+            highspy.HighsModelStatus.kUnknown,
+            highspy.HighsModelStatus.kTimeLimit,
+        )
+        if status not in ok:
             raise RuntimeError(f"restricted LP ended {self.h.modelStatusToString(status)}")
+        self.optimal = status == highspy.HighsModelStatus.kOptimal
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value)
         self._row_dual = np.abs(np.asarray(sol.row_dual))
