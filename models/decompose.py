@@ -7,7 +7,10 @@ sites matter. This module solves it by column generation over sites:
 1. **Restricted LP.** Keep a working set :math:`J'` of sites (the starting plan and the best
    candidates). Over :math:`J'` only, points with the same coverage pattern are merged (few
    patterns: a few dozen disks cut the plane into a few thousand cells), points no site of
-   :math:`J'` covers are dropped, and the small LP is solved with HiGHS's simplex.
+   :math:`J'` covers are dropped, and the small LP is solved with HiGHS's primal simplex. The
+   LP is kept in one HiGHS model and grown in place as sites join (:mod:`models.sitemaster`):
+   each round re-optimises from the last basis instead of solving from scratch (measured on
+   20,000 × 2,000, r = 250 km, p = 50: 16 s of LP solves down to 4 s).
 2. **Pricing with a valid bound.** The restricted LP's duals give multipliers
    :math:`\lambda_i \in [0, w_i]` for every point (the group's dual shared in proportion to
    weight; :math:`\lambda_i = w_i` for points :math:`J'` leaves uncovered), :math:`\mu` (budget),
