@@ -69,3 +69,21 @@ def test_grown_lp_equals_rebuilt_lp(seed: int) -> None:
         )
         assert u >= full_lp - 1e-6 * max(1.0, full_lp)
     assert value == pytest.approx(full_lp, rel=1e-7)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_stopped_lp_still_bounds(seed: int) -> None:
+    """A restricted LP stopped at once by its time limit still gives multipliers in [0, w] whose
+    bound is at least the full LP's value (a bound holds for any such multipliers).
+    """
+    inst = random_cover(seed, m=400, n=50, density=0.15, budget_frac=None, count=6, types=0)
+    at = sp.csr_array(sp.csr_array(inst.a, dtype=float).T)
+    full_lp, _, _ = _solve_lp(_restrict(inst, np.arange(inst.n))[0], OPTS)
+    master = SiteMaster(inst, at)
+    master.add_sites(np.arange(0, inst.n, 2))
+    _, y, duals = master.solve(time_limit_s=1e-9)
+    lam = master.point_duals()
+    assert y.shape == (master.sites.size,)
+    assert (lam >= 0).all() and (lam <= inst.w + 1e-9).all()
+    u, _ = _bound(inst, at, lam, 0.0, float(duals["count"][0]), None)
+    assert u >= full_lp - 1e-6 * max(1.0, full_lp)
