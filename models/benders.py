@@ -112,6 +112,10 @@ def _remaining(options: SolveOptions, deadline: float | None, share: float = 1.0
     return replace(options, time_limit_s=max(1.0, share * (deadline - time.perf_counter())))
 
 
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
+
+
 def solve_max_cover_benders(
     inst: CoverInstance,
     options: SolveOptions | None = None,
@@ -140,6 +144,9 @@ def solve_max_cover_benders(
     if upper <= lb * (1 + gap):
         return _done(inst, plan, lb, upper, Termination.OPTIMAL, t0, info, 0)
 
+    if _past(deadline):  # HiGHS may overrun a time limit of a second by minutes: no MILP then
+        return _done(inst, plan, lb, upper, Termination.TIME_LIMIT, t0, info, 0)
+
     # Step 2: the MILP over the LP's support and the best plan.
     cols = np.flatnonzero(lp.support | plan)
     res, cand, info["primal"] = _restricted_milp(
@@ -150,6 +157,8 @@ def solve_max_cover_benders(
 
     bound, term, nodes = upper, Termination.TIME_LIMIT, 0
     for _ in range(max_loops):
+        if _past(deadline):
+            break
         free, fixed_bound = fix_sites(lp, lb, gap)
         free |= plan
         cols = np.flatnonzero(free)
