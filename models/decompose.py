@@ -188,6 +188,10 @@ def site_column_generation(
     history: list[dict[str, float]] = []
     converged = False
     master = SiteMaster(inst, at, threads=options.threads or 1)
+    # lambda = 0 on coverable points (w elsewhere) bounds by the coverable weight: when plans
+    # cover nearly everything this beats the LP's multipliers before they converge.
+    lam0 = np.where(np.diff(a.indptr) > 0, 0.0, inst.w)
+    u0, rc0 = _bound(inst, at, lam0, 0.0, 0.0, None)
     for rnd in range(max_rounds):
         master.add_sites(np.flatnonzero(work))
         cols = master.sites
@@ -233,12 +237,14 @@ def site_column_generation(
         if not entering.size:
             converged = master.optimal
             break
-        if best_u <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
+        if min(best_u, u0) <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
             break
         if best_u <= lp_value + 1e-9 * scale:  # the bound is the restricted LP's value: the LP bound
             converged = True
             break
         work[entering[np.argsort(-price[entering])[:k]]] = True
+    if u0 < best_u:
+        best_u, best_rc, best_lam = u0, rc0, lam0
     info = {
         "rounds": len(history),
         "converged": converged,

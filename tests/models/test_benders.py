@@ -143,3 +143,20 @@ def test_auto_chooses_consistently() -> None:
     perm = np.random.default_rng(0).permutation(big.m)
     shuffled = CoverInstance(w=big.w[perm], c=big.c, a=sp.csr_array(big.a[perm]), count=big.count)
     assert choose_method(shuffled) == choose_method(big)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bound_at_most_coverable_weight(seed: int) -> None:
+    """The bound never exceeds the weight some site covers (lambda = 0 is a valid multiplier),
+    stays a true bound (brute force), and a plan covering everything is proven at once.
+    """
+    inst = planar_instance(seed, m=60, n=9, p=4, radius=0.45)
+    coverable = float(inst.w[np.diff(sp.csr_array(inst.a).indptr) > 0].sum())
+    optimum, _ = brute_force(inst)
+    lp = site_column_generation(inst, OPTS, max_rounds=1)
+    assert optimum - 1e-6 <= lp.bound <= coverable + 1e-6
+    res = solve_max_cover_benders(inst, OPTS)
+    assert res.objective == pytest.approx(optimum)
+    assert optimum - 1e-6 <= res.bound <= coverable + 1e-6
+    if optimum == pytest.approx(coverable):
+        assert res.status == "optimal" and res.extra["benders"]["loops"] == []
