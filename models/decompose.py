@@ -192,7 +192,8 @@ def site_column_generation(
     # cover nearly everything this beats the LP's multipliers before they converge.
     lam0 = np.where(np.diff(a.indptr) > 0, 0.0, inst.w)
     u0, rc0 = _bound(inst, at, lam0, 0.0, 0.0, None)
-    for rnd in range(max_rounds):
+    rounds = max_rounds if u0 > lb * (1 + stop_gap) else 0  # no LP when the start is proven
+    for rnd in range(rounds):
         master.add_sites(np.flatnonzero(work))
         cols = master.sites
         left = None if deadline is None else max(0.5, deadline - time.perf_counter())
