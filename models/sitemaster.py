@@ -22,6 +22,9 @@ re-optimises from the last basis by primal simplex instead of solving from scrat
 The row duals :math:`\lambda_g` are shared among a group's points in proportion to weight
 (:meth:`SiteMaster.point_duals`), points outside every group get :math:`\lambda_i = w_i`; any such
 vector in :math:`[0, w]` gives a valid Lagrangian bound (:mod:`models.decompose`).
+
+Length: :meth:`SiteMaster.add_sites` is one in-place update of the LP (split the groups, reweight
+the kept rows, add the new rows, then the new site columns); its steps share the split's arrays.
 """
 
 from __future__ import annotations
