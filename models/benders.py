@@ -71,6 +71,10 @@ from models.solve import solve_formulation
 
 PRIMAL_TIME_SHARE = 0.25
 """Share of the remaining time the support MILP of step 2 may use."""
+MAX_FREE_SITES = 2_000
+"""Free sites above which step 4's MILP is not run: over 5,000 free sites and ~100,000 point
+patterns (100,000 × 5,000, r = 250 km, p = 50) HiGHS overran a 17 s time limit by minutes, and the
+tuned whole MILP, its equal, does not finish its root LP within a minute there."""
 
 
 def _restricted_milp(
@@ -112,6 +116,10 @@ def _remaining(options: SolveOptions, deadline: float | None, share: float = 1.0
     return replace(options, time_limit_s=max(1.0, share * (deadline - time.perf_counter())))
 
 
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
+
+
 def solve_max_cover_benders(
     inst: CoverInstance,
     options: SolveOptions | None = None,
@@ -140,6 +148,9 @@ def solve_max_cover_benders(
     if upper <= lb * (1 + gap):
         return _done(inst, plan, lb, upper, Termination.OPTIMAL, t0, info, 0)
 
+    if _past(deadline):  # HiGHS may overrun a time limit of a second by minutes: no MILP then
+        return _done(inst, plan, lb, upper, Termination.TIME_LIMIT, t0, info, 0)
+
     # Step 2: the MILP over the LP's support and the best plan.
     cols = np.flatnonzero(lp.support | plan)
     res, cand, info["primal"] = _restricted_milp(
@@ -150,8 +161,13 @@ def solve_max_cover_benders(
 
     bound, term, nodes = upper, Termination.TIME_LIMIT, 0
     for _ in range(max_loops):
+        if _past(deadline):
+            break
         free, fixed_bound = fix_sites(lp, lb, gap)
         free |= plan
+        if free.sum() > MAX_FREE_SITES:
+            info["loops"].append({"sites": int(free.sum()), "skipped": "too many free sites"})
+            break  # the bound stays the last one proven (the column generation's at first)
         cols = np.flatnonzero(free)
         res, cand, step = _restricted_milp(inst, cols, plan, _remaining(options, deadline), solver_options)
         step["fixed_bound"] = fixed_bound if np.isfinite(fixed_bound) else None

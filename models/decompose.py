@@ -7,7 +7,10 @@ sites matter. This module solves it by column generation over sites:
 1. **Restricted LP.** Keep a working set :math:`J'` of sites (the starting plan and the best
    candidates). Over :math:`J'` only, points with the same coverage pattern are merged (few
    patterns: a few dozen disks cut the plane into a few thousand cells), points no site of
-   :math:`J'` covers are dropped, and the small LP is solved with HiGHS's simplex.
+   :math:`J'` covers are dropped, and the small LP is solved with HiGHS's primal simplex. The
+   LP is kept in one HiGHS model and grown in place as sites join (:mod:`models.sitemaster`):
+   each round re-optimises from the last basis instead of solving from scratch (measured on
+   20,000 × 2,000, r = 250 km, p = 50: 16 s of LP solves down to 4 s).
 2. **Pricing with a valid bound.** The restricted LP's duals give multipliers
    :math:`\lambda_i \in [0, w_i]` for every point (the group's dual shared in proportion to
    weight; :math:`\lambda_i = w_i` for points :math:`J'` leaves uncovered), :math:`\mu` (budget),
@@ -47,12 +50,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from models.engines.highs_engine import apply_options, build_highs, highs_version
+from models.engines.highs_engine import highs_version
 from models.formulations.cover import max_cover, site_rules
 from models.heuristics import LevelObjective, best_plan, swap_search
 from models.instance import CoverInstance, PlanRules
 from models.presolve import _row_keys
 from models.result import SolutionStatus, SolveOptions, SolveResult, Termination, relative_gap
+from models.sitemaster import SiteMaster
 from models.solve import solve_formulation
 
 
@@ -86,38 +90,6 @@ def _restrict(inst: CoverInstance, cols: np.ndarray) -> tuple[CoverInstance, np.
         type_names=inst.type_names,
     )
     return restricted, groups, rows
-
-
-def _solve_lp(
-    inst: CoverInstance,
-    options: SolveOptions,
-    lp_solver: str = "simplex",
-) -> tuple[float, np.ndarray, dict[str, Any]]:
-    """LP relaxation of max_cover on a (small) instance: value, x, and row duals by block."""
-    import highspy
-
-    f = max_cover(inst)
-    h = build_highs(f.model)
-    lp = h.getLp()
-    lp.integrality_ = []
-    h.passModel(lp)
-    apply_options(h, replace(options, time_limit_s=None), {})
-    if lp_solver == "ipm":
-        # Any multipliers in [0, w] give a valid bound: the interior point needs no crossover.
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "off")
-    else:
-        h.setOptionValue("solver", "simplex")
-        # Measured on a 14,000 × 570 restricted LP: primal simplex 2.4 s, dual simplex 19 s, IPM 11 s.
-        h.setOptionValue("simplex_strategy", 4)
-    h.run()
-    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kUnknown):
-        raise DecompositionError(f"restricted LP ended {h.modelStatusToString(h.getModelStatus())}")
-    sol = h.getSolution()
-    duals = np.abs(np.array(sol.row_dual))
-    by_block = {name: duals[con.rows] for name, con in f.model.con_blocks.items()}
-    x = np.array(sol.col_value)[f.sites.cols]
-    return float(h.getInfo().objective_function_value), x, by_block
 
 
 def _bound(
@@ -178,13 +150,11 @@ def site_column_generation(
     start: np.ndarray | None = None,
     batch: int | None = None,
     max_rounds: int = 60,
-    stop_gap: float | None = None,
-    lp_solver: str = "simplex",
 ) -> SiteLP:
     """Steps 1-2 of the module docstring: the LP bound by site column generation.
 
     Stops when no site prices out, when the bound equals the restricted LP's value (it is then
-    the LP bound), when it is within ``stop_gap`` (default: the requested gap) of the best plan,
+    the LP bound), when it is within the requested gap of the best plan,
     at the time limit or after ``max_rounds`` rounds. With a count as the only limit the bound
     takes the count's multiplier at its optimum (never looser than the LP dual's) and sites are
     priced at the midpoint of the best and the latest multipliers when that finds any (Wentges'
@@ -194,7 +164,7 @@ def site_column_generation(
     """
     t0 = time.perf_counter()
     deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
-    stop_gap = options.mip_rel_gap if stop_gap is None else stop_gap
+    stop_gap = options.mip_rel_gap
     n = inst.n
     a = sp.csr_array(inst.a, dtype=float)
     at = sp.csr_array(a.T)
@@ -217,16 +187,18 @@ def site_column_generation(
     support = plan.copy()
     history: list[dict[str, float]] = []
     converged = False
-    for rnd in range(max_rounds):
-        cols = np.flatnonzero(work)
-        restricted, groups, rows = _restrict(inst, cols)
-        lp_value, x_lp, duals = _solve_lp(restricted, options, lp_solver)
-        lam_g = np.minimum(duals.get("cover", np.zeros(restricted.m)), restricted.w)
-        lam = inst.w.copy()  # points the working set leaves uncovered
-        share = np.divide(
-            inst.w[rows], restricted.w[groups], out=np.zeros(rows.size), where=restricted.w[groups] > 0
-        )
-        lam[rows] = lam_g[groups] * share
+    master = SiteMaster(inst, at, threads=options.threads or 1)
+    # lambda = 0 on coverable points (w elsewhere) bounds by the coverable weight: when plans
+    # cover nearly everything this beats the LP's multipliers before they converge.
+    lam0 = np.where(np.diff(a.indptr) > 0, 0.0, inst.w)
+    u0, rc0 = _bound(inst, at, lam0, 0.0, 0.0, None)
+    rounds = max_rounds if u0 > lb * (1 + stop_gap) else 0  # no LP when the start is proven
+    for rnd in range(rounds):
+        master.add_sites(np.flatnonzero(work))
+        cols = master.sites
+        left = None if deadline is None else max(0.5, deadline - time.perf_counter())
+        lp_value, x_lp, duals = master.solve(left)
+        lam = master.point_duals()  # lambda_i = w_i where the working set leaves i uncovered
         mu = float(duals["budget"][0]) if "budget" in duals else 0.0
         tau = float(duals["count"][0]) if "count" in duals else 0.0
         nu = duals.get("type_max")
@@ -256,7 +228,7 @@ def site_column_generation(
             {
                 "round": rnd,
                 "working_sites": int(work.sum()),
-                "points": int(restricted.m),
+                "points": master.groups,
                 "lp": lp_value,
                 "bound": u,
                 "entering": int(entering.size),
@@ -264,14 +236,16 @@ def site_column_generation(
             }
         )
         if not entering.size:
-            converged = True
+            converged = master.optimal
             break
-        if best_u <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
+        if min(best_u, u0) <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
             break
         if best_u <= lp_value + 1e-9 * scale:  # the bound is the restricted LP's value: the LP bound
             converged = True
             break
         work[entering[np.argsort(-price[entering])[:k]]] = True
+    if u0 < best_u:
+        best_u, best_rc, best_lam = u0, rc0, lam0
     info = {
         "rounds": len(history),
         "converged": converged,

@@ -136,11 +136,27 @@ def test_auto_chooses_consistently() -> None:
         res = solve_cover(inst, SolveOptions(time_limit_s=60, threads=1))
         assert res.extra["method"] == expected
         assert res.extra["method_reason"].startswith("auto: ")
-    # A plan of 5 % of the sites or more on a mid-sized instance: the whole MILP, tuned HiGHS.
-    wide = CoverInstance(w=big.w, c=big.c, a=big.a, count=int(np.ceil(0.05 * big.n)))
-    assert choose_method(wide).method == "milp" and choose_method(wide).solver_options
-    assert choose_method(CoverInstance(w=big.w, c=big.c, a=big.a, budget=0.05 * big.n)).method == "milp"
+    # Large plans stay in site space (measured faster at every plan size of the grid).
+    wide = CoverInstance(w=big.w, c=big.c, a=big.a, count=int(np.ceil(0.1 * big.n)))
+    assert choose_method(wide).method == "benders" and choose_method(wide).solver_options is None
     # The same instance with its rows shuffled gets the same choice (the rule reads no order).
     perm = np.random.default_rng(0).permutation(big.m)
     shuffled = CoverInstance(w=big.w[perm], c=big.c, a=sp.csr_array(big.a[perm]), count=big.count)
     assert choose_method(shuffled) == choose_method(big)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bound_at_most_coverable_weight(seed: int) -> None:
+    """The bound never exceeds the weight some site covers (lambda = 0 is a valid multiplier),
+    stays a true bound (brute force), and a plan covering everything is proven at once.
+    """
+    inst = planar_instance(seed, m=60, n=9, p=4, radius=0.45)
+    coverable = float(inst.w[np.diff(sp.csr_array(inst.a).indptr) > 0].sum())
+    optimum, _ = brute_force(inst)
+    lp = site_column_generation(inst, OPTS, max_rounds=1)
+    assert optimum - 1e-6 <= lp.bound <= coverable + 1e-6
+    res = solve_max_cover_benders(inst, OPTS)
+    assert res.objective == pytest.approx(optimum)
+    assert optimum - 1e-6 <= res.bound <= coverable + 1e-6
+    if optimum == pytest.approx(coverable):
+        assert res.status == "optimal" and res.extra["benders"]["loops"] == []
