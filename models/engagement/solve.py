@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,9 @@ from models.engagement.instance import (
     plan_cost,
     plan_violations,
 )
+from models.engagement.presolve import Presolved, presolve
 from models.formulations.engagement import engagement, envelope_value, plan_from_values
+SITE_ROWS = False
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
 
 
@@ -76,6 +78,8 @@ class EngagementSolution:
     solver_version: str
     n_vars: int
     n_rows: int
+    presolve: dict[str, int] = field(default_factory=dict)
+    """What the exact presolve removed (:mod:`models.engagement.presolve`); empty when it did not run."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready facts (the plan itself is reported elsewhere)."""
@@ -97,6 +101,7 @@ class EngagementSolution:
             "solver_version": self.solver_version,
             "n_vars": self.n_vars,
             "n_rows": self.n_rows,
+            "presolve": dict(self.presolve),
         }
 
 
@@ -107,6 +112,7 @@ def solve_engagement(
     *,
     fixed: EngagementPlan | None = None,
     split_boost: bool = True,
+    reduce: bool = True,
 ) -> EngagementSolution:
     """Choose sites, sensors, rounds and shots minimising the expected value lost.
 
@@ -114,20 +120,32 @@ def solve_engagement(
     options and ``split_boost``, one MILP per boost branch (none, then each option) replaces the
     big joint model: every branch is a plain engagement problem with its survival weights, the
     best plan over the branches is optimal when every branch is, and the proven bound is the
-    least of the branches' bounds. The time limit is shared among the branches.
+    least of the branches' bounds. The time limit is shared among the branches. With ``reduce``
+    (and no ``fixed`` plan) the exact presolve of :mod:`models.engagement.presolve` runs first; its
+    time counts in ``build_time_s`` and the time limit.
     """
     options = options or SolveOptions()
-    if fixed is not None or not split_boost or inst.n_boost == 0:
-        return _solve_one(inst, options, engine, fixed, None)
-    sols: list[EngagementSolution] = []
     t0 = time.perf_counter()
+    pre = presolve(inst) if reduce and fixed is None else None
+    pre_s = time.perf_counter() - t0
+    if fixed is not None or not split_boost or inst.n_boost == 0:
+        one = _solve_one(inst, _less_time(options, pre_s), engine, fixed, None, pre)
+        return replace(one, build_time_s=one.build_time_s + pre_s)
+    sols: list[EngagementSolution] = []
     order = [NO_BOOST, *np.argsort(inst.boost_cost, kind="stable").tolist()]
     for n, q in enumerate(order):
         share = None  # the time left, shared equally among the branches left
         if options.time_limit_s is not None:
             share = max((options.time_limit_s - (time.perf_counter() - t0)) / (len(order) - n), 1.0)
-        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q)))
-    return _best_branch(sols, options.mip_rel_gap)
+        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q), pre))
+    best = _best_branch(sols, options.mip_rel_gap)
+    return replace(best, build_time_s=best.build_time_s + pre_s)
+
+
+def _less_time(options: SolveOptions, spent_s: float) -> SolveOptions:
+    if options.time_limit_s is None:
+        return options
+    return replace(options, time_limit_s=max(options.time_limit_s - spent_s, 1.0))
 
 
 def _best_branch(sols: list[EngagementSolution], gap: float) -> EngagementSolution:
@@ -178,14 +196,20 @@ def _solve_one(
     engine: str,
     fixed: EngagementPlan | None,
     boost: int | None,
+    pre: Presolved | None = None,
 ) -> EngagementSolution:
     """One MILP: the whole problem, one boost branch, or the shots of a fixed plan."""
     t0 = time.perf_counter()
-    model, kl = engagement(inst, fixed, boost=boost)
+    work = inst if pre is None else pre.instance
+    model, kl = engagement(work, fixed, boost=boost, site_rows=SITE_ROWS)
+    if pre is not None:
+        pre.add_order_rows(model)
     build = time.perf_counter() - t0
     eng = engines.get(engine)
     run = eng.solve(model, options, None)
-    plan = None if run.values is None else plan_from_values(inst, model, run.values)
+    plan = None if run.values is None else plan_from_values(work, model, run.values)
+    if plan is not None and pre is not None:
+        plan = pre.lift(plan)
     if plan is not None and plan_violations(inst, plan):
         plan = None  # never report a plan the instance rejects
     n_max = int(np.asarray(inst.max_shots.sum(axis=1)).max(initial=0))
@@ -218,4 +242,5 @@ def _solve_one(
         solver_version=run.solver_version,
         n_vars=model.num_cols,
         n_rows=model.num_rows,
+        presolve={} if pre is None else dict(pre.counts),
     )

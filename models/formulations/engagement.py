@@ -338,6 +338,7 @@ def engagement(
     fixed: EngagementPlan | None = None,
     level_limit: int = LEVEL_LIMIT,
     boost: int | None = None,
+    site_rows: bool = True,
 ) -> tuple[LinearModel, KillLevels]:
     """Build the engagement MILP (module docstring).
 
@@ -411,12 +412,13 @@ def engagement(
     _leak_cuts(m, inst, kl, blocks, branches, l_max)
     pair_ids = blocks[X].ids
     eye_p = sp.eye_array(npairs, format="csr")
-    m.add_constraints(
-        SITE_OPEN,
-        pair_ids,
-        {blocks[X]: eye_p, blocks[Y]: -sp.csr_array((n_p, (pp, jp)), shape=(npairs, n_j))},
-        ub=0.0,
-    )
+    if site_rows:
+        m.add_constraints(
+            SITE_OPEN,
+            pair_ids,
+            {blocks[X]: eye_p, blocks[Y]: -sp.csr_array((n_p, (pp, jp)), shape=(npairs, n_j))},
+            ub=0.0,
+        )
     if fca is not None:
         _fire_control(m, inst, fca, blocks, n_p.astype(np.int64))
     m.add_constraints(MAGAZINE, inst.site_ids, {blocks[X]: on_j, blocks[R]: -sp.eye_array(n_j)}, ub=0.0)
