@@ -87,9 +87,7 @@ class Presolved:
             r = np.repeat(np.arange(n), 2)
             cols = self.site_order.ravel()
             a = sp.csr_array((np.tile([1.0, -1.0], n), (r, cols)), shape=(n, inst.n_sites))
-            m.add_constraints(
-                SITE_ORDER, [tuple(p) for p in self.site_order.tolist()], {m.var(Y): a}, ub=0.0
-            )
+            m.add_constraints(SITE_ORDER, [tuple(p) for p in self.site_order.tolist()], {m.var(Y): a}, ub=0.0)
         if self.threat_order.size:
             tp, jp = inst.pairs
             lam = inst.log_miss[jp]

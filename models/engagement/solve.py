@@ -25,8 +25,11 @@ from models.engagement.instance import (
 )
 from models.engagement.presolve import Presolved, presolve
 from models.formulations.engagement import engagement, envelope_value, plan_from_values
-SITE_ROWS = False
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
+
+SITE_ROWS = False
+"""Whether the models carry the per-pair ``site_open`` rows (implied on integers by ``magazine``
+and ``stock``; see :func:`~models.formulations.engagement.engagement`)."""
 
 
 @dataclass(frozen=True)
