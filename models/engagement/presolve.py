@@ -105,13 +105,7 @@ def presolve(inst: EngagementInstance) -> Presolved:
     assert inst.existing_sites is not None  # filled by EngagementInstance.__post_init__
     keep_s = np.flatnonzero(~dominated_sensors(inst))
     tp, jp = inst.pairs
-    n_bar = inst.max_shots.data.copy()
-    fc = None
-    if inst.fire_control is not None:
-        fc = sp.csr_array(inst.fire_control[:, keep_s])
-        held = np.zeros(n_bar.size, np.int64)
-        np.maximum.at(held, np.repeat(np.arange(fc.shape[0]), np.diff(fc.indptr)), fc.data)
-        n_bar = np.minimum(n_bar, held)
+    n_bar, fc = _held(inst, keep_s)
     live = n_bar > 0
     alive = (np.bincount(jp[live], minlength=inst.n_sites) > 0) | inst.existing_sites
     features = _site_features(inst, live, n_bar, fc)
@@ -268,3 +262,23 @@ def _threat_classes(inst: EngagementInstance) -> np.ndarray:
     g = group[order]
     same = g[1:] == g[:-1]
     return np.column_stack([order[:-1][same], order[1:][same]]).astype(np.int64)
+
+
+def restrict(inst: EngagementInstance, sites: np.ndarray, sensors: np.ndarray) -> EngagementInstance:
+    """The instance on ``sites`` and ``sensors`` only (a sub-problem: its plans are plans of ``inst``)."""
+    n_bar, fc = _held(inst, sensors)
+    new_j = np.full(inst.n_sites, -1)
+    new_j[sites] = np.arange(sites.size)
+    pairs = np.flatnonzero((n_bar > 0) & (new_j[inst.pairs[1]] >= 0))
+    return _subset(inst, sites, sensors, pairs, n_bar, fc, new_j)
+
+
+def _held(inst: EngagementInstance, sensors: np.ndarray) -> tuple[np.ndarray, sp.csr_array | None]:
+    r"""``(n_bar, fc)``: :math:`\bar n_p` with only ``sensors``, and their fire-control columns."""
+    n_bar = inst.max_shots.data.copy()
+    if inst.fire_control is None:
+        return n_bar, None
+    fc = sp.csr_array(inst.fire_control[:, sensors])
+    held = np.zeros(n_bar.size, np.int64)
+    np.maximum.at(held, np.repeat(np.arange(fc.shape[0]), np.diff(fc.indptr)), fc.data)
+    return np.minimum(n_bar, held), fc

@@ -24,12 +24,17 @@ from models.engagement.instance import (
     plan_violations,
 )
 from models.engagement.presolve import Presolved, presolve
+from models.engagement.start import first_plan
 from models.formulations.engagement import engagement, envelope_value, plan_from_values
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
 
 SITE_ROWS = False
 """Whether the models carry the per-pair ``site_open`` rows (implied on integers by ``magazine``
 and ``stock``; see :func:`~models.formulations.engagement.engagement`)."""
+START = True
+"""Whether each MILP is warm-started from the restricted instance (:mod:`models.engagement.start`)."""
+START_SHARE = 0.2
+"""Most of a MILP's time limit its first plan may take."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,13 @@ def _solve_one(
         pre.add_order_rows(model)
     build = time.perf_counter() - t0
     eng = engines.get(engine)
-    run = eng.solve(model, options, None)
+    start = None
+    if fixed is None and START and engine == "highs" and options.time_limit_s is not None:
+        t1 = time.perf_counter()
+        first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
+        start = first_plan(model, work, lambda m: eng.solve(m, first, None).values, boost, pre)
+        options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t1), 1.0))
+    run = eng.solve(model, options, start)
     plan = None if run.values is None else plan_from_values(work, model, run.values)
     if plan is not None and pre is not None:
         plan = pre.lift(plan)
