@@ -73,11 +73,12 @@ def test_presolve_reduces_the_symmetric_instances():
     assert all(v > 0 for v in found.values()), found
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", [106, 108, 109, 117])  # small enough to enumerate; sites dominated
 def test_presolve_matches_brute_force(seed):
-    inst = symmetric_instance(100 + seed)
-    if np.prod([n + 1 for n in inst.max_shots.data]) > 1500:
+    inst = symmetric_instance(seed)
+    if np.prod([n + 1 for n in inst.max_shots.data]) > 600:
         inst = replace(inst, max_shots=sp.csr_array(inst.max_shots.minimum(1)))
+    assert presolve(inst).counts["threat_order_rows"] > 0
     assert solve_engagement(inst, OPTS).expected_value_lost == pytest.approx(brute_force(inst), abs=1e-9)
 
 
