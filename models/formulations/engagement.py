@@ -340,10 +340,14 @@ def engagement(
     boost: int | None = None,
     site_rows: bool = True,
 ) -> tuple[LinearModel, KillLevels]:
-    """Build the engagement MILP (module docstring).
+    r"""Build the engagement MILP (module docstring).
 
     ``fixed`` holds sites, sensors, rounds and boost (only shots are chosen); ``boost`` fixes
     only the boost option (:data:`NO_BOOST` for none), one branch of the boost choice.
+    ``site_rows=False`` leaves out the per-pair ``site_open`` rows: on integer points they follow
+    from ``magazine`` and ``stock`` (:math:`x_{tj} \le \sum_{t'} x_{t'j} \le r_j \le M_j y_j`), so the
+    optimum is the same; the LP is weaker or equal. Measured on the benchmark: the same root bound at
+    50 x 500 with an LP 12x faster (0.9 s vs 11.4 s), a root bound 6 % lower at 200 x 2,000.
     """
     n_t, n_j, n_o = inst.n_threats, inst.n_sites, inst.n_boost
     # EngagementInstance.__post_init__ fills the masks and ids:
