@@ -12,8 +12,11 @@ included), the sums over runs of coverage, solve and run time, coverage problems
 used, and every figure's ratio to rebuild on 1 worker. The defended weight of every run is checked
 to agree across the four (within the scenario's relative gap).
 
-Run: ``python bench/batch.py`` (about two minutes here); ``--no-cost-sharing`` drops the per-run
-cost-sharing games (which neither mode changes) to isolate coverage and solve.
+Run: ``python bench/batch.py`` (about two minutes on a quiet machine); ``--no-cost-sharing`` drops
+the per-run cost-sharing games (which neither mode changes) to isolate coverage and solve;
+``--raid`` turns the raid stage back on (the sweep file turns it off: each run would plan its own
+engagement, ~20 s CPU); ``--runs N`` keeps the first N budgets (e.g. to time ``--raid`` side by
+side with the default in a few minutes).
 """
 
 from __future__ import annotations
@@ -37,16 +40,15 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCH = ROOT / "scenarios" / "budget_sweep.yaml"
 
 
-def _config(batch: Batch, out: Path, cost_sharing: bool) -> Batch:
-    runs = (
-        batch.runs
-        if cost_sharing
-        else tuple(
-            RunSpec(
-                r.name, r.scenario.with_overrides({"cost_sharing": {"enabled": False}}), r.params, r.group
-            )
-            for r in batch.runs
-        )
+def _config(batch: Batch, out: Path, cost_sharing: bool, raid: bool, n_runs: int | None) -> Batch:
+    patch: dict = {}
+    if not cost_sharing:
+        patch["cost_sharing"] = {"enabled": False}
+    if raid:
+        patch["threats"] = {"engagement": {"enabled": True}}
+    runs = tuple(
+        RunSpec(r.name, r.scenario.with_overrides(patch), r.params, r.group) if patch else r
+        for r in batch.runs[:n_runs]
     )
     return Batch(batch.name, runs, output=out)
 
@@ -55,6 +57,8 @@ def main() -> None:
     """Run the four configurations and print them side by side."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-cost-sharing", action="store_true", help="disable per-run cost sharing")
+    ap.add_argument("--raid", action="store_true", help="run the raid (engagement) stage in every run")
+    ap.add_argument("--runs", type=int, default=None, help="only the first N budgets (default: all 24)")
     args = ap.parse_args()
     base = load_batch(BATCH)
     rows = []
@@ -63,9 +67,8 @@ def main() -> None:
         for warm in (False, True):
             for workers in (1, 2):
                 label = f"{'warm' if warm else 'rebuild'}, {workers} worker{'s' * (workers > 1)}"
-                batch = _config(
-                    base, Path(tmp) / label.replace(", ", "-").replace(" ", ""), not args.no_cost_sharing
-                )
+                out = Path(tmp) / label.replace(", ", "-").replace(" ", "")
+                batch = _config(base, out, not args.no_cost_sharing, args.raid, args.runs)
                 t0 = time.perf_counter()
                 report = run_batch(batch, workers=workers, warm_start=warm)
                 wall = time.perf_counter() - t0
@@ -90,8 +93,9 @@ def main() -> None:
     first = next(iter(weights.values()))
     agree = all(np.allclose(w, first, rtol=gap, atol=0) for w in weights.values())
     print(
-        f"\n24-run budget sweep of north_america ({os.cpu_count()} CPUs; cost sharing "
-        f"{'off' if args.no_cost_sharing else 'on'}); ratio = rebuild-1-worker / this\n"
+        f"\n{len(first)}-run budget sweep of north_america ({os.cpu_count()} CPUs; cost sharing "
+        f"{'off' if args.no_cost_sharing else 'on'}; raid stage {'on' if args.raid else 'off'}); "
+        "ratio = rebuild-1-worker / this\n"
     )
     head = (
         f"{'configuration':<20}{'wall s':>9}{'ratio':>7}{'Σcoverage s':>13}{'ratio':>7}"

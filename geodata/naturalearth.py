@@ -253,3 +253,22 @@ def lakes_union(scale: str = "50m") -> BaseGeometry:
     geom = shapely.union_all(_lakes(scale).geometry.values)
     shapely.prepare(geom)
     return geom
+
+
+_TERRITORY_UNIONS: dict[tuple[int, tuple[str, ...] | None], tuple[gpd.GeoDataFrame, BaseGeometry]] = {}
+
+
+def territory_union(partners: gpd.GeoDataFrame, codes: Sequence[str] | None = None) -> BaseGeometry:
+    """Union of the territory of the rows of ``partners`` whose ``iso_a3`` is in ``codes`` (all: ``None``).
+
+    ``partners`` is a :func:`countries` frame. Memoised per frame and codes (a union of 50m
+    countries takes ~0.3 s, and the size check and the problem build ask for the same ones); the
+    frame is kept with its entry so its ``id`` is not reused. Shared object: do not mutate.
+    """
+    key = (id(partners), None if codes is None else tuple(sorted(codes)))
+    if key not in _TERRITORY_UNIONS:
+        if len(_TERRITORY_UNIONS) > 16:
+            _TERRITORY_UNIONS.clear()
+        sel = partners if codes is None else partners[partners["iso_a3"].isin(codes)]
+        _TERRITORY_UNIONS[key] = (partners, shapely.union_all(sel.geometry.to_numpy()))
+    return _TERRITORY_UNIONS[key][1]

@@ -58,12 +58,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from geodata.geometry import EARTH_RADIUS_KM, unit_vectors
-from geodata.orbits import OMEGA_EARTH_RAD_S, Walker, mean_motion_rad_s
+from geodata.orbits import OMEGA_EARTH_RAD_S, Walker
+from geodata.space import counts_within
 
 SIDEREAL_DAY_S: float = 2.0 * np.pi / OMEGA_EARTH_RAD_S
 """One turn of the Earth relative to the stars, s (86,164.1 s)."""
-
-_MAX_CHUNK_CELLS = 2_000_000  # points x planes x times held at once
 
 
 @dataclass(frozen=True)
@@ -129,51 +128,21 @@ def in_reach_counts(
     :math:`h`, a point at out-of-plane angle :math:`\beta` and in-plane angle :math:`\alpha` is
     within :math:`\lambda = \rho / R` of the slots with :math:`|u - \alpha| \le \Delta u`,
     :math:`\cos\Delta u = \cos\lambda / \cos\beta`; the slots :math:`u_0 + 2\pi j/s` in that
-    window are counted as integers in an interval.
+    window are counted as integers in an interval (:func:`geodata.space.counts_within`, shared
+    with visibility).
 
     Returns
     -------
     numpy.ndarray
         ``(n_points, n_times)`` ``int32`` counts.
     """
-    times = np.atleast_1d(np.asarray(times_s, dtype=float))
-    p_xyz = unit_vectors(point_lon, point_lat)
     lam = float(reach_km) / EARTH_RADIUS_KM
     if not 0.0 <= lam < np.pi / 2:
         raise ValueError(f"reach {reach_km} km must be in [0, {np.pi / 2 * EARTH_RADIUS_KM:.0f}) km")
-    n_pts, n_t = p_xyz.shape[0], times.size
-    out = np.zeros((n_pts, n_t), dtype=np.int32)
     if lam <= 0:
-        return out
-    s = walker.per_plane
-    node = (2.0 * np.pi * np.arange(walker.p) / walker.p)[:, None] - OMEGA_EARTH_RAD_S * times
-    cn, sn = np.cos(node).ravel(), np.sin(node).ravel()
-    inc = np.radians(walker.inclination_deg)
-    ci, si = np.cos(inc), np.sin(inc)
-    e1 = np.column_stack((cn, sn, np.zeros_like(cn)))
-    e2 = np.column_stack((-sn * ci, cn * ci, np.full_like(cn, si)))
-    h = np.column_stack((sn * si, -cn * si, np.full_like(cn, ci)))
-    plane = np.repeat(np.arange(walker.p), n_t)
-    u0 = 2.0 * np.pi * walker.f * plane / walker.t + mean_motion_rad_s(altitude_km) * np.tile(times, walker.p)
-    scale = s / (2.0 * np.pi)
-    n_cells = walker.p * n_t
-    chunk = max(1, _MAX_CHUNK_CELLS // n_cells)
-    for a in range(0, n_pts, chunk):
-        pc = p_xyz[a : a + chunk]
-        cell = np.flatnonzero(np.abs(pc @ h.T) <= np.sin(lam))
-        if cell.size == 0:
-            continue
-        x1 = (pc @ e1.T).ravel()[cell]
-        x2 = (pc @ e2.T).ravel()[cell]
-        row, col = np.divmod(cell, n_cells)
-        # |beta| <= lam < pi/2 here, so cos(beta) > 0.
-        du = np.arccos(np.minimum(np.cos(lam) / np.sqrt(x1 * x1 + x2 * x2), 1.0)) * scale
-        alpha = np.arctan2(x2, x1)
-        x = (alpha - u0[col]) * scale
-        cnt = np.floor(x + du) - np.ceil(x - du) + 1.0
-        counts = np.bincount(row * n_t + col % n_t, weights=cnt, minlength=pc.shape[0] * n_t)
-        out[a : a + chunk] += counts.reshape(pc.shape[0], n_t).astype(np.int32)
-    return out
+        n_t = np.atleast_1d(np.asarray(times_s)).size
+        return np.zeros((unit_vectors(point_lon, point_lat).shape[0], n_t), dtype=np.int32)
+    return counts_within(walker, altitude_km, lam, point_lon, point_lat, times_s)
 
 
 def day_times(n_steps: int = 1440, start_s: float = 0.0) -> np.ndarray:

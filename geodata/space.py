@@ -106,9 +106,32 @@ def visible_counts(
     numpy.ndarray
         ``(n_points, n_times)`` ``int32`` counts.
     """
+    lam = float(np.radians(footprint_central_angle_deg(altitude_km, min_elevation_deg)))
+    return counts_within(walker, altitude_km, lam, point_lon, point_lat, times_s)
+
+
+def counts_within(
+    walker: Walker,
+    altitude_km: float,
+    central_angle_rad: float,
+    point_lon: ArrayLike,
+    point_lat: ArrayLike,
+    times_s: ArrayLike,
+) -> np.ndarray:
+    r"""Number of sub-satellite points within central angle :math:`\lambda` of each point.
+
+    The plane-wise count of the module docstring, shared by visibility (:func:`visible_counts`,
+    :math:`\lambda` the footprint angle) and interceptor reach (:func:`geodata.sbi.in_reach_counts`,
+    :math:`\lambda = \rho / R`). Needs :math:`0 \le \lambda < \pi/2`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_points, n_times)`` ``int32`` counts.
+    """
     times = np.atleast_1d(np.asarray(times_s, dtype=float))
     p_xyz = unit_vectors(point_lon, point_lat)
-    lam = float(np.radians(footprint_central_angle_deg(altitude_km, min_elevation_deg)))
+    lam = float(central_angle_rad)
     n = mean_motion_rad_s(altitude_km)
     s = walker.per_plane
     e1, e2, h = _plane_frames(walker, times)
@@ -121,13 +144,14 @@ def visible_counts(
     sin_lam, cos_lam = np.sin(lam), np.cos(lam)
     for a in range(0, n_pts, chunk):
         pc = p_xyz[a : a + chunk]
-        # Only (point, plane, time) cells within the footprint's band around the plane count.
+        # Only (point, plane, time) cells within the band of half-width lambda around the plane count.
         cell = np.flatnonzero(np.abs(pc @ h.T) <= sin_lam)
         if cell.size == 0:
             continue
         x1 = (pc @ e1.T).ravel()[cell]
         x2 = (pc @ e2.T).ravel()[cell]
         row, col = np.divmod(cell, n_cells)
+        # |beta| <= lambda < pi/2 here, so cos(beta) > 0.
         du = np.arccos(np.minimum(cos_lam / np.sqrt(x1 * x1 + x2 * x2), 1.0)) * scale
         # alpha is only needed modulo 2*pi (a shift by 2*pi moves x by s slots, an integer).
         with np.errstate(divide="ignore", invalid="ignore"):

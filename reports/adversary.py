@@ -5,8 +5,6 @@ Reads ``summary.json["adversary"]`` only (reports never import the planner).
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
 from markupsafe import Markup
@@ -15,17 +13,13 @@ from matplotlib.figure import Figure
 
 from reports.bundle import ReportSection
 from reports.fmt import as_float, musd, num, pct
-from reports.html import Cell, Table, _env
+from reports.html import Cell, _env, table_markup
+from reports.html_parts import data_uri, png_bytes
 
 METHOD = (
     "rank-form cutting plane over the defender's responses for the worst raid; "
     "column-and-constraint generation for the robust and fortified plans"
 )
-
-
-def _table(headers: list[str], align: list[str], rows: list[list[Cell]], note: str = "") -> Markup:
-    html = _env().get_template("table.html.j2").render(table=Table(headers, align, rows), note=note)
-    return Markup(html)  # rendered by the autoescaping template
 
 
 def _value(v: Any) -> str:
@@ -37,7 +31,7 @@ def laydown_table(laydown: dict[str, dict[str, int]]) -> Markup:
     """One row per (launch area, target) with its missiles, most missiles first."""
     rows = [(area, target, n) for area, tg in laydown.items() for target, n in tg.items()]
     rows.sort(key=lambda r: (-r[2], r[0], r[1]))
-    return _table(["launch area", "target", "missiles"], ["l", "l", "r"],
+    return table_markup(["launch area", "target", "missiles"], ["l", "l", "r"],
                   [[Cell(a), Cell(t), Cell(num(n))] for a, t, n in rows])  # fmt: skip
 
 
@@ -45,7 +39,9 @@ def sizes_table(by_size: list[dict[str, Any]]) -> Markup:
     """Worst-case value lost per raid size."""
     rows = [[Cell(num(w["raid_size"])), Cell(_value(w["value_lost"])), Cell(pct(w.get("gap"), 2)),
              Cell(num(w.get("iterations")))] for w in by_size]  # fmt: skip
-    return _table(["raid size", "worst-case value lost", "gap", "iterations"], ["r", "r", "r", "r"], rows)
+    return table_markup(
+        ["raid size", "worst-case value lost", "gap", "iterations"], ["r", "r", "r", "r"], rows
+    )
 
 
 def plans_table(nominal: dict[str, Any], robust: dict[str, Any]) -> Markup:
@@ -56,7 +52,7 @@ def plans_table(nominal: dict[str, Any], robust: dict[str, Any]) -> Markup:
                      Cell(num(p["rounds"])), Cell(musd(p["cost_musd"])),
                      Cell(_value(p["expected_value_lost"])), Cell(_value(p["worst_case_value_lost"])),
                      Cell(pct(p.get("gap"), 2)), Cell(num(p.get("iterations")))])  # fmt: skip
-    return _table(
+    return table_markup(
         ["plan", "sites", "sensors", "rounds", "cost (M USD)", "expected loss (design raid)",
          "worst-case loss", "gap", "iterations"],
         ["l", "r", "r", "r", "r", "r", "r", "r", "r"], rows,
@@ -70,7 +66,9 @@ def losses_table(rows: list[dict[str, Any]], design: float | None) -> Markup:
         extra = (as_float(r["value_lost"]) or 0.0) - (design or 0.0)
         out.append([Cell(num(r["k"])), Cell(", ".join(r["assets"])), Cell(_value(r["value_lost"])),
                     Cell("+" + _value(extra))])  # fmt: skip
-    return _table(["k", "assets lost", "value lost (design raid)", "increase"], ["r", "l", "r", "r"], out)
+    return table_markup(
+        ["k", "assets lost", "value lost (design raid)", "increase"], ["r", "l", "r", "r"], out
+    )
 
 
 def damage_chart(summary: dict[str, Any], *, dpi: int = 110) -> bytes | None:
@@ -91,9 +89,7 @@ def damage_chart(summary: dict[str, Any], *, dpi: int = 110) -> bytes | None:
     ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def _laydown_points(points: Any, laydown: dict[str, dict[str, int]]) -> tuple[Any, list[int]]:
@@ -157,9 +153,7 @@ def adversary_map(
     ax.set_axis_off()
     ax.legend(frameon=False, fontsize=7, loc="lower left")
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def _lonlat_6933(point: Any) -> tuple[float, float]:
@@ -168,10 +162,6 @@ def _lonlat_6933(point: Any) -> tuple[float, float]:
 
     t = Transformer.from_crs("EPSG:6933", "EPSG:4326", always_xy=True)
     return t.transform(point.x, point.y)
-
-
-def _data_url(png: bytes | None) -> str | None:
-    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def adversary_section(summary: dict[str, Any], map_png: bytes | None = None) -> ReportSection:
@@ -194,8 +184,8 @@ def adversary_section(summary: dict[str, Any], map_png: bytes | None = None) -> 
         "robust": plans_table(summary["nominal_plan"], rob) if rob else None,
         "price_value": _value(price.get("value_lost")), "price_cost": musd(price.get("cost_musd")),
         "saved": _value(price.get("worst_case_saved")),
-        "chart": _data_url(png),
-        "map": _data_url(map_png),
+        "chart": data_uri(png),
+        "map": data_uri(map_png),
         "losses": losses_table(summary["interdiction"], design) if summary.get("interdiction") else None,
         "fortified": None if not fort else (
             f"The plan best under any {fort['k']} loss(es) costs {musd(fort['cost_musd'])} M USD and loses "

@@ -6,8 +6,6 @@ charts agree with the report's tables), else they are computed from the bundle's
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -16,6 +14,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.bundle import PlanBundle
 from reports.fmt import as_float, compact, musd, num, pct
+from reports.html_parts import png_bytes
 from reports.maps import DEFENDED, all_styles
 
 
@@ -99,6 +98,4 @@ def render_charts(bundle: PlanBundle, *, dpi: int = 150) -> bytes | None:
     for ax in (ax1, ax2):
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    return buf.getvalue()
+    return png_bytes(fig, dpi=dpi, facecolor="white")

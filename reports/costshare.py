@@ -12,8 +12,6 @@ rendered from one typed input.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +24,8 @@ from matplotlib.figure import Figure
 from reports.bundle import ReportSection
 from reports.flags import over_cap_cells, partner_flags, worse_partners
 from reports.fmt import as_float, musd, num, pct
-from reports.html import Cell, Table, _env
+from reports.html import Cell, _env, table_markup
+from reports.html_parts import data_uri, png_bytes
 from reports.summary import CoreVerdict, CostShareFigures
 
 RULE_TEXT: dict[str, tuple[str, str, str]] = {
@@ -83,11 +82,6 @@ def _label(rule: str) -> str:
     return RULE_TEXT.get(rule, (rule, "", ""))[0]
 
 
-def _table(headers: list[str], align: list[str], rows: list[list[Cell]], note: str = "") -> Markup:
-    html = _env().get_template("table.html.j2").render(table=Table(headers, align, rows), note=note)
-    return Markup(html)  # rendered by the autoescaping template: safe to embed
-
-
 def bills_table(alloc: pd.DataFrame, rules: list[str], checks: dict[str, Any] | None = None) -> Markup:
     """Partner × rule table of amounts (M USD) and shares; bills above the partner's cap flagged."""
     partners = list(dict.fromkeys(alloc["partner"]))
@@ -109,7 +103,7 @@ def bills_table(alloc: pd.DataFrame, rules: list[str], checks: dict[str, Any] | 
     note = "M USD (share of the bill). allocations.csv and allocations.xlsx hold every figure."
     if over:
         note += " \u25b2 marks a bill above the partner's budget cap."
-    return _table(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows, note)
+    return table_markup(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows, note)
 
 
 def per_person_table(alloc: pd.DataFrame, rules: list[str], per: str) -> Markup:
@@ -131,7 +125,7 @@ def per_person_table(alloc: pd.DataFrame, rules: list[str], per: str) -> Markup:
         rows.append(row)
     what = "USD per defended person" if per.endswith("person") else "USD per unit of defended weight"
     note = what + (" / cash due in M USD after the in-kind credit for hosted sites." if show_cash else ".")
-    return _table(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows, note)
+    return table_markup(["partner"] + [_label(r) for r in rules], ["l"] + ["r"] * len(rules), rows, note)
 
 
 def _core_sentence(chk: CoreVerdict | None) -> tuple[str, str]:
@@ -160,7 +154,7 @@ def rules_table(core: Mapping[str, CoreVerdict], rules: list[str]) -> Markup:
         verdict, detail = _core_sentence(core.get(r))
         cls = "ok" if verdict == "in the core" else ("bad" if verdict == "outside the core" else "muted")
         rows.append([Cell(label), Cell(what), Cell(why), Cell(verdict, cls), Cell(detail)])
-    return _table(["rule", "what it does", "why it is fair", "core", "detail"], ["l"] * 5, rows)
+    return table_markup(["rule", "what it does", "why it is fair", "core", "detail"], ["l"] * 5, rows)
 
 
 EPS_ZERO_MUSD = 0.05
@@ -207,9 +201,7 @@ def whatif_chart(whatif: pd.DataFrame, weight_label: str = "people") -> bytes:
         ax.tick_params(labelsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def whatif_table(whatif: pd.DataFrame, checks: dict[str, Any] | None = None) -> Markup:
@@ -239,7 +231,7 @@ def whatif_table(whatif: pd.DataFrame, checks: dict[str, Any] | None = None) -> 
                 Cell(musd(r.cost_added_musd)),
             ]
         )
-    return _table(
+    return table_markup(
         [
             "partner",
             "defended in plan",
@@ -274,7 +266,7 @@ def coalitions_table(coalitions: pd.DataFrame, limit: int = 64) -> Markup:
             ]
         )
     note = f"First {limit} of {len(coalitions)} coalitions." if len(coalitions) > limit else ""
-    return _table(
+    return table_markup(
         [
             "coalition",
             "pooled budget",
@@ -308,7 +300,7 @@ def joint_block(joint: dict[str, Any] | None) -> dict[str, Any] | None:
                 Cell(num(p["defended_alone"])),
             ]
         )
-    table = _table(
+    table = table_markup(
         [
             "partner",
             "contribution",
@@ -390,7 +382,7 @@ def costshare_section(
         "bill": musd(figures.bill_musd),
         "min_cost": musd(figures.min_cost_musd),
         "n": len(figures.partners),
-        "partners_table": _table(
+        "partners_table": table_markup(
             ["partner", "name", "population", "source", "GDP (M USD)", "source", "budget cap (M USD)"],
             ["l", "l", "r", "l", "r", "l", "r"],
             partners,
@@ -401,7 +393,7 @@ def costshare_section(
         "rules": rules_table(figures.core, rules),
         "core": core_verdict(figures.least_core_epsilon, figures.core_empty),
         "whatif": whatif_table(whatif, checks) if len(whatif) else Markup(""),
-        "chart": None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        "chart": data_uri(png),
         "coalitions": coalitions_table(coalitions) if len(coalitions) else Markup(""),
         "joint": joint_block(None if figures.joint_plan is None else dict(figures.joint_plan)),
         "notes": list(figures.notes),

@@ -9,28 +9,32 @@ order.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from pyproj import Transformer
 
 from reports.bundle import ReportSection
 from reports.fmt import gap_pct
+from reports.html_parts import data_uri, html_table, png_bytes
 
 LAYER_COLOURS = {"boost": "#8e44ad", "midcourse": "#1f5fa8", "terminal": "#c0392b"}
-POLAR = "+proj=aeqd +lat_0=90 +lon_0=-100 +datum=WGS84 +units=km"
-
-
-def _png(fig: Figure) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+LEAK_COLOURS = LinearSegmentedColormap.from_list("p_leak", [(0.75, 0.8, 0.2), (0.75, 0.2, 0.2)])
+"""Track colour against the probability of leaking: yellow-green (0) to red (1)."""
+MAP_KEY = (
+    "Map key: each design-raid track is coloured by the probability that its missile leaks "
+    "(yellow-green 0, red 1; colour bar at the right) and starts at its launch area's label; dots are "
+    "first intercept points, coloured by layer, larger with more shots; grey is the partners' "
+    "territory. Azimuthal equidistant projection centred on the raid, at {centre} (distances from the "
+    "centre are true)."
+)
 
 
 def leakage_chart(eng: dict[str, Any]) -> str:
@@ -53,44 +57,75 @@ def leakage_chart(eng: dict[str, Any]) -> str:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7.5, loc="upper left")
     fig.tight_layout()
-    return _png(fig)
+    return data_uri(png_bytes(fig))
+
+
+def raid_centre(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame) -> tuple[float, float]:
+    """Latitude and longitude of the mean direction of every track vertex and intercept point.
+
+    The North Pole over 100° W when there are none (or they cancel out).
+    """
+    lon = [np.asarray(g.coords)[:, 0] for g in tracks.geometry] + [intercepts["lon"].to_numpy(float)]
+    lat = [np.asarray(g.coords)[:, 1] for g in tracks.geometry] + [intercepts["lat"].to_numpy(float)]
+    lo, la = np.radians(np.concatenate(lon)), np.radians(np.concatenate(lat))
+    v = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)]).sum(axis=1)
+    norm = float(np.linalg.norm(v))
+    if lo.size == 0 or norm < 1e-9:
+        return 90.0, -100.0
+    return float(np.degrees(np.arcsin(v[2] / norm))), float(np.degrees(np.arctan2(v[1], v[0])))
+
+
+def _place(lat: float, lon: float) -> str:
+    return f"{abs(lat):.0f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.0f}° {'E' if lon >= 0 else 'W'}"
 
 
 def windows_map(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame, partners: gpd.GeoDataFrame) -> str:
-    """Design-raid tracks (coloured by probability of leaking) and intercept points, polar view."""
+    """Design-raid tracks coloured by probability of leaking (with a colour key) and intercept points.
+
+    Azimuthal equidistant projection centred on the raid (:func:`raid_centre`), framed to the tracks
+    and intercept points.
+    """
+    lat0, lon0 = raid_centre(tracks, intercepts)
+    crs = f"+proj=aeqd +lat_0={lat0:.3f} +lon_0={lon0:.3f} +datum=WGS84 +units=km"
     fig = Figure(figsize=(7.5, 6.0), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.subplots()
-    to_map = Transformer.from_crs("EPSG:4326", POLAR, always_xy=True)
-    partners.to_crs(POLAR).plot(ax=ax, color="#eeeeee", edgecolor="#999999", lw=0.5)
-    for geom, p in zip(tracks.geometry, tracks["p_leak"], strict=True):
-        xy = np.asarray(geom.coords)[:, :2]
-        x, y = to_map.transform(xy[:, 0], xy[:, 1])
-        ax.plot(x, y, color=(0.75, 0.2 + 0.6 * (1 - p), 0.2), lw=0.8, alpha=0.8)
+    to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lines = [np.column_stack(to_map.transform(*np.asarray(g.coords)[:, :2].T)) for g in tracks.geometry]
+    tracks_lc = LineCollection(lines, cmap=LEAK_COLOURS, norm=Normalize(0.0, 1.0), lw=0.9, alpha=0.85)
+    tracks_lc.set_array(tracks["p_leak"].to_numpy(float))
+    ax.add_collection(tracks_lc)
+    points = [np.empty((0, 2))] + lines
     for layer, g in intercepts.groupby("layer"):
         x, y = to_map.transform(g["lon"].to_numpy(), g["lat"].to_numpy())
-        ax.scatter(
-            x,
-            y,
-            s=14 + 8 * g["shots"],
-            color=LAYER_COLOURS.get(str(layer), "k"),
-            label=f"{layer} intercept",
-            zorder=3,
-            edgecolor="white",
-            lw=0.4,
+        points.append(np.column_stack([x, y]))
+        colour = LAYER_COLOURS.get(str(layer), "k")
+        ax.scatter(x, y, s=14 + 8 * g["shots"], color=colour, label=f"{layer} intercept", zorder=3,
+                   edgecolor="white", lw=0.4)  # fmt: skip
+    for area, g in tracks.groupby("launch_area"):
+        x0, y0 = to_map.transform(*np.asarray(g.geometry.iloc[0].coords)[0, :2])
+        ax.annotate(
+            str(area).replace("_", " "), (x0, y0), fontsize=7, xytext=(4, 4), textcoords="offset points"
         )
+    xy = np.vstack(points)
+    if len(xy):
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        pad = 0.08 * max(x1 - x0, y1 - y0, 500.0)
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+    partners.to_crs(crs).plot(ax=ax, color="#eeeeee", edgecolor="#999999", lw=0.5, zorder=0)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.legend(fontsize=7.5, loc="lower left")
-    ax.set_title("Design raid: tracks (red = likely to leak) and first intercept points", fontsize=9)
-    fig.tight_layout()
-    return _png(fig)
-
-
-def _table(head: list[str], rows: list[list[Any]]) -> str:
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Patch(facecolor="#eeeeee", edgecolor="#999999", label="partners' territory"))
+    ax.legend(handles=handles, fontsize=7.5, loc="lower left", title="dot size: shots", title_fontsize=7)
+    bar = fig.colorbar(tracks_lc, ax=ax, shrink=0.6, pad=0.02)
+    bar.set_label("track colour: probability the missile leaks", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    ax.set_title(
+        f"Design raid: tracks and first intercept points (centred on {_place(lat0, lon0)})", fontsize=9
+    )
+    return data_uri(png_bytes(fig, bbox_inches="tight", pad_inches=0.1))
 
 
 def engagement_section(
@@ -133,7 +168,7 @@ def engagement_section(
         for p in eng["raid_curve"]
     ]
     layers = " / ".join(eng["raid_curve"][0]["shots_per_layer"]) if eng["raid_curve"] else ""
-    table = _table(
+    table = html_table(
         [
             "raid",
             "expected leakers",
@@ -147,10 +182,11 @@ def engagement_section(
         ],
         curve_rows,
     )
-    sites = _table(
+    sites = html_table(
         ["site", "type", "layer", "rounds"],
         [[s["site_id"], s["type"], s["layer"], s["rounds"]] for s in eng["sites"]],
     )
+    key = MAP_KEY.format(centre=_place(*raid_centre(tracks, intercepts)))
     body = (
         head
         + f'<img alt="leakage curve" src="{leakage_chart(eng)}">'
@@ -160,6 +196,7 @@ def engagement_section(
         f"{eng['saturation_raid_size'] or 'not reached'}.</p>"
         + "<h3>Interceptor sites and rounds</h3>"
         + sites
-        + f'<img alt="engagement map" src="{windows_map(tracks, intercepts, partners)}">'
+        + f'<figure><img alt="engagement map" src="{windows_map(tracks, intercepts, partners)}">'
+        + f"<figcaption>{key}</figcaption></figure>"
     )
     return ReportSection(title="Raid and leakage (notional)", html=body, key="engagement", wide=True)

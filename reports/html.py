@@ -10,7 +10,6 @@ Length: the report's tables are built here in page order from the typed bundle.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from markupsafe import Markup
 
 from reports.bundle import PlanBundle, ReportSection
 from reports.fmt import MISSING, as_float, gap_pct, musd, num, pct, seconds
+from reports.html_parts import data_uri
 from reports.summary import PlanSummary
 
 MAX_POINT_ROWS = 200
@@ -63,10 +63,12 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _png_data_uri(png: bytes | None) -> str | None:
-    if not png:
-        return None
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def table_markup(
+    headers: Sequence[str], align: Sequence[str], rows: list[list[Cell]], note: str = ""
+) -> Markup:
+    """A :class:`Table` rendered by the report's table template (autoescaped: safe to embed)."""
+    html = _env().get_template("table.html.j2").render(table=Table(headers, align, rows), note=note)
+    return Markup(html)
 
 
 def _text(value: Any) -> str:
@@ -107,8 +109,20 @@ def partner_table(summary: PlanSummary | None) -> Table | None:
     return table
 
 
-def asset_type_table(summary: PlanSummary | None) -> Table | None:
-    """Return the per-asset-type table, or ``None`` without a summary or asset-type rows."""
+def _unit_cost(row: Any, chosen: pd.DataFrame | None) -> str:
+    """The unit cost; for a space layer "40.0 × 48 satellites", so that unit × count = cost reads."""
+    if row.domain != "space" or chosen is None or "n_satellites" not in chosen.columns:
+        return musd(row.unit_cost_musd)
+    n = int(chosen.loc[chosen["asset_type"] == row.asset_type, "n_satellites"].sum())
+    return f"{musd(row.unit_cost_musd)} × {num(n)} satellite{'s' if n != 1 else ''}"
+
+
+def asset_type_table(summary: PlanSummary | None, constellations: pd.DataFrame | None = None) -> Table | None:
+    """Return the per-asset-type table, or ``None`` without a summary or asset-type rows.
+
+    ``constellations`` (the bundle's chosen ones) gives a space layer's satellite count, shown
+    with its unit cost (a unit is one satellite).
+    """
     rows = () if summary is None else summary.per_asset_type
     if not rows:
         return None
@@ -120,7 +134,7 @@ def asset_type_table(summary: PlanSummary | None) -> Table | None:
         table.rows.append([
             Cell(_text(r.asset_type)), Cell(_text(r.domain)),
             Cell(_text(r.role)), Cell(_count(r.chosen)), Cell(num(r.max_count)),
-            Cell(musd(r.unit_cost_musd)), Cell(musd(r.cost_musd)),
+            Cell(_unit_cost(r, constellations)), Cell(musd(r.cost_musd)),
         ])  # fmt: skip
     sampling = [f"{r.asset_type} {k}: {v}" for r in rows
                 for k, v in (r.coverage_sampling or {}).items()]  # fmt: skip
@@ -433,13 +447,13 @@ def render_html(
         "flags": flag_summary(None if cs is None or cs.checks is None else dict(cs.checks)),
         "weight_unit": weight_unit(s),
         "layers": _layers(s),
-        "map_src": _png_data_uri(map_png),
+        "map_src": data_uri(map_png or None),
         "map_insets": len(theatres(bundle)) > 1,
         "live_map": None if live is None else Markup(live.html),
         "live_map_script": Markup("") if live is None else Markup(live.script),
-        "charts_src": _png_data_uri(charts_png),
+        "charts_src": data_uri(charts_png or None),
         "partners": partner_table(s),
-        "asset_types": asset_type_table(s),
+        "asset_types": asset_type_table(s, bundle.chosen_constellations),
         "sites": chosen_sites_table(bundle),
         "why": why_table(bundle),
         "constellations": constellation_table(bundle),

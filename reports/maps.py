@@ -10,7 +10,6 @@ sites, points, labels, scale bar).
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
@@ -29,6 +28,7 @@ from pyproj import CRS, Transformer
 from reports.bundle import PlanBundle
 from reports.fmt import as_float, gap_pct, musd, num, pct
 from reports.geodesic import range_rings
+from reports.html_parts import png_bytes
 from reports.summary import PlanSummary
 from reports.theatres import MAX_THEATRES, Theatre, theatres
 
@@ -424,9 +424,7 @@ def render_map(
         )
     else:
         fig.supxlabel(f"{sub}\n{credit}", x=0.01, ha="left", fontsize=7, color="#555555", linespacing=1.4)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.15)
-    return buf.getvalue()
+    return png_bytes(fig, dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.15)
 
 
 def _draw_panel(

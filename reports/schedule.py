@@ -12,7 +12,6 @@ page order.
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from typing import Any
@@ -25,6 +24,7 @@ from matplotlib.figure import Figure
 from reports.bundle import ReportSection
 from reports.errors import MissingDependencyError
 from reports.fmt import gap_pct, musd, pct
+from reports.html_parts import data_uri, html_table, png_bytes
 
 CATEGORY_COLORS = {"acquisition": "#3b6ea8", "operations": "#e0a030", "replacement": "#b04a4a"}
 PALETTE = ("#3b6ea8", "#e0a030", "#4f9d69", "#b04a4a", "#7a5ea8", "#5aa5b8", "#a8845e", "#888888")
@@ -134,15 +134,7 @@ def schedule_chart(sched: dict[str, Any], *, dpi: int = 120) -> bytes:
         draw(ax, sched)
         ax.tick_params(labelsize=7)
         ax.spines[["top"]].set_visible(False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    return buf.getvalue()
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return png_bytes(fig, dpi=dpi, facecolor="white")
 
 
 def _totals_table(t: dict[str, Any]) -> str:
@@ -153,7 +145,7 @@ def _totals_table(t: dict[str, Any]) -> str:
         ["range (low / base / high)", f"{musd(rng['low'])} / {musd(rng['base'])} / {musd(rng['high'])}", ""]
     )
     rows.append(["present value", musd(t["present_value_musd"]), ""])
-    return _table(["", f"constant {t['base_year']} M USD", "nominal M USD"], rows)
+    return html_table(["", f"constant {t['base_year']} M USD", "nominal M USD"], rows)
 
 
 def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> ReportSection:
@@ -174,10 +166,10 @@ def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> R
         ]
         for y in years
     ]
-    year_table = _table(
+    year_table = html_table(
         ["year", "budget", "spend", "acquisition", "O&S", "replacement", "defended", "in core so far"], rows
     )
-    miles = _table(
+    miles = html_table(
         ["milestone", "by", "met from", "ok"],
         [
             [m["label"], str(m["year"]), str(m["first_year_met"] or "never"), "yes" if m["ok"] else "NO"]
@@ -192,7 +184,7 @@ def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> R
                 continue  # every rule is in schedule.csv; the report shows the reference and the LP
             bill_rows.append([str(y["year"]), rule] + [musd(v) for v in split.values()])
     partners = list(next(iter(years[0]["bills"].values())).keys()) if years and years[0].get("bills") else []
-    bill_table = _table(["year", "rule", *partners], bill_rows) if bill_rows else ""
+    bill_table = html_table(["year", "rule", *partners], bill_rows) if bill_rows else ""
     core_rows = [
         [rule]
         + [
@@ -205,13 +197,12 @@ def schedule_section(sched: dict[str, Any], chart_png: bytes | None = None) -> R
         ]
         for rule, checks in (bills.get("core") or {}).items()
     ]
-    core_table = _table(["rule", *[str(y["year"]) for y in years]], core_rows) if core_rows else ""
+    core_table = html_table(["rule", *[str(y["year"]) for y in years]], core_rows) if core_rows else ""
     solve = sched["solve"]
     img = (
         ""
         if chart_png is None
-        else f'<img alt="build-out charts" style="max-width:100%" src="data:image/png;base64,'
-        f'{base64.b64encode(chart_png).decode("ascii")}">'
+        else f'<img alt="build-out charts" style="max-width:100%" src="{data_uri(chart_png)}">'
     )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in sched.get("notes", []))
     body = (

@@ -7,8 +7,6 @@ survival, life-cycle cost) and a chart of P(N >= k) against constellation size p
 
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
 import pandas as pd
@@ -18,7 +16,8 @@ from matplotlib.figure import Figure
 
 from reports.bundle import ReportSection
 from reports.fmt import num
-from reports.html import Cell, Table, _env
+from reports.html import Cell, Table, table_markup
+from reports.html_parts import data_uri, png_bytes
 
 
 def options_frame(summary: dict[str, Any]) -> pd.DataFrame:
@@ -82,9 +81,7 @@ def curves_chart(curves: list[dict[str, Any]], target: float) -> bytes | None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def space_interceptor_section(summary: dict[str, Any]) -> ReportSection:
@@ -99,14 +96,14 @@ def space_interceptor_section(summary: dict[str, Any]) -> ReportSection:
         f"{s['interceptors_needed_at_once']} in reach at once; target P = {s['target_probability']:.2f}. "
         f"Smallest option meeting it: {s['smallest'] or 'none'}."
     )  # fmt: skip
-    table = _env().get_template("table.html.j2").render(table=options_table(s), note=s.get("note", ""))
+    opts = options_table(s)
+    table = table_markup(opts.headers, opts.align, opts.rows, s.get("note", ""))
     png = curves_chart(s.get("curves", []), s["target_probability"])
     img = (
         ""
         if png is None
-        else '<figure><img src="data:image/png;base64,'
-        + base64.b64encode(png).decode("ascii")
-        + '" alt="P(at least k interceptors in reach) against constellation size per launch area"></figure>'
+        else f'<figure><img src="{data_uri(png)}"'
+        + ' alt="P(at least k interceptors in reach) against constellation size per launch area"></figure>'
     )
     html = Markup(f"<p>{escape(intro)}</p>") + Markup(table) + Markup(img)
     return ReportSection(title="Space-based interceptors", html=str(html))

@@ -30,7 +30,12 @@ HERE = Path(__file__).resolve().parent
 def main(scheduler: str | None = None) -> None:
     """Sweep budgets, and sea-station costs at one budget, on the default scenario."""
     base = load_scenario(HERE / "north_america.yaml").with_overrides(
-        {"solver": {"time_limit_s": 30}, "cost_sharing": {"enabled": False}}
+        # no cost sharing, no raid stage (its own engagement plan): a sweep of the placement plan
+        {
+            "solver": {"time_limit_s": 30},
+            "cost_sharing": {"enabled": False},
+            "threats": {"engagement": {"enabled": False}},
+        }
     )
     runs = [
         # three budgets ...

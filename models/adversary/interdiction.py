@@ -41,6 +41,7 @@ fewer assets, so the master stays a relaxation: losses only hurt the defender).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -52,6 +53,7 @@ from models.adversary.instance import AdversaryInstance, DefencePlan, Raid
 from models.adversary.raid import TOL
 from models.engines.highs_engine import HighsEngine
 from models.linear import LinearModel, Sense, VarKind
+from models.result import relative_gap
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,8 +69,12 @@ class Interdiction:
 
     @property
     def gap(self) -> float:
-        """Relative gap between the attacker's bound and the loss set found."""
-        return max(0.0, self.bound - self.value_lost) / max(abs(self.bound), 1e-12)
+        """Relative gap between the attacker's bound and the loss set found.
+
+        Relative to the bound, the larger (``bound >= value_lost`` by construction).
+        """
+        gap = relative_gap(self.bound, self.value_lost)
+        return math.inf if gap is None else gap
 
     def assets(self, inst: AdversaryInstance) -> list[str]:
         """Ids of the lost sites and sensors."""
@@ -226,8 +232,8 @@ class FortifiedPlan:
     @property
     def gap(self) -> float:
         """Relative gap between the plan's worst ``k``-loss damage and the master's bound."""
-        ub = self.worst.value_lost
-        return max(0.0, ub - self.lower_bound) / max(abs(ub), 1e-12)
+        gap = relative_gap(self.worst.value_lost, self.lower_bound)
+        return math.inf if gap is None else gap
 
 
 def fortified_plan(

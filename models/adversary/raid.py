@@ -44,6 +44,7 @@ bound and the best laydown found is reported.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ from models.adversary.instance import (
 )
 from models.engines.highs_engine import HighsEngine
 from models.linear import LinearModel, Sense, VarKind
+from models.result import relative_gap
 
 TOL = 1e-6
 """Relative tolerance at which bound and value count as equal."""
@@ -79,8 +81,12 @@ class WorstRaid:
 
     @property
     def gap(self) -> float:
-        """Relative gap between the attacker's bound and the laydown found (0 when proven)."""
-        return max(0.0, self.bound - self.value_lost) / max(abs(self.bound), 1e-12)
+        """Relative gap between the attacker's bound and the laydown found (0 when proven).
+
+        Relative to the bound, the larger (``bound >= value_lost`` by construction).
+        """
+        gap = relative_gap(self.bound, self.value_lost)
+        return math.inf if gap is None else gap
 
     @property
     def proven(self) -> bool:

@@ -39,6 +39,7 @@ confirms its worst case).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ import numpy as np
 from models.adversary.engagement import EXACT, Scenario, solve_engagement
 from models.adversary.instance import AdversaryError, AdversaryInstance, DefencePlan, Raid
 from models.adversary.raid import TOL, WorstRaid, worst_case_raid
-from models.result import SolveOptions
+from models.result import SolveOptions, relative_gap
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +71,8 @@ class RobustPlan:
     @property
     def gap(self) -> float:
         """Relative gap between the plan's worst case and the master's lower bound."""
-        return max(0.0, self.upper_bound - self.lower_bound) / max(abs(self.upper_bound), 1e-12)
+        gap = relative_gap(self.upper_bound, self.lower_bound)
+        return math.inf if gap is None else gap
 
     @property
     def proven(self) -> bool:

@@ -28,11 +28,10 @@ import numpy as np
 
 from models import LayeredInstance, SolveOptions
 from models.costshare import CoreCheck, Game, GameError, core_check, shapley
-from models.costshare.game import all_masks
 from models.costshare.yearly import YearlyCoreSplit, yearly_core_split
-from models.formulations.layered_mincost import solve_layered_min_cost
+from models.formulations.coalition_placement import PlacementData, PlacementGames
 from models.schedule import CATEGORIES, ScheduleInstance
-from planner.costshare.bills import partner_facts, rule_amounts
+from planner.costshare.bills import COALITION_ENGINE, partner_facts, rule_amounts
 from planner.problem.build import CoverageProblem
 from planner.scenario.schema import Scenario
 
@@ -117,10 +116,14 @@ def _year_game(
     owner: np.ndarray,
     built: np.ndarray,
     cost: np.ndarray,
-    total: float,
     options: SolveOptions,
 ) -> Game:
-    """The game :math:`c_t` (module docstring) by one min-cost MILP per proper coalition."""
+    r"""The game :math:`c_t` (module docstring): the placement cost game on the built units alone.
+
+    :class:`~models.formulations.coalition_placement.PlacementGames` solves it (one min-cost MILP
+    per proper coalition, warm-started); the built units are its grand plan, so
+    :math:`c_t(N) = \sum_{j \in B_t} K_{jt}`.
+    """
     idx = np.flatnonzero(built)
     sub = LayeredInstance(
         w=inst.w,
@@ -131,16 +134,10 @@ def _year_game(
         type_max=np.maximum(inst.type_max, np.bincount(inst.site_type[idx], minlength=inst.type_max.size)),
         budget=np.inf,
     )
-    target = sub.defended(np.ones(idx.size, bool))
-    n = len(players)
-    values = np.zeros(1 << n)
-    values[-1] = total
-    for mask in all_masks(n)[1:-1]:
-        inside = ((int(mask) >> np.arange(n)) & 1).astype(bool)
-        req = target & (owner >= 0) & inside[np.maximum(owner, 0)]
-        res = solve_layered_min_cost(sub, req, options, warm_start=np.ones(idx.size, bool))
-        values[mask] = min(float(res.objective), total) if res.objective is not None else total
-    return Game(players, "cost", values)
+    hosts = np.full(idx.size, -1)  # where a unit stands does not enter the cost game
+    data = PlacementData(sub, players, owner, hosts, np.full(len(players), np.inf), np.ones(idx.size, bool))
+    games = PlacementGames(data, options, engine=COALITION_ENGINE)
+    return games.games(which=("cost",), exact_up_to=YEAR_GAME_MAX_PARTNERS)["cost"]
 
 
 def yearly_bills(
@@ -175,7 +172,7 @@ def yearly_bills(
         built = ((funded >= 0) & (funded <= k)) | inst.existing
         game = None
         if exact and total > 0:
-            game = _year_game(players, inst.base, owner, built, cum_site[:, k], total, options)
+            game = _year_game(players, inst.base, owner, built, cum_site[:, k], options)
             games.append(game)
         elif exact:
             games.append(Game(players, "cost", np.zeros(1 << len(players))))

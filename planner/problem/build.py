@@ -357,7 +357,7 @@ def _territory(
     partners: gpd.GeoDataFrame, restrict: tuple[str, ...] | None, k: int | None, field: str
 ) -> shapely.Geometry:
     if restrict is None:
-        return shapely.union_all(partners.geometry.to_numpy())
+        return ne.territory_union(partners)
     unknown = sorted(set(restrict) - set(partners["iso_a3"]))
     if unknown:
         raise InputError(
@@ -365,8 +365,7 @@ def _territory(
             field=field if k is None else f"asset_types[{k}].candidates.{field}",
             value=list(restrict),
         )
-    sel = partners[partners["iso_a3"].isin(restrict)]
-    return shapely.union_all(sel.geometry.to_numpy())
+    return ne.territory_union(partners, restrict)
 
 
 def _ground_sites(

@@ -342,7 +342,8 @@ def run_scenario(
             raise (err.with_file(source) if err.file is None and source is not None else err) from None
     t_eng = time.perf_counter()
     outcome = None
-    if scenario.threats is not None and scenario.threats.engagement is not None:
+    raid = scenario.threats.engagement if scenario.threats is not None else None
+    if raid is not None and raid.enabled:
         from planner.run.leakage import run_engagement
 
         try:

@@ -62,6 +62,10 @@ class Adversary(StrictModel):
         """Raise unless the scenario has a kill chain and every inventory names a launch area."""
         if threats is None or getattr(threats, "engagement", None) is None:
             raise ValueError("adversary needs threats.engagement (the kill chain the attacker reads)")
+        if not threats.engagement.enabled:
+            raise ValueError(
+                "adversary needs the raid stage: threats.engagement.enabled is false (or drop adversary)"
+            )
         names = {a.name for a in threats.launch_areas}
         unknown = sorted(set(self.inventory or {}) - names)
         if unknown:

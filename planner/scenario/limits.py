@@ -116,24 +116,9 @@ def _land_km2(geom: Any) -> float:
 
 
 def _territory(partners: gpd.GeoDataFrame, restrict: tuple[str, ...] | None) -> Any:
-    codes = tuple(partners["iso_a3"]) if restrict is None else tuple(sorted(restrict))
-    return _union(partners, codes)
+    from geodata.naturalearth import territory_union
 
-
-_UNIONS: dict[tuple[int, tuple[str, ...]], tuple[Any, Any]] = {}
-
-
-def _union(partners: gpd.GeoDataFrame, codes: tuple[str, ...]) -> Any:
-    """Union of the partners' territory (memoised per frame: unions of 50m countries take ~0.3 s)."""
-    import shapely
-
-    key = (id(partners), codes)
-    if key not in _UNIONS:
-        if len(_UNIONS) > 16:
-            _UNIONS.clear()
-        sel = partners[partners["iso_a3"].isin(codes)]
-        _UNIONS[key] = (partners, shapely.union_all(sel.geometry.to_numpy()))
-    return _UNIONS[key][1]
+    return territory_union(partners, restrict)
 
 
 def _sea_sites(territory: Any, within_km: float, spacing_km: float) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from planner.scenario.strict import StrictModel
 
@@ -82,6 +82,12 @@ class SensorType(StrictModel):
 class Engagement(StrictModel):
     """A raid against the kill chain: what to optimise and report as leakage."""
 
+    enabled: StrictBool = True
+    """Run the raid stage (its own plan, leakage curve, Monte Carlo; seconds to tens of seconds a
+    run on the default scenario, depending on the budget). ``false`` keeps the block, still
+    validated, and skips the stage: no engagement block in the summary, no raid section in the
+    report, no ``engagement_s`` timing; a batch sweeping what the raid does not answer (budgets of
+    the placement plan) turns it off. ``true``/``false`` only."""
     missile_classes: tuple[MissileClass, ...] = Field(min_length=1)
     """Notional missile classes."""
     launch_area_class: dict[str, str]

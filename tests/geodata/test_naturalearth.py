@@ -67,3 +67,16 @@ def test_land_and_ocean():
     assert ne.land(scale="110m").geometry.is_valid.all()  # one invalid polygon as published
     assert ne.ocean().geometry.iloc[0].contains(shapely.Point(*atlantic))
     assert ne.ATTRIBUTION.startswith("Made with Natural Earth")
+
+
+def test_territory_union_is_the_selected_countries_whatever_the_order():
+    partners = ne.countries(["USA", "CAN", "MEX"], scale="110m").reset_index()
+    both = ne.territory_union(partners, ("CAN", "USA"))
+    assert ne.territory_union(partners, ["USA", "CAN"]) is both  # same codes, one union
+    # Independent: points inside one country only, and a point of the country left out.
+    inside = shapely.contains_xy(both, [-100.0, -100.0, -102.0], [40.0, 60.0, 23.0])
+    assert inside.tolist() == [True, True, False]
+    geoms = partners.set_index("iso_a3").geometry
+    assert abs(both.area - geoms["USA"].area - geoms["CAN"].area) < 1e-6 * both.area
+    everyone = ne.territory_union(partners)
+    assert abs(everyone.area - shapely.area(geoms.to_numpy()).sum()) < 1e-6 * everyone.area

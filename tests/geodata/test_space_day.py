@@ -44,9 +44,14 @@ GRID_LON = np.tile(np.arange(-180.0, 180.0, 30.0) + 7.0, 7)
     [("53:24/3/1", 550.0, 10.0), ("60:24/4/1", 1200.0, 10.0), ("97:12/4/3", 800.0, 5.0)],
 )
 def test_day_average_per_point_matches_a_one_day_propagation(pattern, h, eps):
-    ref = _reference_covered(pattern, h, eps, GRID_LON, GRID_LAT, np.arange(0.0, DAY, 3.0)).mean(axis=1)
+    """Within the 0.25 pp per point claimed in geodata.coverage / README, at all 84 points.
+
+    Measured against this 1 s reference: max 0.11 pp (53:24/3/1), 0.21 pp (60:24/4/1),
+    0.17 pp (97:12/4/3).
+    """
+    ref = _reference_covered(pattern, h, eps, GRID_LON, GRID_LAT, np.arange(0.0, DAY, 1.0)).mean(axis=1)
     got = space_coverage_fraction(Walker.parse(pattern), h, eps, GRID_LON, GRID_LAT)
-    assert np.abs(got - ref).max() <= 0.01
+    assert np.abs(got - ref).max() <= 0.0025
     assert ref.std() > 0.05  # the grid spans very different coverage, so the check has teeth
     if pattern == "53:24/3/1":
         assert ref[GRID_LAT == 30.0] == pytest.approx(0.376, abs=0.002)  # STACK-NOTES figure
