@@ -35,6 +35,8 @@ START = True
 """Whether each MILP is warm-started from the restricted instance (:mod:`models.engagement.start`)."""
 START_SHARE = 0.2
 """Most of a MILP's time limit its first plan may take."""
+CUTOFF = True
+"""Whether a boost branch is cut off at the best value lost of the branches before it."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,9 @@ def solve_engagement(
         share = None  # the time left, shared equally among the branches left
         if options.time_limit_s is not None:
             share = max((options.time_limit_s - (time.perf_counter() - t0)) / (len(order) - n), 1.0)
-        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q), pre))
+        found = [s.expected_value_lost for s in sols if s.expected_value_lost is not None]
+        cutoff = min(found) if found and engine == "highs" and CUTOFF else None
+        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q), pre, cutoff))
     best = _best_branch(sols, options.mip_rel_gap)
     return replace(best, build_time_s=best.build_time_s + pre_s)
 
@@ -205,8 +209,13 @@ def _solve_one(
     fixed: EngagementPlan | None,
     boost: int | None,
     pre: Presolved | None = None,
+    cutoff: float | None = None,
 ) -> EngagementSolution:
-    """One MILP: the whole problem, one boost branch, or the shots of a fixed plan."""
+    """One MILP: the whole problem, one boost branch, or the shots of a fixed plan.
+
+    ``cutoff`` (HiGHS only): the best value lost of the branches solved so far, HiGHS's
+    ``objective_bound``; it prunes every node that cannot beat it (see :func:`_cut_bound`).
+    """
     t0 = time.perf_counter()
     work = inst if pre is None else pre.instance
     model, kl = engagement(work, fixed, boost=boost, site_rows=SITE_ROWS)
@@ -220,7 +229,8 @@ def _solve_one(
         first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
         start = first_plan(model, work, lambda m: eng.solve(m, first, None).values, boost, pre)
         options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t1), 1.0))
-    run = eng.solve(model, options, start)
+    cut = eng if cutoff is None else engines.get(engine, solver_options={"objective_bound": cutoff})
+    run = cut.solve(model, options, start)
     plan = None if run.values is None else plan_from_values(work, model, run.values)
     if plan is not None and pre is not None:
         plan = pre.lift(plan)
@@ -236,6 +246,8 @@ def _solve_one(
     bound = run.bound if run.bound is not None and math.isfinite(run.bound) else None
     if bound is not None and lost is not None:
         bound = min(bound, lost)
+    if cutoff is not None:
+        bound = _cut_bound(run.termination, bound, lost, cutoff, options.mip_rel_gap)
     status = run.solution_status if plan is not None else SolutionStatus.NONE
     return EngagementSolution(
         plan=plan,
@@ -258,3 +270,20 @@ def _solve_one(
         n_rows=model.num_rows,
         presolve={} if pre is None else dict(pre.counts),
     )
+
+
+def _cut_bound(
+    term: Termination, bound: float | None, lost: float | None, cutoff: float, gap: float
+) -> float | None:
+    """The bound of a branch solved with HiGHS's ``objective_bound`` = ``cutoff``.
+
+    HiGHS prunes every node whose bound reaches the cutoff, so an *optimal* end with no plan below
+    the cutoff proves only that none exists (within the relative gap): the branch's optimum is at
+    least ``cutoff * (1 - gap)``, and HiGHS's own dual bound and plan then mean nothing more
+    (measured: it reports its plan's value as the bound). Otherwise the usual bound stands.
+    """
+    if term is Termination.OPTIMAL and (lost is None or lost >= cutoff):
+        return cutoff * (1 - gap)
+    if lost is not None and lost >= cutoff:
+        return None  # stopped early under the cutoff: no valid bound read
+    return bound

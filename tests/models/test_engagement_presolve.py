@@ -193,3 +193,17 @@ def test_warm_start_is_a_plan_and_keeps_the_optimum(seed, monkeypatch):
     monkeypatch.setattr(solve_mod, "START", False)
     without = solve_engagement(inst, OPTS)
     assert with_start.expected_value_lost == pytest.approx(without.expected_value_lost, abs=1e-9)
+
+
+def test_cut_bound_reads_a_cutoff_branch():
+    from models.engagement.solve import _cut_bound
+    from models.result import Termination
+
+    # Optimal with no plan below the cutoff: only "not below the cutoff" is proven.
+    assert _cut_bound(Termination.OPTIMAL, 173.0, 173.0, 26.0, 1e-4) == pytest.approx(26.0 * (1 - 1e-4))
+    assert _cut_bound(Termination.OPTIMAL, None, None, 26.0, 1e-4) == pytest.approx(26.0 * (1 - 1e-4))
+    # A plan below the cutoff: HiGHS's own bound stands.
+    assert _cut_bound(Termination.OPTIMAL, 20.0, 20.0, 26.0, 1e-4) == 20.0
+    assert _cut_bound(Termination.TIME_LIMIT, 19.0, 20.0, 26.0, 1e-4) == 19.0
+    # Stopped early with nothing below the cutoff: no bound is claimed.
+    assert _cut_bound(Termination.TIME_LIMIT, 30.0, 40.0, 26.0, 1e-4) is None
