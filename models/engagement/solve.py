@@ -247,7 +247,7 @@ def _solve_one(
     if bound is not None and lost is not None:
         bound = min(bound, lost)
     if cutoff is not None:
-        bound = _cut_bound(run.termination, bound, lost, cutoff, options.mip_rel_gap)
+        bound = _cut_bound(run.termination, bound, model_obj, cutoff, options.mip_rel_gap)
     status = run.solution_status if plan is not None else SolutionStatus.NONE
     return EngagementSolution(
         plan=plan,
@@ -273,17 +273,20 @@ def _solve_one(
 
 
 def _cut_bound(
-    term: Termination, bound: float | None, lost: float | None, cutoff: float, gap: float
+    term: Termination, bound: float | None, model_obj: float | None, cutoff: float, gap: float
 ) -> float | None:
     """The bound of a branch solved with HiGHS's ``objective_bound`` = ``cutoff``.
+
+    ``model_obj`` is the model's value at the branch's plan (what HiGHS compares with the cutoff;
+    below the exact value lost in tangent mode).
 
     HiGHS prunes every node whose bound reaches the cutoff, so an *optimal* end with no plan below
     the cutoff proves only that none exists (within the relative gap): the branch's optimum is at
     least ``cutoff * (1 - gap)``, and HiGHS's own dual bound and plan then mean nothing more
     (measured: it reports its plan's value as the bound). Otherwise the usual bound stands.
     """
-    if term is Termination.OPTIMAL and (lost is None or lost >= cutoff):
+    if term is Termination.OPTIMAL and (model_obj is None or model_obj >= cutoff):
         return cutoff * (1 - gap)
-    if lost is not None and lost >= cutoff:
+    if model_obj is not None and model_obj >= cutoff:
         return None  # stopped early under the cutoff: no valid bound read
     return bound
