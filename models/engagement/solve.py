@@ -130,7 +130,11 @@ def solve_engagement(
     options and ``split_boost``, one MILP per boost branch (none, then each option) replaces the
     big joint model: every branch is a plain engagement problem with its survival weights, the
     best plan over the branches is optimal when every branch is, and the proven bound is the
-    least of the branches' bounds. The time limit is shared among the branches. With ``reduce``
+    least of the branches' bounds. The time limit is shared among the branches: each gets an equal
+    share of the time left, so the last one inherits what the earlier ones did not use. The order
+    is none, then the options from the dearest: a dear option leaves less budget for sites, is
+    usually beaten and is closed quickly by the cutoff (:func:`_solve_one`), leaving the time to
+    the cheap options that compete with no boost. With ``reduce``
     (and no ``fixed`` plan) the exact presolve of :mod:`models.engagement.presolve` runs first; its
     time counts in ``build_time_s`` and the time limit.
     """
@@ -142,7 +146,7 @@ def solve_engagement(
         one = _solve_one(inst, _less_time(options, pre_s), engine, fixed, None, pre)
         return replace(one, build_time_s=one.build_time_s + pre_s)
     sols: list[EngagementSolution] = []
-    order = [NO_BOOST, *np.argsort(inst.boost_cost, kind="stable").tolist()]
+    order = [NO_BOOST, *np.argsort(-inst.boost_cost, kind="stable").tolist()]
     for n, q in enumerate(order):
         share = None  # the time left, shared equally among the branches left
         if options.time_limit_s is not None:
