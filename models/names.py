@@ -65,3 +65,13 @@ ALL_BLOCKS: tuple[str, ...] = (
 
 POINT_BLOCKS = (SENSOR_COVER, INTERCEPTOR_COVER, COVER, REQUIRED_COVER, BACKUP_COVER, LEVEL_COVER)
 """Constraint blocks with one row per demand point (diagnoses list the scenario's limits first)."""
+
+# Engagement (kill chain): blocks added by the grouped fire control and the presolve
+FIRE_TRACK = "fire_track"
+"""Some built sensor holds a track good enough for sensor set ``g``: ``w[g]`` in [0, 1]."""
+FIRE_SET = "fire_set"
+"""``w[g] <= sum_{s in g} z[s]`` (one row per distinct sensor set of the fire-control rows)."""
+SITE_ORDER = "site_order"
+"""``y[j] <= y[j']`` for a candidate site ``j`` dominated by ``j'`` (engagement presolve)."""
+THREAT_ORDER = "threat_order"
+"""``L[t] >= L[t']`` for interchangeable threats ``t < t'`` (engagement presolve)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,20 @@ from models.engagement.instance import (
     plan_cost,
     plan_violations,
 )
+from models.engagement.presolve import Presolved, presolve
+from models.engagement.start import first_plan
 from models.formulations.engagement import engagement, envelope_value, plan_from_values
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
+
+SITE_ROWS = False
+"""Whether the models carry the per-pair ``site_open`` rows (implied on integers by ``magazine``
+and ``stock``; see :func:`~models.formulations.engagement.engagement`)."""
+START = True
+"""Whether each MILP is warm-started from the restricted instance (:mod:`models.engagement.start`)."""
+START_SHARE = 0.2
+"""Most of a MILP's time limit its first plan may take."""
+CUTOFF = True
+"""Whether a boost branch is cut off at the best value lost of the branches before it."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,8 @@ class EngagementSolution:
     solver_version: str
     n_vars: int
     n_rows: int
+    presolve: dict[str, int] = field(default_factory=dict)
+    """What the exact presolve removed (:mod:`models.engagement.presolve`); empty when it did not run."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready facts (the plan itself is reported elsewhere)."""
@@ -97,6 +111,7 @@ class EngagementSolution:
             "solver_version": self.solver_version,
             "n_vars": self.n_vars,
             "n_rows": self.n_rows,
+            "presolve": dict(self.presolve),
         }
 
 
@@ -107,6 +122,7 @@ def solve_engagement(
     *,
     fixed: EngagementPlan | None = None,
     split_boost: bool = True,
+    reduce: bool = True,
 ) -> EngagementSolution:
     """Choose sites, sensors, rounds and shots minimising the expected value lost.
 
@@ -114,20 +130,38 @@ def solve_engagement(
     options and ``split_boost``, one MILP per boost branch (none, then each option) replaces the
     big joint model: every branch is a plain engagement problem with its survival weights, the
     best plan over the branches is optimal when every branch is, and the proven bound is the
-    least of the branches' bounds. The time limit is shared among the branches.
+    least of the branches' bounds. The time limit is shared among the branches: each gets an equal
+    share of the time left, so the last one inherits what the earlier ones did not use. The order
+    is none, then the options from the dearest: a dear option leaves less budget for sites, is
+    usually beaten and is closed quickly by the cutoff (:func:`_solve_one`), leaving the time to
+    the cheap options that compete with no boost. With ``reduce``
+    (and no ``fixed`` plan) the exact presolve of :mod:`models.engagement.presolve` runs first; its
+    time counts in ``build_time_s`` and the time limit.
     """
     options = options or SolveOptions()
-    if fixed is not None or not split_boost or inst.n_boost == 0:
-        return _solve_one(inst, options, engine, fixed, None)
-    sols: list[EngagementSolution] = []
     t0 = time.perf_counter()
-    order = [NO_BOOST, *np.argsort(inst.boost_cost, kind="stable").tolist()]
+    pre = presolve(inst) if reduce and fixed is None else None
+    pre_s = time.perf_counter() - t0
+    if fixed is not None or not split_boost or inst.n_boost == 0:
+        one = _solve_one(inst, _less_time(options, pre_s), engine, fixed, None, pre)
+        return replace(one, build_time_s=one.build_time_s + pre_s)
+    sols: list[EngagementSolution] = []
+    order = [NO_BOOST, *np.argsort(-inst.boost_cost, kind="stable").tolist()]
     for n, q in enumerate(order):
         share = None  # the time left, shared equally among the branches left
         if options.time_limit_s is not None:
             share = max((options.time_limit_s - (time.perf_counter() - t0)) / (len(order) - n), 1.0)
-        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q)))
-    return _best_branch(sols, options.mip_rel_gap)
+        found = [s.expected_value_lost for s in sols if s.expected_value_lost is not None]
+        cutoff = min(found) if found and engine == "highs" and CUTOFF else None
+        sols.append(_solve_one(inst, replace(options, time_limit_s=share), engine, None, int(q), pre, cutoff))
+    best = _best_branch(sols, options.mip_rel_gap)
+    return replace(best, build_time_s=best.build_time_s + pre_s)
+
+
+def _less_time(options: SolveOptions, spent_s: float) -> SolveOptions:
+    if options.time_limit_s is None:
+        return options
+    return replace(options, time_limit_s=max(options.time_limit_s - spent_s, 1.0))
 
 
 def _best_branch(sols: list[EngagementSolution], gap: float) -> EngagementSolution:
@@ -178,14 +212,32 @@ def _solve_one(
     engine: str,
     fixed: EngagementPlan | None,
     boost: int | None,
+    pre: Presolved | None = None,
+    cutoff: float | None = None,
 ) -> EngagementSolution:
-    """One MILP: the whole problem, one boost branch, or the shots of a fixed plan."""
+    """One MILP: the whole problem, one boost branch, or the shots of a fixed plan.
+
+    ``cutoff`` (HiGHS only): the best value lost of the branches solved so far, HiGHS's
+    ``objective_bound``; it prunes every node that cannot beat it (see :func:`_cut_bound`).
+    """
     t0 = time.perf_counter()
-    model, kl = engagement(inst, fixed, boost=boost)
+    work = inst if pre is None else pre.instance
+    model, kl = engagement(work, fixed, boost=boost, site_rows=SITE_ROWS)
+    if pre is not None:
+        pre.add_order_rows(model)
     build = time.perf_counter() - t0
     eng = engines.get(engine)
-    run = eng.solve(model, options, None)
-    plan = None if run.values is None else plan_from_values(inst, model, run.values)
+    start = None
+    if fixed is None and START and engine == "highs" and options.time_limit_s is not None:
+        t1 = time.perf_counter()
+        first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
+        start = first_plan(model, work, lambda m: eng.solve(m, first, None).values, boost, pre)
+        options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t1), 1.0))
+    cut = eng if cutoff is None else engines.get(engine, solver_options={"objective_bound": cutoff})
+    run = cut.solve(model, options, start)
+    plan = None if run.values is None else plan_from_values(work, model, run.values)
+    if plan is not None and pre is not None:
+        plan = pre.lift(plan)
     if plan is not None and plan_violations(inst, plan):
         plan = None  # never report a plan the instance rejects
     n_max = int(np.asarray(inst.max_shots.sum(axis=1)).max(initial=0))
@@ -198,6 +250,8 @@ def _solve_one(
     bound = run.bound if run.bound is not None and math.isfinite(run.bound) else None
     if bound is not None and lost is not None:
         bound = min(bound, lost)
+    if cutoff is not None:
+        bound = _cut_bound(run.termination, bound, model_obj, cutoff, options.mip_rel_gap)
     status = run.solution_status if plan is not None else SolutionStatus.NONE
     return EngagementSolution(
         plan=plan,
@@ -218,4 +272,25 @@ def _solve_one(
         solver_version=run.solver_version,
         n_vars=model.num_cols,
         n_rows=model.num_rows,
+        presolve={} if pre is None else dict(pre.counts),
     )
+
+
+def _cut_bound(
+    term: Termination, bound: float | None, model_obj: float | None, cutoff: float, gap: float
+) -> float | None:
+    """The bound of a branch solved with HiGHS's ``objective_bound`` = ``cutoff``.
+
+    ``model_obj`` is the model's value at the branch's plan (what HiGHS compares with the cutoff;
+    below the exact value lost in tangent mode).
+
+    HiGHS prunes every node whose bound reaches the cutoff, so an *optimal* end with no plan below
+    the cutoff proves only that none exists (within the relative gap): the branch's optimum is at
+    least ``cutoff * (1 - gap)``, and HiGHS's own dual bound and plan then mean nothing more
+    (measured: it reports its plan's value as the bound). Otherwise the usual bound stands.
+    """
+    if term is Termination.OPTIMAL and (model_obj is None or model_obj >= cutoff):
+        return cutoff * (1 - gap)
+    if model_obj is not None and model_obj >= cutoff:
+        return None  # stopped early under the cutoff: no valid bound read
+    return bound

@@ -141,10 +141,10 @@ class HighsEngine:
         apply_options(h, options, self.solver_options)
         warm = False
         if start is not None and model.num_cols:
-            idx = np.arange(model.num_cols, dtype=np.int32)
-            warm = h.setSolution(model.num_cols, idx, np.asarray(start, dtype=float)) == (
-                highspy.HighsStatus.kOk
-            )
+            # NaN entries are left out: HiGHS completes a partial start (the integer columns given).
+            val = np.asarray(start, dtype=float)
+            idx = np.flatnonzero(np.isfinite(val)).astype(np.int32)
+            warm = h.setSolution(idx.size, idx, val[idx]) == highspy.HighsStatus.kOk
         build_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         h.run()

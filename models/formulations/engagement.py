@@ -13,8 +13,10 @@ opportunities, :math:`f(L) = e^{-L}`.
         && \texttt{leak\_cut}[t, k, q] \\
     & L_{tq} \le \bar L_t\, \beta_q && \texttt{branch}[t, q] \\
     & x_{tj} \le n_{tj}\, y_j && \texttt{site\_open}[t, j] \\
-    & x_{tj} \le (k - 1) + (n_{tj} - k + 1) \textstyle\sum_{s: f_{tjs} \ge k} z_s
+    & x_{tj} \le (k - 1) + (\bar n_{tj} - k + 1)\, w_{g(tjk)}
         && \texttt{fire\_control}[t, j, k] \\
+    & w_g \le \textstyle\sum_{s \in g} z_s, \quad 0 \le w_g \le 1
+        && \texttt{fire\_set}[g] \\
     & \textstyle\sum_t x_{tj} \le r_j, \quad r_j \le \min(M_j, \textstyle\sum_t n_{tj})\, y_j
         && \texttt{magazine}[j],\ \texttt{stock}[j] \\
     & \textstyle\sum_j x_{tj} \le N && \texttt{salvo}[t] \text{ (if a doctrine limit } N) \\
@@ -40,6 +42,16 @@ size limit). The lines :math:`\alpha_k + \mu_k L`:
   enumerated) is under-estimated by at most :math:`v_t e^{-(N_\Lambda+1)\lambda_{min}}`, the
   a-priori error bound reported as ``EngagementSolution.error_bound``.
 
+Fire control, grouped. :math:`g(tjk) = \{s : f_{tjs} \ge k\}` is the set of sensors whose
+track allows a :math:`k`-th shot at pair :math:`(t, j)` (sensors fixed out by
+:func:`dominated_sensors` left out) and :math:`\bar n_{tj} = \min(n_{tj}, \max_s f_{tjs})` the
+most shots any sensor allows (pairs with :math:`\bar n = 0` get :math:`x = 0`). The sets repeat
+(every threat of a track, every site whose window opens after the same cues): there are a few
+hundred distinct ones against hundreds of thousands of pairs, so one :math:`w_g` per distinct
+set replaces a copy of the sum in every row. Exact: with binary :math:`z`, :math:`w_g` can be 1
+iff some :math:`s \in g` is built, so the row reads :math:`x_{tj} \le \max_{s \text{ built}}
+f_{tjs}` as before; and its LP relaxation is at least as tight (:math:`w_g \le \min(1, \sum z)`).
+
 Boost branches. :math:`q` ranges over "no boost" (:math:`\beta_\varnothing = 1 - \sum_o b_o`,
 :math:`\sigma = 1`) and each option (:math:`\beta_o = b_o`). The cut on branch :math:`q` is the
 *perspective* of the line, so for binary :math:`b` the kill weight sits on the bought branch only
@@ -63,7 +75,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.engagement.instance import NO_BOOST, EngagementInstance, EngagementPlan
+from models.engagement.rows import distinct_rows
 from models.linear import LinearModel, Sense, VarKind
+from models.names import FIRE_SET, FIRE_TRACK
 
 # Variable blocks
 Y, R, Z, B, X, L, LEAK = "y", "r", "z", "b", "x", "L", "leak"
@@ -254,43 +268,69 @@ def _leak_cuts(
         )
 
 
-def _fire_control(m: LinearModel, inst: EngagementInstance, blocks: dict, n_p: np.ndarray) -> None:
-    r"""``fire_control[p, k]``: the k-th shot at pair p needs a built sensor allowing k shots.
-
-    :math:`x_p \le (k-1) + (n_p - k + 1) \sum_{s: f_{ps} \ge k} z_s` for :math:`k = 1..n_p`,
-    exactly :math:`x_p \le \max_{s \text{ built}} f_{ps}` on binary :math:`z`.
-    """
+def fire_shots(inst: EngagementInstance, allowed: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
+    r"""Fire control restricted to the ``allowed`` sensors, and :math:`\bar n_p` (module docstring)."""
     fc = inst.fire_control
-    assert fc is not None  # called only when the instance has fire control (engagement())
-    npairs = n_p.size
-    ids, lhs_rows, ub = [], [], []
-    zr, zc, zv = [], [], []
-    coo = fc.tocoo()
-    pr, pc, vals = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+    assert fc is not None
+    fca = sp.csr_array(fc.multiply(allowed[None, :].astype(np.int64)), dtype=np.int64)
+    fca.eliminate_zeros()
+    held = np.zeros(fca.shape[0], np.int64)
+    rows = np.repeat(np.arange(fca.shape[0]), np.diff(fca.indptr))
+    np.maximum.at(held, rows, fca.data)
+    return fca, np.minimum(inst.max_shots.data, held)
+
+
+def _fire_control(
+    m: LinearModel, inst: EngagementInstance, fca: sp.csr_array, blocks: dict, n_x: np.ndarray
+) -> None:
+    r"""``fire_set[g]`` and ``fire_control[p, k]``: the k-th shot at pair p needs a built sensor of g(p, k).
+
+    :math:`w_g \le \sum_{s \in g} z_s` once per distinct set and
+    :math:`x_p \le (k-1) + (\bar n_p - k + 1) w_{g(p,k)}` for :math:`k = 1..\bar n_p`, exactly
+    :math:`x_p \le \max_{s \text{ built}} f_{ps}` on binary :math:`z` (module docstring).
+    """
+    coo = fca.tocoo()
+    parts, pk_p, pk_k = [], [], []
     row = 0
-    for k in range(1, int(n_p.max(initial=0)) + 1):
-        pk = np.flatnonzero(n_p >= k)
-        ids += [(int(p), k) for p in pk]
-        lhs_rows.append(pk)
-        ub.append(np.full(pk.size, k - 1.0))
-        sel = vals >= k
-        pos = np.full(npairs, -1)
+    for k in range(1, int(n_x.max(initial=0)) + 1):
+        pk = np.flatnonzero(n_x >= k)
+        pos = np.full(n_x.size, -1)
         pos[pk] = row + np.arange(pk.size)
-        zr.append(pos[pr[sel]])
-        zc.append(pc[sel])
-        zv.append(-(n_p[pr[sel]] - k + 1))
+        sel = (coo.data >= k) & (pos[coo.row] >= 0)
+        parts.append((pos[coo.row[sel]], coo.col[sel]))
+        pk_p.append(pk)
+        pk_k.append(np.full(pk.size, k))
         row += pk.size
     if row == 0:
         return
-    lhs = np.concatenate(lhs_rows)
-    n_z = fc.shape[1]
-    terms = {
-        blocks[X]: sp.csr_array((np.ones(row), (np.arange(row), lhs)), shape=(row, npairs)),
-        blocks[Z]: sp.csr_array(
-            (np.concatenate(zv), (np.concatenate(zr), np.concatenate(zc))), shape=(row, n_z)
-        ),
-    }
-    m.add_constraints(FIRE_CONTROL, ids, terms, ub=np.concatenate(ub))
+    rr = np.concatenate([r for r, _ in parts])
+    cc = np.concatenate([c for _, c in parts])
+    sets = sp.csr_array((np.ones(rr.size), (rr, cc)), shape=(row, fca.shape[1]))
+    first, group = distinct_rows(sets)
+    p_all, k_all = np.concatenate(pk_p), np.concatenate(pk_k)
+    tp, jp = inst.pairs
+
+    def ids(p: np.ndarray, k: np.ndarray) -> list[tuple[int, int, int]]:
+        return list(zip(tp[p].tolist(), jp[p].tolist(), k.tolist(), strict=True))
+
+    w = m.add_vars(FIRE_TRACK, ids(p_all[first], k_all[first]), lb=0.0, ub=1.0)
+    blocks[FIRE_TRACK] = w
+    m.add_constraints(
+        FIRE_SET,
+        w.ids,
+        {w: sp.eye_array(first.size, format="csr"), blocks[Z]: -sp.csr_array(sets[first])},
+        ub=0.0,
+    )
+    r = np.arange(row)
+    m.add_constraints(
+        FIRE_CONTROL,
+        ids(p_all, k_all),
+        {
+            blocks[X]: sp.csr_array((np.ones(row), (r, p_all)), shape=(row, n_x.size)),
+            w: sp.csr_array((-(n_x[p_all] - k_all + 1.0), (r, group)), shape=(row, first.size)),
+        },
+        ub=k_all - 1.0,
+    )
 
 
 def engagement(
@@ -298,11 +338,16 @@ def engagement(
     fixed: EngagementPlan | None = None,
     level_limit: int = LEVEL_LIMIT,
     boost: int | None = None,
+    site_rows: bool = True,
 ) -> tuple[LinearModel, KillLevels]:
-    """Build the engagement MILP (module docstring).
+    r"""Build the engagement MILP (module docstring).
 
     ``fixed`` holds sites, sensors, rounds and boost (only shots are chosen); ``boost`` fixes
     only the boost option (:data:`NO_BOOST` for none), one branch of the boost choice.
+    ``site_rows=False`` leaves out the per-pair ``site_open`` rows: on integer points they follow
+    from ``magazine`` and ``stock`` (:math:`x_{tj} \le \sum_{t'} x_{t'j} \le r_j \le M_j y_j`), so the
+    optimum is the same; the LP is weaker or equal. Measured on the benchmark: the same root bound at
+    50 x 500 with an LP 12x faster (0.9 s vs 11.4 s), a root bound 6 % lower at 200 x 2,000.
     """
     n_t, n_j, n_o = inst.n_threats, inst.n_sites, inst.n_boost
     # EngagementInstance.__post_init__ fills the masks and ids:
@@ -310,8 +355,12 @@ def engagement(
     assert inst.threat_ids is not None and inst.site_ids is not None
     assert inst.sensor_ids is not None and inst.boost_ids is not None
     tp, jp = inst.pairs
-    n_p = inst.max_shots.data.astype(float)
     npairs = tp.size
+    z_free = ~dominated_sensors(inst) if fixed is None else fixed.sensors
+    fca = None
+    if inst.fire_control is not None:  # x_p <= the most shots a sensor that may be built allows
+        fca, n_x = fire_shots(inst, z_free)
+    n_p = inst.max_shots.data.astype(float) if fca is None else n_x.astype(float)
     kl = kill_levels(
         inst.log_miss[jp] if npairs else np.zeros(0), int(_threat_shots(inst).max(initial=0)), level_limit
     )
@@ -340,7 +389,7 @@ def engagement(
             inst.sensor_ids,
             kind=VarKind.BINARY,
             lb=z_lb,
-            ub=z_ub if fixed is not None else np.where(dominated_sensors(inst), 0.0, 1.0),
+            ub=z_ub if fixed is not None else z_free.astype(float),
         ),
         B: m.add_vars(B, inst.boost_ids, kind=VarKind.BINARY, lb=b_lb, ub=b_ub),
         X: m.add_vars(X, list(zip(tp.tolist(), jp.tolist(), strict=True)), kind=VarKind.INTEGER, ub=n_p),
@@ -367,14 +416,15 @@ def engagement(
     _leak_cuts(m, inst, kl, blocks, branches, l_max)
     pair_ids = blocks[X].ids
     eye_p = sp.eye_array(npairs, format="csr")
-    m.add_constraints(
-        SITE_OPEN,
-        pair_ids,
-        {blocks[X]: eye_p, blocks[Y]: -sp.csr_array((n_p, (pp, jp)), shape=(npairs, n_j))},
-        ub=0.0,
-    )
-    if inst.fire_control is not None:
-        _fire_control(m, inst, blocks, n_p)
+    if site_rows:
+        m.add_constraints(
+            SITE_OPEN,
+            pair_ids,
+            {blocks[X]: eye_p, blocks[Y]: -sp.csr_array((n_p, (pp, jp)), shape=(npairs, n_j))},
+            ub=0.0,
+        )
+    if fca is not None:
+        _fire_control(m, inst, fca, blocks, n_p.astype(np.int64))
     m.add_constraints(MAGAZINE, inst.site_ids, {blocks[X]: on_j, blocks[R]: -sp.eye_array(n_j)}, ub=0.0)
     m.add_constraints(
         STOCK,
