@@ -57,12 +57,27 @@ def test_budget_without_sensor_means_no_shot():
 
 
 def random_instance(
-    seed: int, n_t: int = 3, n_j: int = 3, n_s: int = 2, n_o: int = 0, cap: int | None = None
+    seed: int,
+    n_t: int = 3,
+    n_j: int = 3,
+    n_s: int = 2,
+    n_o: int = 0,
+    cap: int | None = None,
+    *,
+    keep: float = 0.8,
+    fire: float = 0.6,
+    one_layer: bool = False,
+    type_max: int | None = None,
+    budget: tuple[int, int] = (6, 14),
 ) -> EngagementInstance:
+    """Seeded small instance: shot opportunities kept with probability ``keep``, fire control with
+    ``fire``; every site of one type (at most ``type_max``, default all), midcourse or terminal at
+    random unless ``one_layer``; budget drawn in ``budget``.
+    """
     rng = np.random.default_rng(seed)
-    ms = rng.integers(0, 3, size=(n_t, n_j)) * (rng.random((n_t, n_j)) < 0.8)
+    ms = rng.integers(0, 3, size=(n_t, n_j)) * (rng.random((n_t, n_j)) < keep)
     ms = sp.csr_array(ms)
-    fc = sp.csr_array((rng.random((ms.nnz, n_s)) < 0.6) * rng.integers(1, 3, (ms.nnz, n_s)))
+    fc = sp.csr_array((rng.random((ms.nnz, n_s)) < fire) * rng.integers(1, 3, (ms.nnz, n_s)))
     return EngagementInstance(
         v=rng.integers(1, 5, n_t).astype(float),
         area=np.zeros(n_t),
@@ -71,13 +86,13 @@ def random_instance(
         round_cost=np.ones(n_j),
         magazine=rng.integers(1, 4, n_j),
         sspk=rng.choice([0.5, 0.7, 0.8], n_j),
-        layer=rng.integers(1, 3, n_j),
+        layer=np.ones(n_j, int) if one_layer else rng.integers(1, 3, n_j),
         site_type=np.zeros(n_j, int),
-        type_max=[n_j],
+        type_max=[n_j if type_max is None else type_max],
         sensor_cost=rng.integers(1, 3, n_s).astype(float),
         max_shots=ms,
         fire_control=fc,
-        budget=float(rng.integers(6, 14)),
+        budget=float(rng.integers(*budget)),
         boost_cost=rng.integers(2, 5, n_o).astype(float),
         boost_survival=rng.uniform(0.2, 0.9, (n_o, n_t)),
         shots_per_threat_max=cap,

@@ -13,7 +13,7 @@ from models.engagement.presolve import max_open, presolve
 from models.engagement.rows import distinct_rows
 from models.engagement.solve import solve_engagement
 from models.result import SolveOptions
-from tests.models.test_engagement_milp import brute_force
+from tests.models.test_engagement_milp import brute_force, random_instance
 
 OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=1e-9)
 
@@ -145,26 +145,7 @@ def test_distinct_rows_against_a_dictionary():
 
 def wide_instance(seed: int) -> EngagementInstance:
     """Twelve sites of one type (the start restricts to eight), three threats, two sensors."""
-    rng = np.random.default_rng(seed)
-    n_t, n_j, n_s = 3, 12, 2
-    ms = sp.csr_array(rng.integers(0, 3, (n_t, n_j)) * (rng.random((n_t, n_j)) < 0.7))
-    fc = sp.csr_array((rng.random((ms.nnz, n_s)) < 0.7) * rng.integers(1, 3, (ms.nnz, n_s)))
-    return EngagementInstance(
-        v=rng.integers(1, 5, n_t).astype(float),
-        area=np.zeros(n_t),
-        target=np.arange(n_t),
-        site_cost=rng.integers(2, 6, n_j).astype(float),
-        round_cost=np.ones(n_j),
-        magazine=rng.integers(1, 4, n_j),
-        sspk=rng.choice([0.5, 0.7, 0.8], n_j),
-        layer=np.ones(n_j, int),
-        site_type=np.zeros(n_j, int),
-        type_max=[2],
-        sensor_cost=rng.integers(1, 3, n_s).astype(float),
-        max_shots=ms,
-        fire_control=fc,
-        budget=float(rng.integers(8, 16)),
-    )
+    return random_instance(seed, n_j=12, keep=0.7, fire=0.7, one_layer=True, type_max=2, budget=(8, 16))
 
 
 @pytest.mark.parametrize("seed", range(4))
