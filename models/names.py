@@ -75,3 +75,8 @@ SITE_ORDER = "site_order"
 """``y[j] <= y[j']`` for a candidate site ``j`` dominated by ``j'`` (engagement presolve)."""
 THREAT_ORDER = "threat_order"
 """``L[t] >= L[t']`` for interchangeable threats ``t < t'`` (engagement presolve)."""
+FIRE_CONTROL = "fire_control"
+"""``x[p] <= (k - 1) + (nbar[p] - k + 1) * [a built sensor of set g(p, k)]`` per pair ``p`` and shot
+``k`` (:mod:`models.engagement.fire_control`). The kill-chain MILP writes one block ``fire_control``
+(through ``w[g]``); the adversary model one block per attacker scenario ``s`` and shot ``k``,
+``f"{FIRE_CONTROL}@{s}.{k}"`` (the sum over the set, that scenario's surviving sensors)."""

@@ -18,8 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.adversary.instance import AdversaryError, AdversaryInstance, DefencePlan, Raid
+from models.engagement.fire_control import fire_control_levels
 from models.engines.highs_engine import HighsEngine
 from models.linear import LinearModel, Sense, VarBlock, VarKind
+from models.names import FIRE_CONTROL
 from models.result import SolveOptions, Termination
 
 EXACT = SolveOptions(time_limit_s=None, mip_rel_gap=1e-9, threads=1, seed=0)
@@ -144,13 +146,19 @@ def _fire_control(
     n: VarBlock,
     y: VarBlock,
 ) -> None:
-    """``n <= (k - 1) + (s - k + 1) * sum of built, surviving sensors allowing >= k shots``."""
+    """``n <= (k - 1) + (s - k + 1) * sum of built, surviving sensors allowing >= k shots``.
+
+    Rows and sensor sets from :func:`~models.engagement.fire_control.fire_control_levels` (shared
+    with the kill-chain MILP); ungrouped here, one block per level: see that module's docstring.
+    """
+    pair, level, sets = fire_control_levels(fc, n_ub)
     for k in range(1, int(n_ub.max(initial=0)) + 1):
-        rows = np.flatnonzero(n_ub >= k)
-        f = sp.csr_array(fc[rows] >= k, dtype=float).multiply(alive[None, :])
+        at = np.flatnonzero(level == k)
+        rows = pair[at]
+        f = sp.csr_array(sets[at]).multiply(alive[None, :])
         pick = sp.csr_array((np.ones(len(rows)), (np.arange(len(rows)), rows)), shape=(len(rows), n.size))
         model.add_constraints(
-            f"fire_control@{s}.{k}",
+            f"{FIRE_CONTROL}@{s}.{k}",
             rows.tolist(),
             {n: pick, y: -sp.diags_array(n_ub[rows] - k + 1) @ sp.csr_array(f)},
             ub=float(k - 1),

@@ -15,6 +15,8 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from models.engagement.fire_control import dominated
+
 
 class AdversaryError(ValueError):
     """An instance, plan or raid was declared inconsistently."""
@@ -183,25 +185,14 @@ class AdversaryInstance:
     def undominated_sensors(self) -> np.ndarray:
         """Mask of sensors not dominated by another (exact for plans that lose no sensor).
 
-        Sensor ``s`` is dominated by ``s'`` when ``s'`` costs no more and allows at least as many
-        shots at every pair (ties: the lower index stays). Existing sensors are kept.
+        The rule shared with the kill-chain MILP, :func:`models.engagement.fire_control.dominated`
+        (a cheaper-or-equal sensor allowing at least as many shots at every pair; ties: the lower
+        index stays). Existing sensors are kept.
         """
-        keep = np.ones(self.n_sensors, bool)
         if not self.n_sensors:
-            return keep
+            return np.ones(0, bool)
         assert self.fire_control is not None  # __post_init__ sets it whenever there are sensors
-        f = self.fire_control.toarray()
-        cost = np.asarray(self.sensor_cost, float)
-        idx = np.arange(self.n_sensors)
-        for s in idx:
-            geq = np.all(f >= f[:, [s]], axis=0) & (cost <= cost[s])
-            strict = np.any(f > f[:, [s]], axis=0) | (cost < cost[s]) | (idx < s)
-            # a strict partial order (ties broken by index): every dominated sensor has an
-            # undominated one above it, so all of them can go at once
-            keep[s] = not np.any(geq & strict & (idx != s))
-        if self.existing_sensors is not None:
-            keep |= np.asarray(self.existing_sensors, bool)
-        return keep
+        return ~dominated(self.fire_control, self.sensor_cost, self.existing_sensors)
 
     def relevant(self) -> tuple[AdversaryInstance, np.ndarray, np.ndarray]:
         """The instance without the sites and sensors that can never fire at any class.

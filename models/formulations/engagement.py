@@ -74,15 +74,16 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from models.engagement.fire_control import dominated, fire_control_levels
 from models.engagement.instance import NO_BOOST, EngagementInstance, EngagementPlan
 from models.engagement.rows import distinct_rows
 from models.linear import LinearModel, Sense, VarKind
-from models.names import FIRE_SET, FIRE_TRACK
+from models.names import FIRE_CONTROL, FIRE_SET, FIRE_TRACK
 
 # Variable blocks
 Y, R, Z, B, X, L, LEAK = "y", "r", "z", "b", "x", "L", "leak"
 # Constraint blocks
-KILL, LEAK_CUT, SITE_OPEN, FIRE_CONTROL = "kill", "leak_cut", "site_open", "fire_control"
+KILL, LEAK_CUT, SITE_OPEN = "kill", "leak_cut", "site_open"
 BRANCH = "branch"
 MAGAZINE, STOCK, SALVO, BUDGET, TYPE_MAX, BOOST_ONE = (
     "magazine",
@@ -143,24 +144,11 @@ def dominated_sensors(inst: EngagementInstance) -> np.ndarray:
     every pair (ties: the lower index stays). Fixing :math:`z_s = 0` loses no plan's value:
     swap :math:`s` for :math:`r`. Existing sensors are never dropped.
     """
-    n_s = inst.n_sensors
     fc = inst.fire_control
-    if fc is None or n_s < 2:
-        return np.zeros(n_s, bool)
-    ok = np.ones((n_s, n_s), bool)  # ok[s, r]: r covers s at every level
-    for k in range(1, int(fc.data.max(initial=0)) + 1):
-        b = sp.csr_array((fc >= k).astype(np.float64))
-        inter = (b.T @ b).toarray()
-        ok &= inter >= np.asarray(b.sum(axis=0)).ravel()[:, None] - 0.5
-    c = inst.sensor_cost
-    idx = np.arange(n_s)
-    strict = ~ok.T  # r strictly better somewhere than s when s does not cover r
-    better = ok & (
-        (c[None, :] < c[:, None]) | ((c[None, :] == c[:, None]) & (strict | (idx[None, :] < idx[:, None])))
-    )
-    np.fill_diagonal(better, False)
+    if fc is None:
+        return np.zeros(inst.n_sensors, bool)
     assert inst.existing_sensors is not None  # filled by EngagementInstance.__post_init__
-    return better.any(axis=1) & ~inst.existing_sensors
+    return dominated(fc, inst.sensor_cost, inst.existing_sensors)
 
 
 def kill_weight_max(inst: EngagementInstance, kl: KillLevels) -> np.ndarray:
@@ -289,25 +277,11 @@ def _fire_control(
     :math:`x_p \le (k-1) + (\bar n_p - k + 1) w_{g(p,k)}` for :math:`k = 1..\bar n_p`, exactly
     :math:`x_p \le \max_{s \text{ built}} f_{ps}` on binary :math:`z` (module docstring).
     """
-    coo = fca.tocoo()
-    parts, pk_p, pk_k = [], [], []
-    row = 0
-    for k in range(1, int(n_x.max(initial=0)) + 1):
-        pk = np.flatnonzero(n_x >= k)
-        pos = np.full(n_x.size, -1)
-        pos[pk] = row + np.arange(pk.size)
-        sel = (coo.data >= k) & (pos[coo.row] >= 0)
-        parts.append((pos[coo.row[sel]], coo.col[sel]))
-        pk_p.append(pk)
-        pk_k.append(np.full(pk.size, k))
-        row += pk.size
+    p_all, k_all, sets = fire_control_levels(fca, n_x)
+    row = p_all.size
     if row == 0:
         return
-    rr = np.concatenate([r for r, _ in parts])
-    cc = np.concatenate([c for _, c in parts])
-    sets = sp.csr_array((np.ones(rr.size), (rr, cc)), shape=(row, fca.shape[1]))
     first, group = distinct_rows(sets)
-    p_all, k_all = np.concatenate(pk_p), np.concatenate(pk_k)
     tp, jp = inst.pairs
 
     def ids(p: np.ndarray, k: np.ndarray) -> list[tuple[int, int, int]]:
