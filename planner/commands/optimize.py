@@ -18,6 +18,7 @@ and solves; the checks read as a list.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -233,19 +234,7 @@ def optimize_from_files(
 
     if form != "min_cost" and budget is None and count is None:
         raise InputError(f"{objective} needs --budget or --count", file="optimize")
-    inst = type(inst)(
-        w=inst.w,
-        c=inst.c,
-        a=inst.a,
-        required=inst.required,
-        budget=budget,
-        count=count,
-        site_type=inst.site_type,
-        type_max=inst.type_max,
-        demand_ids=inst.demand_ids,
-        site_ids=inst.site_ids,
-        type_names=inst.type_names,
-    )
+    inst = dataclasses.replace(inst, budget=budget, count=count)
     options = SolveOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads, seed=seed)
     from models.api import METHODS
 
