@@ -119,15 +119,7 @@ def map_extent(bundle: PlanBundle, crs: CRS, margin: float = 0.06) -> tuple[floa
     xmin, ymin = b[:, 0].min(), b[:, 1].min()
     xmax, ymax = b[:, 2].max(), b[:, 3].max()
     span = max(xmax - xmin, ymax - ymin, 200.0)
-    pad = margin * span
-    xmin, xmax, ymin, ymax = xmin - pad, xmax + pad, ymin - pad, ymax + pad
-    # Keep the frame between 1:2 and 2:1 so a line of points still gets a readable map.
-    w, h = xmax - xmin, ymax - ymin
-    if w < h / 2:
-        xmin, xmax = xmin - (h / 2 - w) / 2, xmax + (h / 2 - w) / 2
-    elif h < w / 2:
-        ymin, ymax = ymin - (w / 2 - h) / 2, ymax + (w / 2 - h) / 2
-    return (float(xmin), float(ymin), float(xmax), float(ymax))
+    return _framed(xmin, ymin, xmax, ymax, margin * span)
 
 
 def _graticule_step(extent: tuple[float, ...]) -> float:
