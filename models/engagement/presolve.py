@@ -141,7 +141,8 @@ def _site_features(
     if fc is None:
         p = np.repeat(np.flatnonzero(live), n_bar[live])
         lvl = np.concatenate([np.arange(k) for k in n_bar[live]]) if p.size else np.zeros(0, np.int64)
-        col, n_col = tp[p] * 2 + lvl, inst.n_threats * 2
+        n_l = int(n_bar.max(initial=1))  # shot levels per threat (any count, not only 1 or 2)
+        col, n_col = tp[p] * n_l + lvl, inst.n_threats * n_l
         site = jp[p]
     else:
         coo = fc.tocoo()

@@ -121,6 +121,33 @@ def test_existing_dominated_site_is_kept():
     assert pre.site_order.size == 0  # never an order row out of an existing site
 
 
+def test_three_shots_without_fire_control_keep_the_optimum():
+    """Without fire control a pair may allow three shots: the third shot at threat 0 must not be
+    read as the first at threat 1 (it was: site 1 was wrongly dominated and closed).
+    """
+    inst = EngagementInstance(
+        v=np.array([1.0, 1.0]),
+        area=np.zeros(2),
+        target=np.arange(2),
+        site_cost=np.ones(2),
+        round_cost=np.zeros(2),
+        magazine=np.array([3, 3]),
+        sspk=np.array([0.5, 0.5]),
+        layer=np.ones(2, int),
+        site_type=np.zeros(2, int),
+        type_max=[1],
+        sensor_cost=np.zeros(0),
+        max_shots=sp.csr_array([[3, 2], [0, 1]]),
+        fire_control=None,
+        budget=10.0,
+    )
+    pre = presolve(inst)
+    assert 1 in pre.sites.tolist()  # site 0 does not cover site 1's shot at threat 1
+    exact = solve_engagement(inst, OPTS, reduce=False).expected_value_lost
+    assert exact == pytest.approx(0.75)  # site 1: two shots at threat 0, one at threat 1
+    assert solve_engagement(inst, OPTS).expected_value_lost == pytest.approx(exact)
+
+
 def test_max_open_counts_type_maximum_and_budget():
     inst = hand()
     # Type 0: three sites at 5 within 20: 4 would fit but the type maximum is 1; type 1: one site.
