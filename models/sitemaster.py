@@ -129,8 +129,6 @@ class SiteMaster:
             reuse[cand[pos]] = True
         # Old groups shrink (their touched parts leave) or are taken over by the reusing part.
         shrink = np.flatnonzero(has_parent & ~reuse)
-        self.gw = self.gw.copy()
-        self.gcount = self.gcount.copy()
         np.subtract.at(self.gw, part_parent[shrink], part_w[shrink])
         np.subtract.at(self.gcount, part_parent[shrink], part_n[shrink])
         ru = np.flatnonzero(reuse)
@@ -230,7 +228,10 @@ class SiteMaster:
         """
         import highspy
 
-        self.h.setOptionValue("time_limit", INF if time_limit_s is None else float(time_limit_s))
+        # HiGHS 1.15 measures time_limit on the object's run clock, which keeps counting across
+        # run() calls (HiGHS issue #1477): the limit is the time run so far plus this solve's share.
+        limit = INF if time_limit_s is None else self.h.getRunTime() + float(time_limit_s)
+        self.h.setOptionValue("time_limit", limit)
         self.h.run()
         status = self.h.getModelStatus()
         ok = (

@@ -87,3 +87,20 @@ def test_stopped_lp_still_bounds(seed: int) -> None:
     assert (lam >= 0).all() and (lam <= inst.w + 1e-9).all()
     u, _ = _bound(inst, at, lam, 0.0, float(duals["count"][0]), None)
     assert u >= full_lp - 1e-6 * max(1.0, full_lp)
+
+
+def test_each_solve_gets_its_own_time_share() -> None:
+    """HiGHS 1.15's run clock keeps counting across run() calls: a later round's limit is the time
+    run so far plus its share, not the share alone (which the clock has already passed).
+    """
+    inst = random_cover(0, m=400, n=50, density=0.15, budget_frac=None, count=6, types=0)
+    master = SiteMaster(inst, sp.csr_array(sp.csr_array(inst.a, dtype=float).T))
+    master.add_sites(np.arange(0, inst.n, 2))
+    master.solve()
+    ran = master.h.getRunTime()
+    assert ran > 0
+    master.add_sites(np.arange(1, inst.n, 2))
+    master.solve(time_limit_s=5.0)
+    limit = master.h.getOptionValue("time_limit")  # highspy 1.15: (status, value)
+    assert (limit[1] if isinstance(limit, tuple) else limit) == pytest.approx(ran + 5.0)
+    assert master.optimal
