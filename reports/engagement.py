@@ -48,10 +48,12 @@ def leakage_chart(eng: dict[str, Any]) -> str:
     ax.plot(n, [p["engaged"] for p in curve], "s--", color="#1f5fa8", label="engaged (≥ 1 shot)")
     ax.plot(n, [p["expected_defeated"] for p in curve], "^-", color="#2e8b57", label="expected defeated")
     ax.plot(n, n, ":", color="grey", lw=0.8, label="raid size")
-    sat = eng.get("saturation_raid_size")
+    sat, design = eng.get("saturation_raid_size"), eng["design_raid_size"]
     if sat is not None:
-        ax.axvline(sat, color="#e67e22", lw=1, ls="--", label=f"first magazine empty ({sat})")
-    ax.axvline(eng["design_raid_size"], color="black", lw=0.8, alpha=0.5, label="design raid")
+        both = " = design raid" if sat == design else ""  # one line, not two drawn on each other
+        ax.axvline(sat, color="#e67e22", lw=1, ls="--", label=f"first magazine empty ({sat}){both}")
+    if sat != design:
+        ax.axvline(design, color="black", lw=0.8, alpha=0.5, label="design raid")
     ax.set_xlabel("missiles in the raid")
     ax.set_ylabel("missiles")
     ax.grid(alpha=0.3)
@@ -128,6 +130,17 @@ def windows_map(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame, partners
     return data_uri(png_bytes(fig, bbox_inches="tight", pad_inches=0.1))
 
 
+def _model_vs_exact(solve: dict[str, Any]) -> str:
+    """The linearisation's error at the plan in words: round-off reads as exact."""
+    err, lost = solve.get("approximation_error"), solve.get("expected_value_lost")
+    if err is None:
+        return "model vs exact value lost: —"
+    if abs(err) <= 1e-9 * max(1.0, abs(lost or 0.0)):
+        return "the model's value lost is the exact one"
+    side = "below" if err > 0 else "above"
+    return f"the model's value lost is {abs(err):,.3g} {side} the exact one"
+
+
 def engagement_section(
     eng: dict[str, Any], tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame, partners: gpd.GeoDataFrame
 ) -> ReportSection:
@@ -148,7 +161,7 @@ def engagement_section(
         f"Plan cost {eng['cost_musd']:,.0f} of {eng['budget_musd']:,.0f} M USD; "
         f"solver {solve['termination']}, "
         f"gap {gap_pct(solve['gap'])}, linearisation {solve['linearisation']}, "
-        f"model vs exact {solve['approximation_error']:.2e}.</p>"
+        f"{_model_vs_exact(solve)}.</p>"
         f"<p>Monte Carlo check ({mc['trials']} simulated raids, its own windows from the tracks): "
         f"{mc['expected_leakers']:.3f} leakers, 99 % interval [{lo:.3f}, {hi:.3f}] — "
         f"{'contains' if mc['contains_analytic'] else 'does NOT contain'} the analytic figure.</p>"

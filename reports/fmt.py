@@ -51,6 +51,8 @@ def gap_pct(gap: Any) -> str:
     if x == 0:
         return "0 %"
     p = 100.0 * abs(x)
+    if p < 5e-7:  # round-off of a proven optimum: no digit to show at six decimals
+        return "0 %"
     decimals = 2 if p >= 0.01 else min(6, 1 - math.floor(math.log10(p)))
     return f"{num(100.0 * x, decimals)} %"
 

@@ -29,6 +29,8 @@ def test_musd_pct_gap_seconds():
     assert gap_pct(0.0) == "0 %"
     assert gap_pct(0.004) == "0.40 %"
     assert gap_pct(1.2e-5) == "0.0012 %"
+    assert gap_pct(1.5e-14) == "0 %"  # not "0.000000 %"
+    assert gap_pct(3e-8) == "0.000003 %"
     assert seconds(0.0123) == "0.012 s"
     assert seconds(75.34) == "75.3 s"
 

@@ -128,8 +128,13 @@ def test_raid_section_states_the_figures_and_keys_its_map() -> None:
         "first magazine empty",
         "probability that its missile leaks",  # the map's key
         "colour bar",
+        "the model's value lost is the exact one",  # round-off is not printed as 1.00e-09
     )
     _shows(html, texts, 2)  # leakage curve and map
+    assert "e-09" not in html
+    tangent = copy.deepcopy(ENGAGEMENT)
+    tangent["solve"].update(approximation_error=12.5, linearisation="tangent")
+    assert "12.5 below the exact one" in engagement_section(tangent, *_raid_frames()).html
     lat0, lon0 = raid_centre(*_raid_frames()[:2])
     assert f"{abs(lat0):.0f}° N, {abs(lon0):.0f}° W" in html  # the centre the projection uses
 
