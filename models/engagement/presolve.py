@@ -45,12 +45,27 @@ import scipy.sparse as sp
 
 from models.engagement.instance import EngagementInstance, EngagementPlan
 from models.engagement.rows import distinct_rows
-from models.formulations.engagement import X, Y, dominated_sensors
+from models.formulations.engagement import X, Y, dominated_sensors, fire_shots
 from models.linear import LinearModel
 from models.names import SITE_ORDER, THREAT_ORDER
 
 DENSE_LIMIT = 60_000_000
 """Largest ``sites x features`` of one type compared densely; a larger type keeps all its sites."""
+
+
+def lift_plan(
+    n_sites: int, n_sensors: int, sites: np.ndarray, sensors: np.ndarray, plan: EngagementPlan
+) -> EngagementPlan:
+    """A plan over the kept ``sites`` and ``sensors`` in the indices of the instance they came from."""
+    y = np.zeros(n_sites, bool)
+    y[sites] = plan.sites
+    z = np.zeros(n_sensors, bool)
+    z[sensors] = plan.sensors
+    r = np.zeros(n_sites, np.int64)
+    r[sites] = plan.rounds
+    x = sp.csr_array(plan.shots).tocoo()
+    shots = sp.csr_array((x.data, (x.row, sites[x.col])), shape=(plan.shots.shape[0], n_sites))
+    return EngagementPlan(y, z, r, shots, plan.boost)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,15 +84,7 @@ class Presolved:
 
     def lift(self, plan: EngagementPlan) -> EngagementPlan:
         """The reduced plan in the original instance's indices."""
-        y = np.zeros(self.n_sites, bool)
-        y[self.sites] = plan.sites
-        z = np.zeros(self.n_sensors, bool)
-        z[self.sensors] = plan.sensors
-        r = np.zeros(self.n_sites, np.int64)
-        r[self.sites] = plan.rounds
-        x = sp.csr_array(plan.shots).tocoo()
-        shots = sp.csr_array((x.data, (x.row, self.sites[x.col])), shape=(plan.shots.shape[0], self.n_sites))
-        return EngagementPlan(y, z, r, shots, plan.boost)
+        return lift_plan(self.n_sites, self.n_sensors, self.sites, self.sensors, plan)
 
     def add_order_rows(self, m: LinearModel) -> None:
         """``site_order`` and ``threat_order`` rows on a model of :attr:`instance`."""
@@ -276,10 +283,9 @@ def restrict(inst: EngagementInstance, sites: np.ndarray, sensors: np.ndarray) -
 
 def _held(inst: EngagementInstance, sensors: np.ndarray) -> tuple[np.ndarray, sp.csr_array | None]:
     r"""``(n_bar, fc)``: :math:`\bar n_p` with only ``sensors``, and their fire-control columns."""
-    n_bar = inst.max_shots.data.copy()
     if inst.fire_control is None:
-        return n_bar, None
-    fc = sp.csr_array(inst.fire_control[:, sensors])
-    held = np.zeros(n_bar.size, np.int64)
-    np.maximum.at(held, np.repeat(np.arange(fc.shape[0]), np.diff(fc.indptr)), fc.data)
-    return np.minimum(n_bar, held), fc
+        return inst.max_shots.data.copy(), None
+    allowed = np.zeros(inst.n_sensors, bool)
+    allowed[sensors] = True
+    fca, n_bar = fire_shots(inst, allowed)
+    return n_bar, sp.csr_array(fca[:, sensors])

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.engagement.instance import EngagementInstance, EngagementPlan, plan_violations
-from models.engagement.presolve import Presolved, max_open, restrict
+from models.engagement.presolve import Presolved, lift_plan, max_open, restrict
 from models.formulations.engagement import B, R, X, Y, Z, engagement, plan_from_values
 from models.linear import LinearModel
 
@@ -50,21 +50,6 @@ def start_vector(model: LinearModel, inst: EngagementInstance, plan: EngagementP
     v[model.var(B).cols] = np.arange(inst.n_boost) == plan.boost
     v[model.var(X).cols] = np.asarray(sp.csr_array(plan.shots)[tp, jp]).ravel()
     return v
-
-
-def lift_restricted(
-    inst: EngagementInstance, sites: np.ndarray, sensors: np.ndarray, plan: EngagementPlan
-) -> EngagementPlan:
-    """A plan of the restricted instance in ``inst``'s indices."""
-    y = np.zeros(inst.n_sites, bool)
-    y[sites] = plan.sites
-    z = np.zeros(inst.n_sensors, bool)
-    z[sensors] = plan.sensors
-    r = np.zeros(inst.n_sites, np.int64)
-    r[sites] = plan.rounds
-    x = sp.csr_array(plan.shots).tocoo()
-    shots = sp.csr_array((x.data, (x.row, sites[x.col])), shape=(inst.n_threats, inst.n_sites))
-    return EngagementPlan(y, z, r, shots, plan.boost)
 
 
 def first_plan(
@@ -104,5 +89,5 @@ def first_plan(
     values = solve(m)
     if values is None:
         return None
-    plan = lift_restricted(inst, sites, sensors, plan_from_values(sub, m, values))
+    plan = lift_plan(inst.n_sites, inst.n_sensors, sites, sensors, plan_from_values(sub, m, values))
     return None if plan_violations(inst, plan) else start_vector(model, inst, plan)
