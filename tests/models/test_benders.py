@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -160,3 +161,18 @@ def test_bound_at_most_coverable_weight(seed: int) -> None:
     assert optimum - 1e-6 <= res.bound <= coverable + 1e-6
     if optimum == pytest.approx(coverable):
         assert res.status == "optimal" and res.extra["benders"]["loops"] == []
+
+
+def test_free_site_cap_only_under_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cap on step 4's free sites guards a time limit: without one the optimum is proven."""
+    import models.benders as benders
+
+    inst = planar_instance(1, m=800, n=80, p=8)  # needs step 4 (its restricted MILP over free sites)
+    optimum = solve_cover(inst, OPTS, method="milp").objective
+    assert solve_max_cover_benders(inst, OPTS).extra["benders"]["loops"]
+    monkeypatch.setattr(benders, "MAX_FREE_SITES", 0)
+    limited = solve_max_cover_benders(inst, OPTS)
+    assert [s.get("skipped") for s in limited.extra["benders"]["loops"]] == ["too many free sites"]
+    assert limited.bound >= optimum - 1e-6 * optimum  # stopped, its bound still a bound
+    res = solve_max_cover_benders(inst, dataclasses.replace(OPTS, time_limit_s=None))
+    assert res.status == "optimal" and res.objective == pytest.approx(optimum, rel=1e-9)
