@@ -49,9 +49,6 @@ from models.formulations.engagement import X, Y, dominated_sensors, fire_shots
 from models.linear import LinearModel
 from models.names import SITE_ORDER, THREAT_ORDER
 
-DENSE_LIMIT = 60_000_000
-"""Largest ``sites x features`` of one type compared densely; a larger type keeps all its sites."""
-
 
 def lift_plan(
     n_sites: int, n_sensors: int, sites: np.ndarray, sensors: np.ndarray, plan: EngagementPlan
@@ -197,11 +194,11 @@ def _site_dominance(
     lam = inst.log_miss
     for k in range(inst.type_max.size):
         js = np.flatnonzero((inst.site_type == k) & alive)
-        if js.size < 2 or js.size * features.shape[1] > DENSE_LIMIT:
+        if js.size < 2:
             continue
-        a = features[js].toarray().astype(np.float32)
-        inter = a @ a.T  # counts below 2**24: exact in float32
-        cov = inter >= a.sum(axis=1)[:, None] - 0.5  # cov[j, j']: j' covers j's features
+        a = sp.csr_array(features[js], dtype=np.float64)
+        inter = (a @ a.T).toarray()  # shared features: sparse product, only (J_k, J_k) dense
+        cov = inter >= np.asarray(a.sum(axis=1)).ravel()[:, None] - 0.5  # j' covers j's features
 
         def le(v: np.ndarray, idx: np.ndarray = js) -> np.ndarray:
             return v[idx][None, :] <= v[idx][:, None]
