@@ -36,7 +36,10 @@ START = True
 START_SHARE = 0.2
 """Most of a MILP's time limit its first plan may take."""
 CUTOFF = True
-"""Whether a boost branch is cut off at the best value lost of the branches before it."""
+"""Whether a boost branch (and its warm start) is cut off at the best value lost of the branches before it."""
+ABS_GAP = 1e-6
+"""HiGHS's absolute gap (``mip_abs_gap``, its default): a branch closed by the cutoff is proven
+only to within the larger of the relative and this absolute gap (:func:`_cut_bound`)."""
 
 
 @dataclass(frozen=True)
@@ -222,18 +225,21 @@ def _solve_one(
     """
     t0 = time.perf_counter()
     work = inst if pre is None else pre.instance
-    model, kl = engagement(work, fixed, boost=boost, site_rows=SITE_ROWS)
+    free = None if pre is None else pre.free_sensors
+    model, kl = engagement(work, fixed, boost=boost, site_rows=SITE_ROWS, free_sensors=free)
     if pre is not None:
         pre.add_order_rows(model)
     build = time.perf_counter() - t0
     eng = engines.get(engine)
+    # The cutoff prunes the warm start's restricted model too: a start no better than the
+    # branches before it is of no use, and proving there is none costs less than finding one.
+    cut = eng if cutoff is None else engines.get(engine, solver_options={"objective_bound": cutoff})
     start = None
     if fixed is None and START and engine == "highs" and options.time_limit_s is not None:
         t1 = time.perf_counter()
         first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
-        start = first_plan(model, work, lambda m: eng.solve(m, first, None).values, boost, pre)
+        start = first_plan(model, work, lambda m: cut.solve(m, first, None).values, boost, pre)
         options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t1), 1.0))
-    cut = eng if cutoff is None else engines.get(engine, solver_options={"objective_bound": cutoff})
     run = cut.solve(model, options, start)
     plan = None if run.values is None else plan_from_values(work, model, run.values)
     if plan is not None and pre is not None:
@@ -285,12 +291,13 @@ def _cut_bound(
     below the exact value lost in tangent mode).
 
     HiGHS prunes every node whose bound reaches the cutoff, so an *optimal* end with no plan below
-    the cutoff proves only that none exists (within the relative gap): the branch's optimum is at
-    least ``cutoff * (1 - gap)``, and HiGHS's own dual bound and plan then mean nothing more
-    (measured: it reports its plan's value as the bound). Otherwise the usual bound stands.
+    the cutoff proves only that none exists within its gaps (relative ``gap``, absolute
+    :data:`ABS_GAP`): the branch's optimum is at least ``min(cutoff (1 - gap), cutoff - ABS_GAP)``,
+    and HiGHS's own dual bound and plan then mean nothing more (measured: it reports its plan's
+    value as the bound). Otherwise the usual bound stands.
     """
     if term is Termination.OPTIMAL and (model_obj is None or model_obj >= cutoff):
-        return cutoff * (1 - gap)
+        return min(cutoff * (1 - gap), cutoff - ABS_GAP)
     if model_obj is not None and model_obj >= cutoff:
         return None  # stopped early under the cutoff: no valid bound read
     return bound
