@@ -24,8 +24,9 @@ from models.engagement.instance import (
     plan_violations,
 )
 from models.engagement.presolve import Presolved, presolve
+from models.engagement.split import SPLIT_MAX_COLS, parts, solve_split
 from models.engagement.start import first_plan
-from models.formulations.engagement import engagement, envelope_value, plan_from_values
+from models.formulations.engagement import dominated_sensors, engagement, envelope_value, plan_from_values
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
 
 SITE_ROWS = False
@@ -35,6 +36,9 @@ START = True
 """Whether each MILP is warm-started from the restricted instance (:mod:`models.engagement.start`)."""
 START_SHARE = 0.2
 """Most of a MILP's time limit its first plan may take."""
+SPLIT = True
+"""Whether a branch small enough is solved part by part on its sensor and scarce-site counts
+(:mod:`models.engagement.split`)."""
 CUTOFF = True
 """Whether a boost branch (and its warm start) is cut off at the best value lost of the branches before it."""
 ABS_GAP = 1e-6
@@ -240,7 +244,19 @@ def _solve_one(
         first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
         start = first_plan(model, work, lambda m: cut.solve(m, first, None).values, boost, pre)
         options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t1), 1.0))
-    run = cut.solve(model, options, start)
+    run = None
+    if fixed is None and SPLIT and engine == "highs" and model.num_cols <= SPLIT_MAX_COLS:
+        t2 = time.perf_counter()
+        spent = 0.0 if boost is None or boost == NO_BOOST else float(inst.boost_cost[boost])
+        p = parts(work, ~dominated_sensors(work) if free is None else free, spent)
+        if len(p.counts) > 1:
+            run = solve_split(model, p, engine, options, start, cutoff)
+        if run is None and options.time_limit_s is not None:
+            options = replace(
+                options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t2), 1.0)
+            )
+    if run is None:
+        run = cut.solve(model, options, start)
     plan = None if run.values is None else plan_from_values(work, model, run.values)
     if plan is not None and pre is not None:
         plan = pre.lift(plan)
