@@ -80,8 +80,10 @@ def parts(inst: EngagementInstance, free_sensors: np.ndarray, boost_cost: float 
     a_y = (
         sp.csr_array(np.vstack([np.zeros(inst.n_sites), *rows])) if rows else sp.csr_array((1, inst.n_sites))
     )
-    a_z = sp.csr_array((np.ones(inst.n_sensors), (np.zeros(inst.n_sensors, int), np.arange(inst.n_sensors))))
-    a_z.resize((n_r, inst.n_sensors))
+    a_z = sp.csr_array(
+        (np.ones(inst.n_sensors), (np.zeros(inst.n_sensors, int), np.arange(inst.n_sensors))),
+        shape=(n_r, inst.n_sensors),
+    )
     return Parts(sp.csr_array(a_y), a_z, [tuple(c) for c in itertools.product(*ranges)])
 
 
