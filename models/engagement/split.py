@@ -6,18 +6,24 @@ open (:math:`m_k`, :func:`~models.engagement.presolve.max_open`), :math:`\sum_{j
 n_k`. Every plan has exactly one count vector, so the parts partition the plans: the least of the
 parts' optima is the branch's optimum and the least of their bounds a bound on it (exact).
 
-Why: the measured gap of a boost branch at 50 x 500 sits in the budget trade between a
-900-unit sensor, a 1,000-unit midcourse site and rounds. The LP buys a third of a sensor; HiGHS
-branches on single columns and closes that slowly (the branch took 413 s). Fixing the two counts
-makes the trade a choice *among* sensors and sites at a known cost: the part holding the optimum
-solved in 65 s, and every other part's LP was above the plan found (pruned without a MILP).
+Why (measured at 50 x 500 on the cheapest boost option's branch, budget 10,000): the LP is 3.1 %
+below the optimum and the gap sits in the budget trade between 900-unit sensors, 1,000-unit
+midcourse sites and rounds (relaxing the shots alone loses nothing; relaxing sites or rounds
+keeps most of it). The LP buys fractions of sensors and sites; HiGHS branches on single columns and
+took 413 s. With both counts fixed at the optimum's (one sensor, two midcourse sites) the same
+branch solved in 65 – 130 s (by run, under load), and every other part's LP was above the plan
+found: pruned without a MILP. Either count alone: 154 – 162 s.
 
-How: the parts' LPs are solved first on one HiGHS model whose count rows change bounds (dual
-simplex hot start: milliseconds each); a part whose LP bound is not below the best plan so far
-(within the gaps) is closed; the others are solved as MILPs in increasing LP bound, each cut off
-at the best plan so far (HiGHS ``objective_bound``). A part stopped early keeps its LP bound.
-The split is used on models small enough for their LP to be cheap (:data:`SPLIT_MAX_COLS`);
-larger ones go to HiGHS whole.
+How (:func:`solve_split`): the LPs run on one HiGHS model whose count rows only change bounds
+(dual simplex hot start, presolve off). The unsplit LP gives a starting sensor count; for every
+count of the scarce types (least LP bound first) the sensor count is scanned outwards in both
+directions. A part whose LP bound is not below the best plan so far (within HiGHS's gaps) is
+closed; the others are solved as MILPs at once, cut off at the best plan so far (HiGHS
+``objective_bound``). The LP bound is convex in the right-hand side :math:`n_z`, so once it has
+risen to the threshold every part further out is closed unseen (and past an infeasible part, all
+are infeasible). A part stopped early keeps its LP bound. Only models small enough for a cheap
+LP are split (:data:`SPLIT_MAX_COLS`, first LP within :data:`LP_SHARE` of the limit); the others
+go to HiGHS whole.
 """
 
 from __future__ import annotations
