@@ -26,7 +26,9 @@ from models.engagement.instance import (
 from models.engagement.presolve import Presolved, presolve
 from models.engagement.split import SPLIT_MAX_COLS, parts, solve_split
 from models.engagement.start import first_plan
+from models.engines.base import EngineRun
 from models.formulations.engagement import dominated_sensors, engagement, envelope_value, plan_from_values
+from models.linear import LinearModel
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
 
 SITE_ROWS = False
@@ -240,21 +242,12 @@ def _solve_one(
     cut = eng if cutoff is None else engines.get(engine, solver_options={"objective_bound": cutoff})
     start = None
     if fixed is None and START and engine == "highs" and options.time_limit_s is not None:
-        t1 = time.perf_counter()
-        first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
-        start = first_plan(model, work, lambda m: cut.solve(m, first, None).values, boost, pre)
-        options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t1), 1.0))
-    run = None
+        start, options = _warm_start(model, work, cut, options, boost, pre)
     if fixed is None and SPLIT and engine == "highs" and model.num_cols <= SPLIT_MAX_COLS:
-        t2 = time.perf_counter()
         spent = 0.0 if boost is None or boost == NO_BOOST else float(inst.boost_cost[boost])
-        p = parts(work, ~dominated_sensors(work) if free is None else free, spent)
-        if len(p.counts) > 1:
-            run = solve_split(model, p, engine, options, start, cutoff)
-        if run is None and options.time_limit_s is not None:
-            options = replace(
-                options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t2), 1.0)
-            )
+        run, options = _split_run(model, work, free, spent, options, start, cutoff)
+    else:
+        run = None
     if run is None:
         run = cut.solve(model, options, start)
     plan = None if run.values is None else plan_from_values(work, model, run.values)
@@ -296,6 +289,40 @@ def _solve_one(
         n_rows=model.num_rows,
         presolve={} if pre is None else dict(pre.counts),
     )
+
+
+def _warm_start(
+    model: LinearModel,
+    work: EngagementInstance,
+    cut: engines.Engine,
+    options: SolveOptions,
+    boost: int | None,
+    pre: Presolved | None,
+) -> tuple[np.ndarray | None, SolveOptions]:
+    """A start from the restricted instance (:mod:`models.engagement.start`) and the time left."""
+    assert options.time_limit_s is not None
+    t0 = time.perf_counter()
+    first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
+    start = first_plan(model, work, lambda m: cut.solve(m, first, None).values, boost, pre)
+    return start, replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t0), 1.0))
+
+
+def _split_run(
+    model: LinearModel,
+    work: EngagementInstance,
+    free: np.ndarray | None,
+    spent: float,
+    options: SolveOptions,
+    start: np.ndarray | None,
+    cutoff: float | None,
+) -> tuple[EngineRun | None, SolveOptions]:
+    """The branch solved part by part (:mod:`models.engagement.split`), or ``None`` and the time left."""
+    t0 = time.perf_counter()
+    p = parts(work, ~dominated_sensors(work) if free is None else free, spent)
+    run = solve_split(model, p, "highs", options, start, cutoff) if len(p.counts) > 1 else None
+    if run is None and options.time_limit_s is not None:
+        options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t0), 1.0))
+    return run, options
 
 
 def _cut_bound(
