@@ -39,8 +39,8 @@ START = True
 START_SHARE = 0.2
 """Most of a MILP's time limit its first plan may take."""
 SPLIT = True
-"""Whether a branch small enough is solved part by part on its sensor and scarce-site counts
-(:mod:`models.engagement.split`)."""
+"""Whether a branch small enough, cut off by the branches before it, is solved part by part on its
+sensor and scarce-site counts (:mod:`models.engagement.split`)."""
 CUTOFF = True
 """Whether a boost branch (and its warm start) is cut off at the best value lost of the branches before it."""
 ABS_GAP = 1e-6
@@ -243,7 +243,9 @@ def _solve_one(
     start = None
     if fixed is None and START and engine == "highs" and options.time_limit_s is not None:
         start, options = _warm_start(model, work, cut, options, boost, pre)
-    if fixed is None and SPLIT and engine == "highs" and model.num_cols <= SPLIT_MAX_COLS:
+    # Split only under a cutoff (a boost branch after the first): there whole parts close on their
+    # LP; measured, the first branch of 20 x 200 and 50 x 500 solved faster whole (7 s vs 15 s).
+    if fixed is None and SPLIT and cutoff is not None and model.num_cols <= SPLIT_MAX_COLS:
         spent = 0.0 if boost is None or boost == NO_BOOST else float(inst.boost_cost[boost])
         run, options = _split_run(model, work, free, spent, options, start, cutoff)
     else:

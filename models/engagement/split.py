@@ -23,7 +23,8 @@ closed; the others are solved as MILPs at once, cut off at the best plan so far 
 risen to the threshold every part further out is closed unseen (and past an infeasible part, all
 are infeasible). A part stopped early keeps its LP bound. Only models small enough for a cheap
 LP are split (:data:`SPLIT_MAX_COLS`, first LP within :data:`LP_SHARE` of the limit); the others
-go to HiGHS whole.
+go to HiGHS whole. :func:`~models.engagement.solve.solve_engagement` splits only the branches
+under a cutoff (measured: the first branch, with no plan to prune against, solved faster whole).
 """
 
 from __future__ import annotations
