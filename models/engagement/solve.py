@@ -24,7 +24,7 @@ from models.engagement.instance import (
     plan_violations,
 )
 from models.engagement.presolve import Presolved, presolve
-from models.engagement.split import SPLIT_MAX_COLS, parts, solve_split
+from models.engagement.split import ABS_GAP, SPLIT_MAX_COLS, parts, solve_split
 from models.engagement.start import first_plan
 from models.engines.base import EngineRun
 from models.formulations.engagement import dominated_sensors, engagement, envelope_value, plan_from_values
@@ -43,9 +43,6 @@ SPLIT = True
 sensor and scarce-site counts (:mod:`models.engagement.split`)."""
 CUTOFF = True
 """Whether a boost branch (and its warm start) is cut off at the best value lost of the branches before it."""
-ABS_GAP = 1e-6
-"""HiGHS's absolute gap (``mip_abs_gap``, its default): a branch closed by the cutoff is proven
-only to within the larger of the relative and this absolute gap (:func:`_cut_bound`)."""
 
 
 @dataclass(frozen=True)
@@ -337,9 +334,10 @@ def _cut_bound(
 
     HiGHS prunes every node whose bound reaches the cutoff, so an *optimal* end with no plan below
     the cutoff proves only that none exists within its gaps (relative ``gap``, absolute
-    :data:`ABS_GAP`): the branch's optimum is at least ``min(cutoff (1 - gap), cutoff - ABS_GAP)``,
-    and HiGHS's own dual bound and plan then mean nothing more (measured: it reports its plan's
-    value as the bound). Otherwise the usual bound stands.
+    :data:`~models.engagement.split.ABS_GAP`): the branch's optimum is at least
+    ``min(cutoff (1 - gap), cutoff - ABS_GAP)``, and HiGHS's own dual bound and plan then mean
+    nothing more (measured: it reports its plan's value as the bound). Otherwise the usual bound
+    stands.
     """
     if term is Termination.OPTIMAL and (model_obj is None or model_obj >= cutoff):
         return min(cutoff * (1 - gap), cutoff - ABS_GAP)

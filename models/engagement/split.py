@@ -55,7 +55,8 @@ LP_SHARE = 0.25
 PART = "part_count"
 """Constraint block of a part's count rows."""
 ABS_GAP = 1e-6
-"""HiGHS's absolute gap (``mip_abs_gap`` default)."""
+"""HiGHS's absolute gap (``mip_abs_gap``, its default): a part or branch closed by a cutoff is proven
+only to within the larger of the relative gap and this one."""
 
 
 @dataclass(frozen=True)

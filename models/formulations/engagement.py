@@ -335,7 +335,10 @@ def engagement(
     assert inst.sensor_ids is not None and inst.boost_ids is not None
     tp, jp = inst.pairs
     npairs = tp.size
-    z_free = fixed.sensors if fixed is not None else ~dominated_sensors(inst) if free_sensors is None else free_sensors
+    if fixed is not None:
+        z_free = fixed.sensors
+    else:
+        z_free = ~dominated_sensors(inst) if free_sensors is None else free_sensors
     fca = None
     if inst.fire_control is not None:  # x_p <= the most shots a sensor that may be built allows
         fca, n_x = fire_shots(inst, z_free)

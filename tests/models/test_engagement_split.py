@@ -74,7 +74,7 @@ def solve_engagement_both(inst, monkeypatch) -> tuple[float, float]:
 def test_split_matches_brute_force(seed):
     from models.engagement.solve import solve_engagement
 
-    inst = two_types(seed)
+    inst = two_types(seed, n_o=1)  # the boost branch runs under the no-boost cutoff: split
     if np.prod([n + 1 for n in inst.max_shots.data]) > 3000:
         pytest.skip("too many shot assignments to enumerate")
     assert solve_engagement(inst, OPTS, reduce=False).expected_value_lost == pytest.approx(
