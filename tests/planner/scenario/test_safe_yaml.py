@@ -140,6 +140,18 @@ def test_booleans_where_booleans_are_meant():
     )
 
 
+@pytest.mark.parametrize("word", ["yes", "No", "on", "OFF", "y", "n"])
+def test_yaml11_words_are_text_not_booleans(word):
+    """YAML 1.2: only true/false are booleans ("the Norway problem": partner code NO is not false)."""
+    assert loads(f"a: {word}\nb: [{word}]\n") == {"a": word, "b": [word]}
+    assert loads("a: true\nb: False\nc: TRUE\n") == {"a": True, "b": False, "c": True}
+
+
+def test_enabled_yes_is_refused_in_one_line():
+    line = _parse(lambda d: d.update(cost_sharing={"enabled": "yes"}))
+    assert line is not None and "cost_sharing.enabled" in line and "'yes'" in line
+
+
 def _area(polygon, **kw):
     return lambda d: d.update(threats={"launch_areas": [{"name": "n", "polygon": polygon, **kw}]})
 
