@@ -40,8 +40,8 @@ def two_year(
         discount=np.array(discount),
         lead=np.array(lead),
         life=np.array([0, 0]),
-        replace=True,
-        replacement_fraction=1.0,
+        replace=np.array(True),
+        replacement_fraction=np.array(1.0),
         om=om,
         **kw,
     )
