@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -14,10 +16,10 @@ def test_default_scenario_validates():
     assert len(sc.digest()) == 64
 
 
-def test_scenario_is_frozen(small_dict):
+def test_scenario_is_frozen(small_dict: dict[str, Any]) -> None:
     sc = parse_scenario(small_dict)
     with pytest.raises(ValidationError):
-        sc.budget_musd = 1.0  # type: ignore[misc]
+        sc.budget_musd = 1.0
 
 
 def test_digest_changes_with_content(small_dict):
