@@ -36,7 +36,7 @@ def random_case(seed: int):
         sspk=np.full(9, SSPK),
         layer=np.full(9, 2),
         site_type=np.zeros(9, int),
-        type_max=[9],
+        type_max=np.array([9]),
         sensor_cost=np.full(3, 2.0),
         max_shots=ms,
         fire_control=fc,
