@@ -1,5 +1,7 @@
 """Ballistic tracks against Kepler's equation and a numerical two-body integration written here."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -42,8 +44,12 @@ def _integrate(r1: float, gamma: float, v: float, r_end: float = R):
     return solve_ivp(rhs, (0, 20_000), s0, events=land, rtol=1e-11, atol=1e-8, dense_output=True)
 
 
-def _shoot(r1: float, gamma: float, psi: float, r2: float = R) -> tuple[float, object]:
-    """Speed that lands a central angle psi downrange (bisection on the integration)."""
+def _shoot(r1: float, gamma: float, psi: float, r2: float = R) -> tuple[float, Any]:
+    """Speed that lands a central angle psi downrange (bisection on the integration), and its flight.
+
+    The flight is solve_ivp's result object (scipy ships no types: ``Any``, not ``object``, whose
+    attributes a type checker would refuse).
+    """
 
     def miss(v):
         sol = _integrate(r1, gamma, v, r2)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from geodata.ballistic import TrajectorySpec
+from geodata.ballistic import TrajectoryKind, TrajectorySpec
 from geodata.threats import LaunchArea, ballistic_tracks
 from tests.geodata.ivp_event import Event
 from tests.geodata.orbit_ref import MU, R, destination, q_for_range, unit
@@ -106,7 +106,12 @@ def test_loft_orders_flight_time_and_apogee_at_every_range(d_km):
     psi = d_km / R
     g0 = (np.pi - psi) / 4
     times, apogees = [], []
-    for kind, loft in [("depressed", 10.0), ("minimum_energy", 0.0), ("lofted", 10.0)]:
+    steepening: list[tuple[TrajectoryKind, float]] = [
+        ("depressed", 10.0),
+        ("minimum_energy", 0.0),
+        ("lofted", 10.0),
+    ]
+    for kind, loft in steepening:
         spec = TrajectorySpec(kind=kind, loft_deg=loft)
         tr = ballistic_tracks(
             [LaunchArea.point("l", 0.0, 0.0)], [np.degrees(psi)], [0.0], n_samples=4, trajectory=spec
