@@ -50,7 +50,8 @@ def test_anchors_merge_keys_and_equal_keys_in_different_mappings_are_fine():
 
 
 def test_alias_budget():
-    assert check_expansion(yaml.compose(_laughs(4), Loader=yaml.SafeLoader)) > 9**4
+    node = yaml.compose(_laughs(4), Loader=yaml.SafeLoader)
+    assert node is not None and check_expansion(node) > 9**4
     loads(_laughs(5))  # 9^5 = 59,049 strings: under the budget of 100,000 extra nodes
     line = _error(_laughs(9) + "title: *a8\n")
     assert "aliases expand to" in line and "at most 100,000 more" in line

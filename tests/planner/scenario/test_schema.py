@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from planner import InputError, Scenario, json_schema, load_scenario, parse_scenario
 from planner.scenario.overrides import apply_cli_overrides, parse_path
+from planner.scenario.schema import LandAsset
 
 
 def test_default_scenario_validates():
@@ -70,7 +71,8 @@ def test_overrides_apply_in_order_and_validate(small_dict):
     sc = parse_scenario(small_dict)
     out = apply_cli_overrides(sc, ["budget_musd=100", "budget_musd=200", "asset_types[1].max_count=9"])
     assert out.budget_musd == 200
-    assert out.asset_types[1].max_count == 9
+    battery = out.asset_types[1]
+    assert isinstance(battery, LandAsset) and battery.max_count == 9
     with pytest.raises(InputError) as info:
         apply_cli_overrides(sc, ["budget_musd=-1"])
     assert "budget_musd" in info.value.line()
