@@ -39,9 +39,13 @@ def benders_cut(w: np.ndarray, a: sp.csr_array, y_bar: np.ndarray) -> tuple[floa
     return float((w - lam).sum()), np.asarray(a.T @ lam, dtype=float)
 
 
-def count_bound(w: np.ndarray, at: sp.csr_array, lam: np.ndarray, p: int) -> tuple[float, np.ndarray]:
-    r"""Return :math:`U(\lambda)` and the reduced scores :math:`\bar c` (``at`` is :math:`A^\top`)."""
-    s = np.asarray(at @ lam, dtype=float)
+def count_bound(
+    w: np.ndarray, at: sp.csr_array, lam: np.ndarray, p: int, s: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
+    r"""Return :math:`U(\lambda)` and the reduced scores :math:`\bar c` (``at`` is :math:`A^\top`;
+    ``s``, when given, is :math:`A^\top\lambda` already computed by the caller).
+    """  # noqa: D205
+    s = np.asarray(at @ lam if s is None else s, dtype=float)
     k = min(p, s.shape[0])
     top = np.argpartition(-s, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
     top = top[s[top] > 0]
