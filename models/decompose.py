@@ -10,7 +10,10 @@ sites matter. This module solves it by column generation over sites:
    :math:`J'` covers are dropped, and the small LP is solved with HiGHS's primal simplex. The
    LP is kept in one HiGHS model and grown in place as sites join (:mod:`models.sitemaster`):
    each round re-optimises from the last basis instead of solving from scratch (measured on
-   20,000 × 2,000, r = 250 km, p = 50: 16 s of LP solves down to 4 s).
+   20,000 × 2,000, r = 250 km, p = 50: 16 s of LP solves down to 4 s). When the first working
+   set would hold most sites anyway and coverage is dense (:data:`FULL_LP_SHARE`,
+   :data:`FULL_LP_MIN_DEGREE`), it is all sites at once, solved by interior point with crossover:
+   there primal simplex from a basis was the slow part.
 2. **Pricing with a valid bound.** The restricted LP's duals give multipliers
    :math:`\lambda_i \in [0, w_i]` for every point (the group's dual shared in proportion to
    weight; :math:`\lambda_i = w_i` for points :math:`J'` leaves uncovered), :math:`\mu` (budget),
