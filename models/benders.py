@@ -124,10 +124,12 @@ def _restricted_milp(
     return res, full, info
 
 
-def _subgradient(inst: CoverInstance, lp: SiteLP, deadline: float | None, info: dict[str, Any]) -> SiteLP:
+def _subgradient(
+    inst: CoverInstance, lp: SiteLP, deadline: float | None, gap: float, info: dict[str, Any]
+) -> SiteLP:
     """An unconverged column generation's bound lowered by subgradient steps (count only)."""
     count_only = inst.count is not None and inst.budget is None and inst.type_max is None
-    if lp.converged or not count_only or lp.bound <= lp.lower * (1 + 1e-9) or inst.count is None:
+    if lp.converged or not count_only or lp.bound <= lp.lower * (1 + gap) or inst.count is None:
         return lp
     t = time.perf_counter()
     seconds = None if deadline is None else SUBGRADIENT_TIME_SHARE * (deadline - t)
@@ -177,7 +179,7 @@ def solve_max_cover_benders(
     )
     lp = site_column_generation(inst, lp_options, start=start)
     info: dict[str, Any] = {**lp.info, "loops": []}
-    lp = _subgradient(inst, lp, deadline, info)
+    lp = _subgradient(inst, lp, deadline, options.mip_rel_gap, info)
     obj = LevelObjective(inst.w, inst.a, np.array([1.0]))
     lb, plan, upper = lp.lower, lp.plan, lp.bound
     if upper <= lb * (1 + gap):
