@@ -21,7 +21,10 @@ the Lagrangian bound of :mod:`models.decompose`, and each site's reduced score
 The solver (:func:`solve_max_cover_benders`):
 
 1. **Root bound.** Site column generation (:func:`models.decompose.site_column_generation`)
-   gives the LP bound :math:`U` with its cut's reduced scores, and a greedy + swap plan.
+   gives the LP bound :math:`U` with its cut's reduced scores, and a greedy + swap plan. Under a
+   time limit it may use :data:`LP_TIME_SHARE` of it; stopped unconverged, projected subgradient
+   steps on :math:`U(\lambda)` from its best multipliers lower the bound
+   (:func:`models.lagrangian.subgradient_bound`; every iterate is a valid bound).
 2. **Primal.** The MILP over the LP's support and the best plan (points merged by coverage
    pattern over those few sites) gives a near-optimal plan in seconds.
 3. **Fixing.** Sites whose forced-in bound :math:`U - \max(0, -\bar c_j)` does not exceed the
@@ -55,8 +58,10 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from models.decompose import (
+    SiteLP,
     _restrict,
     _result,
     check_decomposable,
@@ -66,11 +71,19 @@ from models.decompose import (
 from models.formulations.cover import max_cover
 from models.heuristics import LevelObjective
 from models.instance import CoverInstance
+from models.lagrangian import subgradient_bound
 from models.result import SolutionStatus, SolveOptions, SolveResult, Termination
 from models.solve import solve_formulation
 
 PRIMAL_TIME_SHARE = 0.25
 """Share of the remaining time the support MILP of step 2 may use."""
+LP_TIME_SHARE = 0.8
+"""Share of a time limit the column generation may use; an unconverged one leaves the rest to
+subgradient steps (:func:`models.lagrangian.subgradient_bound`) and the MILPs."""
+SUBGRADIENT_TIME_SHARE = 0.5
+"""Share of the time left after an unconverged column generation spent on subgradient steps:
+measured on 100,000 × 5,000, r = 250 km, p = 100, 300 steps (12 s) lowered the bound from the
+coverable weight (12.5 % above the best plan) to 7.2 % above it."""
 MAX_FREE_SITES = 2_000
 """Free sites above which step 4's MILP is not run under a time limit (without one it runs):
 over 5,000 free sites and ~100,000 point patterns (100,000 × 5,000, r = 250 km, p = 50) HiGHS
@@ -111,6 +124,25 @@ def _restricted_milp(
     return res, full, info
 
 
+def _subgradient(
+    inst: CoverInstance, lp: SiteLP, deadline: float | None, gap: float, info: dict[str, Any]
+) -> SiteLP:
+    """An unconverged column generation's bound lowered by subgradient steps (count only)."""
+    count_only = inst.count is not None and inst.budget is None and inst.type_max is None
+    if lp.converged or not count_only or lp.bound <= lp.lower * (1 + gap) or inst.count is None:
+        return lp
+    t = time.perf_counter()
+    seconds = None if deadline is None else SUBGRADIENT_TIME_SHARE * (deadline - t)
+    at = sp.csr_array(sp.csr_array(inst.a, dtype=float).T)
+    coverable = np.diff(sp.csr_array(inst.a).indptr) > 0
+    # From lambda = 0 on every coverable point (the coverable-weight bound) the first steps
+    # overshoot; w / 2 there starts nearer (measured: 295.5M after 300 steps, against none).
+    start = np.where(coverable, 0.5 * inst.w, inst.w) if not lp.lam[coverable].any() else lp.lam
+    u, rc, lam = subgradient_bound(inst.w, at, start, inst.count, lp.lower, seconds=seconds)
+    info["subgradient"] = {"bound": u, "from": lp.bound, "seconds": time.perf_counter() - t}
+    return replace(lp, bound=u, rc=rc, lam=lam) if u < lp.bound else lp
+
+
 def _remaining(options: SolveOptions, deadline: float | None, share: float = 1.0) -> SolveOptions:
     if deadline is None:
         return options
@@ -142,10 +174,14 @@ def solve_max_cover_benders(
     deadline = None if options.time_limit_s is None else t0 + options.time_limit_s
     gap = options.mip_rel_gap
     # The count's multiplier is already chosen optimally inside the column generation.
-    lp = site_column_generation(inst, options, start=start)
+    lp_options = (
+        options if deadline is None else replace(options, time_limit_s=LP_TIME_SHARE * (deadline - t0))
+    )
+    lp = site_column_generation(inst, lp_options, start=start)
+    info: dict[str, Any] = {**lp.info, "loops": []}
+    lp = _subgradient(inst, lp, deadline, options.mip_rel_gap, info)
     obj = LevelObjective(inst.w, inst.a, np.array([1.0]))
     lb, plan, upper = lp.lower, lp.plan, lp.bound
-    info: dict[str, Any] = {**lp.info, "loops": []}
     if upper <= lb * (1 + gap):
         return _done(inst, plan, lb, upper, Termination.OPTIMAL, t0, info, 0)
 
