@@ -35,17 +35,17 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from models.engagement.rows import distinct_rows
 from models.engines.highs_engine import apply_options
 from models.instance import CoverInstance
 from models.result import SolveOptions
+from models.rows import distinct_rows
 
 INF = float("inf")
 
 
 def pattern_groups(sub: sp.csr_array, parent: np.ndarray | None = None) -> np.ndarray:
     """Group of each row of ``sub``: rows with the same pattern (and the same ``parent``), numbered
-    in the order of their first row (vectorised, :func:`models.engagement.rows.distinct_rows`).
+    in the order of their first row (vectorised, :func:`models.rows.distinct_rows`).
     """  # noqa: D205
     mats = [sp.csr_array(sub, dtype=float)]
     if parent is not None:

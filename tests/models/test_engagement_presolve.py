@@ -10,9 +10,9 @@ import scipy.sparse as sp
 
 from models.engagement import EngagementInstance, plan_violations
 from models.engagement.presolve import max_open, presolve
-from models.engagement.rows import distinct_rows
 from models.engagement.solve import solve_engagement
 from models.result import SolveOptions
+from models.rows import distinct_rows
 from tests.models.test_engagement_milp import brute_force, random_instance
 
 OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=1e-9)
