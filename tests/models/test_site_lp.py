@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from models import CoverInstance, SolveOptions, solve_cover
-from models.decompose import FULL_LP_MIN_DEGREE, _bound, _restrict, site_column_generation
+from models.decompose import FULL_LP_MIN_DEGREE, FULL_LP_SHARE, _bound, _restrict, site_column_generation
 from models.lagrangian import count_bound
 from models.presolve import _row_keys
 from models.sitemaster import SiteMaster, pattern_groups
@@ -87,7 +87,8 @@ def test_cut_off_interior_point_falls_back_to_column_generation(monkeypatch: pyt
     """A dense first round stopped before crossover: its interior iterate (nearly every site
     positive) is not taken as the support; simplex rounds from the ordinary working set follow
     and reach the LP bound; the support MILP of step 2 runs over that small support (20 sites
-    allowed) or is skipped above the cap (10), and the bound holds either way.
+    allowed) or is skipped above the cap (10), step 4 is skipped over most sites, and the bound
+    holds either way.
     """
     import models.benders as benders
     import models.decompose as decompose
@@ -109,6 +110,9 @@ def test_cut_off_interior_point_falls_back_to_column_generation(monkeypatch: pyt
         res = benders.solve_max_cover_benders(inst, OPTS)
         primal = res.extra["benders"]["primal"]
         assert ("skipped" in primal) == skipped and primal["sites"] <= (cap if not skipped else inst.n)
+        # Step 4 over more than FULL_LP_SHARE of the sites after a cut-off: skipped, not run.
+        loops = res.extra["benders"]["loops"]
+        assert loops and all(("skipped" in lo) == (lo["sites"] > FULL_LP_SHARE * inst.n) for lo in loops)
         assert res.objective is not None and res.bound is not None
         assert res.objective <= exact.objective + 1e-6 <= res.bound + 2e-6
 
