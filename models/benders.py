@@ -88,9 +88,9 @@ LP_TIME_SHARE = 0.8
 subgradient steps (:func:`models.lagrangian.subgradient_bound`) and the MILPs."""
 SUBGRADIENT_TIME_SHARE = 0.5
 """Share of the time left after an unconverged column generation spent on subgradient steps:
-measured on 100,000 × 5,000, r = 250 km, p = 100, 300 steps (12 s) lowered the bound from the
-coverable weight (12.5 % above the best plan) to 7.2 % above it; the steps are capped at
-:func:`~models.lagrangian.subgradient_bound`'s default of 200."""
+measured on 100,000 × 5,000, r = 250 km, p = 100, 300 steps (12 s; a trial run, longer than
+:func:`~models.lagrangian.subgradient_bound`'s default of 200 steps, which the solver uses)
+lowered the bound from the coverable weight (12.5 % above the best plan) to 7.2 % above it."""
 MAX_FREE_SITES = 2_000
 """Free sites above which step 4's MILP is not run under a time limit (without one it runs):
 over 5,000 free sites and ~100,000 point patterns (100,000 × 5,000, r = 250 km, p = 50) HiGHS
@@ -144,7 +144,8 @@ def _subgradient(
     at = sp.csr_array(sp.csr_array(inst.a, dtype=float).T)
     coverable = np.diff(sp.csr_array(inst.a).indptr) > 0
     # From lambda = 0 on every coverable point (the coverable-weight bound) the first steps
-    # overshoot; w / 2 there starts nearer (measured: 295.5M after 300 steps, against none).
+    # overshoot; w / 2 there starts nearer (measured: 295.5M after 300 steps, against none; a
+    # trial run longer than subgradient_bound's default of 200 steps).
     start = np.where(coverable, 0.5 * inst.w, inst.w) if not lp.lam[coverable].any() else lp.lam
     u, rc, lam = subgradient_bound(inst.w, at, start, inst.count, lp.lower, seconds=seconds, gap=gap)
     info["subgradient"] = {"bound": u, "from": lp.bound, "seconds": time.perf_counter() - t}
