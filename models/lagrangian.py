@@ -62,6 +62,7 @@ def subgradient_bound(
     *,
     iterations: int = 200,
     seconds: float | None = None,
+    gap: float = 0.0,
 ) -> tuple[float, np.ndarray, np.ndarray]:
     r"""Lower :math:`U(\lambda)` by projected subgradient steps from ``lam``; the best bound, its
     reduced scores and multipliers.
@@ -69,8 +70,10 @@ def subgradient_bound(
     At :math:`\lambda` with top set :math:`T`, :math:`g_i = \sum_{j \in T} a_{ij} - 1` is a
     subgradient of :math:`U`; the step is Polyak's, :math:`t = (U - \text{lower}) / \lVert g
     \rVert^2`, halved after 20 steps without improvement, and :math:`\lambda` is projected back
-    on :math:`[0, w]`, so every iterate gives a valid bound (the best one is returned). One
-    sparse product :math:`A^\top\lambda` per step: a cheap dual for when the LP is slow.
+    on :math:`[0, w]`, so every iterate gives a valid bound (the best one is returned). Stops
+    after ``iterations`` steps, after ``seconds``, or once the best bound is within ``gap`` of
+    ``lower`` (nothing left to prove). One sparse product :math:`A^\top\lambda` per step: a
+    cheap dual for when the LP is slow.
     """  # noqa: D205
     import time
 
@@ -86,7 +89,7 @@ def subgradient_bound(
         g = np.asarray(at[top].sum(axis=0)).ravel() - 1.0  # rows of A^T: fast in CSR
         g[((lam <= 0) & (g < 0)) | ((lam >= w) & (g > 0))] = 0.0  # directions leaving [0, w]
         norm = float(g @ g)
-        if norm == 0.0 or u <= lower:
+        if norm == 0.0 or best_u <= lower * (1 + gap):
             break
         lam = np.clip(lam - scale * (u - lower) / norm * g, 0.0, w)
         u, rc = count_bound(w, at, lam, p)

@@ -80,6 +80,7 @@ class SiteMaster:
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.h, self.ncol, self.nrow = h, 0, 0
         self.optimal = False
+        self.stats: dict[str, Any] = {}
         self.side: dict[str, np.ndarray] = {}
         uppers: list[tuple[str, np.ndarray]] = []
         if inst.count is not None:
@@ -240,10 +241,12 @@ class SiteMaster:
     ) -> tuple[float, np.ndarray, dict[str, Any]]:
         """Re-optimise; the LP value, ``y`` over :attr:`sites`, and the side rows' duals.
 
-        Stopped at ``time_limit_s``, the values are the last basis's (the LP value is then not
-        the restricted LP's optimum, but the duals still give valid bounds once clipped).
-        ``ipm`` solves by interior point with crossover (for a large first LP; the basis it ends
-        with serves the next rounds' primal simplex).
+        Stopped at ``time_limit_s``, the values are the last iterate's (the LP value is then not
+        the restricted LP's optimum, but the duals still give valid bounds once clipped; an
+        interior-point iterate stopped early has had no crossover, so nearly every ``y`` is
+        positive and its support means nothing). ``ipm`` solves by interior point with crossover
+        (for a large first LP). :attr:`stats` then holds HiGHS's own account of the solve: its
+        model status and its simplex, interior-point and crossover iteration counts.
         """
         import highspy
 
@@ -259,15 +262,23 @@ class SiteMaster:
             highspy.HighsModelStatus.kOptimal,
             highspy.HighsModelStatus.kUnknown,
             highspy.HighsModelStatus.kTimeLimit,
+            highspy.HighsModelStatus.kIterationLimit,
         )
         if status not in ok:
             raise RuntimeError(f"restricted LP ended {self.h.modelStatusToString(status)}")
         self.optimal = status == highspy.HighsModelStatus.kOptimal
+        info = self.h.getInfo()
+        self.stats = {
+            "status": self.h.modelStatusToString(status),
+            "ipm_iterations": int(info.ipm_iteration_count),
+            "crossover_iterations": int(info.crossover_iteration_count),
+            "simplex_iterations": int(info.simplex_iteration_count),
+        }
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value)
         self._row_dual = np.abs(np.asarray(sol.row_dual))
         duals = {name: self._row_dual[rows] for name, rows in self.side.items()}
-        return float(self.h.getInfo().objective_function_value), col[self.ycol[self.sites]], duals
+        return float(info.objective_function_value), col[self.ycol[self.sites]], duals
 
     def point_duals(self) -> np.ndarray:
         r"""Cover multipliers :math:`\lambda \in [0, w]` of every point (see the module docstring)."""
