@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -255,20 +256,24 @@ def lakes_union(scale: str = "50m") -> BaseGeometry:
     return geom
 
 
-_TERRITORY_UNIONS: dict[tuple[int, tuple[str, ...] | None], tuple[gpd.GeoDataFrame, BaseGeometry]] = {}
+_TERRITORY_UNIONS: dict[tuple[tuple[str, ...], str], BaseGeometry] = {}
 
 
 def territory_union(partners: gpd.GeoDataFrame, codes: Sequence[str] | None = None) -> BaseGeometry:
     """Union of the territory of the rows of ``partners`` whose ``iso_a3`` is in ``codes`` (all: ``None``).
 
-    ``partners`` is a :func:`countries` frame. Memoised per frame and codes (a union of 50m
-    countries takes ~0.3 s, and the size check and the problem build ask for the same ones); the
-    frame is kept with its entry so its ``id`` is not reused. Shared object: do not mutate.
+    ``partners`` is a :func:`countries` frame. Memoised by content (a union of 50m countries takes
+    ~0.3 s, and the size check, the problem build and every run of a batch ask for the same ones):
+    the key is the selected codes and a digest of their geometries' WKB, so equal territories from
+    different frames share one entry and a changed geometry never hits a stale one. Shared object:
+    do not mutate.
     """
-    key = (id(partners), None if codes is None else tuple(sorted(codes)))
+    sel = partners if codes is None else partners[partners["iso_a3"].isin(codes)]
+    geoms = sel.geometry.to_numpy()
+    digest = hashlib.blake2b(b"".join(shapely.to_wkb(geoms)), digest_size=16).hexdigest()
+    key = (tuple(sorted(map(str, sel["iso_a3"]))), digest)
     if key not in _TERRITORY_UNIONS:
         if len(_TERRITORY_UNIONS) > 16:
             _TERRITORY_UNIONS.clear()
-        sel = partners if codes is None else partners[partners["iso_a3"].isin(codes)]
-        _TERRITORY_UNIONS[key] = (partners, shapely.union_all(sel.geometry.to_numpy()))
-    return _TERRITORY_UNIONS[key][1]
+        _TERRITORY_UNIONS[key] = shapely.union_all(geoms)
+    return _TERRITORY_UNIONS[key]

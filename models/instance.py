@@ -14,12 +14,13 @@ import scipy.sparse as sp
 
 
 def _as_csr(a: sp.sparray | sp.spmatrix, shape: tuple[int, int], name: str) -> sp.csr_array:
-    a = sp.csr_array(a, dtype=np.int8)
+    """0/1 ``int8`` copy of ``a``: every nonzero entry is coverage, stored zeros are not."""
+    a = sp.csr_array(a, copy=True)  # its own dtype: a cast to int8 first would turn 0.5 into 0
     if a.shape != shape:
         raise ValueError(f"{name} has shape {a.shape}, expected {shape}")
     a.sum_duplicates()
-    a.data[:] = 1
-    return a
+    a.eliminate_zeros()
+    return sp.csr_array((np.ones(a.nnz, dtype=np.int8), a.indices, a.indptr), shape=a.shape)
 
 
 def _normalise(inst: Any, matrices: tuple[str, ...]) -> tuple[int, int]:

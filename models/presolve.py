@@ -70,7 +70,7 @@ class Reduction:
     row_of: np.ndarray
     kept_sites: np.ndarray
     n_sites: int
-    report: PresolveReport | None = None
+    report: PresolveReport
 
     def expand(self, x_reduced: np.ndarray) -> np.ndarray:
         """Map a plan over the kept sites to a plan over the original sites."""

@@ -29,21 +29,36 @@ the kept rows, add the new rows, then the new site columns); its steps share the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from models.engines.highs_engine import apply_options
 from models.instance import CoverInstance
-from models.presolve import _row_keys
+from models.result import SolveOptions
+from models.rows import distinct_rows
 
 INF = float("inf")
+
+
+def pattern_groups(sub: sp.csr_array, parent: np.ndarray | None = None) -> np.ndarray:
+    """Group of each row of ``sub``: rows with the same pattern (and the same ``parent``), numbered
+    in the order of their first row (vectorised, :func:`models.rows.distinct_rows`).
+    """  # noqa: D205
+    mats = [sp.csr_array(sub, dtype=float)]
+    if parent is not None:
+        k = mats[0].shape[0]
+        tag = np.asarray(parent, dtype=np.int64) - int(parent.min(initial=0))
+        mats.append(sp.csr_array((np.ones(k), (np.arange(k), tag)), shape=(k, int(tag.max(initial=0)) + 1)))
+    return distinct_rows(sp.hstack(mats, format="csr"))[1]
 
 
 class SiteMaster:
     """The restricted LP over a growing working set of sites (see the module docstring)."""
 
-    def __init__(self, inst: CoverInstance, at: sp.csr_array, threads: int = 1) -> None:
+    def __init__(self, inst: CoverInstance, at: sp.csr_array, options: SolveOptions | None = None) -> None:
         import highspy
 
         self.inst, self.at = inst, at
@@ -56,15 +71,16 @@ class SiteMaster:
         self.ycol = np.full(inst.n, -1, dtype=np.int64)  # HiGHS column of each working site
         self.sites = np.zeros(0, dtype=np.int64)  # working sites, in the order added
         h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", int(threads))
-        h.setOptionValue("solver", "simplex")
+        # The caller's seed, threads and verbosity; the time limit is set per solve.
+        options = options or SolveOptions(threads=1)
+        apply_options(h, replace(options, time_limit_s=None, threads=options.threads or 1), {})
         # Primal simplex: measured 2.4 s against dual 19 s and IPM 11 s on a 14,000 × 570 LP, and
         # the basis stays primal feasible as columns and rows are added.
         h.setOptionValue("simplex_strategy", 4)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.h, self.ncol, self.nrow = h, 0, 0
         self.optimal = False
+        self.stats: dict[str, Any] = {}
         self.side: dict[str, np.ndarray] = {}
         uppers: list[tuple[str, np.ndarray]] = []
         if inst.count is not None:
@@ -107,7 +123,7 @@ class SiteMaster:
         pts = np.flatnonzero(np.diff(sub.indptr) > 0)
         sub_p = sp.csr_array(sub[pts])
         parent_of_pt = self.gid[pts]
-        part = _row_keys([sub_p], [parent_of_pt])  # part of each touched point
+        part = pattern_groups(sub_p, parent_of_pt)  # part of each touched point
         nparts = int(part.max()) + 1 if part.size else 0
         first = np.full(nparts, -1, dtype=np.int64)
         first[part[::-1]] = np.arange(pts.size)[::-1]
@@ -220,13 +236,21 @@ class SiteMaster:
         # Side rows were added first: their indices are below every group row.
         return sp.csc_array((v, (r, c)), shape=(self.nrow, new.size))
 
-    def solve(self, time_limit_s: float | None = None) -> tuple[float, np.ndarray, dict[str, Any]]:
+    def solve(
+        self, time_limit_s: float | None = None, *, ipm: bool = False
+    ) -> tuple[float, np.ndarray, dict[str, Any]]:
         """Re-optimise; the LP value, ``y`` over :attr:`sites`, and the side rows' duals.
 
-        Stopped at ``time_limit_s``, the values are the last basis's (the LP value is then not
-        the restricted LP's optimum, but the duals still give valid bounds once clipped).
+        Stopped at ``time_limit_s``, the values are the last iterate's (the LP value is then not
+        the restricted LP's optimum, but the duals still give valid bounds once clipped; an
+        interior-point iterate stopped early has had no crossover, so nearly every ``y`` is
+        positive and its support means nothing). ``ipm`` solves by interior point with crossover
+        (for a large first LP). :attr:`stats` then holds HiGHS's own account of the solve: its
+        model status and its simplex, interior-point and crossover iteration counts.
         """
         import highspy
+
+        self.h.setOptionValue("solver", "ipm" if ipm else "simplex")
 
         # HiGHS 1.15 measures time_limit on the object's run clock, which keeps counting across
         # run() calls (HiGHS issue #1477): the limit is the time run so far plus this solve's share.
@@ -238,15 +262,23 @@ class SiteMaster:
             highspy.HighsModelStatus.kOptimal,
             highspy.HighsModelStatus.kUnknown,
             highspy.HighsModelStatus.kTimeLimit,
+            highspy.HighsModelStatus.kIterationLimit,
         )
         if status not in ok:
             raise RuntimeError(f"restricted LP ended {self.h.modelStatusToString(status)}")
         self.optimal = status == highspy.HighsModelStatus.kOptimal
+        info = self.h.getInfo()
+        self.stats = {
+            "status": self.h.modelStatusToString(status),
+            "ipm_iterations": int(info.ipm_iteration_count),
+            "crossover_iterations": int(info.crossover_iteration_count),
+            "simplex_iterations": int(info.simplex_iteration_count),
+        }
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value)
         self._row_dual = np.abs(np.asarray(sol.row_dual))
         duals = {name: self._row_dual[rows] for name, rows in self.side.items()}
-        return float(self.h.getInfo().objective_function_value), col[self.ycol[self.sites]], duals
+        return float(info.objective_function_value), col[self.ycol[self.sites]], duals
 
     def point_duals(self) -> np.ndarray:
         r"""Cover multipliers :math:`\lambda \in [0, w]` of every point (see the module docstring)."""

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from pyproj import Transformer
 
@@ -77,6 +78,20 @@ def raid_centre(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame) -> tuple
     return float(np.degrees(np.arcsin(v[2] / norm))), float(np.degrees(np.arctan2(v[1], v[0])))
 
 
+def shot_size(shots: np.ndarray) -> np.ndarray:
+    """Marker area (points²) of an intercept dot firing ``shots`` shots: its diameter is 4 pt a shot."""
+    return 16.0 * np.asarray(shots, dtype=float) ** 2
+
+
+def shot_size_handles(shots: np.ndarray) -> list[Line2D]:
+    """One grey legend dot per shot count drawn, at the size the map draws it."""
+    return [
+        Line2D([], [], ls="", marker="o", markersize=float(np.sqrt(shot_size(np.array([n]))[0])),
+               color="#888888", markeredgecolor="white", label=f"{n} shot{'s' if n != 1 else ''}")
+        for n in np.unique(shots).tolist()
+    ]  # fmt: skip
+
+
 def _place(lat: float, lon: float) -> str:
     return f"{abs(lat):.0f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.0f}° {'E' if lon >= 0 else 'W'}"
 
@@ -102,7 +117,7 @@ def windows_map(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame, partners
         x, y = to_map.transform(g["lon"].to_numpy(), g["lat"].to_numpy())
         points.append(np.column_stack([x, y]))
         colour = LAYER_COLOURS.get(str(layer), "k")
-        ax.scatter(x, y, s=14 + 8 * g["shots"], color=colour, label=f"{layer} intercept", zorder=3,
+        ax.scatter(x, y, s=shot_size(g["shots"].to_numpy()), color=colour, zorder=3,
                    edgecolor="white", lw=0.4)  # fmt: skip
     for area, g in tracks.groupby("launch_area"):
         x0, y0 = to_map.transform(*np.asarray(g.geometry.iloc[0].coords)[0, :2])
@@ -118,9 +133,14 @@ def windows_map(tracks: gpd.GeoDataFrame, intercepts: gpd.GeoDataFrame, partners
     partners.to_crs(crs).plot(ax=ax, color="#eeeeee", edgecolor="#999999", lw=0.5, zorder=0)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    handles, _ = ax.get_legend_handles_labels()
+    handles: list[Any] = [
+        Line2D([], [], ls="", marker="o", markersize=5, color=LAYER_COLOURS.get(str(layer), "k"),
+               markeredgecolor="white", label=f"{layer} intercept")
+        for layer in sorted(intercepts["layer"].unique(), key=str)
+    ]  # fmt: skip
+    handles += shot_size_handles(intercepts["shots"].to_numpy(int))
     handles.append(Patch(facecolor="#eeeeee", edgecolor="#999999", label="partners' territory"))
-    ax.legend(handles=handles, fontsize=7.5, loc="lower left", title="dot size: shots", title_fontsize=7)
+    ax.legend(handles=handles, fontsize=7.5, loc="lower left")
     bar = fig.colorbar(tracks_lc, ax=ax, shrink=0.6, pad=0.02)
     bar.set_label("track colour: probability the missile leaks", fontsize=8)
     bar.ax.tick_params(labelsize=7)

@@ -44,10 +44,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.engagement.instance import EngagementInstance, EngagementPlan
-from models.engagement.rows import distinct_rows
 from models.formulations.engagement import X, Y, dominated_sensors, fire_shots
 from models.linear import LinearModel
 from models.names import SITE_ORDER, THREAT_ORDER
+from models.rows import distinct_rows
 
 
 def lift_plan(

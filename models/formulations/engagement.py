@@ -76,9 +76,9 @@ import scipy.sparse as sp
 
 from models.engagement.fire_control import dominated, fire_control_levels
 from models.engagement.instance import NO_BOOST, EngagementInstance, EngagementPlan
-from models.engagement.rows import distinct_rows
 from models.linear import LinearModel, Sense, VarKind
 from models.names import FIRE_CONTROL, FIRE_SET, FIRE_TRACK
+from models.rows import distinct_rows
 
 # Variable blocks
 Y, R, Z, B, X, L, LEAK = "y", "r", "z", "b", "x", "L", "leak"

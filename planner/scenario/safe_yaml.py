@@ -11,7 +11,11 @@ What a colleague's file cannot do here:
 - **explode**: aliases may add at most :data:`MAX_ALIAS_NODES` nodes once expanded (a "billion
   laughs" file of 3 KB expands to 10⁹), a recursive alias is refused, and nesting deeper than
   :data:`MAX_DEPTH` levels is refused;
-- **run code**: only the safe constructors exist (``!!python/...`` tags are errors).
+- **run code**: only the safe constructors exist (``!!python/...`` tags are errors);
+- **say yes for true**: only ``true``/``false`` (any case) are booleans, as in YAML 1.2. YAML 1.1's
+  ``yes``/``no``/``on``/``off`` stay text, so a partner code ``NO`` is not read as ``false`` and
+  ``enabled: yes`` is refused by the schema's strict boolean (one line) instead of silently meaning
+  ``true``.
 
 Parsing uses libyaml (``yaml.CSafeLoader``) when PyYAML was built with it (about 10x faster than
 the pure-Python parser), else ``yaml.SafeLoader``; both give the same values.
@@ -20,6 +24,7 @@ the pure-Python parser), else ``yaml.SafeLoader``; both give the same values.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +111,26 @@ class AliasBombError(yaml.YAMLError):
     """Aliases that expand beyond the budget, or refer to themselves."""
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+def _yaml12_resolvers(base: type) -> dict[Any, list[tuple[str, Any]]]:
+    """``base``'s implicit resolvers with the boolean one narrowed to ``true``/``false``."""
+    resolvers: dict[Any, list[tuple[str, Any]]] = getattr(base, "yaml_implicit_resolvers")  # noqa: B009
+    out = {k: [(tag, rx) for tag, rx in v if tag != _BOOL] for k, v in resolvers.items()}
+    exact = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+    for first in "tTfF":
+        out.setdefault(first, []).insert(0, (_BOOL, exact))
+    return out
+
+
 class StrictLoader(_Base):
-    """Safe loader (libyaml when available) that refuses duplicate keys and alias bombs."""
+    """Safe loader (libyaml when available) that refuses duplicate keys and alias bombs.
+
+    Booleans are YAML 1.2's (``true``/``false`` only; ``yes``, ``on`` … are text).
+    """
+
+    yaml_implicit_resolvers = _yaml12_resolvers(_Base)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """Construct a mapping, refusing a key given twice (naming both lines)."""

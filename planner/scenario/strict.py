@@ -2,8 +2,10 @@
 
 pydantic (lax mode, which the schema needs so that YAML lists become tuples) turns ``true`` into
 ``1.0`` for a float field and ``1`` for an int field: ``budget_musd: true`` would be a budget of
-1 M USD. :func:`reject_bool` refuses a boolean wherever the field's type does not admit one, and
-:func:`check_ring` range-checks and validates a polygon ring.
+1 M USD; and it reads ``"yes"``, ``"on"`` or ``1`` as ``true`` for a boolean field.
+:func:`reject_bool` refuses a boolean wherever the field's type does not admit one, and anything
+but a boolean where the field admits only one; :func:`check_ring` range-checks and validates a
+polygon ring.
 """
 
 from __future__ import annotations
@@ -35,6 +37,17 @@ def _admits_bool(annotation: Any) -> bool:
     )
 
 
+@functools.cache
+def _only_bool(annotation: Any) -> bool:
+    """Whether the field admits a boolean and nothing else (``bool``, ``bool | None``)."""
+    if annotation is bool:
+        return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _only_bool(typing.get_args(annotation)[0])
+    args = [a for a in typing.get_args(annotation) if a is not types.NoneType]
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType) and args == [bool]
+
+
 def _has_bool(value: Any, depth: int = 0) -> bool:
     if isinstance(value, bool):
         return True
@@ -44,11 +57,14 @@ def _has_bool(value: Any, depth: int = 0) -> bool:
 
 
 BOOL_ERROR = "bool_as_number"
-"""pydantic error type of a boolean given where the field does not admit one (context: ``field``)."""
+"""pydantic error type of a boolean given where the field does not admit one, or of anything else
+given where it admits only a boolean (context: ``field``)."""
 
 
 def reject_bool(model: type[BaseModel], data: Any) -> Any:
-    """Return ``data``, or raise when one of its fields holds a boolean the field does not admit.
+    """Return ``data``, or raise when a field holds a boolean it does not admit, or the reverse.
+
+    The reverse: something else (``"yes"``, ``1``) where the field admits only a boolean.
 
     Meant for a ``model_validator(mode="before")``: a field validator on ``"*"`` would also run on
     the discriminator of the asset-type union, which pydantic forbids.
@@ -66,6 +82,13 @@ def reject_bool(model: type[BaseModel], data: Any) -> Any:
             raise PydanticCustomError(
                 BOOL_ERROR, "a boolean (true/false) where a number or text is meant", {"field": name}
             )
+        if (
+            info is not None
+            and value is not None
+            and not isinstance(value, bool)
+            and _only_bool(typing.cast(Hashable, info.annotation))
+        ):
+            raise PydanticCustomError(BOOL_ERROR, "write true or false", {"field": name})
     return data
 
 
@@ -115,7 +138,7 @@ def check_walker_menu(value: tuple[str, ...]) -> tuple[str, ...]:
 class StrictModel(BaseModel):
     """Base of every scenario model: unknown keys are errors, instances are immutable.
 
-    No boolean is read as a number (:func:`reject_bool`).
+    No boolean is read as a number, nor anything else as a boolean (:func:`reject_bool`).
     """
 
     model_config = ConfigDict(

@@ -5,7 +5,10 @@ the project states), integrated by scipy's solve_ivp; not the project's Bouguer-
 """
 
 import numpy as np
+import numpy.typing as npt
 from scipy.integrate import solve_ivp
+
+from tests.geodata.ivp_event import Event
 
 R = 6371.0088
 N0 = 315.0
@@ -26,7 +29,7 @@ def _rhs(_s: float, st: np.ndarray) -> list[float]:
     return [tx, ty, (gx - dot * tx) / n, (gy - dot * ty) / n]
 
 
-def ray_arcs_km(start_alt_km: float, elevation_deg: float, altitudes_km: np.ndarray) -> np.ndarray:
+def ray_arcs_km(start_alt_km: float, elevation_deg: float, altitudes_km: npt.ArrayLike) -> np.ndarray:
     """Ground arc (km) from the ray's start to where it first reaches each altitude (ascending)."""
     e = np.radians(elevation_deg)
     st = [0.0, R + start_alt_km, np.cos(e), np.sin(e)]
@@ -40,8 +43,8 @@ def ray_arcs_km(start_alt_km: float, elevation_deg: float, altitudes_km: np.ndar
         def reach(_s, y, h=h):
             return np.hypot(y[0], y[1]) - (R + h)
 
-        reach.terminal, reach.direction = True, 1
-        sol = solve_ivp(_rhs, (s0, s0 + 20_000.0), st, events=reach, rtol=1e-11, atol=1e-9, max_step=50.0)
+        up = Event(reach, terminal=True, direction=1)
+        sol = solve_ivp(_rhs, (s0, s0 + 20_000.0), st, events=up, rtol=1e-11, atol=1e-9, max_step=50.0)
         st, s0 = sol.y_events[0][0], sol.t_events[0][0]
         out.append(R * np.arctan2(st[0], st[1]))
     return np.array(out)

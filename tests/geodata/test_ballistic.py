@@ -1,5 +1,7 @@
 """Ballistic tracks against Kepler's equation and a numerical two-body integration written here."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -7,6 +9,7 @@ from scipy.optimize import brentq
 
 from geodata.ballistic import MISSILE_CLASSES, TrajectorySpec, free_flight
 from geodata.threats import LaunchArea, ballistic_tracks
+from tests.geodata.ivp_event import Event
 
 MU, R, WE = 398600.4418, 6371.0088, 7.2921159e-5
 RANGES_KM = np.array([1000.0, 3000.0, 5500.0, 8000.0, 10000.0, 12000.0])
@@ -36,13 +39,17 @@ def _integrate(r1: float, gamma: float, v: float, r_end: float = R):
     def down(_t, s):
         return np.hypot(s[0], s[1]) - r_end
 
-    down.terminal, down.direction = True, -1
     s0 = [0.0, r1, v * np.cos(gamma), v * np.sin(gamma)]
-    return solve_ivp(rhs, (0, 20_000), s0, events=down, rtol=1e-11, atol=1e-8, dense_output=True)
+    land = Event(down, terminal=True, direction=-1)
+    return solve_ivp(rhs, (0, 20_000), s0, events=land, rtol=1e-11, atol=1e-8, dense_output=True)
 
 
-def _shoot(r1: float, gamma: float, psi: float, r2: float = R) -> tuple[float, object]:
-    """Speed that lands a central angle psi downrange (bisection on the integration)."""
+def _shoot(r1: float, gamma: float, psi: float, r2: float = R) -> tuple[float, Any]:
+    """Speed that lands a central angle psi downrange (bisection on the integration), and its flight.
+
+    The flight is solve_ivp's result object (scipy ships no types: ``Any``, not ``object``, whose
+    attributes a type checker would refuse).
+    """
 
     def miss(v):
         sol = _integrate(r1, gamma, v, r2)

@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from geodata.ballistic import TrajectorySpec
+from geodata.ballistic import TrajectoryKind, TrajectorySpec
 from geodata.threats import LaunchArea, ballistic_tracks
+from tests.geodata.ivp_event import Event
 from tests.geodata.orbit_ref import MU, R, destination, q_for_range, unit
 
 RANGES_KM = np.array([1000.0, 2000.0, 3500.0, 5500.0, 8000.0, 10000.0, 12000.0])
@@ -41,11 +42,9 @@ def _integrate(gamma: float, v: float):
     def apex(_t, s):
         return s[0] * s[2] + s[1] * s[3]
 
-    down.terminal = True  # type: ignore[attr-defined]  # solve_ivp reads event attributes
-    down.direction = -1  # type: ignore[attr-defined]
-    apex.direction = -1  # type: ignore[attr-defined]
+    events = (Event(down, terminal=True, direction=-1), Event(apex, direction=-1))
     s0 = [0.0, R, v * np.cos(gamma), v * np.sin(gamma)]
-    return solve_ivp(rhs, (0, 20_000), s0, events=(down, apex), rtol=1e-12, atol=1e-9, dense_output=True)
+    return solve_ivp(rhs, (0, 20_000), s0, events=events, rtol=1e-12, atol=1e-9, dense_output=True)
 
 
 def _kepler(q: float, gamma: float, psi: float) -> tuple[float, float]:
@@ -107,7 +106,12 @@ def test_loft_orders_flight_time_and_apogee_at_every_range(d_km):
     psi = d_km / R
     g0 = (np.pi - psi) / 4
     times, apogees = [], []
-    for kind, loft in [("depressed", 10.0), ("minimum_energy", 0.0), ("lofted", 10.0)]:
+    steepening: list[tuple[TrajectoryKind, float]] = [
+        ("depressed", 10.0),
+        ("minimum_energy", 0.0),
+        ("lofted", 10.0),
+    ]
+    for kind, loft in steepening:
         spec = TrajectorySpec(kind=kind, loft_deg=loft)
         tr = ballistic_tracks(
             [LaunchArea.point("l", 0.0, 0.0)], [np.degrees(psi)], [0.0], n_samples=4, trajectory=spec

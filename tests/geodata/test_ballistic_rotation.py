@@ -26,6 +26,7 @@ from scipy.integrate import solve_ivp
 
 from geodata.ballistic import TrajectorySpec
 from geodata.threats import LaunchArea, ballistic_tracks
+from tests.geodata.ivp_event import Event
 from tests.geodata.orbit_ref import MU, R, destination, speed_for_range, unit
 
 WE = 7.2921159e-5
@@ -53,10 +54,9 @@ def _fly(a: np.ndarray, aim: np.ndarray):
     def down(_t, s):
         return np.linalg.norm(s[:3]) - R
 
-    down.terminal = True  # type: ignore[attr-defined]  # solve_ivp reads event attributes
-    down.direction = -1  # type: ignore[attr-defined]
     s0 = [*(R * a), *(v * (np.cos(gamma) * w + np.sin(gamma) * a))]
-    return solve_ivp(rhs, (0, 20_000), s0, events=down, rtol=1e-12, atol=1e-9, dense_output=True)
+    land = Event(down, terminal=True, direction=-1)
+    return solve_ivp(rhs, (0, 20_000), s0, events=land, rtol=1e-12, atol=1e-9, dense_output=True)
 
 
 def _reference(lon: float, lat: float, tlon: float, tlat: float):

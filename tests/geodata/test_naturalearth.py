@@ -80,3 +80,16 @@ def test_territory_union_is_the_selected_countries_whatever_the_order():
     assert abs(both.area - geoms["USA"].area - geoms["CAN"].area) < 1e-6 * both.area
     everyone = ne.territory_union(partners)
     assert abs(everyone.area - shapely.area(geoms.to_numpy()).sum()) < 1e-6 * everyone.area
+
+
+def test_territory_union_memo_is_by_content_not_by_frame():
+    """A batch builds a new frame per run: equal territories share one union, a changed one does not."""
+    first = ne.countries(["USA", "CAN"], scale="110m").reset_index()
+    again = ne.countries(["USA", "CAN"], scale="110m").reset_index()
+    assert again is not first
+    assert ne.territory_union(again) is ne.territory_union(first)
+    moved = first.copy()
+    moved.loc[moved["iso_a3"] == "CAN", "geometry"] = moved.loc[moved["iso_a3"] == "CAN"].translate(1.0, 0.0)
+    shifted = ne.territory_union(moved)
+    assert shifted is not ne.territory_union(first)
+    assert not shapely.equals(shifted, ne.territory_union(first))

@@ -46,7 +46,7 @@ def test_salvo_survival_against_enumeration(k, shots):
     rng = np.random.default_rng(k * 10 + shots)
     need = k * shots
     p_exact = rng.dirichlet(np.ones(need + 1))
-    ge = np.cumsum(p_exact[::-1])[::-1]  # P(N >= n)
+    ge = tuple(np.cumsum(p_exact[::-1])[::-1])  # P(N >= n), a sequence as Availability.p_at_least
     got = boost_survival(ge, k, shots, 0.6)
     assert got == pytest.approx(brute_survival(p_exact, k, shots, 0.6), abs=1e-12)
     assert expected_consumption(ge, k, shots) == pytest.approx(np.dot(p_exact, np.arange(need + 1)))
@@ -102,8 +102,16 @@ def test_sizing_returns_a_pattern_that_meets_the_target_and_one_fewer_per_plane_
         "a": (np.array([10.0, 20.0]), np.array([40.0, 42.0])),
         "b": (np.array([-100.0]), np.array([30.0])),
     }
-    kw = dict(altitude_km=500, reach_km=900, need=2, target=0.8)
-    res = size_constellation(areas, inclinations_deg=[45, 55], planes=[6, 8], n_steps=360, **kw)
+    res = size_constellation(
+        areas,
+        altitude_km=500,
+        reach_km=900,
+        need=2,
+        target=0.8,
+        inclinations_deg=[45, 55],
+        planes=[6, 8],
+        n_steps=360,
+    )
     w = res.walker
     assert w is not None
     for lon, lat in areas.values():

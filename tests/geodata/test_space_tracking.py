@@ -77,7 +77,7 @@ def test_space_tracking_matches_brute_force(tracks, pattern, h, rng, margin):
 
 
 def test_corridor_summary_averages_over_launch_epochs(tracks):
-    got = space_tracking(tracks, Walker.parse("60:24/4/1"), 1200.0, 4000.0, 20.0, [0.0, 9000.0])
+    got = space_tracking(tracks, Walker.parse("60:24/4/1"), 1200.0, 4000.0, 20.0, np.array([0.0, 9000.0]))
     both = corridor_summary(tracks, got)
     one, two = corridor_summary(tracks, got[0]), corridor_summary(tracks, got[1])
     np.testing.assert_allclose(

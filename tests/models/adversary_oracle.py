@@ -93,7 +93,10 @@ def defender_value(
 def fire_control(inst: AdversaryInstance, sensors: np.ndarray) -> np.ndarray:
     """``(C, J)``: most shots the built sensors' tracks allow site ``j`` at a class-``c`` missile."""
     out = np.zeros((inst.n_classes, inst.n_sites), int)
-    fc = inst.fire_control.toarray() if inst.n_sensors else None
+    fc: np.ndarray | None = None
+    if inst.n_sensors:
+        assert inst.fire_control is not None  # __post_init__ sets it whenever there are sensors
+        fc = inst.fire_control.toarray()
     for p, (c, j) in enumerate(zip(inst.pair_class, inst.shots.indices, strict=True)):
         s = int(inst.shots.data[p])
         out[c, j] = s if fc is None else min(s, int(max((fc[p] * sensors).max(initial=0), 0)))

@@ -221,14 +221,16 @@ def test_adapter_agrees_with_the_engagement_milp() -> None:
     rows = [fc_full[t_of[t], j] for t in range(n_t) for j in ms.indices[ms.indptr[t] : ms.indptr[t + 1]]]
     e = EngagementInstance(
         v=np.array([5.0, 3.0, 5.0, 3.0, 5.0, 3.0]), area=area, target=target,
-        site_cost=[2.0, 3.0, 2.0], round_cost=[1.0, 1.0, 1.0], magazine=[2, 2, 3],
-        sspk=[0.6, 0.8, 0.6], layer=[1, 2, 1], site_type=[0, 1, 0], type_max=[2, 1],
-        sensor_cost=[1.0, 2.0], max_shots=ms, fire_control=sp.csr_array(np.array(rows)), budget=14.0,
+        site_cost=np.array([2.0, 3.0, 2.0]), round_cost=np.ones(3), magazine=np.array([2, 2, 3]),
+        sspk=np.array([0.6, 0.8, 0.6]), layer=np.array([1, 2, 1]), site_type=np.array([0, 1, 0]),
+        type_max=np.array([2, 1]), sensor_cost=np.array([1.0, 2.0]), max_shots=ms,
+        fire_control=sp.csr_array(np.array(rows)), budget=14.0,
     )  # fmt: skip
     adv, cls = from_engagement(e, ["n", "s"], ["A", "B"], [4, 4])
     design = Raid(np.bincount(cls, minlength=adv.n_classes))
     assert adv.n_classes == 4 and design.size == 6
     i11 = solve_i11(e, SolveOptions(time_limit_s=30, mip_rel_gap=1e-9))
+    assert i11.plan is not None
     ours = solve_engagement(adv, [Scenario(design)])
     assert ours.objective == pytest.approx(i11.expected_value_lost, abs=1e-6)
     fixed = value_lost(adv, plan_from_engagement(i11.plan), Scenario(design)).value_lost
@@ -257,6 +259,7 @@ def test_relevant_drops_idle_assets_and_keeps_every_value() -> None:
 
 def test_dominated_sensors_never_change_the_min_max() -> None:
     inst = random_instance(4, sensors=3, budget=12.0, per_pair=True)
+    assert inst.fire_control is not None
     fc = inst.fire_control.toarray()
     fc[:, 2] = np.minimum(fc[:, 0], fc[:, 2])  # sensor 2 allows no more than sensor 0 ...
     inst = dataclasses.replace(inst, fire_control=sp.csr_array(fc), sensor_cost=np.array([1.0, 1.0, 1.0]))

@@ -42,8 +42,14 @@ def all_plans(n: int, p: int):
             yield y
 
 
+def count_of(inst: CoverInstance) -> int:
+    """The instance's site count p (these instances all have one)."""
+    assert inst.count is not None
+    return inst.count
+
+
 def brute_force(inst: CoverInstance) -> tuple[float, list[np.ndarray]]:
-    plans = list(all_plans(inst.n, inst.count))
+    plans = list(all_plans(inst.n, count_of(inst)))
     values = [inst.evaluate(y)[0] for y in plans]
     return max(values), [y for y, v in zip(plans, values, strict=True) if v == max(values)]
 
@@ -53,7 +59,7 @@ def test_closed_form_cuts_never_cut_off_a_plan(seed: int) -> None:
     inst = random_instance(seed)
     rng = np.random.default_rng(100 + seed)
     a = sp.csr_array(inst.a, dtype=float)
-    plans = list(all_plans(inst.n, inst.count))
+    plans = list(all_plans(inst.n, count_of(inst)))
     values = np.array([inst.evaluate(y)[0] for y in plans])
     points = [rng.random(inst.n) * (rng.random(inst.n) < 0.5) for _ in range(4)]  # fractional
     points += [plans[k] for k in rng.choice(len(plans), 4, replace=False)]  # integer
@@ -71,11 +77,11 @@ def test_lagrangian_bound_and_forced_bounds_hold(seed: int) -> None:
     best, _ = brute_force(inst)
     at = sp.csr_array(sp.csr_array(inst.a, dtype=float).T)
     rng = np.random.default_rng(seed)
-    plans = list(all_plans(inst.n, inst.count))
+    plans = list(all_plans(inst.n, count_of(inst)))
     values = np.array([inst.evaluate(y)[0] for y in plans])
     for _ in range(5):
         lam = inst.w * rng.random(inst.m)
-        u, rc = count_bound(inst.w, at, lam, inst.count)
+        u, rc = count_bound(inst.w, at, lam, count_of(inst))
         assert u >= best - 1e-9
         forced = u + np.minimum(rc, 0.0)
         for j in range(inst.n):  # every plan with site j is bounded by j's forced-in bound
@@ -100,7 +106,7 @@ def exact_cases() -> list[tuple[CoverInstance, float]]:
     for seed, p in itertools.product(range(3), (2, 5, 9)):
         inst = planar_instance(seed, m=300, n=40, p=p)
         exact = solve_cover(inst, OPTS, method="milp")
-        assert exact.status == "optimal"
+        assert exact.status == "optimal" and exact.objective is not None
         out.append((inst, exact.objective))
     return out
 
@@ -109,6 +115,7 @@ def test_reported_bound_is_a_true_bound(exact_cases: list[tuple[CoverInstance, f
     for inst, optimum in exact_cases:
         res = solve_cover(inst, OPTS, method="benders")
         assert res.extra["method"] == "benders"
+        assert res.x is not None and res.objective is not None and res.bound is not None
         assert res.objective == pytest.approx(inst.evaluate(res.x)[0])
         assert res.bound >= optimum - 1e-6 * optimum
         assert res.objective <= optimum + 1e-6
@@ -121,7 +128,7 @@ def test_bound_holds_when_stopped_early(exact_cases: list[tuple[CoverInstance, f
 
         red, _, _ = presolve_cover(inst, merge=True, dominance=False)
         res = solve_max_cover_benders(red, OPTS, max_loops=1)
-        assert res.bound >= optimum - 1e-6 * optimum
+        assert res.bound is not None and res.bound >= optimum - 1e-6 * optimum
         lp = site_column_generation(red, OPTS, max_rounds=1)
         assert lp.bound >= optimum - 1e-6 * optimum
 
@@ -157,7 +164,7 @@ def test_bound_at_most_coverable_weight(seed: int) -> None:
     lp = site_column_generation(inst, OPTS, max_rounds=1)
     assert optimum - 1e-6 <= lp.bound <= coverable + 1e-6
     res = solve_max_cover_benders(inst, OPTS)
-    assert res.objective == pytest.approx(optimum)
+    assert res.objective == pytest.approx(optimum) and res.bound is not None
     assert optimum - 1e-6 <= res.bound <= coverable + 1e-6
     if optimum == pytest.approx(coverable):
         assert res.status == "optimal" and res.extra["benders"]["loops"] == []
@@ -169,10 +176,12 @@ def test_free_site_cap_only_under_a_time_limit(monkeypatch: pytest.MonkeyPatch) 
 
     inst = planar_instance(1, m=800, n=80, p=8)  # needs step 4 (its restricted MILP over free sites)
     optimum = solve_cover(inst, OPTS, method="milp").objective
+    assert optimum is not None
     assert solve_max_cover_benders(inst, OPTS).extra["benders"]["loops"]
     monkeypatch.setattr(benders, "MAX_FREE_SITES", 0)
     limited = solve_max_cover_benders(inst, OPTS)
     assert [s.get("skipped") for s in limited.extra["benders"]["loops"]] == ["too many free sites"]
+    assert limited.bound is not None
     assert limited.bound >= optimum - 1e-6 * optimum  # stopped, its bound still a bound
     res = solve_max_cover_benders(inst, dataclasses.replace(OPTS, time_limit_s=None))
     assert res.status == "optimal" and res.objective == pytest.approx(optimum, rel=1e-9)

@@ -1,5 +1,6 @@
 """One vocabulary of cost-sharing rules: the scenario, ``allocate`` and the store all use the registry."""
 
+import numpy as np
 import pytest
 
 from models.costshare import Game
@@ -21,7 +22,11 @@ def test_every_rule_splits_the_bill_on_a_three_player_game():
     # Airport game: costs 2, 4, 8 alone; every coalition pays its largest member's cost.
     values = [max([0] + [c for k, c in enumerate((2, 4, 8)) if m >> k & 1]) for m in range(8)]
     game = Game(
-        ("A", "B", "C"), "cost", values, benefits={"A": 1, "B": 1, "C": 2}, weights={"A": 3, "B": 1, "C": 4}
+        ("A", "B", "C"),
+        "cost",
+        np.array(values),
+        benefits={"A": 1, "B": 1, "C": 2},
+        weights={"A": 3, "B": 1, "C": 4},
     )
     inputs = RuleInputs(
         players=game.players,

@@ -29,6 +29,7 @@ def test_brute_force(seed: int) -> None:
     assert res.extra["method"] == "decompose"
     assert res.solution_status is SolutionStatus.OPTIMAL
     assert res.objective == pytest.approx(brute_force_levels(inst, [1.0], inst.is_feasible))
+    assert res.x is not None and res.objective is not None and res.bound is not None
     assert inst.is_feasible(res.x)
     assert res.bound >= res.objective - 1e-9
 
@@ -49,6 +50,7 @@ def test_agrees_with_milp_and_reports(geo: CoverInstance) -> None:
     dec = solve_cover(geo, OPTS, method="decompose")
     assert dec.solution_status is SolutionStatus.OPTIMAL
     assert dec.objective == pytest.approx(milp.objective)
+    assert dec.x is not None and dec.bound is not None and milp.objective is not None
     assert dec.objective == pytest.approx(geo.evaluate(dec.x)[0])
     info = dec.extra["decomposition"]
     assert info["rounds"] >= 1 and info["sites_free_after_fixing"] <= geo.n

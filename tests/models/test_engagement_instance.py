@@ -23,25 +23,34 @@ def one_site(n_threats: int, magazine: int, shots: int, sspk: float = 0.7) -> En
         v=np.ones(n_threats),
         area=np.zeros(n_threats),
         target=np.arange(n_threats),
-        site_cost=[10.0],
-        round_cost=[1.0],
-        magazine=[magazine],
-        sspk=[sspk],
-        layer=[1],
-        site_type=[0],
-        type_max=[1],
-        sensor_cost=[5.0],
+        site_cost=np.array([10.0]),
+        round_cost=np.array([1.0]),
+        magazine=np.array([magazine]),
+        sspk=np.array([sspk]),
+        layer=np.array([1]),
+        site_type=np.array([0]),
+        type_max=np.array([1]),
+        sensor_cost=np.array([5.0]),
         max_shots=sp.csr_array(np.full((n_threats, 1), shots)),
         fire_control=sp.csr_array(np.full((n_threats, 1), shots)),
         budget=100.0,
-        boost_cost=[20.0],
+        boost_cost=np.array([20.0]),
         boost_survival=np.full((1, n_threats), 0.5),
+    )
+
+
+def one_site_plan(
+    site: bool, sensor: bool, rounds: int, shots: list[list[int]], boost: int = NO_BOOST
+) -> EngagementPlan:
+    """A plan on :func:`one_site`'s instance: its site and sensor bought or not, ``shots`` (T, 1)."""
+    return EngagementPlan(
+        np.array([site]), np.array([sensor]), np.array([rounds]), sp.csr_array(shots), boost
     )
 
 
 def test_two_shots_leak_009():
     inst = one_site(1, magazine=4, shots=2)
-    plan = EngagementPlan([True], [True], [2], sp.csr_array([[2]]))
+    plan = one_site_plan(True, True, 2, [[2]])
     leakers, lost = expected_leakage(inst, plan)
     assert leakers == pytest.approx(0.09)
     assert lost == pytest.approx(0.09)
@@ -51,31 +60,31 @@ def test_two_shots_leak_009():
 
 def test_two_threats_two_rounds_one_shot_each():
     inst = one_site(2, magazine=2, shots=2)
-    plan = EngagementPlan([True], [True], [2], sp.csr_array([[1], [1]]))
+    plan = one_site_plan(True, True, 2, [[1], [1]])
     leakers, _ = expected_leakage(inst, plan)
     assert leakers == pytest.approx(0.6)
-    over = EngagementPlan([True], [True], [2], sp.csr_array([[2], [1]]))
+    over = one_site_plan(True, True, 2, [[2], [1]])
     assert any("rounds" in v for v in plan_violations(inst, over))
 
 
 def test_boost_survival_multiplies_and_engages():
     inst = one_site(2, magazine=2, shots=1)
-    plan = EngagementPlan([True], [True], [1], sp.csr_array([[1], [0]]), boost=0)
+    plan = one_site_plan(True, True, 1, [[1], [0]], boost=0)
     leakers, _ = expected_leakage(inst, plan)
     assert leakers == pytest.approx(0.5 * 0.3 + 0.5)
     assert engaged(inst, plan).tolist() == [True, True]
-    plan_none = EngagementPlan([True], [True], [1], sp.csr_array([[1], [0]]), boost=NO_BOOST)
+    plan_none = one_site_plan(True, True, 1, [[1], [0]], boost=NO_BOOST)
     assert engaged(inst, plan_none).tolist() == [True, False]
     assert expected_leakage(inst, plan_none)[0] == pytest.approx(1.3)
 
 
 def test_violations_name_what_is_broken():
     inst = one_site(1, magazine=4, shots=1)
-    no_sensor = EngagementPlan([True], [False], [1], sp.csr_array([[1]]))
+    no_sensor = one_site_plan(True, False, 1, [[1]])
     assert any("fire-control" in v for v in plan_violations(inst, no_sensor))
-    too_many = EngagementPlan([True], [True], [2], sp.csr_array([[2]]))
+    too_many = one_site_plan(True, True, 2, [[2]])
     assert any("opportunities" in v for v in plan_violations(inst, too_many))
-    unbuilt = EngagementPlan([False], [True], [1], sp.csr_array([[1]]))
+    unbuilt = one_site_plan(False, True, 1, [[1]])
     assert any("magazine" in v for v in plan_violations(inst, unbuilt))
 
 

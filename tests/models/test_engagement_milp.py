@@ -21,14 +21,14 @@ def single(n_threats: int, magazine: int, shots: int, budget: float = 100.0) -> 
         v=np.ones(n_threats),
         area=np.zeros(n_threats),
         target=np.arange(n_threats),
-        site_cost=[10.0],
-        round_cost=[1.0],
-        magazine=[magazine],
-        sspk=[0.7],
-        layer=[1],
-        site_type=[0],
-        type_max=[1],
-        sensor_cost=[5.0],
+        site_cost=np.array([10.0]),
+        round_cost=np.array([1.0]),
+        magazine=np.array([magazine]),
+        sspk=np.array([0.7]),
+        layer=np.array([1]),
+        site_type=np.array([0]),
+        type_max=np.array([1]),
+        sensor_cost=np.array([5.0]),
         max_shots=sp.csr_array(np.full((n_threats, 1), shots)),
         fire_control=sp.csr_array(np.full((n_threats, 1), shots)),
         budget=budget,
@@ -37,6 +37,7 @@ def single(n_threats: int, magazine: int, shots: int, budget: float = 100.0) -> 
 
 def test_one_threat_two_shots_leaks_009():
     sol = solve_engagement(single(1, magazine=4, shots=2), OPTS)
+    assert sol.plan is not None
     assert sol.expected_leakers == pytest.approx(0.09, abs=1e-9)
     assert sol.model_objective == pytest.approx(0.09, abs=1e-7)
     assert sol.plan.shots.toarray().tolist() == [[2]]
@@ -45,6 +46,7 @@ def test_one_threat_two_shots_leaks_009():
 
 def test_two_threats_two_round_magazine_one_shot_each():
     sol = solve_engagement(single(2, magazine=2, shots=2), OPTS)
+    assert sol.plan is not None
     assert sol.plan.shots.toarray().ravel().tolist() == [1, 1]
     assert sol.expected_leakers == pytest.approx(0.6, abs=1e-9)
 
@@ -53,7 +55,7 @@ def test_budget_without_sensor_means_no_shot():
     # Site 10 + one round 1 = 11 fits, but the sensor (5) does not: no fire control, no shot.
     sol = solve_engagement(single(1, magazine=4, shots=2, budget=12.0), OPTS)
     assert sol.expected_leakers == pytest.approx(1.0)
-    assert sol.plan.shots.nnz == 0
+    assert sol.plan is not None and sol.plan.shots.nnz == 0
 
 
 def random_instance(
@@ -88,7 +90,7 @@ def random_instance(
         sspk=rng.choice([0.5, 0.7, 0.8], n_j),
         layer=np.ones(n_j, int) if one_layer else rng.integers(1, 3, n_j),
         site_type=np.zeros(n_j, int),
-        type_max=[n_j if type_max is None else type_max],
+        type_max=np.array([n_j if type_max is None else type_max]),
         sensor_cost=rng.integers(1, 3, n_s).astype(float),
         max_shots=ms,
         fire_control=fc,
@@ -126,7 +128,7 @@ def test_milp_matches_brute_force(seed):
         inst = random_instance(seed + 100, n_t=2)
     sol = solve_engagement(inst, OPTS)
     assert sol.expected_value_lost == pytest.approx(brute_force(inst), abs=1e-6)
-    assert plan_violations(inst, sol.plan) == []
+    assert sol.plan is not None and plan_violations(inst, sol.plan) == []
     # Secant mode: the model's objective is the exact value lost.
     assert sol.secant
     assert sol.approximation_error == pytest.approx(0.0, abs=1e-6)
@@ -148,8 +150,9 @@ def test_tangent_mode_bounds_and_reports_error():
 
 def test_fixed_assets_reoptimise_shots_only():
     inst = single(3, magazine=2, shots=2)
-    fixed = EngagementPlan([True], [True], [2], sp.csr_array((3, 1)))
+    fixed = EngagementPlan(np.array([True]), np.array([True]), np.array([2]), sp.csr_array((3, 1)))
     sol = solve_engagement(inst, OPTS, fixed=fixed)
+    assert sol.plan is not None
     assert sol.plan.rounds.tolist() == [2]
     assert int(sol.plan.shots.sum()) == 2
     assert sol.expected_leakers == pytest.approx(0.3 + 0.3 + 1.0)
@@ -166,17 +169,17 @@ def test_late_cue_allows_one_shot_only():
     # Sensor 0 (cheap) cues late: one shot; sensor 1 (dear) early: shoot-look-shoot.
     def inst(budget: float) -> EngagementInstance:
         return EngagementInstance(
-            v=[1.0],
-            area=[0],
-            target=[0],
-            site_cost=[1.0],
-            round_cost=[0.0],
-            magazine=[2],
-            sspk=[0.7],
-            layer=[2],
-            site_type=[0],
-            type_max=[1],
-            sensor_cost=[1.0, 5.0],
+            v=np.array([1.0]),
+            area=np.array([0]),
+            target=np.array([0]),
+            site_cost=np.array([1.0]),
+            round_cost=np.array([0.0]),
+            magazine=np.array([2]),
+            sspk=np.array([0.7]),
+            layer=np.array([2]),
+            site_type=np.array([0]),
+            type_max=np.array([1]),
+            sensor_cost=np.array([1.0, 5.0]),
             max_shots=sp.csr_array([[2]]),
             fire_control=sp.csr_array([[1, 2]]),
             budget=budget,

@@ -10,9 +10,9 @@ import scipy.sparse as sp
 
 from models.engagement import EngagementInstance, plan_violations
 from models.engagement.presolve import max_open, presolve
-from models.engagement.rows import distinct_rows
 from models.engagement.solve import solve_engagement
 from models.result import SolveOptions
+from models.rows import distinct_rows
 from tests.models.test_engagement_milp import brute_force, random_instance
 
 OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=1e-9)
@@ -43,7 +43,7 @@ def symmetric_instance(seed: int, n_o: int = 0) -> EngagementInstance:
         sspk=np.tile(rng.choice([0.5, 0.7], n_base), 2),
         layer=np.ones(2 * n_base, int),
         site_type=np.tile(np.arange(n_base), 2),
-        type_max=[1, 1],
+        type_max=np.array([1, 1]),
         sensor_cost=rng.integers(1, 3, n_s).astype(float),
         max_shots=ms,
         fire_control=fc,
@@ -60,7 +60,7 @@ def test_presolve_keeps_the_optimum(seed):
     red = solve_engagement(inst, OPTS)
     assert red.expected_value_lost == pytest.approx(full.expected_value_lost, abs=1e-9)
     assert str(red.termination) == "optimal"
-    assert plan_violations(inst, red.plan) == []
+    assert red.plan is not None and plan_violations(inst, red.plan) == []
     assert red.plan.sites.shape == (inst.n_sites,) and red.plan.shots.shape == inst.max_shots.shape
 
 
@@ -85,21 +85,21 @@ def test_presolve_matches_brute_force(seed):
 def hand(existing: bool = False) -> EngagementInstance:
     # Site 0 covers site 1 (one threat fewer) and site 2 (one shot fewer), same cost; type max 1.
     return EngagementInstance(
-        v=[1.0, 1.0],
-        area=[0, 0],
-        target=[0, 1],
-        site_cost=[5.0, 5.0, 5.0, 1.0],
-        round_cost=[1.0] * 4,
-        magazine=[4] * 4,
-        sspk=[0.7] * 4,
-        layer=[1] * 4,
-        site_type=[0, 0, 0, 1],
-        type_max=[1, 1],
-        sensor_cost=[1.0],
+        v=np.array([1.0, 1.0]),
+        area=np.array([0, 0]),
+        target=np.array([0, 1]),
+        site_cost=np.array([5.0, 5.0, 5.0, 1.0]),
+        round_cost=np.array([1.0] * 4),
+        magazine=np.array([4] * 4),
+        sspk=np.array([0.7] * 4),
+        layer=np.array([1] * 4),
+        site_type=np.array([0, 0, 0, 1]),
+        type_max=np.array([1, 1]),
+        sensor_cost=np.array([1.0]),
         max_shots=sp.csr_array([[2, 2, 1, 0], [2, 0, 1, 0]]),
         fire_control=sp.csr_array([[2], [2], [1], [2], [1]]),
         budget=20.0,
-        existing_sites=[False, False, existing, False],
+        existing_sites=np.array([False, False, existing, False]),
     )
 
 
@@ -111,7 +111,7 @@ def test_hand_case_dominated_sites_closed():
     # Threats differ on sites 1 and 2 only: once those are gone they are interchangeable.
     assert pre.threat_order.tolist() == [[0, 1]]
     sol = solve_engagement(hand(), OPTS)
-    assert sol.plan.sites.tolist() == [True, False, False, False]
+    assert sol.plan is not None and sol.plan.sites.tolist() == [True, False, False, False]
     assert sol.expected_leakers == pytest.approx(2 * 0.09)
 
 
@@ -135,7 +135,7 @@ def test_three_shots_without_fire_control_keep_the_optimum():
         sspk=np.array([0.5, 0.5]),
         layer=np.ones(2, int),
         site_type=np.zeros(2, int),
-        type_max=[1],
+        type_max=np.array([1]),
         sensor_cost=np.zeros(0),
         max_shots=sp.csr_array([[3, 2], [0, 1]]),
         fire_control=None,

@@ -19,6 +19,7 @@ from models import (
 )
 from models.diagnose import diagnose
 from models.engines.cpsat_engine import scale_objective
+from models.engines.pyomo_engine import PyomoEngine
 from models.formulations.cover import min_cost_cover
 
 ENGINES = ["highs", "pyomo", "cpsat"]
@@ -27,7 +28,8 @@ OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
 
 def test_registry() -> None:
     assert set(engines.available()) == {"highs", "pyomo", "cpsat"}
-    assert engines.get("pyomo", solver="highs").solver == "highs"
+    eng = engines.get("pyomo", solver="highs")
+    assert isinstance(eng, PyomoEngine) and eng.solver == "highs"
     assert engines.DEFAULT_ENGINE == "highs"
     with pytest.raises(engines.UnknownEngineError, match="choose one of"):
         engines.get("gurobi-direct-typo")
@@ -58,7 +60,9 @@ def _geo_cover(
 def _infeasible_cover() -> CoverInstance:
     # d0..d2 are covered by one site each; only two sites may be chosen.
     a = sp.csr_array(np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]]))
-    return CoverInstance(w=[1, 1, 1, 1], c=[1, 2, 3], a=a, required=[True] * 4, count=2)
+    return CoverInstance(
+        w=np.array([1, 1, 1, 1]), c=np.array([1, 2, 3]), a=a, required=np.array([True] * 4), count=2
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -66,7 +70,7 @@ def test_infeasible_status_and_diagnosis(engine: str) -> None:
     res = solve_cover(_infeasible_cover(), OPTS, formulation="min_cost", engine=engine)
     assert res.termination is Termination.INFEASIBLE
     assert res.solution_status is SolutionStatus.NONE and res.x is None
-    assert res.status == "infeasible"
+    assert res.status == "infeasible" and res.diagnosis is not None
     named = {(c["constraint"], c["id"]) for c in res.diagnosis.to_dict()["conflicts"] if not c["bound"]}
     assert named == {
         ("required_cover", "d0"),
@@ -79,26 +83,30 @@ def test_infeasible_status_and_diagnosis(engine: str) -> None:
 def test_unreachable_required_point_is_named() -> None:
     a = sp.csr_array(np.array([[1, 0], [0, 0]]))
     inst = CoverInstance(
-        w=[1, 1], c=[1, 1], a=a, required=[True, True], demand_ids=np.array(["Ottawa", "Nuuk"], dtype=object)
+        w=np.array([1, 1]),
+        c=np.array([1, 1]),
+        a=a,
+        required=np.array([True, True]),
+        demand_ids=np.array(["Ottawa", "Nuuk"], dtype=object),
     )
     res = solve_cover(inst, OPTS, formulation="min_cost")
-    assert res.status == "infeasible"
+    assert res.status == "infeasible" and res.diagnosis is not None
     assert "point Nuuk must be covered (no candidate site covers it)" in res.diagnosis.to_dict()["summary"]
 
 
 def test_existing_assets_over_budget_diagnosed() -> None:
     inst = LayeredInstance(
-        w=[1],
-        c=[3, 4],
+        w=np.array([1]),
+        c=np.array([3, 4]),
         a_sensor=sp.csr_array(np.array([[1, 0]])),
         a_interceptor=sp.csr_array(np.array([[0, 1]])),
-        site_type=[0, 1],
-        type_max=[1, 1],
+        site_type=np.array([0, 1]),
+        type_max=np.array([1, 1]),
         budget=5.0,
         site_ids=np.array(["radar-A", "battery-B"], dtype=object),
     )
     res = solve_layered(inst, OPTS, rules=PlanRules(existing=np.array([True, True])))
-    assert res.status == "infeasible"
+    assert res.status == "infeasible" and res.diagnosis is not None
     texts = res.diagnosis.to_dict()["summary"]
     assert "existing site radar-A must stay" in texts and "existing site battery-B must stay" in texts
     assert "total cost must stay within 5" in texts
@@ -108,7 +116,7 @@ def test_integrality_only_infeasibility_uses_cpsat_core() -> None:
     # Every pair of three sites covers one point: the LP takes x = 1/2 each (cost 1.5 within
     # the budget 1.5) but any integer cover needs two sites (cost 2).
     a = sp.csr_array(np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]]))
-    diag = diagnose(min_cost_cover(CoverInstance(w=[1, 1, 1], c=[1, 1, 1], a=a, budget=1.5)).model)
+    diag = diagnose(min_cost_cover(CoverInstance(w=np.ones(3), c=np.ones(3), a=a, budget=1.5)).model)
     assert diag.method == "cpsat-assumptions"
     assert {c.block for c in diag.conflicts} == {"required_cover", "budget"}
 
@@ -121,7 +129,7 @@ def medium() -> CoverInstance:
 @pytest.fixture(scope="module")
 def medium_optimum(medium: CoverInstance) -> float:
     res = solve_cover(medium, OPTS, engine="highs")
-    assert res.solution_status is SolutionStatus.OPTIMAL
+    assert res.solution_status is SolutionStatus.OPTIMAL and res.objective is not None
     return res.objective
 
 
@@ -144,8 +152,8 @@ def test_forced_time_limit_returns_feasible_plan(engine: str, formulation: str) 
         p=0.7,
         presolve=False,
     )
-    assert res.has_solution and inst.is_feasible(res.x)
-    assert res.objective > 0
+    assert res.has_solution and res.x is not None and inst.is_feasible(res.x)
+    assert res.objective is not None and res.objective > 0
     if res.solution_status is not SolutionStatus.OPTIMAL:
         assert res.termination in (Termination.TIME_LIMIT, Termination.UNKNOWN)
     if res.bound is not None:
@@ -174,6 +182,7 @@ def test_cpsat_reports_scaling_and_stays_feasible() -> None:
     assert res.extra["cpsat_objective_error_bound"] > 0
     assert res.extra["cpsat_rows_rounded"] == {"budget": 1}
     assert res.bound is None  # the rounded budget row makes CP-SAT's bound unsafe
+    assert res.x is not None and res.objective is not None and ref.objective is not None
     assert inst.is_feasible(res.x)
     assert res.objective <= ref.objective + 1e-6
     assert res.objective == pytest.approx(inst.evaluate(res.x)[0])

@@ -35,7 +35,7 @@ def test_max_cover_budget_count_types_required(engine: str) -> None:
     for inst in cases:
         res = solve_cover(inst, OPTS, formulation="max_cover", engine=engine)
         _check(res, brute_force_levels(inst, [1.0], inst.is_feasible))
-        assert inst.is_feasible(res.x)
+        assert res.x is not None and inst.is_feasible(res.x)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -73,6 +73,7 @@ def test_expected_cover(engine: str) -> None:
     inc = p * (1 - p) ** np.arange(levels)
     res = solve_cover(inst, OPTS, formulation="expected", p=p, engine=engine)
     best = brute_force_levels(inst, inc, inst.is_feasible)
+    assert res.x is not None
     # The objective is the exact expectation sum_i w_i (1 - (1 - p)^k_i) of the plan.
     k = inst.coverage_counts(res.x)
     assert res.objective == pytest.approx(float(inst.w @ (1 - (1 - p) ** k)))
@@ -113,5 +114,5 @@ def test_layered_with_every_rule(engine: str) -> None:
             assert not res.has_solution
             continue
         _check(res, best)
-        assert inst.is_feasible(res.x) and feasible(res.x)
+        assert res.x is not None and inst.is_feasible(res.x) and feasible(res.x)
         assert res.x[rules.existing].all()

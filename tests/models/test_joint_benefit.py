@@ -75,7 +75,9 @@ def test_a_band_only_widens_what_is_acceptable():
     ji = joint_instance(2, floors=False)
     tight = solve_joint_benefit_cpsat(ji, 0.0, SolveOptions(time_limit_s=30))
     loose = solve_joint_benefit_cpsat(ji, 0.3, SolveOptions(time_limit_s=30))
+    assert loose.result.objective is not None and tight.result.objective is not None
     assert loose.result.objective >= tight.result.objective
+    assert loose.result.x is not None and loose.contributions is not None and loose.target is not None
     assert verify_joint(
         ji, loose.result.x, loose.contributions, loose.target, 0.3, allowance=loose.allowance
     ).ok
@@ -84,6 +86,8 @@ def test_a_band_only_widens_what_is_acceptable():
 def test_combined_solver_returns_a_verified_plan_with_floors():
     ji = joint_instance(4, floors=True)
     jp, search = solve_joint_benefit(ji, 0.0, SolveOptions(time_limit_s=30))
+    assert jp.result.objective is not None
+    assert jp.result.x is not None and jp.contributions is not None and jp.target is not None
     assert brute_force_benefit(ji) <= jp.result.objective <= brute_force_benefit(ji, allowance=0.01)
     assert verify_joint(ji, jp.result.x, jp.contributions, jp.target, 0.0, allowance=jp.allowance).ok
     assert search.defended_weight <= jp.result.objective + 1e-9

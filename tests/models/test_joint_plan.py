@@ -131,6 +131,7 @@ def test_a_cash_cap_binds_and_the_rest_is_spread():
     x = np.ones(ji.instance.n, dtype=bool)
     cost = ji.instance.c.sum()
     pi = contributions_for(ji, x, np.array([0.5, 0.3, 0.2]), 1.0)
+    assert pi is not None
     assert pi[0] == pytest.approx(1.0)
     assert pi.sum() == pytest.approx(cost)
     assert pi[1] / pi[2] == pytest.approx(0.3 / 0.2)  # the excess is spread by room, here by share

@@ -33,12 +33,12 @@ def hand_instance(budget: float = 4.0, battery_max: int = 2) -> LayeredInstance:
     sense = np.array([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 1], [0, 1, 0, 0, 1]])
     kill = np.array([[0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 1, 1], [0, 0, 0, 0, 1]])
     return LayeredInstance(
-        w=[10, 6, 5, 3],
-        c=[2, 2, 1, 1, 3],
+        w=np.array([10, 6, 5, 3]),
+        c=np.array([2, 2, 1, 1, 3]),
         a_sensor=sp.csr_array(sense),
         a_interceptor=sp.csr_array(kill),
-        site_type=[0, 0, 1, 1, 2],
-        type_max=[1, battery_max, 1],
+        site_type=np.array([0, 0, 1, 1, 2]),
+        type_max=np.array([1, battery_max, 1]),
         budget=budget,
         site_ids=np.array(["s0", "s1", "s2", "s3", "s4"], dtype=object),
     )
@@ -70,7 +70,7 @@ def test_type_max_binds(engine: str) -> None:
 def test_brute_force_agrees(engine: str, seed: int) -> None:
     inst = random_layered(seed, m=25, n=10 + seed % 3)
     res = solve_layered(inst, OPTS, engine=engine)
-    assert res.solution_status is SolutionStatus.OPTIMAL
+    assert res.solution_status is SolutionStatus.OPTIMAL and res.x is not None
     assert res.objective == pytest.approx(brute_force_layered(inst))
     assert res.objective == pytest.approx(inst.evaluate(res.x)[0])
     assert inst.is_feasible(res.x)
@@ -89,16 +89,17 @@ def test_budget_and_type_max_honoured(engine: str) -> None:
 
 def test_unreachable_and_zero_weight_points_dropped() -> None:
     inst = LayeredInstance(
-        w=[5, 0, 7, 2],
-        c=[1, 1],
+        w=np.array([5, 0, 7, 2]),
+        c=np.array([1, 1]),
         a_sensor=sp.csr_array(np.array([[1, 0], [1, 0], [0, 0], [1, 1]])),
         a_interceptor=sp.csr_array(np.array([[0, 1], [0, 1], [0, 1], [0, 0]])),
-        site_type=[0, 1],
-        type_max=[1, 1],
+        site_type=np.array([0, 1]),
+        type_max=np.array([1, 1]),
         budget=2,
     )
     res = solve_layered(inst, OPTS, engine="pyomo")
     report = res.presolve
+    assert report is not None
     assert report.points_dropped_zero_weight == 1  # point 1
     assert report.points_dropped_unreachable == 2  # point 2 (no sensor), point 3 (no interceptor)
     assert res.objective == pytest.approx(5.0)
@@ -120,7 +121,7 @@ def bigger() -> LayeredInstance:
         a_sensor=sp.csr_array(a_s),
         a_interceptor=sp.csr_array(a_k),
         site_type=site_type,
-        type_max=[10, 30, 10],
+        type_max=np.array([10, 30, 10]),
         budget=300,
     )
 
@@ -128,7 +129,7 @@ def bigger() -> LayeredInstance:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_tiny_time_limit_still_returns_a_feasible_plan(engine: str, bigger: LayeredInstance) -> None:
     res = solve_layered(bigger, SolveOptions(time_limit_s=0.001, threads=1), engine=engine)
-    assert res.has_solution
+    assert res.has_solution and res.x is not None and res.objective is not None
     assert res.solution_status in (SolutionStatus.FEASIBLE, SolutionStatus.OPTIMAL)
     assert bigger.is_feasible(res.x)
     assert res.objective == pytest.approx(bigger.evaluate(res.x)[0])
@@ -172,6 +173,7 @@ def test_no_incumbent_falls_back_to_greedy_plan(bigger: LayeredInstance, monkeyp
     assert res.termination is Termination.TIME_LIMIT
     assert res.solution_status is SolutionStatus.FEASIBLE
     assert res.extra["plan_source"] == "heuristic"
+    assert res.x is not None and res.objective is not None
     assert bigger.is_feasible(res.x)
     assert res.objective == pytest.approx(bigger.evaluate(res.x)[0]) and res.objective > 0
     assert res.bound == 1e6

@@ -28,7 +28,7 @@ def test_min_cost_matches_brute_force(seed):
     if want is None:
         assert res.x is None and res.termination is Termination.INFEASIBLE
         return
-    assert res.objective == pytest.approx(want)
+    assert res.x is not None and res.objective == pytest.approx(want)
     assert not (required & ~inst.defended(res.x)).any()
     assert float(inst.c[res.x].sum()) == pytest.approx(res.objective)
 
@@ -36,7 +36,7 @@ def test_min_cost_matches_brute_force(seed):
 def test_no_required_point_costs_nothing():
     inst = random_layered(1)
     res = solve_layered_min_cost(inst, np.zeros(inst.m, dtype=bool))
-    assert res.objective == 0.0 and not res.x.any()
+    assert res.objective == 0.0 and res.x is not None and not res.x.any()
 
 
 def test_unreachable_required_point_is_infeasible():
@@ -51,7 +51,7 @@ def test_stacked_rows_are_the_two_layers():
     inst = random_layered(3, m=6, n=5)
     req = np.array([True, False, True, False, False, True])
     cover = stacked_cover(inst, req)
-    assert cover.m == 6 and cover.required.all()
+    assert cover.m == 6 and cover.required is not None and cover.required.all()
     assert (cover.a.toarray()[:3] == inst.a_sensor.toarray()[req]).all()
     assert (cover.a.toarray()[3:] == inst.a_interceptor.toarray()[req]).all()
 

@@ -24,7 +24,7 @@ def test_reader_shape_and_first_row() -> None:
     # Row 1 is covered by 17 columns, the first ones being 91, 214, 230 (1-based).
     row = inst.a.indices[inst.a.indptr[0] : inst.a.indptr[1]]
     assert row.size == 17 and list(row[:3] + 1) == [91, 214, 230]
-    assert inst.required.all()
+    assert inst.required is not None and inst.required.all()
 
 
 def test_reader_rejects_bad_files() -> None:
@@ -42,7 +42,7 @@ def test_reader_rejects_bad_files() -> None:
 def test_published_optimum_highs(name: str) -> None:
     inst = read_orlib_scp(DATA / f"{name}.txt")
     res = solve_cover(inst, OPTS, formulation="min_cost", engine="highs")
-    assert res.solution_status is SolutionStatus.OPTIMAL
+    assert res.solution_status is SolutionStatus.OPTIMAL and res.x is not None
     assert res.objective == pytest.approx(PUBLISHED[name])
     assert (inst.coverage_counts(res.x) > 0).all()
     assert inst.c[res.x].sum() == pytest.approx(PUBLISHED[name])
@@ -57,7 +57,7 @@ def test_published_optimum_pyomo() -> None:
 def test_cpsat_finds_a_cover_no_better_than_published() -> None:
     inst = read_orlib_scp(DATA / "scp41.txt")
     res = solve_cover(inst, SolveOptions(time_limit_s=2, threads=1), formulation="min_cost", engine="cpsat")
-    assert res.has_solution and (inst.coverage_counts(res.x) > 0).all()
-    assert res.objective >= 429 - 1e-9
+    assert res.has_solution and res.x is not None and (inst.coverage_counts(res.x) > 0).all()
+    assert res.objective is not None and res.objective >= 429 - 1e-9
     if res.bound is not None:
         assert res.bound <= 429 + 1e-6

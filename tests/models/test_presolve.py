@@ -19,7 +19,7 @@ def test_reductions_reported_and_mapped_back() -> None:
     # Point 3 is unreachable; site 2 is a costlier copy of site 0 and site 1 covers a subset
     # of site 0 at the same cost: both dominated. Without them points 0, 1, 2 are identical.
     a = np.array([[1, 1, 1], [1, 1, 1], [1, 0, 1], [0, 0, 0]])
-    inst = CoverInstance(w=[2, 3, 4, 5], c=[1, 1, 2], a=sp.csr_array(a), count=1)
+    inst = CoverInstance(w=np.array([2, 3, 4, 5]), c=np.array([1, 1, 2]), a=sp.csr_array(a), count=1)
     red_inst, _, red = presolve_cover(inst)
     assert red.report.points_merged == 2
     assert red.report.points_dropped_unreachable == 1
@@ -35,15 +35,16 @@ def test_dominated_rows_and_sites_in_turn_for_min_cost() -> None:
     # covers point 1, so point 1's row goes. Then site 2 (cost 3) covers only point 2, like the
     # cheaper site 3: dominated. Unit costs would tie, so costs are distinct here.
     a = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 1, 1]])
-    inst = CoverInstance(w=[0, 0, 0], c=[1, 2, 3, 1], a=sp.csr_array(a))
+    inst = CoverInstance(w=np.zeros(3), c=np.array([1, 2, 3, 1]), a=sp.csr_array(a))
     red_inst, _, red = presolve_cover(inst, objective="min_cost")
     assert red.report.points_dropped_dominated == 1
     assert list(red.row_of) == [0, -1, 1]
     assert list(red.kept_sites) == [0, 3]  # site 1 dominated by 0, site 2 by 3
     res = solve_cover(inst, OPTS, formulation="min_cost")
+    assert res.x is not None
     assert res.objective == 2.0 and list(np.flatnonzero(res.x)) == [0, 3]
     # An unreachable required point is never dropped as "dominated": the model must say infeasible.
-    bad = CoverInstance(w=[0, 0], c=[1, 1], a=sp.csr_array(np.array([[1, 1], [0, 0]])))
+    bad = CoverInstance(w=np.zeros(2), c=np.ones(2), a=sp.csr_array(np.array([[1, 1], [0, 0]])))
     assert presolve_cover(bad, objective="min_cost")[2].report.points_dropped_dominated == 0
     assert solve_cover(bad, OPTS, formulation="min_cost").status == "infeasible"
 
@@ -100,6 +101,7 @@ def test_presolve_keeps_max_cover_optimum(inst: CoverInstance) -> None:
     red_best = brute_force_levels(red_inst, [1.0], red_inst.is_feasible)
     assert red_best == pytest.approx(best)
     res = solve_cover(inst, OPTS)  # with presolve, mapped back
+    assert res.x is not None
     assert res.objective == pytest.approx(best) and inst.is_feasible(res.x)
 
 

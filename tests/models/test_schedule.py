@@ -40,8 +40,8 @@ def two_year(
         discount=np.array(discount),
         lead=np.array(lead),
         life=np.array([0, 0]),
-        replace=True,
-        replacement_fraction=1.0,
+        replace=np.array(True),
+        replacement_fraction=np.array(1.0),
         om=om,
         **kw,
     )
@@ -69,7 +69,7 @@ def test_two_year_by_hand(kw, value, funded):
     assert res.status == "optimal"
     assert res.objective == pytest.approx(value)
     if funded is not None:
-        assert inst.funding_years(res.x).tolist() == funded
+        assert res.x is not None and inst.funding_years(res.x).tolist() == funded
 
 
 def test_two_year_operations_and_milestone():
@@ -87,7 +87,7 @@ def test_two_year_operations_and_milestone():
     forced = two_year(type_milestones=((0, 1, 2),))
     res = solve_schedule(forced, OPTS)
     assert res.objective == pytest.approx(15.0)
-    assert forced.funding_years(res.x).tolist() == [1, 0, 0]
+    assert res.x is not None and forced.funding_years(res.x).tolist() == [1, 0, 0]
 
 
 def _recompute(inst: ScheduleInstance, funded: np.ndarray, unit_om: np.ndarray):
@@ -176,11 +176,11 @@ def test_one_year_without_lead_time_is_the_single_period_optimum(seed):
         budget=np.array([base.budget]),
         carry_over=False,
         discount=np.array([1.0]),
-        lead=0,
-        life=0,
-        replace=True,
-        replacement_fraction=1.0,
-        om=0.0,
+        lead=np.array(0),
+        life=np.array(0),
+        replace=np.array(True),
+        replacement_fraction=np.array(1.0),
+        om=np.array(0.0),
     )
     res = solve_schedule(inst, OPTS, single_period_plan=single.x)
     assert res.objective == pytest.approx(single.objective)

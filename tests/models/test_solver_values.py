@@ -43,7 +43,8 @@ class _StaleEngine:
     name = "stale"
 
     def __init__(self, claim: float) -> None:
-        self.claim, self.calls = claim, []
+        self.claim = claim
+        self.calls: list[bool] = []
 
     def available(self) -> bool:
         return True

@@ -50,6 +50,7 @@ def test_same_plan_from_every_start_and_it_is_the_lexicographic_choice(seed):
         for start in [None, *best[:2]]:
             res = solve_layered(inst, opts, warm_start=start, tie_break=True, presolve=presolve)
             assert res.objective == values.max() and res.extra["tie_break"] == "optimal"
+            assert res.x is not None
             got.add(tuple(np.flatnonzero(res.x)))
         assert len(got) == 1, (presolve, got)  # independent of the start
         if not presolve:  # with presolve: the same choice among the sites it keeps

@@ -35,6 +35,7 @@ def test_failed_verification_is_flagged():
         recomputed_cost_musd=0.0,
         checks=(VerificationCheck("cost", False),),
     )
+    assert b.summary is not None
     summary = dataclasses.replace(b.summary, verification=failed)
     html = render_html(make_bundle(summary=summary))
     assert "FAILED" in html and 'class="c bad">FAIL<' in html
@@ -44,6 +45,7 @@ def test_points_table_is_capped_and_says_so(bundle):
     from reports.html import points_table
 
     t = points_table(bundle, limit=3)
+    assert t is not None
     assert len(t.rows) == 3 and "3 of 10" in t.note
     weights = bundle.points["weight"].sort_values(ascending=False)
     assert [r[3].text for r in t.rows] == [f"{w:,.0f}" for w in weights[:3]]

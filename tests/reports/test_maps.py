@@ -51,8 +51,9 @@ def test_projection_centre_handles_the_antimeridian(bundle):
     sites = bundle.sites.copy()
     sites["geometry"] = gpd.points_from_xy([176, 178, -179, -177, 179.5], [51, 52, 53, 51, 52], crs=4326)
     b = make_bundle(points=pts, sites=sites, partners=bundle.partners.iloc[0:0])
-    params = {p.name: p.value for p in map_crs(b).coordinate_operation.params}
-    lon0 = params["Longitude of natural origin"]
+    op = map_crs(b).coordinate_operation
+    assert op is not None
+    lon0 = float({p.name: p.value for p in op.params}["Longitude of natural origin"])
     assert abs(((lon0 - 180.0) + 180) % 360 - 180) < 1.0
     # Points straddling 180° are neighbours on the map, not a world apart.
     crs = map_crs(b)
@@ -77,7 +78,9 @@ def test_range_ring_is_drawn_at_its_geodesic_radius(bundle):
 
 
 def test_charts_png_and_empty_case(bundle):
-    assert _png(render_charts(bundle, dpi=50)).shape[1] > 300
+    charts = render_charts(bundle, dpi=50)
+    assert charts is not None
+    assert _png(charts).shape[1] > 300
     empty = make_bundle(
         summary=None,
         points=bundle.points.iloc[0:0],

@@ -59,7 +59,9 @@ def test_every_column_of_chosen_sites_is_on_its_page(printed, small_run):
     from reports.html import chosen_sites_table
 
     cover = _page_text(printed["report.pdf"], 1)
-    page = int(re.search(r"Chosen sites\s*\.*\s*(\d+)", cover).group(1))  # the contents' page number
+    entry = re.search(r"Chosen sites\s*\.*\s*(\d+)", cover)
+    assert entry is not None, "no contents entry for the chosen sites"
+    page = int(entry.group(1))  # the contents' page number
     text = _page_text(printed["report.pdf"], page).upper()
     assert "CHOSEN SITES" in text
     headers = chosen_sites_table(plan_bundle(small_run)).headers

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, box
 
-from reports.engagement import engagement_section, raid_centre
+from reports.engagement import engagement_section, raid_centre, shot_size, shot_size_handles
 from reports.schedule import schedule_chart, schedule_section
 from reports.space_interceptors import space_interceptor_section
 
@@ -171,6 +171,14 @@ def test_raid_map_is_framed_on_the_data_not_on_north_america() -> None:
     assert 45.0 < lat0 < 65.0 and 0.0 < lon0 < 30.0
     html = engagement_section(copy.deepcopy(ENGAGEMENT), tracks, intercepts, partners).html
     assert f"{lat0:.0f}° N, {lon0:.0f}° E" in html
+
+
+def test_raid_map_key_shows_one_dot_per_shot_count_at_the_drawn_size() -> None:
+    """The key's dots are the map's: a scatter area s (points²) is a marker of diameter √s."""
+    handles = shot_size_handles(np.array([2, 1, 2, 1]))
+    assert [h.get_label() for h in handles] == ["1 shot", "2 shots"]
+    sizes = np.array([h.get_markersize() for h in handles])
+    assert np.allclose(sizes**2, shot_size(np.array([1, 2]))) and sizes[1] > sizes[0]
 
 
 # --------------------------------------------------------------------------- build-out

@@ -171,6 +171,8 @@ def test_killed_batch_resumes_with_nothing_lost_or_duplicated(tmp_path, on_proce
     proc = subprocess.Popen(
         cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    stderr = proc.stderr
+    assert stderr is not None  # piped
     runs_dir = out / "runs"
     seen = 0
     deadline = time.monotonic() + 120
@@ -179,7 +181,7 @@ def test_killed_batch_resumes_with_nothing_lost_or_duplicated(tmp_path, on_proce
         if seen >= 3:
             break
         time.sleep(0.02)
-    assert proc.poll() is None, f"the batch ended before it could be killed: {proc.stderr.read()}"
+    assert proc.poll() is None, f"the batch ended before it could be killed: {stderr.read().decode()}"
     os.killpg(proc.pid, signal.SIGKILL)  # the runner and anything it started, mid-batch
     proc.wait()
     assert 3 <= seen < 12

@@ -43,7 +43,7 @@ def test_budget_profile_sweep_compares_time_to_milestones_and_cost(tmp_path):
     runs = sweep_runs(
         base, "profile", {("schedule", "annual_budget_musd"): [[900, 900, 900], [300, 300, 2000]]}
     )
-    report = run_batch(Batch("profiles", runs, output=str(tmp_path)), workers=0)
+    report = run_batch(Batch("profiles", tuple(runs), output=tmp_path), workers=0)
     assert report.failed == 0
     paths = write_comparison(tmp_path)
     table = pd.read_csv(paths["schedule_comparison.csv"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -249,7 +250,7 @@ def test_sweep_runs_in_code_and_keys():
     )
     assert again.key == runs[0].key != runs[1].key
     with pytest.raises(InputError, match="run name used twice"):
-        Batch("x", [runs[0], runs[0]], output="o")
+        Batch("x", (runs[0], runs[0]), output=Path("o"))
 
 
 # --------------------------------------------------------------------------- warm re-solves

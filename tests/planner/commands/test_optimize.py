@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import pytest
 from typer.testing import CliRunner
@@ -15,8 +16,19 @@ from planner.errors import InputError
 ORLIB = Path(__file__).parents[2] / "models" / "data" / "orlib"
 
 
+class Csvs(TypedDict):
+    """The three CSV inputs, keyed like ``optimize_from_files``'s keyword arguments."""
+
+    sites: Path
+    demand: Path
+    coverage: Path
+
+
+CsvName = Literal["sites", "demand", "coverage"]
+
+
 @pytest.fixture
-def csvs(tmp_path: Path) -> dict[str, Path]:
+def csvs(tmp_path: Path) -> Csvs:
     """Three sites, four points. Budget 6 buys {B, C} (covers x, y, z = 22) or {A, B} (x, y = 15)
     or {A} + nothing else fitting with C; {B, C} is the unique optimum."""
     files = {
@@ -24,15 +36,17 @@ def csvs(tmp_path: Path) -> dict[str, Path]:
         "demand": "demand_id,weight,required\nx,10,0\ny,5,1\nz,7,no\nw,0,0\n",
         "coverage": "demand_id,site_id\nx,A\ny,B\nz,C\nx,C\n",
     }
-    out = {}
     for name, text in files.items():
-        out[name] = tmp_path / f"{name}.csv"
-        out[name].write_text(text)
-    return out
+        (tmp_path / f"{name}.csv").write_text(text)
+    return Csvs(
+        sites=tmp_path / "sites.csv",
+        demand=tmp_path / "demand.csv",
+        coverage=tmp_path / "coverage.csv",
+    )
 
 
 @pytest.mark.parametrize("engine", ["highs", "pyomo", "cpsat"])
-def test_max_coverage_from_csv(csvs: dict[str, Path], engine: str) -> None:
+def test_max_coverage_from_csv(csvs: Csvs, engine: str) -> None:
     out = optimize_from_files(**csvs, budget=6, engine=engine)
     assert out["status"] == "optimal"
     assert out["objective"] == pytest.approx(22) and out["bound"] == pytest.approx(22)
@@ -40,13 +54,13 @@ def test_max_coverage_from_csv(csvs: dict[str, Path], engine: str) -> None:
     assert json.dumps(out)  # JSON-ready
 
 
-def test_required_point_forces_site(csvs: dict[str, Path]) -> None:
+def test_required_point_forces_site(csvs: Csvs) -> None:
     # With one site only, A (x: 10) or C (x, z: 17) would win, but y is required: only B covers it.
     out = optimize_from_files(**csvs, count=1)
     assert out["sites"] == ["B"] and out["objective"] == pytest.approx(5)
 
 
-def test_min_cost_and_infeasible_diagnosis(csvs: dict[str, Path]) -> None:
+def test_min_cost_and_infeasible_diagnosis(csvs: Csvs) -> None:
     out = optimize_from_files(**csvs, objective="min-cost")
     assert out["sites"] == ["B"] and out["objective"] == pytest.approx(2)  # only y is required
     out = optimize_from_files(**csvs, objective="min-cost", budget=1)
@@ -55,7 +69,7 @@ def test_min_cost_and_infeasible_diagnosis(csvs: dict[str, Path]) -> None:
     assert "budget" in out["diagnosis"]["summary"]
 
 
-def test_backup_expected_and_type_max(csvs: dict[str, Path]) -> None:
+def test_backup_expected_and_type_max(csvs: Csvs) -> None:
     out = optimize_from_files(**csvs, objective="backup", budget=9, theta=0.5)
     # All three sites: x covered twice (10), y and z once (0.5 * 12): 16.
     assert out["objective"] == pytest.approx(16)
@@ -87,14 +101,14 @@ def test_orlib_input() -> None:
         ),
     ],
 )
-def test_bad_csv_names_file_column_value(csvs: dict[str, Path], change: dict, match: str) -> None:
+def test_bad_csv_names_file_column_value(csvs: Csvs, change: dict[CsvName, str], match: str) -> None:
     for name, text in change.items():
         csvs[name].write_text(text)
     with pytest.raises(InputError, match=match):
         optimize_from_files(**csvs, budget=5)
 
 
-def test_bad_options(csvs: dict[str, Path], tmp_path: Path) -> None:
+def test_bad_options(csvs: Csvs, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--objective: 'max': choose one of"):
         optimize_from_files(**csvs, objective="max", budget=1)
     with pytest.raises(InputError, match="needs --budget or --count"):
@@ -111,7 +125,7 @@ def test_bad_options(csvs: dict[str, Path], tmp_path: Path) -> None:
         optimize_from_files(orlib_scp=bad, objective="min-cost")
 
 
-def test_cli_json_and_error_exit(csvs: dict[str, Path]) -> None:
+def test_cli_json_and_error_exit(csvs: Csvs) -> None:
     runner = CliRunner()
     args = [
         "optimize",

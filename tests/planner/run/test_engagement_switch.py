@@ -71,4 +71,7 @@ def test_shipped_budget_sweep_turns_the_raid_off_and_the_base_keeps_it():
     assert load_scenario(root / "north_america.yaml").threats.engagement.enabled is True
     batch = load_batch(root / "budget_sweep.yaml")
     assert len(batch.runs) == 24
-    assert all(r.scenario.threats.engagement.enabled is False for r in batch.runs)
+    for r in batch.runs:
+        threats = r.scenario.threats
+        assert threats is not None and threats.engagement is not None
+        assert threats.engagement.enabled is False, r.name

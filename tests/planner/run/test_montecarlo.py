@@ -36,7 +36,7 @@ def random_case(seed: int):
         sspk=np.full(9, SSPK),
         layer=np.full(9, 2),
         site_type=np.zeros(9, int),
-        type_max=[9],
+        type_max=np.array([9]),
         sensor_cost=np.full(3, 2.0),
         max_shots=ms,
         fire_control=fc,
@@ -51,7 +51,7 @@ def test_simulation_interval_contains_analytic(seed):
     tracks, tt, (slon, slat), (rlon, rlat), inst = random_case(seed)
     sol = solve_engagement(inst, SolveOptions(time_limit_s=30, mip_rel_gap=1e-9))
     plan = sol.plan
-    assert plan.shots.nnz > 0  # the case engages something
+    assert plan is not None and plan.shots.nnz > 0  # the case engages something
     built = np.flatnonzero(plan.sites)
     sites = [
         SiteParams(

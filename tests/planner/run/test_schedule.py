@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from planner.run.schedule import schedule_instance
 from planner.run.schedule_verify import verify_schedule
 from tests.conftest import SMALL
 
-SCHEDULE = {
+SCHEDULE: dict[str, Any] = {  # the scenario's raw YAML block
     "first_year": 2026,
     "last_year": 2029,
     "base_year": 2025,
@@ -179,7 +180,12 @@ def test_the_schedule_chart_is_drawn_once_per_report(sched_run, monkeypatch):
 
     calls = []
     real = reports.schedule.schedule_chart
-    monkeypatch.setattr(reports.schedule, "schedule_chart", lambda s: calls.append(1) or real(s))
+
+    def counted(sched: dict[str, Any]) -> bytes:
+        calls.append(1)
+        return real(sched)
+
+    monkeypatch.setattr(reports.schedule, "schedule_chart", counted)
     sched_run.__dict__.pop("schedule_report", None)  # forget any chart an earlier test drew
     bundle = plan_bundle(sched_run)
     assert len(calls) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from planner.errors import InputError
 from planner.scenario.schema import parse_scenario
 from tests.conftest import SMALL
 
-BLOCK = {
+BLOCK: dict[str, Any] = {  # the scenario's raw YAML block
     "altitude_km": 400,
     "constellations": ["45:240/12/1", "45:720/24/1"],
     "search": "planes",
@@ -120,14 +121,14 @@ def test_the_engagement_model_uses_the_boost_layer(written):
         v=np.ones(2),
         area=np.zeros(2),
         target=np.arange(2),
-        site_cost=[10.0],
-        round_cost=[1.0],
-        magazine=[2],
-        sspk=[0.7],
-        layer=[2],
-        site_type=[0],
-        type_max=[1],
-        sensor_cost=[5.0],
+        site_cost=np.array([10.0]),
+        round_cost=np.array([1.0]),
+        magazine=np.array([2]),
+        sspk=np.array([0.7]),
+        layer=np.array([2]),
+        site_type=np.array([0]),
+        type_max=np.array([1]),
+        sensor_cost=np.array([5.0]),
         max_shots=sp.csr_array(np.ones((2, 1))),
         fire_control=sp.csr_array(np.ones((2, 1))),
         budget=float(cost.max()) + 100.0,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from planner.problem.build import space_sampling
-from planner.run.pipeline import NOTIONAL_NOTE, weight_unit
+from planner.run.pipeline import NOTIONAL_NOTE, PlanRun, weight_unit
 from planner.scenario.schema import SpaceAsset
 from reports.summary import PlanSummary, ThreatRow
 from reports.writers import summary_json
@@ -93,13 +93,13 @@ def test_summary_json_is_the_previous_dict(small_run):
     assert any("coverage_sampling" in a for a in written["per_asset_type"])
 
 
-def test_summary_is_built_once_and_frozen(small_run):
+def test_summary_is_built_once_and_frozen(small_run: PlanRun) -> None:
     s = small_run.summary()
     assert small_run.summary() is s
     with pytest.raises(dataclasses.FrozenInstanceError):
-        s.cost_musd = 0.0  # type: ignore[misc]
+        s.cost_musd = 0.0  # type: ignore[misc]  # on purpose: a frozen field must refuse
     with pytest.raises(TypeError):
-        s.versions["numpy"] = "0"  # type: ignore[index]
+        s.versions["numpy"] = "0"  # type: ignore[index]  # on purpose: a read-only Mapping must refuse
 
 
 def test_typed_cost_share_figures_match_the_written_block(small_run):

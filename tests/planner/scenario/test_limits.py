@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 import pytest
@@ -62,7 +63,7 @@ def test_estimates_bound_what_is_built(small_built):
 def _with(**patch):
     data = copy.deepcopy(SMALL)
     for path, value in patch.items():
-        target = data
+        target: Any = data  # a mapping or a list, walked down the path
         *head, last = path.split("__")
         for part in head:
             target = target[int(part)] if part.isdigit() else target.setdefault(part, {})

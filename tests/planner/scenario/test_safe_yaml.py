@@ -50,7 +50,8 @@ def test_anchors_merge_keys_and_equal_keys_in_different_mappings_are_fine():
 
 
 def test_alias_budget():
-    assert check_expansion(yaml.compose(_laughs(4), Loader=yaml.SafeLoader)) > 9**4
+    node = yaml.compose(_laughs(4), Loader=yaml.SafeLoader)
+    assert node is not None and check_expansion(node) > 9**4
     loads(_laughs(5))  # 9^5 = 59,049 strings: under the budget of 100,000 extra nodes
     line = _error(_laughs(9) + "title: *a8\n")
     assert "aliases expand to" in line and "at most 100,000 more" in line
@@ -138,6 +139,18 @@ def test_booleans_where_booleans_are_meant():
         _parse(lambda d: d.update(cost_sharing={"enabled": False, "joint_plan": {"core_constraints": True}}))
         is None
     )
+
+
+@pytest.mark.parametrize("word", ["yes", "No", "on", "OFF", "y", "n"])
+def test_yaml11_words_are_text_not_booleans(word):
+    """YAML 1.2: only true/false are booleans ("the Norway problem": partner code NO is not false)."""
+    assert loads(f"a: {word}\nb: [{word}]\n") == {"a": word, "b": [word]}
+    assert loads("a: true\nb: False\nc: TRUE\n") == {"a": True, "b": False, "c": True}
+
+
+def test_enabled_yes_is_refused_in_one_line():
+    line = _parse(lambda d: d.update(cost_sharing={"enabled": "yes"}))
+    assert line is not None and "cost_sharing.enabled" in line and "'yes'" in line
 
 
 def _area(polygon, **kw):

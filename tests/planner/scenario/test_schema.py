@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
 from planner import InputError, Scenario, json_schema, load_scenario, parse_scenario
 from planner.scenario.overrides import apply_cli_overrides, parse_path
+from planner.scenario.schema import LandAsset
 
 
 def test_default_scenario_validates():
@@ -14,10 +17,10 @@ def test_default_scenario_validates():
     assert len(sc.digest()) == 64
 
 
-def test_scenario_is_frozen(small_dict):
+def test_scenario_is_frozen(small_dict: dict[str, Any]) -> None:
     sc = parse_scenario(small_dict)
     with pytest.raises(ValidationError):
-        sc.budget_musd = 1.0  # type: ignore[misc]
+        sc.budget_musd = 1.0
 
 
 def test_digest_changes_with_content(small_dict):
@@ -68,7 +71,8 @@ def test_overrides_apply_in_order_and_validate(small_dict):
     sc = parse_scenario(small_dict)
     out = apply_cli_overrides(sc, ["budget_musd=100", "budget_musd=200", "asset_types[1].max_count=9"])
     assert out.budget_musd == 200
-    assert out.asset_types[1].max_count == 9
+    battery = out.asset_types[1]
+    assert isinstance(battery, LandAsset) and battery.max_count == 9
     with pytest.raises(InputError) as info:
         apply_cli_overrides(sc, ["budget_musd=-1"])
     assert "budget_musd" in info.value.line()

@@ -1,9 +1,10 @@
 """Distinct rows of a sparse matrix, found exactly and vectorised.
 
-The engagement instance repeats itself: every threat flying the same track has the same shot
-opportunities and fire-control rows, and every pair whose window opens after the same cues has
-the same sensor set. :func:`distinct_rows` groups equal rows so that rows, sets and comparisons
-are built once per group.
+Instances repeat themselves. In an engagement, every threat flying the same track has the same
+shot opportunities and fire-control rows, and every pair whose window opens after the same cues
+has the same sensor set. In maximal covering, points with the same coverage pattern over a
+working set of sites are covered together by every plan. :func:`distinct_rows` groups equal rows
+so that rows, sets and comparisons are built once per group.
 """
 
 from __future__ import annotations
