@@ -78,6 +78,9 @@ class Presolved:
     n_sites: int
     n_sensors: int
     counts: dict[str, int] = field(default_factory=dict)
+    free_sensors: np.ndarray | None = None
+    """Sensors of :attr:`instance` that no other dominates (computed once, passed to every branch's
+    model build; ``None``: let the build compute them)."""
 
     def lift(self, plan: EngagementPlan) -> EngagementPlan:
         """The reduced plan in the original instance's indices."""
@@ -130,7 +133,7 @@ def presolve(inst: EngagementInstance) -> Presolved:
     }
     return Presolved(
         reduced, sites, keep_s, pairs, new_j[order].reshape(-1, 2), threat_order,
-        inst.n_sites, inst.n_sensors, counts,
+        inst.n_sites, inst.n_sensors, counts, ~dominated_sensors(reduced),
     )  # fmt: skip
 
 

@@ -24,8 +24,11 @@ from models.engagement.instance import (
     plan_violations,
 )
 from models.engagement.presolve import Presolved, presolve
+from models.engagement.split import ABS_GAP, SPLIT_MAX_COLS, parts, solve_split
 from models.engagement.start import first_plan
-from models.formulations.engagement import engagement, envelope_value, plan_from_values
+from models.engines.base import EngineRun
+from models.formulations.engagement import dominated_sensors, engagement, envelope_value, plan_from_values
+from models.linear import LinearModel
 from models.result import SolutionStatus, SolveOptions, Termination, relative_gap
 
 SITE_ROWS = False
@@ -35,8 +38,11 @@ START = True
 """Whether each MILP is warm-started from the restricted instance (:mod:`models.engagement.start`)."""
 START_SHARE = 0.2
 """Most of a MILP's time limit its first plan may take."""
+SPLIT = True
+"""Whether a branch small enough, cut off by the branches before it, is solved part by part on its
+sensor and scarce-site counts (:mod:`models.engagement.split`)."""
 CUTOFF = True
-"""Whether a boost branch is cut off at the best value lost of the branches before it."""
+"""Whether a boost branch (and its warm start) is cut off at the best value lost of the branches before it."""
 
 
 @dataclass(frozen=True)
@@ -222,19 +228,27 @@ def _solve_one(
     """
     t0 = time.perf_counter()
     work = inst if pre is None else pre.instance
-    model, kl = engagement(work, fixed, boost=boost, site_rows=SITE_ROWS)
+    free = None if pre is None else pre.free_sensors
+    model, kl = engagement(work, fixed, boost=boost, site_rows=SITE_ROWS, free_sensors=free)
     if pre is not None:
         pre.add_order_rows(model)
     build = time.perf_counter() - t0
     eng = engines.get(engine)
+    # The cutoff prunes the warm start's restricted model too: a start no better than the
+    # branches before it is of no use, and proving there is none costs less than finding one.
+    cut = eng if cutoff is None else engines.get(engine, solver_options={"objective_bound": cutoff})
     start = None
     if fixed is None and START and engine == "highs" and options.time_limit_s is not None:
-        t1 = time.perf_counter()
-        first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
-        start = first_plan(model, work, lambda m: eng.solve(m, first, None).values, boost, pre)
-        options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t1), 1.0))
-    cut = eng if cutoff is None else engines.get(engine, solver_options={"objective_bound": cutoff})
-    run = cut.solve(model, options, start)
+        start, options = _warm_start(model, work, cut, options, boost, pre)
+    # Split only under a cutoff (a boost branch after the first): there whole parts close on their
+    # LP; measured, the first branch of 20 x 200 and 50 x 500 solved faster whole (7 s vs 15 s).
+    if fixed is None and SPLIT and cutoff is not None and model.num_cols <= SPLIT_MAX_COLS:
+        spent = 0.0 if boost is None or boost == NO_BOOST else float(inst.boost_cost[boost])
+        run, options = _split_run(model, work, free, spent, options, start, cutoff)
+    else:
+        run = None
+    if run is None:
+        run = cut.solve(model, options, start)
     plan = None if run.values is None else plan_from_values(work, model, run.values)
     if plan is not None and pre is not None:
         plan = pre.lift(plan)
@@ -276,6 +290,40 @@ def _solve_one(
     )
 
 
+def _warm_start(
+    model: LinearModel,
+    work: EngagementInstance,
+    cut: engines.Engine,
+    options: SolveOptions,
+    boost: int | None,
+    pre: Presolved | None,
+) -> tuple[np.ndarray | None, SolveOptions]:
+    """A start from the restricted instance (:mod:`models.engagement.start`) and the time left."""
+    assert options.time_limit_s is not None
+    t0 = time.perf_counter()
+    first = replace(options, time_limit_s=START_SHARE * options.time_limit_s, mip_rel_gap=1e-3)
+    start = first_plan(model, work, lambda m: cut.solve(m, first, None).values, boost, pre)
+    return start, replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t0), 1.0))
+
+
+def _split_run(
+    model: LinearModel,
+    work: EngagementInstance,
+    free: np.ndarray | None,
+    spent: float,
+    options: SolveOptions,
+    start: np.ndarray | None,
+    cutoff: float | None,
+) -> tuple[EngineRun | None, SolveOptions]:
+    """The branch solved part by part (:mod:`models.engagement.split`), or ``None`` and the time left."""
+    t0 = time.perf_counter()
+    p = parts(work, ~dominated_sensors(work) if free is None else free, spent)
+    run = solve_split(model, p, "highs", options, start, cutoff) if len(p.counts) > 1 else None
+    if run is None and options.time_limit_s is not None:
+        options = replace(options, time_limit_s=max(options.time_limit_s - (time.perf_counter() - t0), 1.0))
+    return run, options
+
+
 def _cut_bound(
     term: Termination, bound: float | None, model_obj: float | None, cutoff: float, gap: float
 ) -> float | None:
@@ -285,12 +333,14 @@ def _cut_bound(
     below the exact value lost in tangent mode).
 
     HiGHS prunes every node whose bound reaches the cutoff, so an *optimal* end with no plan below
-    the cutoff proves only that none exists (within the relative gap): the branch's optimum is at
-    least ``cutoff * (1 - gap)``, and HiGHS's own dual bound and plan then mean nothing more
-    (measured: it reports its plan's value as the bound). Otherwise the usual bound stands.
+    the cutoff proves only that none exists within its gaps (relative ``gap``, absolute
+    :data:`~models.engagement.split.ABS_GAP`): the branch's optimum is at least
+    ``min(cutoff (1 - gap), cutoff - ABS_GAP)``, and HiGHS's own dual bound and plan then mean
+    nothing more (measured: it reports its plan's value as the bound). Otherwise the usual bound
+    stands.
     """
     if term is Termination.OPTIMAL and (model_obj is None or model_obj >= cutoff):
-        return cutoff * (1 - gap)
+        return min(cutoff * (1 - gap), cutoff - ABS_GAP)
     if model_obj is not None and model_obj >= cutoff:
         return None  # stopped early under the cutoff: no valid bound read
     return bound

@@ -313,8 +313,13 @@ def engagement(
     level_limit: int = LEVEL_LIMIT,
     boost: int | None = None,
     site_rows: bool = True,
+    free_sensors: np.ndarray | None = None,
 ) -> tuple[LinearModel, KillLevels]:
     r"""Build the engagement MILP (module docstring).
+
+    ``free_sensors``: the sensors not fixed out, when the caller already knows them (the mask of
+    :func:`dominated_sensors` negated, e.g. :attr:`models.engagement.presolve.Presolved.free_sensors`);
+    by default it is computed here.
 
     ``fixed`` holds sites, sensors, rounds and boost (only shots are chosen); ``boost`` fixes
     only the boost option (:data:`NO_BOOST` for none), one branch of the boost choice.
@@ -330,7 +335,10 @@ def engagement(
     assert inst.sensor_ids is not None and inst.boost_ids is not None
     tp, jp = inst.pairs
     npairs = tp.size
-    z_free = ~dominated_sensors(inst) if fixed is None else fixed.sensors
+    if fixed is not None:
+        z_free = fixed.sensors
+    else:
+        z_free = ~dominated_sensors(inst) if free_sensors is None else free_sensors
     fca = None
     if inst.fire_control is not None:  # x_p <= the most shots a sensor that may be built allows
         fca, n_x = fire_shots(inst, z_free)

@@ -213,5 +213,7 @@ def test_cut_bound_reads_a_cutoff_branch():
     # A plan below the cutoff: HiGHS's own bound stands.
     assert _cut_bound(Termination.OPTIMAL, 20.0, 20.0, 26.0, 1e-4) == 20.0
     assert _cut_bound(Termination.TIME_LIMIT, 19.0, 20.0, 26.0, 1e-4) == 19.0
+    # The absolute gap when it is the larger: HiGHS closes within either.
+    assert _cut_bound(Termination.OPTIMAL, None, None, 1e-3, 1e-4) == pytest.approx(1e-3 - 1e-6)
     # Stopped early with nothing below the cutoff: no bound is claimed.
     assert _cut_bound(Termination.TIME_LIMIT, 30.0, 40.0, 26.0, 1e-4) is None
