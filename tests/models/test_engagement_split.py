@@ -64,9 +64,11 @@ def solve_engagement_both(inst, monkeypatch) -> tuple[float, float]:
     a = solve_engagement(inst, OPTS)
     assert calls  # the split ran
     assert str(a.termination) == "optimal"
+    assert a.bound is not None and a.expected_value_lost is not None
     assert a.bound <= a.expected_value_lost + 1e-9
     monkeypatch.setattr(solve_mod, "SPLIT", False)
     b = solve_engagement(inst, OPTS)
+    assert b.expected_value_lost is not None
     return a.expected_value_lost, b.expected_value_lost
 
 
@@ -92,13 +94,14 @@ def test_cutoff_closes_or_keeps_the_optimum(seed):
     inst = two_types(seed)
     m, p = _model(inst)
     best = solve_split(m, p, "highs", OPTS)
-    assert best is not None and best.termination is Termination.OPTIMAL
+    assert best is not None and best.termination is Termination.OPTIMAL and best.objective is not None
     opt = best.objective
     # Above the optimum: the same plan value; below: optimal with no plan, bound not above the optimum.
     above = solve_split(m, p, "highs", OPTS, cutoff=opt + 1.0)
-    assert above.objective == pytest.approx(opt, abs=1e-6)
+    assert above is not None and above.objective == pytest.approx(opt, abs=1e-6)
     if opt > 0.5:
         below = solve_split(m, p, "highs", OPTS, cutoff=opt - 0.5)
+        assert below is not None
         assert below.termination is Termination.OPTIMAL and below.values is None
         assert below.bound is None or below.bound <= opt + 1e-6
 
