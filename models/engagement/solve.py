@@ -265,7 +265,7 @@ def _solve_one(
     if bound is not None and lost is not None:
         bound = min(bound, lost)
     if cutoff is not None:
-        bound = _cut_bound(run.termination, bound, model_obj, cutoff, options.mip_rel_gap)
+        bound = _cut_bound(run.termination, bound, run.objective, cutoff, options.mip_rel_gap)
     status = run.solution_status if plan is not None else SolutionStatus.NONE
     return EngagementSolution(
         plan=plan,
@@ -325,12 +325,14 @@ def _split_run(
 
 
 def _cut_bound(
-    term: Termination, bound: float | None, model_obj: float | None, cutoff: float, gap: float
+    term: Termination, bound: float | None, incumbent: float | None, cutoff: float, gap: float
 ) -> float | None:
     """The bound of a branch solved with HiGHS's ``objective_bound`` = ``cutoff``.
 
-    ``model_obj`` is the model's value at the branch's plan (what HiGHS compares with the cutoff;
-    below the exact value lost in tangent mode).
+    ``incumbent`` is HiGHS's own objective at the plan it holds (what it compares with the cutoff),
+    not a value recomputed from the plan: a recomputed value can differ (the tangent envelope is
+    not clipped at 0) and a plan the instance rejects has none, yet HiGHS's plan below the cutoff
+    still means its dual bound is honest.
 
     HiGHS prunes every node whose bound reaches the cutoff, so an *optimal* end with no plan below
     the cutoff proves only that none exists within its gaps (relative ``gap``, absolute
@@ -339,8 +341,8 @@ def _cut_bound(
     nothing more (measured: it reports its plan's value as the bound). Otherwise the usual bound
     stands.
     """
-    if term is Termination.OPTIMAL and (model_obj is None or model_obj >= cutoff):
+    if term is Termination.OPTIMAL and (incumbent is None or incumbent >= cutoff):
         return min(cutoff * (1 - gap), cutoff - ABS_GAP)
-    if model_obj is not None and model_obj >= cutoff:
+    if incumbent is not None and incumbent >= cutoff:
         return None  # stopped early under the cutoff: no valid bound read
     return bound

@@ -137,7 +137,7 @@ class PartLP:
             left = self.deadline - time.perf_counter()
             if left <= 0:
                 raise TimeoutError
-            h.setOptionValue("time_limit", left)
+            h.setOptionValue("time_limit", h.getRunTime() + left)  # HiGHS's run clock adds up over runs
         h.run()
         st = h.getModelStatus()
         if st == self._hs.HighsModelStatus.kInfeasible:
@@ -262,6 +262,7 @@ def solve_split(
     # Only the first LP is held to LP_SHARE (else the model goes whole); the parts' LPs share the limit.
     lp.deadline = None if limit is None else t0 + limit
     search = _Search(model, p, lp, engine, options)
+    search.t0 = t0  # the first LP's time counts in the limit and the wall time
     search.best = math.inf if cutoff is None else cutoff
     search.start, search.own = start, _counts_of(p, model, start)
     ks = sorted({c[0] for c in p.counts})

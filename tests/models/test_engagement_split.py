@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 import models.engagement.solve as solve_mod
+import models.engagement.split as split_mod
 from models.engagement.instance import NO_BOOST
-from models.engagement.split import PartLP, parts, solve_split
+from models.engagement.split import PartLP, _Search, parts, solve_split
+from models.engines.base import EngineRun
 from models.formulations.engagement import dominated_sensors, engagement
-from models.result import SolveOptions, Termination
+from models.result import SolutionStatus, SolveOptions, Termination
 from tests.models.test_engagement_milp import brute_force, random_instance
 
 OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=1e-9)
@@ -64,11 +66,10 @@ def solve_engagement_both(inst, monkeypatch) -> tuple[float, float]:
     a = solve_engagement(inst, OPTS)
     assert calls  # the split ran
     assert str(a.termination) == "optimal"
-    assert a.bound is not None and a.expected_value_lost is not None
-    assert a.bound <= a.expected_value_lost + 1e-9
     monkeypatch.setattr(solve_mod, "SPLIT", False)
     b = solve_engagement(inst, OPTS)
-    assert b.expected_value_lost is not None
+    assert a.bound is not None and a.expected_value_lost is not None and b.expected_value_lost is not None
+    assert a.bound <= b.expected_value_lost + 1e-9  # the split's bound is below the unsplit optimum
     return a.expected_value_lost, b.expected_value_lost
 
 
@@ -103,7 +104,7 @@ def test_cutoff_closes_or_keeps_the_optimum(seed):
         below = solve_split(m, p, "highs", OPTS, cutoff=opt - 0.5)
         assert below is not None
         assert below.termination is Termination.OPTIMAL and below.values is None
-        assert below.bound is None or below.bound <= opt + 1e-6
+        assert below.bound is not None and below.bound <= opt + 1e-6  # some part is feasible
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -120,4 +121,64 @@ def test_part_lp_is_convex_in_the_sensor_count(seed):
             assert (np.diff(fin) == 1).all()  # the domain is an interval
         g = f[fin]
         assert (g[2:] - 2 * g[1:-1] + g[:-2] >= -1e-7 * max(1.0, np.abs(g).max(initial=0))).all()
-        assert all(math.isfinite(v) or v == math.inf for v in f)
+
+
+class _TableLP:
+    """A stand-in for :class:`PartLP`: each part's LP bound read from a table."""
+
+    def __init__(self, table: dict[tuple[int, ...], float]) -> None:
+        self.table, self.counts = table, dict(table)
+
+    def value(self, c: tuple[int, ...]) -> float:
+        return self.table[c]
+
+
+class _Recorded(_Search):
+    """The scan's visits recorded; no MILP is solved (the stopping rule alone is under test)."""
+
+    seen: list[int]
+
+    def visit(self, c: tuple[int, ...]) -> float:
+        self.seen.append(c[0])
+        return self.lp.value(c)
+
+
+@pytest.mark.parametrize(
+    ("values", "visited"),
+    [
+        ([12.0, 11.0, 9.0, 13.0, 14.0], [0, 1, 2, 3]),  # falling above the threshold: go on; rising: stop
+        ([9.0, 12.0, 13.0, 14.0, 15.0], [0, 1]),  # risen past the threshold: convexity closes the rest
+        ([9.0, 9.5, 9.8, 9.9, 9.95], [0, 1, 2, 3, 4]),  # never reaches it: every part is visited
+        ([9.0, math.inf, math.inf, math.inf, math.inf], [0, 1]),  # past an infeasible part all are
+    ],
+)
+def test_scan_stops_only_where_convexity_proves_the_rest_closed(values, visited):
+    lp = _TableLP({(k,): v for k, v in enumerate(values)})
+    m, p = _model(two_types(0))
+    s = _Recorded(m, p, lp, "highs", OPTS)  # type: ignore[arg-type]  # a table, not a PartLP
+    s.best, s.seen = 10.0, []
+    s.scan((), list(range(len(values))))
+    assert s.seen == visited
+
+
+def test_a_part_just_below_the_threshold_is_solved(monkeypatch):
+    """A part whose LP bound is below the best plan (by less than 0.1) is not closed unseen."""
+    solved: list[int] = []
+
+    class Engine:
+        def solve(self, model, options, start):
+            solved.append(1)
+            return EngineRun(Termination.INFEASIBLE, SolutionStatus.NONE, None, None, None, 0.0, "fake", "0")
+
+    monkeypatch.setattr(split_mod.engines, "get", lambda *a, **k: Engine())
+    m, p = _model(two_types(0))
+    c = p.counts[0]
+    s = _Search(m, p, _TableLP({c: 10.0 - 0.05}), "highs", OPTS)  # type: ignore[arg-type]
+    s.best = 10.0
+    s.visit(c)
+    assert solved and s.closed[c] and s.bounds[c] == math.inf  # solved (here: infeasible), not pruned
+    s2 = _Search(m, p, _TableLP({c: 10.0}), "highs", OPTS)  # type: ignore[arg-type]
+    s2.best = 10.0
+    solved.clear()
+    s2.visit(c)
+    assert not solved and s2.closed[c]  # at the threshold: closed by its LP bound alone
