@@ -67,6 +67,7 @@ import scipy.sparse as sp
 
 from models.decompose import (
     FULL_LP_SHARE,
+    MAX_FREE_SITES,
     SiteLP,
     _restrict,
     _result,
@@ -91,11 +92,6 @@ SUBGRADIENT_TIME_SHARE = 0.5
 measured on 100,000 × 5,000, r = 250 km, p = 100, 300 steps (12 s; a trial run, longer than
 :func:`~models.lagrangian.subgradient_bound`'s default of 200 steps, which the solver uses)
 lowered the bound from the coverable weight (12.5 % above the best plan) to 7.2 % above it."""
-MAX_FREE_SITES = 2_000
-"""Free sites above which step 4's MILP is not run under a time limit (without one it runs):
-over 5,000 free sites and ~100,000 point patterns (100,000 × 5,000, r = 250 km, p = 50) HiGHS
-overran a 17 s time limit by minutes, and the tuned whole MILP, its equal, does not finish its
-root LP within a minute there."""
 
 
 def _restricted_milp(

@@ -73,3 +73,25 @@ def test_refuses_what_it_cannot_do() -> None:
         solve_max_cover_decomposed(inst, OPTS)
     with pytest.raises(ValueError, match="decompose"):
         solve_cover(inst, OPTS, method="decompose")
+
+
+def test_free_site_cap_under_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the cap the restricted MILP is skipped under a time limit: the plan and the LP bound
+    come back (the bound still true), never an exact MILP left to overrun the limit."""
+    import dataclasses
+
+    import models.decompose as decompose
+    from tests.models.test_benders import planar_instance
+
+    inst = planar_instance(1, m=800, n=80, p=8)  # its LP does not prove the plan: the MILP runs
+    optimum = solve_cover(inst, OPTS, method="milp").objective
+    assert optimum is not None
+    full = solve_cover(inst, OPTS, method="decompose")
+    assert "restricted_milp" in full.extra["decomposition"]
+    monkeypatch.setattr(decompose, "MAX_FREE_SITES", 0)
+    capped = solve_cover(inst, dataclasses.replace(OPTS, time_limit_s=60.0), method="decompose")
+    assert capped.extra["decomposition"]["restricted_milp"]["skipped"] == "too many free sites"
+    assert capped.bound is not None and capped.bound >= optimum - 1e-6 * optimum
+    assert capped.x is not None and capped.objective == pytest.approx(inst.evaluate(capped.x)[0])
+    unlimited = solve_cover(inst, dataclasses.replace(OPTS, time_limit_s=None), method="decompose")
+    assert unlimited.status == "optimal" and unlimited.objective == pytest.approx(optimum, rel=1e-9)
