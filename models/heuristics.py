@@ -8,6 +8,7 @@ one greedy step or one swap pass costs a few ``A.T @ v`` products.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -227,13 +228,19 @@ def greedy(obj: CoverageObjective, rules: SiteRules, *, ratio: bool = True) -> n
 
 
 def swap_search(
-    obj: CoverageObjective, rules: SiteRules, x: np.ndarray, *, max_passes: int = 50
+    obj: CoverageObjective,
+    rules: SiteRules,
+    x: np.ndarray,
+    *,
+    max_passes: int = 50,
+    deadline: float | None = None,
 ) -> np.ndarray:
     """Improve ``x`` by single additions and one-for-one swaps (Teitz–Bart interchange).
 
     Each pass removes each chosen site in turn, computes the gain of every replacement at once,
-    and keeps the best strictly improving move. Stops at a local optimum or after
-    ``max_passes`` passes. Existing sites are never removed.
+    and keeps the best strictly improving move. Stops at a local optimum, after ``max_passes``
+    passes, or once ``time.perf_counter()`` passes ``deadline`` (checked before each move; the
+    plan held is always feasible and never worse than ``x``). Existing sites are never removed.
     """
     x = np.asarray(x, dtype=bool).copy()
     fixed = rules.start()
@@ -251,6 +258,8 @@ def swap_search(
             value += float(gain[j])
             continue
         for j in np.flatnonzero(x & ~fixed).tolist():
+            if deadline is not None and time.perf_counter() > deadline:
+                return x
             x[j] = False
             st = obj.update(state, j, -1)
             base = obj.value(st)
@@ -270,12 +279,17 @@ def swap_search(
     return x
 
 
-def best_plan(obj: CoverageObjective, rules: SiteRules, *, swaps: bool = True) -> np.ndarray:
-    """The better of ratio greedy and plain-gain greedy, then improved by swap search."""
+def best_plan(
+    obj: CoverageObjective, rules: SiteRules, *, swaps: bool = True, deadline: float | None = None
+) -> np.ndarray:
+    """The better of ratio greedy and plain-gain greedy, then improved by swap search.
+
+    The swaps stop at ``deadline`` (a ``time.perf_counter()`` value) when given.
+    """
     plans = [greedy(obj, rules, ratio=True), greedy(obj, rules, ratio=False)]
     values = [obj.value(obj.counts(p)) for p in plans]
     x = plans[int(np.argmax(values))]
-    return swap_search(obj, rules, x) if swaps else x
+    return swap_search(obj, rules, x, deadline=deadline) if swaps else x
 
 
 def greedy_set_cover(

@@ -95,3 +95,29 @@ def test_free_site_cap_under_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> No
     assert capped.x is not None and capped.objective == pytest.approx(inst.evaluate(capped.x)[0])
     unlimited = solve_cover(inst, dataclasses.replace(OPTS, time_limit_s=None), method="decompose")
     assert unlimited.status == "optimal" and unlimited.objective == pytest.approx(optimum, rel=1e-9)
+
+
+def test_swaps_stop_at_their_deadline() -> None:
+    """A deadline already past leaves a full random plan as it is (feasible); without one the swaps
+    improve it on some seeds, so the deadline is what stopped them."""
+    import time
+
+    from models import PlanRules
+    from models.formulations.cover import site_rules
+    from models.heuristics import LevelObjective, swap_search
+    from tests.models.test_benders import planar_instance
+
+    improved = 0
+    for seed in range(6):
+        inst = planar_instance(seed, m=300, n=40, p=5)
+        obj = LevelObjective(inst.w, sp.csr_array(inst.a, dtype=float), np.array([1.0]))
+        rules = site_rules(inst, PlanRules())
+        x = np.zeros(inst.n, dtype=bool)
+        x[np.random.default_rng(seed).choice(inst.n, 5, replace=False)] = True  # p sites: no additions
+        value = obj.value(obj.counts(x))
+        stopped = swap_search(obj, rules, x, deadline=time.perf_counter() - 1.0)
+        assert (stopped == x).all() and rules.is_feasible(stopped)
+        free = obj.value(obj.counts(swap_search(obj, rules, x)))
+        assert free >= value - 1e-9
+        improved += free > value + 1e-9
+    assert improved
