@@ -59,6 +59,21 @@ def random_cover(
     )
 
 
+def cover_of_kind(seed: int, m: int, n: int, density: float, budget_frac: float, count: int) -> CoverInstance:
+    """A :func:`random_cover` whose limits rotate with the seed: a count (``seed % 3 == 0``), a
+    budget, or a count and a budget with type limits."""
+    kind = seed % 3
+    return random_cover(
+        seed,
+        m=m,
+        n=n,
+        density=density,
+        budget_frac=None if kind == 0 else budget_frac,
+        count=count if kind != 1 else None,
+        types=2 if kind == 2 else 0,
+    )
+
+
 def all_plans(n: int) -> np.ndarray:
     """Every subset of ``n`` sites as rows of a boolean matrix (2**n × n)."""
     return np.array(list(itertools.product([False, True], repeat=n)), dtype=bool)

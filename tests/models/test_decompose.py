@@ -8,23 +8,14 @@ import scipy.sparse as sp
 
 from models import CoverInstance, SolutionStatus, SolveOptions, solve_cover
 from models.decompose import DecompositionError, solve_max_cover_decomposed
-from tests.models.helpers import brute_force_levels, random_cover
+from tests.models.helpers import brute_force_levels, cover_of_kind, random_cover
 
 OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_brute_force(seed: int) -> None:
-    kind = seed % 3
-    inst = random_cover(
-        seed,
-        m=40,
-        n=12,
-        density=0.2,
-        budget_frac=None if kind == 0 else 0.35,
-        count=3 if kind != 1 else None,
-        types=2 if kind == 2 else 0,
-    )
+    inst = cover_of_kind(seed, m=40, n=12, density=0.2, budget_frac=0.35, count=3)
     res = solve_cover(inst, OPTS, method="decompose")
     assert res.extra["method"] == "decompose"
     assert res.solution_status is SolutionStatus.OPTIMAL

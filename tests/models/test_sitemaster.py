@@ -11,7 +11,7 @@ from models.decompose import _bound, _restrict
 from models.engines.highs_engine import build_highs
 from models.formulations.cover import max_cover
 from models.sitemaster import SiteMaster
-from tests.models.helpers import random_cover
+from tests.models.helpers import cover_of_kind, random_cover
 
 OPTS = SolveOptions(time_limit_s=30, mip_rel_gap=0.0, threads=1, seed=0)
 
@@ -32,16 +32,7 @@ def test_grown_lp_equals_rebuilt_lp(seed: int) -> None:
     """Adding sites in batches gives, after every batch, the LP value of the rebuilt restricted LP;
     the point multipliers lie in [0, w] and bound the full LP from above.
     """
-    kind = seed % 3
-    inst = random_cover(
-        seed,
-        m=300,
-        n=40,
-        density=0.12,
-        budget_frac=None if kind == 0 else 0.3,
-        count=5 if kind != 1 else None,
-        types=2 if kind == 2 else 0,
-    )
+    inst = cover_of_kind(seed, m=300, n=40, density=0.12, budget_frac=0.3, count=5)
     at = sp.csr_array(sp.csr_array(inst.a, dtype=float).T)
     full_lp, _, _ = _solve_lp(_restrict(inst, np.arange(inst.n))[0], OPTS)
     order = np.random.default_rng(seed).permutation(inst.n)
