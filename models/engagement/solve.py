@@ -216,13 +216,18 @@ def _second_pass(
 
 
 def _merged(old: EngagementSolution, new: EngagementSolution) -> EngagementSolution:
-    """One branch solved twice: the better plan, the higher bound (both are proven), times added."""
+    """One branch solved twice: the better plan, the higher bound (both are proven), times added.
+
+    A second run that ends infeasible (under its cutoff: no plan below the best value lost) leaves
+    no bound (``None``), which :func:`_best_branch` reads for an infeasible branch as closed at any
+    value, not the first run's weaker bound.
+    """
     better = new if new.plan is not None and (
         old.expected_value_lost is None
         or (new.expected_value_lost is not None and new.expected_value_lost < old.expected_value_lost)
     ) else old  # fmt: skip
     bounds = [b for b in (old.bound, new.bound) if b is not None]
-    bound = max(bounds) if bounds else None
+    bound = max(bounds) if bounds and new.termination is not Termination.INFEASIBLE else None
     if bound is not None and better.expected_value_lost is not None:
         bound = min(bound, better.expected_value_lost)
     return replace(

@@ -58,3 +58,18 @@ def test_merged_keeps_the_better_plan_and_the_higher_bound():
     assert m.wall_time_s == pytest.approx(old.wall_time_s + new.wall_time_s)
     swapped = _merged(new, old)  # a plan found only the second time is taken, bounds never fall
     assert swapped.plan is old.plan and swapped.bound == pytest.approx(0.9 * v)
+
+
+def test_a_second_run_infeasible_under_its_cutoff_closes_the_branch():
+    """HiGHS may end a cut-off run 'infeasible' (no plan below the cutoff): the branch is closed, and
+    the first run's weak bound no longer shows as the answer's gap."""
+    inst = random_instance(0, n_o=1)
+    sol = solve_engagement(inst, OPTS)
+    assert sol.expected_value_lost is not None
+    v = sol.expected_value_lost
+    old = replace(sol, termination=Termination.TIME_LIMIT, bound=0.5 * v)
+    new = replace(sol, termination=Termination.INFEASIBLE, plan=None, expected_value_lost=None, bound=None)
+    m = _merged(old, new)
+    assert m.plan is old.plan and m.bound is None and m.termination is Termination.INFEASIBLE
+    best = solve_mod._best_branch([m], 1e-4)
+    assert best.termination is Termination.OPTIMAL and best.bound == pytest.approx(v) and best.gap == 0.0
