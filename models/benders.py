@@ -130,9 +130,11 @@ def _restricted_milp(
 def _subgradient(
     inst: CoverInstance, lp: SiteLP, deadline: float | None, gap: float, info: dict[str, Any]
 ) -> SiteLP:
-    """An unconverged column generation's bound lowered by subgradient steps on the count
-    Lagrangian (instances with a count; a budget or type limits are dropped, which only relaxes).
-    """  # noqa: D205
+    """An unconverged column generation's bound, lowered by subgradient steps.
+
+    The steps run on the count Lagrangian (instances with a count; a budget or type limits are
+    dropped, which only relaxes).
+    """
     if lp.converged or lp.bound <= lp.lower * (1 + gap) or inst.count is None:
         return lp
     t = time.perf_counter()
@@ -149,12 +151,13 @@ def _subgradient(
 
 
 def _too_big(lp: SiteLP, free: int, n: int) -> bool:
-    """Whether step 4's MILP over ``free`` sites is too large to run under a time limit: above
-    :data:`MAX_FREE_SITES`, or when the dense first round's interior point was cut off and more
-    than :data:`~models.decompose.FULL_LP_SHARE` of the sites are still free (the MILP's root LP
-    is then about the LP interior point could not finish: on 20,000 × 2,000, r = 350 km, p = 50,
-    all 2,000 free, HiGHS overran a 10 s limit by 15 s).
-    """  # noqa: D205
+    """Whether step 4's MILP over ``free`` sites is too large to run under a time limit.
+
+    It is when there are more than :data:`MAX_FREE_SITES`, or when the dense first round's
+    interior point was cut off and more than :data:`~models.decompose.FULL_LP_SHARE` of the sites
+    are still free (the MILP's root LP is then about the LP interior point could not finish: on
+    20,000 × 2,000, r = 350 km, p = 50, all 2,000 free, HiGHS overran a 10 s limit by 15 s).
+    """
     return free > MAX_FREE_SITES or (bool(lp.info.get("ipm_cut_off")) and free > FULL_LP_SHARE * n)
 
 

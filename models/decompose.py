@@ -116,9 +116,10 @@ def _bound(
     nu: np.ndarray | None,
     score: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """The Lagrangian bound U and every site's reduced score (see the module docstring);
+    """The Lagrangian bound U and every site's reduced score (see the module docstring).
+
     ``score`` is A^T lambda when the caller has it.
-    """  # noqa: D205
+    """
     score = at @ lam if score is None else score
     rc = score - mu * inst.c - tau
     const = float((inst.w - lam).sum())
@@ -294,9 +295,8 @@ def site_column_generation(
         if min(best_u, u0) <= lb * (1 + stop_gap) or (deadline and time.perf_counter() > deadline):
             break
         ipm = False
-        if (
-            master.optimal and best_u <= lp_value + 1e-9 * scale
-        ):  # the bound is the restricted LP's value: the LP bound
+        # The bound is the restricted LP's (optimal) value: it is the LP bound.
+        if master.optimal and best_u <= lp_value + 1e-9 * scale:
             converged = True
             break
         work[entering[np.argsort(-price[entering])[:k]]] = True
@@ -353,9 +353,11 @@ SMOOTHING = 0.5
 def _count_only_bounds(
     inst: CoverInstance, at: sp.csr_array, lam: np.ndarray, best: np.ndarray | None, score: np.ndarray
 ) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    """With a count as the only limit, bounds with the count's multiplier chosen optimally
-    (:func:`models.lagrangian.count_bound`) at the smoothed point and at ``lam``; else none.
-    """  # noqa: D205
+    """Bounds with the count's multiplier chosen optimally, when a count is the only limit.
+
+    They are taken (:func:`models.lagrangian.count_bound`) at the smoothed point and at ``lam``;
+    with other limits there are none.
+    """
     if inst.count is None or inst.budget is not None or inst.type_max is not None:
         return []
     from models.lagrangian import count_bound
@@ -368,9 +370,11 @@ def _count_only_bounds(
 
 
 def fix_sites(lp: SiteLP, lower: float, gap: float) -> tuple[np.ndarray, float]:
-    """Step 3: sites that may still be in a plan better than ``lower`` (mask), and the bound
-    of every plan using a removed site (``-inf`` when none is removed).
-    """  # noqa: D205
+    """Step 3: the sites that may still be in a plan better than ``lower``.
+
+    Returns their mask and the bound of every plan using a removed site (``-inf`` when none is
+    removed).
+    """
     forced = lp.bound - np.maximum(0.0, -lp.rc)
     free = forced > lower * (1 + gap)
     fixed_bound = float(forced[~free].max()) if (~free).any() else -np.inf

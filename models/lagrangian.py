@@ -32,9 +32,11 @@ import scipy.sparse as sp
 
 
 def benders_cut(w: np.ndarray, a: sp.csr_array, y_bar: np.ndarray) -> tuple[float, np.ndarray]:
-    r"""The closed-form cut at ``y_bar``: ``(constant, coefficients)`` of
+    r"""The closed-form cut at ``y_bar``.
+
+    Returns ``(constant, coefficients)`` of
     :math:`\theta \le \text{constant} + \text{coefficients} \cdot y`.
-    """  # noqa: D205
+    """
     lam = np.where(a @ np.asarray(y_bar, dtype=float) < 1.0 - 1e-9, w, 0.0)
     return float((w - lam).sum()), np.asarray(a.T @ lam, dtype=float)
 
@@ -42,9 +44,11 @@ def benders_cut(w: np.ndarray, a: sp.csr_array, y_bar: np.ndarray) -> tuple[floa
 def count_bound(
     w: np.ndarray, at: sp.csr_array, lam: np.ndarray, p: int, s: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
-    r"""Return :math:`U(\lambda)` and the reduced scores :math:`\bar c` (``at`` is :math:`A^\top`;
-    ``s``, when given, is :math:`A^\top\lambda` already computed by the caller).
-    """  # noqa: D205
+    r"""Return :math:`U(\lambda)` and the reduced scores :math:`\bar c`.
+
+    ``at`` is :math:`A^\top`; ``s``, when given, is :math:`A^\top\lambda` already computed by the
+    caller.
+    """
     s = np.asarray(at @ lam if s is None else s, dtype=float)
     k = min(p, s.shape[0])
     top = np.argpartition(-s, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
@@ -64,8 +68,9 @@ def subgradient_bound(
     seconds: float | None = None,
     gap: float = 0.0,
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    r"""Lower :math:`U(\lambda)` by projected subgradient steps from ``lam``; the best bound, its
-    reduced scores and multipliers.
+    r"""Lower :math:`U(\lambda)` by projected subgradient steps from ``lam``.
+
+    Returns the best bound, its reduced scores and multipliers.
 
     At :math:`\lambda` with top set :math:`T`, :math:`g_i = \sum_{j \in T} a_{ij} - 1` is a
     subgradient of :math:`U`; the step is Polyak's, :math:`t = (U - \text{lower}) / \lVert g
@@ -74,7 +79,7 @@ def subgradient_bound(
     after ``iterations`` steps, after ``seconds``, or once the best bound is within ``gap`` of
     ``lower`` (nothing left to prove). One sparse product :math:`A^\top\lambda` per step: a
     cheap dual for when the LP is slow.
-    """  # noqa: D205
+    """
     import time
 
     t_end = None if seconds is None else time.perf_counter() + seconds

@@ -44,9 +44,11 @@ INF = float("inf")
 
 
 def pattern_groups(sub: sp.csr_array, parent: np.ndarray | None = None) -> np.ndarray:
-    """Group of each row of ``sub``: rows with the same pattern (and the same ``parent``), numbered
-    in the order of their first row (vectorised, :func:`models.rows.distinct_rows`).
-    """  # noqa: D205
+    """Group of each row of ``sub``.
+
+    Rows with the same pattern (and the same ``parent``) share a group; groups are numbered in the
+    order of their first row (vectorised, :func:`models.rows.distinct_rows`).
+    """
     mats = [sp.csr_array(sub, dtype=float)]
     if parent is not None:
         k = mats[0].shape[0]

@@ -19,9 +19,11 @@ from models.names import BUDGET, COUNT, COVER, REQUIRED_COVER, TYPE_MAX, X, Y
 
 
 def add_plan_limits(model: LinearModel, x: VarBlock, inst: CoverInstance) -> None:
-    r"""Add the instance's limits: :math:`\sum_j c_j x_j \le B` (``budget``),
-    :math:`\sum_j x_j \le p` (``count``), :math:`\sum_{t(j)=t} x_j \le M_t` (``type_max[t]``).
-    """  # noqa: D205
+    r"""Add the instance's limits.
+
+    :math:`\sum_j c_j x_j \le B` (``budget``), :math:`\sum_j x_j \le p` (``count``),
+    :math:`\sum_{t(j)=t} x_j \le M_t` (``type_max[t]``).
+    """
     if inst.budget is not None:
         model.add_constraints(BUDGET, labels([BUDGET]), {x: inst.c}, ub=float(inst.budget))
     if inst.count is not None:
